@@ -1,0 +1,56 @@
+# The course's commands. `make book` and `make test` are all a newcomer needs.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Stamps record that an install step ran against the current requirements.
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HTML := book/_build/html
+PORT ?= 8000
+JB_FLAGS := --warningiserror --nitpick --keep-going
+
+.PHONY: help book test serve bench clean clean-book
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps --no-build-isolation -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) requirements-test.txt
+	$(PY) -m pip install -r requirements-test.txt
+	touch $@
+
+book: $(STAMP)  ## Install, execute every chapter and build the HTML book
+	$(BIN)/jupyter-book build $(JB_FLAGS) book
+	@echo
+	@echo "The book is built. Open $(CURDIR)/$(HTML)/index.html"
+	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"
+
+test: $(TEST_STAMP)  ## Install test tools and run the whole test suite
+	$(PY) -m pytest
+
+serve: $(HTML)/index.html  ## Serve the built book on http://127.0.0.1:8000
+	@echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory $(HTML) $(PORT)
+
+$(HTML)/index.html:
+	$(MAKE) book
+
+bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
+	$(PY) benchmarks/book_build.py
+
+clean-book:  ## Remove the built book and its execution cache
+	rm -rf book/_build
+
+clean: clean-book  ## Remove the book build and the virtual environment
+	rm -rf $(VENV)

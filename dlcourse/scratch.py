@@ -1,0 +1,43 @@
+"""Building blocks written from scratch in NumPy.
+
+The chapters derive each function; these are the reference copies that later
+chapters, exercises and tests reuse.
+"""
+
+import numpy as np
+
+
+def step(z):
+    """Heaviside step: 1 where ``z > 0``, else 0 (as integers).
+
+    The perceptron's original activation. Introduced in chapter 2
+    (Perceptrons and XOR).
+    """
+    return (np.asarray(z) > 0).astype(int)
+
+
+def sigmoid(z):
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow.
+
+    Introduced in chapter 2 (Perceptrons and XOR) as the smooth stand-in for
+    the step function; studied in chapter 4 (Activation functions).
+    """
+    z = np.asarray(z, dtype=float)
+    # exp of a large positive number overflows; split by sign so we only ever
+    # exponentiate non-positive values.
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def sigmoid_grad(z):
+    """Derivative of the sigmoid at ``z``: ``s * (1 - s)`` with ``s = sigmoid(z)``.
+
+    Introduced in chapter 2 (Perceptrons and XOR), where the two-layer XOR
+    network is trained by gradient descent.
+    """
+    s = sigmoid(z)
+    return s * (1.0 - s)

@@ -1,0 +1,102 @@
+"""Does the whole book execute and build cleanly, and do the pages show it?
+
+Builds the book exactly as `make book` does (warnings are errors, broken
+references fail), then reads the produced HTML the way a reader would see it.
+Chapter outputs are cached between runs, so only changed chapters execute.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import BOOK
+from test_book_sources import CHAPTERS
+
+pytestmark = pytest.mark.book
+
+HTML = BOOK / "_build" / "html"
+# Lines that frameworks print when they are not kept quiet.
+NOISE = re.compile(r"oneDNN|cuda|absl::|I0000|E0000|W0000|Traceback \(most recent|DeprecationWarning|UserWarning|\d+/\d+ \[=+")
+
+
+@pytest.fixture(scope="session")
+def build():
+    """Run the build once for the whole session; return its combined output."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", "--warningiserror", "--nitpick", "--keep-going", str(BOOK)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": ""},
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        reports = sorted((HTML / "reports").glob("**/*.log")) if (HTML / "reports").is_dir() else []
+        details = "\n".join(p.read_text(errors="replace")[-3000:] for p in reports)
+        pytest.fail(f"book build failed (exit {result.returncode}):\n{log[-6000:]}\n{details}")
+    return log
+
+
+def page(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def chapter_pages():
+    return [HTML / chapter.relative_to(BOOK).with_suffix(".html") for chapter in CHAPTERS]
+
+
+def test_build_reports_no_warnings(build):
+    assert not re.search(r"\bWARNING\b|\bERROR\b", build), build[-3000:]
+
+
+def test_every_chapter_has_a_page_with_executed_outputs(build):
+    for html in chapter_pages():
+        assert html.is_file(), f"{html.name} was not built"
+        soup = page(html)
+        outputs = soup.select(".cell_output")
+        assert outputs, f"{html.name} shows no cell outputs: were the cells executed?"
+        assert soup.select(".cell_output img"), f"{html.name} shows no figure"
+
+
+def test_pages_show_no_errors_or_log_noise(build):
+    for html in chapter_pages():
+        soup = page(html)
+        bad = soup.select(".output.stderr, .output.error, .output.traceback")
+        assert bad == [], f"{html.name} shows stderr or error outputs"
+        text = " ".join(node.get_text(" ") for node in soup.select(".cell_output"))
+        noise = NOISE.search(text)
+        assert noise is None, f"{html.name} output contains {noise.group(0)!r}"
+
+
+def test_framework_cells_are_marked_for_the_switch(build):
+    for html in chapter_pages():
+        soup = page(html)
+        keras = soup.select(".cell.tag_keras")
+        pytorch = soup.select(".cell.tag_pytorch")
+        assert keras and len(keras) == len(pytorch), f"{html.name}: {len(keras)} Keras vs {len(pytorch)} PyTorch cells"
+        scripts = [s.get("src", "") for s in soup.find_all("script")]
+        assert any("framework-switch.js" in s for s in scripts)
+        assert any("framework-switch.css" in link.get("href", "") for link in soup.find_all("link"))
+    assert (HTML / "_static" / "framework-switch.js").is_file()
+
+
+def test_figures_have_alt_text_and_exist(build):
+    for html in chapter_pages():
+        for img in page(html).select(".cell_output img"):
+            assert img.get("alt", "").strip(), f"{html.name}: a figure has no alt text"
+            assert (html.parent / img["src"]).resolve().is_file(), f"{html.name}: missing image {img['src']}"
+
+
+def test_glossary_page_lists_terms_in_both_languages(build):
+    soup = page(HTML / "glossary.html")
+    terms = [dt.get_text(" ", strip=True) for dt in soup.select("dl.glossary dt")]
+    assert "perceptron" in " ".join(terms) and "퍼셉트론" in " ".join(terms)
+
+
+def test_chapters_link_into_the_glossary(build):
+    for html in chapter_pages():
+        links = [a["href"] for a in page(html).select("a.reference") if "glossary.html#term-" in a.get("href", "")]
+        assert links, f"{html.name} has no glossary links"

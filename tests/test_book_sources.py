@@ -1,0 +1,199 @@
+"""Static checks on the book's sources: format, skeleton, framework pairs.
+
+These run in seconds, without executing anything, so a broken chapter is
+reported before the slow HTML build starts.
+"""
+
+import re
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+from conftest import BOOK, ROOT
+
+CHAPTERS = sorted((BOOK / "chapters").glob("*.md"))
+FRAMEWORK_TAGS = ("keras", "pytorch")
+# What an untagged (framework-neutral) cell may not mention.
+FRAMEWORK_CODE = re.compile(r"\b(tf|keras|torch|nn)\.|\bimport (tensorflow|keras|torch)\b|\bfrom (tensorflow|keras|torch)\b")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def toc_files():
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part["chapters"]]
+    return files
+
+
+def framework_pair_problems(cells):
+    """List what is wrong with the framework pairs of a chapter's code cells.
+
+    ``cells`` are (tags, source) pairs in page order. Every ``keras`` cell must
+    be followed at once by a ``pytorch`` cell and every ``pytorch`` cell must
+    follow a ``keras`` cell; untagged cells must not use either framework.
+    """
+    problems = []
+    for i, (tags, source) in enumerate(cells):
+        frameworks = [t for t in tags if t in FRAMEWORK_TAGS]
+        first_line = source.strip().splitlines()[0] if source.strip() else ""
+        where = f"code cell {i + 1} ({first_line!r})"
+        if len(frameworks) > 1:
+            problems.append(f"{where} is tagged both keras and pytorch")
+        elif frameworks == ["keras"]:
+            if i + 1 >= len(cells) or "pytorch" not in cells[i + 1][0]:
+                problems.append(f"{where} is a Keras cell without its PyTorch twin right after it")
+        elif frameworks == ["pytorch"]:
+            if i == 0 or "keras" not in cells[i - 1][0]:
+                problems.append(f"{where} is a PyTorch cell without its Keras twin right before it")
+        elif FRAMEWORK_CODE.search(source):
+            problems.append(f"{where} uses a framework but is not tagged keras or pytorch")
+    return problems
+
+
+def code_cells(path):
+    notebook = jupytext.read(path)
+    return [(cell.metadata.get("tags", []), cell.source)
+            for cell in notebook.cells if cell.cell_type == "code"]
+
+
+# --- the checker itself must catch what it is meant to catch -------------------
+
+def test_pair_checker_accepts_a_proper_pair():
+    cells = [([], "import numpy as np"), (["keras"], "import keras"), (["pytorch"], "import torch")]
+    assert framework_pair_problems(cells) == []
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ([(["keras"], "keras.Input((2,))")], "without its PyTorch twin"),
+        ([(["pytorch"], "torch.ones(2)")], "without its Keras twin"),
+        ([(["pytorch"], "torch.ones(2)"), (["keras"], "tf.ones(2)")], "without its"),
+        ([(["keras"], "tf.ones(2)"), ([], "x = 1"), (["pytorch"], "torch.ones(2)")], "without its PyTorch twin"),
+        ([([], "model = torch.nn.Linear(2, 1)")], "not tagged keras or pytorch"),
+        ([(["keras", "pytorch"], "x = 1")], "tagged both"),
+    ],
+)
+def test_pair_checker_rejects_broken_pairs(cells, message):
+    assert any(message in problem for problem in framework_pair_problems(cells))
+
+
+# --- the chapters ----------------------------------------------------------------
+
+def test_there_are_chapters():
+    assert CHAPTERS, "book/chapters/ holds no chapter"
+
+
+def test_every_chapter_is_in_the_table_of_contents_and_back():
+    listed = toc_files()
+    for entry in listed:
+        assert (BOOK / f"{entry}.md").is_file(), f"_toc.yml lists {entry}, which does not exist"
+    for chapter in CHAPTERS:
+        entry = chapter.relative_to(BOOK).with_suffix("").as_posix()
+        assert entry in listed, f"{entry} is missing from book/_toc.yml"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_is_a_myst_notebook_with_the_python_kernel(chapter):
+    notebook = jupytext.read(chapter)
+    meta = notebook.metadata
+    assert meta["jupytext"]["text_representation"]["format_name"] == "myst"
+    assert meta["kernelspec"]["name"] == "python3"
+    assert any(cell.cell_type == "code" for cell in notebook.cells)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_framework_cells_come_in_pairs(chapter):
+    cells = code_cells(chapter)
+    assert framework_pair_problems(cells) == []
+    tags = {t for tags, _ in cells for t in tags}
+    assert {"keras", "pytorch"} <= tags, "a chapter shows both frameworks"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_follows_the_skeleton(chapter):
+    text = chapter.read_text(encoding="utf-8")
+    markers = [
+        ("learning objectives", r"^:::\{admonition\} Learning objectives"),
+        ("common misconception box", r"^:::\{admonition\} Common misconception"),
+        ("summary", r"^## Summary\s*$"),
+        ("exercises", r"^## Exercises\s*$"),
+    ]
+    positions = []
+    for name, pattern in markers:
+        found = re.search(pattern, text, flags=re.MULTILINE)
+        assert found, f"{chapter.name} has no {name}"
+        positions.append(found.start())
+    assert positions[0] == min(positions), "learning objectives come first"
+    assert positions[2] < positions[3], "the summary comes before the exercises"
+    assert re.search(r"\{doc\}`[^`]*exercises`", text[positions[3]:]), "the exercises section links to the exercises page"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_starts_quiet_and_seeded(chapter):
+    sources = [source for _, source in code_cells(chapter)]
+    first = sources[0]
+    assert "quiet_logs()" in first, "the first cell calls quiet_logs() before any framework import"
+    assert any("set_seed(" in s for s in sources), "the chapter fixes its seeds with set_seed"
+
+
+# --- glossary --------------------------------------------------------------------
+
+def glossary_entries():
+    """The glossary's entries, each as the list of its names."""
+    text = (BOOK / "glossary.md").read_text(encoding="utf-8")
+    body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    entries, current = [], []
+    for line in body.splitlines():
+        if not line.strip() or line.startswith(":"):
+            continue
+        if line.startswith(" "):
+            if current:
+                entries.append(current)
+                current = []
+        else:
+            current.append(line.strip())
+    return entries
+
+
+def test_every_glossary_entry_has_an_english_and_a_korean_name():
+    entries = glossary_entries()
+    assert len(entries) >= 10
+    for names in entries:
+        assert any(HANGUL.search(n) for n in names), f"{names[0]} has no Korean name"
+        assert any(not HANGUL.search(n) for n in names), f"{names[0]} has no English name"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_terms_are_in_the_glossary(chapter):
+    known = {name.lower() for names in glossary_entries() for name in names}
+    used = re.findall(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`", chapter.read_text(encoding="utf-8"))
+    assert used, f"{chapter.name} links no glossary term"
+    missing = sorted({term for term in used if term.lower() not in known})
+    assert missing == [], f"terms not in book/glossary.md: {missing}"
+
+
+# --- no outputs committed ----------------------------------------------------------
+
+NOTEBOOK_DIRS = [ROOT / "book", ROOT / "solutions", ROOT / "exercises"]
+
+
+def committed_notebooks():
+    for folder in NOTEBOOK_DIRS:
+        for path in sorted(folder.rglob("*.ipynb")):
+            if "_build" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+                yield path
+
+
+def test_no_notebook_carries_outputs_or_execution_counts():
+    dirty = []
+    for path in committed_notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+                dirty.append(path.relative_to(ROOT).as_posix())
+                break
+    assert dirty == [], f"clear the outputs of: {dirty}"

@@ -1,0 +1,210 @@
+"""Does each helper in the dlcourse package do what its docstring says?"""
+
+import os
+import random
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.collections import PathCollection
+from matplotlib.contour import ContourSet
+import numpy as np
+import pytest
+
+import dlcourse
+from dlcourse import (
+    load_digits,
+    load_moons,
+    logic_gate,
+    plot_decision_boundary,
+    plot_learning_curves,
+    set_seed,
+    sigmoid,
+    sigmoid_grad,
+    step,
+    weight_height,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# --- scratch: activations written in NumPy ---------------------------------
+
+def test_step_is_one_only_for_positive_inputs():
+    assert step(np.array([-2.0, -1e-9, 0.0, 1e-9, 3.0])).tolist() == [0, 0, 0, 1, 1]
+    assert step(np.array([[0.5, -0.5]])).shape == (1, 2)
+
+
+def test_sigmoid_matches_its_formula_and_survives_extreme_inputs():
+    z = np.linspace(-30, 30, 61)
+    np.testing.assert_allclose(sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in exp would raise here
+        extremes = sigmoid(np.array([-1000.0, 1000.0]))
+    assert extremes.tolist() == [0.0, 1.0]
+    assert sigmoid(0.0) == 0.5
+
+
+def test_sigmoid_grad_equals_torch_autograd():
+    torch = pytest.importorskip("torch")
+    z = np.linspace(-8, 8, 41)
+    zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(zt).sum().backward()
+    np.testing.assert_allclose(sigmoid_grad(z), zt.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_sigmoid_grad_equals_tensorflow_gradient_tape():
+    tf = pytest.importorskip("tensorflow")
+    z = np.linspace(-8, 8, 41)
+    zt = tf.Variable(z, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(tf.sigmoid(zt))
+    np.testing.assert_allclose(sigmoid_grad(z), tape.gradient(total, zt).numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_sigmoid_grad_peaks_at_a_quarter():
+    assert sigmoid_grad(0.0) == pytest.approx(0.25)
+    assert sigmoid_grad(np.array([50.0]))[0] < 1e-20
+
+
+# --- data ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "gate, expected",
+    [("and", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1]), ("nand", [1, 1, 1, 0]),
+     ("nor", [1, 0, 0, 0]), ("xor", [0, 1, 1, 0])],
+)
+def test_logic_gate_truth_tables(gate, expected):
+    X, y = logic_gate(gate)
+    assert X.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert X.dtype == float
+    assert y.tolist() == expected
+
+
+def test_logic_gate_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown gate 'xnor'"):
+        logic_gate("xnor")
+
+
+def test_weight_height_is_the_ten_person_table():
+    weights, heights = weight_height()
+    assert weights.shape == heights.shape == (10,)
+    assert (weights[0], heights[0]) == (87.0, 187.0)
+    assert weights.mean() == pytest.approx(78.3)
+    assert heights.mean() == pytest.approx(176.9)
+
+
+def test_load_digits_is_scaled_stratified_and_repeatable():
+    X_train, X_test, y_train, y_test = load_digits(test_size=0.2, seed=0)
+    assert X_train.shape == (1437, 64) and X_test.shape == (360, 64)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    # stratified: every digit appears in the test part in about the same share
+    counts = np.bincount(y_test, minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37
+    again = load_digits(test_size=0.2, seed=0)
+    np.testing.assert_array_equal(again[0], X_train)
+
+
+def test_load_digits_images_keep_their_8x8_shape():
+    X_train, X_test, _, _ = load_digits(images=True)
+    assert X_train.shape[1:] == (8, 8) and X_test.shape[1:] == (8, 8)
+
+
+def test_load_moons_shapes_and_labels():
+    X_train, X_test, y_train, y_test = load_moons(n_samples=200, seed=1)
+    assert X_train.shape == (160, 2) and X_test.shape == (40, 2)
+    assert set(np.unique(y_train)) == {0, 1}
+    assert np.bincount(y_test).tolist() == [20, 20]
+
+
+# --- setup -----------------------------------------------------------------
+
+def test_quiet_logs_sets_tensorflow_environment(monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    import sys
+
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    applied = dlcourse.quiet_logs()
+    assert applied == {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+def test_quiet_logs_warns_when_called_too_late(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    with pytest.warns(UserWarning, match="after TensorFlow was imported"):
+        dlcourse.quiet_logs()
+
+
+def test_set_seed_makes_every_library_repeat_itself():
+    torch = pytest.importorskip("torch")
+    tf = pytest.importorskip("tensorflow")
+
+    def draw():
+        return (random.random(), np.random.rand(), float(torch.rand(1)),
+                float(tf.random.uniform(())))
+
+    assert set_seed(7) == ["random", "numpy", "tensorflow", "torch"]
+    first = draw()
+    set_seed(7)
+    assert draw() == first
+    set_seed(8)
+    assert draw() != first
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_set_seed_rejects_non_integers(bad):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        set_seed(bad)
+
+
+# --- plotting --------------------------------------------------------------
+
+def test_plot_decision_boundary_shades_by_the_classifier():
+    X, y = logic_gate("and")
+    calls = []
+
+    def predict(grid):
+        calls.append(grid.shape)
+        return (grid[:, 0] + grid[:, 1] > 1.5).astype(float)
+
+    ax = plot_decision_boundary(predict, X, y, title="AND", steps=50)
+    assert calls == [(2500, 2)]
+    assert ax.get_title() == "AND"
+    # the two scatter layers hold exactly the class-0 and class-1 points
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [s.get_offsets().tolist() for s in scatters] == [X[:3].tolist(), X[3:].tolist()]
+    # the shading follows predict: one filled region per class
+    filled = [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
+    assert len(filled) == 1 and filled[0].levels.tolist() == [-0.5, 0.5, 1.5]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+
+
+def test_plot_decision_boundary_checks_shapes():
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        plot_decision_boundary(lambda g: g[:, 0], np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match="4 rows but y has 3 labels"):
+        plot_decision_boundary(lambda g: g[:, 0], np.zeros((4, 2)), np.zeros(3))
+
+
+def test_plot_learning_curves_draws_training_and_validation():
+    history = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6]}
+    ax = plot_learning_curves(history)
+    lines = ax.get_lines()
+    assert [line.get_ydata().tolist() for line in lines] == [history["loss"], history["val_loss"]]
+    assert lines[0].get_xdata().tolist() == [1, 2, 3]
+
+
+def test_plot_learning_curves_names_missing_metric():
+    with pytest.raises(KeyError, match="history has no 'accuracy'"):
+        plot_learning_curves({"loss": [1.0]}, metric="accuracy")
