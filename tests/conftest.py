@@ -16,3 +16,8 @@ quiet_logs()
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+def pytest_collection_modifyitems(items):
+    """Run the quick checks first and the book build (marker `book`) last."""
+    items.sort(key=lambda item: item.get_closest_marker("book") is not None)
