@@ -9,8 +9,13 @@ PY := $(BIN)/python
 # Stamps record that an install step ran against the current requirements.
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-HTML := book/_build/html
+# The book to build: the course's, or a copy (the tests and benchmarks build
+# throw-away books with `make book BOOK=/some/dir`).
+BOOK ?= book
+HTML := $(BOOK)/_build/html
 PORT ?= 8000
+# Warnings are errors; --nitpick also reports broken references;
+# --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
 .PHONY: help book test serve bench clean clean-book
@@ -31,9 +36,9 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt
 	touch $@
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
-	$(BIN)/jupyter-book build $(JB_FLAGS) book
+	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
 	@echo
-	@echo "The book is built. Open $(CURDIR)/$(HTML)/index.html"
+	@echo "The book is built. Open $(abspath $(HTML))/index.html"
 	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"
 
 test: $(TEST_STAMP)  ## Install test tools and run the whole test suite

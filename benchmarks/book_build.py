@@ -5,7 +5,10 @@ book is copied to a temporary folder first, so your own build and its cache
 are left alone. Prints:
 
 * cold build: no execution cache, every chapter runs;
-* warm rebuild: nothing changed, every chapter comes from the cache;
+* warm rebuild: nothing changed, so Sphinx has nothing to re-read;
+* warm rebuild after touching every chapter: every page is re-read and
+  re-rendered, but the code did not change, so outputs come from the cache
+  (what an author sees after editing prose);
 * each chapter's execution time, as recorded in the execution cache.
 
 Targets on the course's reference machine (2 cores, no GPU): every chapter
@@ -28,11 +31,11 @@ WARM_TARGET_S = 30
 
 
 def build(book):
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    """Build the book in ``book`` with `make book`; return the seconds taken."""
     start = time.perf_counter()
     result = subprocess.run(
-        [str(jupyter_book), "build", "--warningiserror", "--nitpick", "--keep-going", str(book)],
-        capture_output=True, text=True,
+        ["make", "--no-print-directory", "book", f"BOOK={book}"],
+        cwd=ROOT, capture_output=True, text=True,
     )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
@@ -50,8 +53,12 @@ def main():
         shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build"))
         print("building the book from scratch (every chapter executes)...", flush=True)
         cold = build(book)
-        print("rebuilding with nothing changed (every chapter from the cache)...", flush=True)
+        print("rebuilding with nothing changed...", flush=True)
         warm = build(book)
+        print("rebuilding after touching every chapter (outputs from the cache)...", flush=True)
+        for chapter in (book / "chapters").glob("*.md"):
+            chapter.touch()
+        touched = build(book)
 
         cache = get_cache(str(book / "_build" / ".jupyter_cache"))
         per_chapter = sorted(
@@ -61,7 +68,8 @@ def main():
 
     print()
     print(f"{'cold build':<40} {cold:7.1f} s")
-    print(f"{'warm rebuild':<40} {warm:7.1f} s   {verdict(warm, WARM_TARGET_S)}")
+    print(f"{'warm rebuild, nothing changed':<40} {warm:7.1f} s   {verdict(warm, WARM_TARGET_S)}")
+    print(f"{'warm rebuild, every chapter touched':<40} {touched:7.1f} s   {verdict(touched, WARM_TARGET_S)}")
     print()
     print(f"{'chapter (execution only)':<40} {'time':>9}")
     for name, seconds in per_chapter:

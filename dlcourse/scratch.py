@@ -36,8 +36,8 @@ def sigmoid(z):
 def sigmoid_grad(z):
     """Derivative of the sigmoid at ``z``: ``s * (1 - s)`` with ``s = sigmoid(z)``.
 
-    Introduced in chapter 2 (Perceptrons and XOR), where the two-layer XOR
-    network is trained by gradient descent.
+    Introduced in chapter 2 (Perceptrons and XOR), to show why a smooth
+    activation lets gradient descent train a network where the step cannot.
     """
     s = sigmoid(z)
     return s * (1.0 - s)

@@ -1,5 +1,6 @@
 """Shared paths and fixtures for the course's test suite."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,16 @@ BOOK = ROOT / "book"
 quiet_logs()
 
 
-@pytest.fixture(scope="session")
-def root():
-    return ROOT
+def build_book(book):
+    """Build the book in folder ``book`` with `make book`, as a reader would.
+
+    Returns (exit code, combined output).
+    """
+    result = subprocess.run(
+        ["make", "--no-print-directory", "book", f"BOOK={book}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    return result.returncode, result.stdout + result.stderr
 
 
 def pytest_collection_modifyitems(items):

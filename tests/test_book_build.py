@@ -6,14 +6,11 @@ Chapter outputs are cached between runs, so only changed chapters execute.
 """
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import BOOK
+from conftest import BOOK, build_book
 from test_book_sources import CHAPTERS
 
 pytestmark = pytest.mark.book
@@ -26,16 +23,11 @@ NOISE = re.compile(r"oneDNN|cuda|absl::|I0000|E0000|W0000|Traceback \(most recen
 @pytest.fixture(scope="session")
 def build():
     """Run the build once for the whole session; return its combined output."""
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [str(jupyter_book), "build", "--warningiserror", "--nitpick", "--keep-going", str(BOOK)],
-        capture_output=True, text=True,
-    )
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
+    returncode, log = build_book(BOOK)
+    if returncode != 0:
         reports = sorted((HTML / "reports").glob("**/*.log")) if (HTML / "reports").is_dir() else []
         details = "\n".join(p.read_text(errors="replace")[-3000:] for p in reports)
-        pytest.fail(f"book build failed (exit {result.returncode}):\n{log[-6000:]}\n{details}")
+        pytest.fail(f"book build failed (exit {returncode}):\n{log[-6000:]}\n{details}")
     return log
 
 
