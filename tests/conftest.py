@@ -1,9 +1,7 @@
-"""Shared paths and fixtures for the course's test suite."""
+"""Shared paths and helpers for the course's test suite."""
 
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from dlcourse import quiet_logs
 
