@@ -11,21 +11,17 @@ import shutil
 import pytest
 
 from conftest import BOOK, build_book
+from test_book_sources import CHAPTERS
 
 pytestmark = pytest.mark.book
 
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+
+def notebook_header():
+    """The jupytext front matter of a real chapter, so the bad pages match it."""
+    text = CHAPTERS[0].read_text(encoding="utf-8")
+    end = text.index("\n---\n", 4) + len("\n---\n")
+    return text[:end]
+
 
 BAD_PAGES = {
     "raises": "# Raises\n\n```{code-cell} ipython3\nraise RuntimeError('cell failed on purpose')\n```\n",
@@ -38,13 +34,14 @@ BAD_PAGES = {
 def broken_build(tmp_path_factory):
     book = tmp_path_factory.mktemp("broken") / "book"
     book.mkdir()
+    header = notebook_header()
     for name in ["_config.yml", "glossary.md"]:
         shutil.copy(BOOK / name, book / name)
     for folder in ["_static", "_ext"]:
         shutil.copytree(BOOK / folder, book / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (book / "intro.md").write_text("# Intro\n\n```{tableofcontents}\n```\n", encoding="utf-8")
     for name, body in BAD_PAGES.items():
-        (book / f"{name}.md").write_text(HEADER + body, encoding="utf-8")
+        (book / f"{name}.md").write_text(header + body, encoding="utf-8")
     chapters = "".join(f"  - file: {name}\n" for name in [*BAD_PAGES, "glossary"])
     (book / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n{chapters}", encoding="utf-8")
     return build_book(book)
