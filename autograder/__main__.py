@@ -1,0 +1,81 @@
+"""``python -m autograder``: generate exercises, grade submissions, export grades.
+
+Run ``python -m autograder --help`` (or ``COMMAND --help``) for the options;
+the README has a worked example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.checks import GradingError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Generate the student exercises from the solution notebooks, "
+        "grade submissions against the solutions, and export grades.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser(
+        "generate", help="solutions/ -> exercises/ (refused if a solution misses marks)",
+        description="Write the student version of each assignment into exercises/, "
+        "after checking that its solution notebook earns full marks on its own checks.")
+    gen.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                     help="assignments to generate (default: all)")
+    gen.add_argument("--check", action="store_true",
+                     help="write nothing; fail if exercises/ differs from what would be generated")
+
+    grd = commands.add_parser(
+        "grade", help="grade a folder of submissions",
+        description="Grade every DIR/<student_id>/ASSIGNMENT/<notebook>.ipynb against the "
+        "solution notebook, on inputs drawn for this run.")
+    grd.add_argument("assignment", metavar="ASSIGNMENT")
+    grd.add_argument("--submissions", required=True, type=Path, metavar="DIR",
+                     help="folder laid out like nbgrader's submitted/: DIR/<student_id>/ASSIGNMENT/")
+    grd.add_argument("--csv", type=Path, metavar="FILE",
+                     help="also write one row per student: student_id,score,max_score,status,<parts>")
+    grd.add_argument("--seed", type=int,
+                     help="seed for the drawn inputs (default: a fresh random seed, printed)")
+    grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
+                     help="time limit per cell (default 300)")
+    grd.add_argument("--timeout", type=int, metavar="SECONDS",
+                     help="time limit per submission, probes included (default 900)")
+
+    exp = commands.add_parser("export", help="all grades in the gradebook as CSV",
+                              description="Write every assignment's grades (nbgrader's CSV export).")
+    exp.add_argument("--to", type=Path, default=Path("grades.csv"), metavar="FILE",
+                     help="output file (default grades.csv)")
+
+    args = parser.parse_args(argv)
+    from autograder import grading  # heavy imports only once the arguments are valid
+
+    try:
+        if args.command == "generate":
+            stale = grading.generate(args.assignments or None, check=args.check)
+            return 1 if stale else 0
+        if args.command == "grade":
+            rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
+                                 seed=args.seed, cell_timeout=args.cell_timeout,
+                                 submission_timeout=args.timeout)
+            assignment = grading.Course().assignment(args.assignment)
+            print(grading.format_table(rows, assignment))
+            if args.csv:
+                print(f"\nWrote {args.csv}", file=sys.stderr)
+            return 0
+        if args.command == "export":
+            path = grading.export(args.to)
+            print(f"Wrote {path}", file=sys.stderr)
+            return 0
+    except GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""An assignment as the grader sees it: its notebooks, its parts, and the
+cases drawn for one grading run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from autograder.checks import Answer, Check, GradingError, Part
+from autograder.config import CHECKS_FILE
+from autograder.probe import decode_answer, encode_answer, encode_array
+
+
+@dataclass
+class Assignment:
+    name: str
+    source_dir: Path
+    parts: list[Part]
+
+    @property
+    def notebooks(self) -> list[Path]:
+        return sorted(self.source_dir.glob("*.ipynb"))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.points for p in self.parts))
+
+
+def list_assignments(source_root: Path) -> list[str]:
+    return sorted(p.parent.name for p in Path(source_root).glob(f"*/{CHECKS_FILE}"))
+
+
+def load_assignment(source_root: Path, name: str) -> Assignment:
+    source_dir = Path(source_root) / name
+    checks = source_dir / CHECKS_FILE
+    if not checks.is_file():
+        known = ", ".join(list_assignments(source_root)) or "none"
+        raise GradingError(f"no assignment '{name}' (no {checks}); assignments: {known}")
+    spec = importlib.util.spec_from_file_location(f"dlcourse_checks_{name}", checks)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parts = list(getattr(module, "PARTS", []))
+    if not parts or not all(isinstance(p, Part) for p in parts):
+        raise GradingError(f"{checks} must define PARTS, a list of autograder.checks.Part")
+    ids = [p.grade_id for p in parts]
+    if len(set(ids)) != len(ids):
+        raise GradingError(f"{checks}: two parts share a grade_id")
+    return Assignment(name, source_dir, parts)
+
+
+def grade_cells(nb) -> dict[str, dict]:
+    """The code grade cells (not solution cells) of a notebook, by grade_id."""
+    cells = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            cells[meta["grade_id"]] = cell
+    return cells
+
+
+def consistency_problems(assignment: Assignment) -> list[str]:
+    """Where checks.py and the solution notebooks disagree."""
+    problems = []
+    seen: dict[str, float] = {}
+    for path in assignment.notebooks:
+        for grade_id, cell in grade_cells(nbformat.read(path, as_version=4)).items():
+            seen[grade_id] = float(cell.metadata["nbgrader"]["points"])
+    parts = {p.grade_id: p for p in assignment.parts}
+    for grade_id, points in seen.items():
+        if grade_id not in parts:
+            problems.append(f"self-check cell '{grade_id}' has no part in {CHECKS_FILE}")
+        elif float(parts[grade_id].points) != points:
+            problems.append(
+                f"'{grade_id}': {parts[grade_id].points} points in {CHECKS_FILE}, "
+                f"{points:g} in the notebook"
+            )
+    for grade_id in parts:
+        if grade_id not in seen:
+            problems.append(f"part '{grade_id}' in {CHECKS_FILE} has no self-check cell")
+    return problems
+
+
+# -- One grading run: drawn cases and the solution's answers ----------------
+
+
+def draw_cases(assignment: Assignment, seed: int) -> dict[str, list[list[dict]]]:
+    """Fresh inputs for every part, encoded for the wire.  Each part gets its
+    own generator, so adding a part does not change the others' inputs."""
+    drawn = {}
+    for index, part in enumerate(assignment.parts):
+        rng = np.random.default_rng([seed, index])
+        drawn[part.grade_id] = [[encode_array(a) for a in case] for case in part.cases(rng)]
+    return drawn
+
+
+def write_run(path: Path, assignment: Assignment, seed: int, cases: dict,
+              expected: dict[str, list[Answer]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "assignment": assignment.name,
+        "seed": seed,
+        "parts": {
+            gid: {"cases": cases[gid], "expected": [encode_answer(a) for a in expected[gid]]}
+            for gid in cases
+        },
+    }
+    path.write_text(json.dumps(data))
+
+
+def read_run(path: Path) -> dict:
+    data = json.loads(Path(path).read_text())
+    for part in data["parts"].values():
+        part["expected"] = [decode_answer(a) for a in part["expected"]]
+    return data
+
+
+def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
+               expected: list[Answer]) -> tuple[float, list[Check]]:
+    """The part's points and every check behind them."""
+    from autograder.probe import decode_array
+
+    checks: list[Check] = []
+    for case, answer, reference in zip(cases, got, expected):
+        if not reference.ok:
+            raise GradingError(
+                f"the solution notebook fails its own part '{part.grade_id}': {reference.error}"
+            )
+        args = tuple(decode_array(a) for a in case)
+        what = part.probe.describe(args)
+        for check in part.judge(args, answer, reference):
+            checks.append(Check(check.passed, f"{what}: {check.message}"))
+    if not checks:
+        return 0.0, [Check(False, "no checks ran")]
+    passed = sum(c.passed for c in checks)
+    return round(part.points * passed / len(checks), 3), checks

@@ -1,0 +1,114 @@
+"""Where the course keeps its assignments, and how nbgrader is configured.
+
+Everything nbgrader needs to know about the course is set here, once.  The
+command line (``python -m autograder``) builds its configuration with
+:func:`course_config`, and ``nbgrader_config.py`` at the top of the repository
+loads the same settings, so plain ``nbgrader ...`` commands run from there
+agree with ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+#: The repository: solutions/, exercises/ and the grading work folder live here.
+ROOT = Path(__file__).resolve().parent.parent
+
+COURSE_ID = "dlcourse"
+
+#: Checks that decide each part's points; they sit beside the solution
+#: notebook and are never released to students or copied next to a submission.
+CHECKS_FILE = "checks.py"
+
+#: Git-ignored working folder: submissions, autograded copies, feedback,
+#: grading reports and the gradebook.
+WORK_DIR = "grading"
+
+#: Seconds one cell may run (nbgrader's default of 30 s is too short for a
+#: training cell).
+CELL_TIMEOUT = 300
+
+#: Seconds a whole submission may take, probes included.
+SUBMISSION_TIMEOUT = 900
+
+
+def course_config(
+    root: Path = ROOT,
+    *,
+    source: Path | None = None,
+    release: Path | None = None,
+    submitted: Path | None = None,
+    work: Path | None = None,
+) -> Config:
+    """The nbgrader configuration of the course.
+
+    ``root`` is the course folder.  The other arguments move one folder
+    elsewhere (absolute paths), which the command line uses to grade a
+    folder of submissions where it lies, or to check a solution in a
+    throw-away gradebook.
+    """
+    # Imported here so that reading this module stays cheap.
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+    from autograder.execute import JudgedExecute
+
+    root = Path(root).resolve()
+    work = Path(work).resolve() if work else root / WORK_DIR
+
+    c = Config()
+    cd = c.CourseDirectory
+    cd.root = str(root)
+    cd.course_id = COURSE_ID
+    cd.source_directory = str(source or root / "solutions")
+    cd.release_directory = str(release or root / "exercises")
+    cd.submitted_directory = str(submitted or work / "submitted")
+    cd.autograded_directory = str(work / "autograded")
+    cd.feedback_directory = str(work / "feedback")
+    cd.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    cd.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", CHECKS_FILE]
+
+    # Students see a stub that fails loudly until they write their code.
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+    # A deleted self-check cell is put back before grading, so deleting one
+    # neither gains nor loses points.
+    c.OverwriteCells.add_missing_cells = True
+    c.OverwriteCells.missing_cell_notification = (
+        "# This cell (id: {cell_id}) was missing from the submission; the grader put it back.\n"
+    )
+
+    # nbgrader's pipeline, with its Execute step replaced by ours: it runs the
+    # notebook, then probes the student's functions and models on inputs drawn
+    # at grading time and scores them against the solution notebook.
+    c.Autograde.autograde_preprocessors = [
+        JudgedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    # Kernels talk to the grader over local IPC sockets, not TCP ports.
+    (work / "ipc").mkdir(parents=True, exist_ok=True)
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = str(work / "ipc" / "kernel")
+    c.Execute.timeout = CELL_TIMEOUT
+    c.JudgedExecute.submission_timeout = SUBMISSION_TIMEOUT
+    c.JudgedExecute.report_directory = str(work / "reports")
+    c.JudgedExecute.cases_directory = str(work / "cases")
+    c.JudgedExecute.checks_directory = cd.source_directory
+    return c
+
+
+def work_dir(root: Path = ROOT) -> Path:
+    return Path(root).resolve() / WORK_DIR

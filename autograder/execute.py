@@ -1,0 +1,246 @@
+"""nbgrader's Execute step, extended to judge submissions from outside.
+
+:class:`JudgedExecute` replaces ``Execute`` in nbgrader's autograde pipeline
+(see :mod:`autograder.config`).  It runs the notebook as nbgrader would, with a
+per-cell and a per-submission time limit.  Then, while the kernel is still
+alive, it asks the kernel to evaluate each part's function, variables or
+model on the inputs drawn for this grading run, reads back plain numbers, and
+scores them in this process against the solution notebook's answers.  The
+score goes into the part's self-check cell as its only output (an
+``execute_result`` holding the points, which nbgrader's ``SaveAutoGrades``
+records as partial credit), preceded by the checks in words for the feedback.
+
+Whatever the student's code did to its own test cells, to ``numpy.testing``
+or to its own kernel therefore cannot raise its score: nothing it prints or
+asserts is read, only numbers that must match the solution on inputs it has
+never seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from pathlib import Path
+from queue import Empty
+from time import monotonic
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import ensure_async, run_sync
+from nbgrader.preprocessors import Execute
+from traitlets import Integer, Unicode
+
+from autograder.assignment import grade_cells, load_assignment, read_run, score_part
+from autograder.checks import Answer, Check, GradingError, Part
+from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
+
+TIMEOUT_ENAME = "CellTimeoutError"
+
+
+class ProbeTimeout(Exception):
+    pass
+
+
+class JudgedExecute(Execute):
+    """Execute the notebook, then probe and score its graded parts."""
+
+    submission_timeout = Integer(
+        900, help="Seconds the whole submission may take: cells and probes."
+    ).tag(config=True)
+    probe_timeout = Integer(
+        120, help="Seconds one part's probe may take in the kernel."
+    ).tag(config=True)
+    cases_directory = Unicode(
+        help="Folder of <assignment>.json files: the inputs drawn for this run "
+        "and the solution's answers (written by `python -m autograder grade`)."
+    ).tag(config=True)
+    checks_directory = Unicode(help="Folder holding <assignment>/checks.py.").tag(config=True)
+    report_directory = Unicode(
+        help="Where to write <assignment>/<student>/<notebook>.json reports."
+    ).tag(config=True)
+
+    # -- nbgrader's entry point ------------------------------------------------
+
+    def preprocess(self, nb, resources=None, km=None):
+        info = (resources or {}).get("nbgrader", {})
+        assignment_name, student, notebook = (
+            info.get("assignment"), info.get("student"), info.get("notebook"))
+        assignment = load_assignment(Path(self.checks_directory), assignment_name)
+        run = read_run(Path(self.cases_directory) / f"{assignment_name}.json")
+        cells = grade_cells(nb)
+        parts = [p for p in assignment.parts if p.grade_id in cells]
+        cases = {gid: entry["cases"] for gid, entry in run["parts"].items()}
+
+        started = monotonic()
+        status, answers = self.run_and_probe(nb, resources, parts, cases)
+
+        report = {
+            "assignment": assignment_name,
+            "student": student,
+            "notebook": notebook,
+            "seed": run["seed"],
+            "status": status,
+            "parts": {},
+        }
+        for part in parts:
+            got = answers.get(part.grade_id, "the notebook stopped before this part was checked")
+            if isinstance(got, str):
+                score, checks = 0.0, [Check(False, got)]
+            else:
+                score, checks = score_part(part, cases[part.grade_id], got,
+                                           run["parts"][part.grade_id]["expected"])
+            write_verdict(cells[part.grade_id], part, score, checks)
+            report["parts"][part.grade_id] = {
+                "score": score,
+                "points": part.points,
+                "checks": [{"passed": c.passed, "message": c.message} for c in checks],
+            }
+        for grade_id, cell in cells.items():
+            if grade_id not in report["parts"]:  # no part in checks.py: never free points
+                write_verdict(cell, None, 0.0, [Check(False, "no check is defined for this cell")])
+        report["seconds"] = round(monotonic() - started, 2)
+        if self.report_directory and student:
+            path = Path(self.report_directory) / assignment_name / student / f"{notebook}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(report, indent=1))
+        return nb, resources
+
+    # -- Running and probing -------------------------------------------------------
+
+    def run_and_probe(self, nb, resources, parts: list[Part], cases: dict):
+        """Run every cell, then probe ``parts``.  Returns the status (``ok``,
+        ``timeout``, ``kernel died``) and, per part, the answers or the reason
+        there are none."""
+        NotebookClient.__init__(self, nb, None)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        deadline = monotonic() + self.submission_timeout
+        self.timeout_func = lambda cell: max(
+            1, math.ceil(min(self.timeout or math.inf, deadline - monotonic())))
+        status, answers = "ok", {}
+        try:
+            with self.setup_kernel():
+                reply = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = reply["content"]["language_info"]
+                for index, cell in enumerate(self.nb.cells):
+                    if monotonic() >= deadline:
+                        status = "timeout"
+                        break
+                    self.preprocess_cell(cell, resources, index)
+                if any(out.get("ename") == TIMEOUT_ENAME
+                       for cell in self.nb.cells for out in cell.get("outputs", [])):
+                    status = "timeout"
+                answers = run_sync(self._async_probe_parts)(parts, cases, deadline)
+        except DeadKernelError:
+            status = "kernel died"
+        self.set_widgets_metadata()
+        return status, answers
+
+    async def _async_probe_parts(self, parts, cases, deadline):
+        answers: dict[str, list[Answer] | str] = {}
+        try:
+            content = await self._async_ask(PROBE_SOURCE, monotonic() + self.probe_timeout, {})
+        except ProbeTimeout:
+            content = {"status": "timeout"}
+        if content.get("status") != "ok":
+            return {p.grade_id: "the grader could not run its probe in this notebook's kernel"
+                    for p in parts}
+        for part in parts:
+            gid = part.grade_id
+            if monotonic() >= deadline:
+                answers[gid] = f"not checked: the submission used up its {self.submission_timeout} s"
+                continue
+            secret = new_secret()
+            code = request_code(part.probe, cases[gid], secret)
+            try:
+                content = await self._async_ask(
+                    code, min(deadline, monotonic() + self.probe_timeout),
+                    {"answer": ANSWER_VARIABLE})
+                answers[gid] = parse_reply(content, secret, len(cases[gid]))
+            except ProbeTimeout:
+                answers[gid] = f"took longer than {self.probe_timeout} s on the grader's inputs"
+            except ValueError as error:
+                answers[gid] = f"no usable answer: {error}"
+        return answers
+
+    async def _async_ask(self, code: str, deadline: float, expressions: dict) -> dict:
+        """Execute ``code`` silently; return the execute reply's content."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False,
+                                 user_expressions=expressions, allow_stdin=False)
+        interrupted = False
+        while True:
+            await self._async_drain_iopub()
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                if interrupted:
+                    raise ProbeTimeout()
+                await ensure_async(self.km.interrupt_kernel())
+                interrupted, deadline = True, monotonic() + 10
+                continue
+            try:
+                msg = await ensure_async(
+                    self.kc.shell_channel.get_msg(timeout=min(1.0, remaining)))
+            except (Empty, asyncio.TimeoutError):
+                await self._async_check_alive()
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if interrupted:
+                    raise ProbeTimeout()
+                return msg["content"]
+
+    async def _async_drain_iopub(self):
+        """Discard what the kernel prints while probed (it is never read)."""
+        while True:
+            try:
+                await ensure_async(self.kc.iopub_channel.get_msg(timeout=0))
+            except (Empty, asyncio.TimeoutError):
+                return
+
+
+def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) -> None:
+    """Make the verdict the self-check cell's only output."""
+    points = part.points if part else float(cell.metadata["nbgrader"]["points"])
+    passed = sum(c.passed for c in checks)
+    lines = [f"Autograder: {passed} of {len(checks)} checks passed on inputs drawn "
+             f"at grading time: {score:g} of {points:g} points."]
+    lines += [("  ✓ " if c.passed else "  ✗ ") + c.message for c in checks]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
+                               execution_count=cell.get("execution_count")),
+    ]
+
+
+def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]:
+    """Run each solution notebook in its own kernel and probe it on ``cases``.
+
+    Raises :class:`GradingError` when the solution cannot answer: grading a
+    class against a broken solution would be worse than not grading.
+    """
+    answers: dict[str, list[Answer]] = {}
+    for path in assignment.notebooks:
+        nb = nbformat.read(path, as_version=4)
+        in_notebook = grade_cells(nb)
+        parts = [p for p in assignment.parts if p.grade_id in in_notebook]
+        runner = JudgedExecute(config=config)
+        status, got = runner.run_and_probe(
+            nb, {"metadata": {"path": str(path.parent)}}, parts, cases)
+        if status != "ok":
+            raise GradingError(f"the solution notebook {path.name} did not run: {status}")
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    raise GradingError(
+                        f"the solution notebook {path.name} raised {out['ename']}: {out['evalue']}")
+        for part in parts:
+            result = got[part.grade_id]
+            if isinstance(result, str):
+                raise GradingError(f"the solution's part '{part.grade_id}': {result}")
+            for answer in result:
+                if not answer.ok:
+                    raise GradingError(
+                        f"the solution's part '{part.grade_id}' raised {answer.error}")
+            answers[part.grade_id] = result
+    return answers

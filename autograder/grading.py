@@ -1,0 +1,318 @@
+"""The instructor's commands: generate exercises, grade submissions, export.
+
+Each command drives nbgrader through its Python API with the course's
+configuration (:mod:`autograder.config`); the command line in
+:mod:`autograder.__main__` only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import filecmp
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import monotonic
+
+import nbformat
+
+from autograder.assignment import (
+    Assignment,
+    consistency_problems,
+    draw_cases,
+    list_assignments,
+    load_assignment,
+    write_run,
+)
+from autograder.checks import GradingError
+from autograder.config import COURSE_ID, ROOT, course_config
+
+#: Columns every grades CSV starts with; one column per part follows.
+CSV_COLUMNS = ["student_id", "score", "max_score", "status"]
+
+
+@dataclass
+class Row:
+    """One student's result for one assignment."""
+
+    student_id: str
+    score: float
+    max_score: float
+    status: str
+    parts: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class Course:
+    """The course folder and the nbgrader settings for one command."""
+
+    def __init__(self, root: Path = ROOT, *, submitted: Path | None = None,
+                 work: Path | None = None, release: Path | None = None,
+                 cell_timeout: int | None = None, submission_timeout: int | None = None):
+        self.root = Path(root).resolve()
+        self.config = course_config(self.root, submitted=submitted, work=work, release=release)
+        if cell_timeout:
+            self.config.Execute.timeout = cell_timeout
+        if submission_timeout:
+            self.config.JudgedExecute.submission_timeout = submission_timeout
+        cd = self.config.CourseDirectory
+        self.source = Path(cd.source_directory)
+        self.release = Path(cd.release_directory)
+        self.submitted = Path(cd.submitted_directory)
+        self.db_url = cd.db_url
+        self.work = Path(self.config.JudgedExecute.report_directory).parent
+        self.work.mkdir(parents=True, exist_ok=True)
+
+    def api(self):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        # nbgrader runs the `alembic` command installed beside this Python when
+        # it creates a gradebook; make sure it is found without an activated venv.
+        bindir = str(Path(sys.executable).parent)
+        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+        # The API looks for a shared exchange folder at start-up; grading
+        # does not use one, so its complaint is noise here.
+        logging.getLogger("NbGraderAPI").setLevel(logging.CRITICAL)
+        coursedir = CourseDirectory(config=self.config)
+        return NbGraderAPI(coursedir=coursedir, config=self.config)
+
+    def assignment(self, name: str) -> Assignment:
+        assignment = load_assignment(self.source, name)
+        problems = consistency_problems(assignment)
+        if problems:
+            raise GradingError(f"{name}: checks.py and the solution notebook disagree:\n  "
+                               + "\n  ".join(problems))
+        return assignment
+
+
+@contextlib.contextmanager
+def quiet_nbgrader():
+    """Silence SQLAlchemy's warnings about nbgrader's own session handling
+    (harmless, and nothing a course can fix)."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SAWarning)
+        yield
+
+
+def _run(result: dict, what: str) -> None:
+    if not result.get("success"):
+        detail = (result.get("error") or result.get("log") or "").strip().splitlines()
+        raise GradingError(f"nbgrader could not {what}: " + (detail[-1] if detail else "unknown error"))
+
+
+def _trees_differ(a: Path, b: Path) -> list[str]:
+    """Paths (relative) that differ between two folders, by content."""
+    names_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} if a.exists() else set()
+    names_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()} if b.exists() else set()
+    differ = sorted(str(n) for n in names_a ^ names_b)
+    differ += sorted(str(n) for n in names_a & names_b
+                     if not filecmp.cmp(a / n, b / n, shallow=False))
+    return differ
+
+
+# -- generate ---------------------------------------------------------------
+
+
+def generate(names: list[str] | None = None, *, check: bool = False, root: Path = ROOT,
+             log=print) -> list[str]:
+    """Generate the student notebooks of ``names`` (default: every
+    assignment) into ``exercises/``.
+
+    Each solution notebook is first graded as a submission, against itself,
+    on freshly drawn inputs; an assignment whose solution does not earn full
+    marks is refused and ``exercises/`` is left as it was.  With
+    ``check=True`` nothing is written: the return value lists the
+    assignments whose committed ``exercises/`` differ from what generation
+    produces now.
+    """
+    course = Course(root)
+    names = names or list_assignments(course.source)
+    stale = []
+    for name in names:
+        course.assignment(name)  # refuses when checks.py and the notebook disagree
+        with tempfile.TemporaryDirectory(prefix="dlcourse-generate-") as tmp:
+            tmp = Path(tmp)
+            scratch = Course(root, release=tmp / "release", work=tmp / "work",
+                             submitted=tmp / "submitted")
+            _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
+            differ = _trees_differ(tmp / "release" / name, course.release / name)
+            if check:
+                if differ:
+                    stale.append(name)
+                    log(f"{name}: exercises/{name} differs from its solution: {', '.join(differ)}")
+                else:
+                    log(f"{name}: exercises/{name} is up to date")
+                continue
+            log(f"{name}: grading the solution notebook against itself ...")
+            own = scratch.submitted / "solution" / name
+            own.mkdir(parents=True)
+            for notebook in load_assignment(course.source, name).notebooks:
+                shutil.copy(notebook, own / notebook.name)
+            rows = grade(name, scratch.submitted, course=scratch, log=lambda *a, **k: None)
+            row = rows[0]
+            if row.status != "ok" or row.score < row.max_score:
+                raise GradingError(
+                    f"{name}: the solution scores {row.score:g} of {row.max_score:g} "
+                    f"({row.status}) on its own checks; exercises/{name} left unchanged")
+        _run(course.api().generate_assignment(name, force=True), f"generate {name}")
+        log(f"{name}: solution scores full marks; wrote exercises/{name}")
+    return stale
+
+
+# -- grade --------------------------------------------------------------------
+
+
+def _submission_status(folder: Path, assignment: Assignment) -> str:
+    """``ok``, or why the submission in ``folder`` cannot be graded."""
+    notebooks = [folder / nb.name for nb in assignment.notebooks]
+    present = [nb for nb in notebooks if nb.is_file()]
+    if not present:
+        return "missing notebook"
+    for path in present:
+        try:
+            nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception:  # any reason a notebook cannot be read is the same answer
+            return "invalid notebook"
+    return "ok"
+
+
+def _gradebook_row(course: Course, assignment: Assignment, student: str) -> Row:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        submission = gb.find_submission(assignment.name, student)
+        parts = {grade.name: float(grade.score)
+                 for notebook in submission.notebooks for grade in notebook.grades}
+        return Row(student, float(submission.score), float(submission.max_score), "ok", parts)
+
+
+def _read_status(course: Course, assignment: Assignment, student: str) -> str:
+    import json
+
+    statuses = []
+    for notebook in assignment.notebooks:
+        path = course.work / "reports" / assignment.name / student / f"{notebook.stem}.json"
+        if path.is_file():
+            statuses.append(json.loads(path.read_text())["status"])
+    bad = [s for s in statuses if s != "ok"]
+    return bad[0] if bad else "ok"
+
+
+def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: int | None = None,
+          course: Course | None = None, root: Path = ROOT, cell_timeout: int | None = None,
+          submission_timeout: int | None = None, log=print) -> list[Row]:
+    """Grade every submission of assignment ``name`` in ``submissions``
+    (laid out ``<student_id>/<name>/<notebook>.ipynb``)."""
+    submissions = Path(submissions).resolve()
+    if not submissions.is_dir():
+        raise GradingError(f"no folder {submissions}")
+    course = course or Course(root, submitted=submissions, cell_timeout=cell_timeout,
+                              submission_timeout=submission_timeout)
+    assignment = course.assignment(name)
+    students = sorted(p.name for p in submissions.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
+    if not students:
+        raise GradingError(f"no student folders in {submissions}")
+
+    # nbgrader's gradebook must know the assignment's cells: generate it into
+    # a throw-away release folder (the committed exercises stay untouched).
+    api = course.api()
+    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:
+        api.coursedir.release_directory = tmp
+        _run(api.generate_assignment(name, force=True), f"register {name} in the gradebook")
+        committed = course.root / "exercises" / name
+        stale = _trees_differ(Path(tmp) / name, committed)
+        if stale and course.release / name == committed:
+            log(f"warning: exercises/{name} differs from its solution notebook "
+                f"({', '.join(stale)}); run `python -m autograder generate {name}`",
+                file=sys.stderr)
+        api.coursedir.release_directory = str(course.release)
+
+    seed = secrets.randbelow(2**32) if seed is None else seed
+    log(f"Grading {name}: {len(students)} submission(s), inputs drawn with seed {seed}",
+        file=sys.stderr)
+    cases = draw_cases(assignment, seed)
+    from autograder.execute import solution_answers
+
+    started = monotonic()
+    expected = solution_answers(assignment, cases, course.config)
+    log(f"  solution notebook answered every part ({monotonic() - started:.1f} s)", file=sys.stderr)
+    write_run(course.work / "cases" / f"{name}.json", assignment, seed, cases, expected)
+
+    rows = []
+    for index, student in enumerate(students, 1):
+        started = monotonic()
+        status = _submission_status(submissions / student / name, assignment)
+        if status == "ok":
+            with quiet_nbgrader():
+                result = api.autograde(name, student, force=True, create=True)
+            logs = course.work / "logs" / name
+            logs.mkdir(parents=True, exist_ok=True)
+            (logs / f"{student}.log").write_text(
+                (result.get("log") or "") + (result.get("error") or ""))
+            if result.get("success"):
+                row = _gradebook_row(course, assignment, student)
+                row.status = _read_status(course, assignment, student)
+            else:
+                row = Row(student, 0.0, assignment.max_score, "grading error")
+        else:
+            row = Row(student, 0.0, assignment.max_score, status)
+        row.seconds = monotonic() - started
+        rows.append(row)
+        log(f"  [{index}/{len(students)}] {student}: {row.score:g}/{row.max_score:g} "
+            f"{row.status} ({row.seconds:.1f} s)", file=sys.stderr)
+
+    if csv_path:
+        write_csv(Path(csv_path), rows, assignment)
+    return rows
+
+
+def write_csv(path: Path, rows: list[Row], assignment: Assignment) -> None:
+    part_ids = [p.grade_id for p in assignment.parts]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_COLUMNS + part_ids)
+        for row in rows:
+            writer.writerow([row.student_id, f"{row.score:g}", f"{row.max_score:g}", row.status]
+                            + [f"{row.parts.get(pid, 0.0):g}" for pid in part_ids])
+
+
+def format_table(rows: list[Row], assignment: Assignment) -> str:
+    part_ids = [p.grade_id for p in assignment.parts]
+    header = ["student"] + part_ids + ["total", "status"]
+    body = [[r.student_id] + [f"{r.parts.get(pid, 0.0):g}" for pid in part_ids]
+            + [f"{r.score:g}/{r.max_score:g}", r.status] for r in rows]
+    points = ["(points)"] + [f"{p.points:g}" for p in assignment.parts] + [f"{assignment.max_score:g}", ""]
+    table = [header, points] + body
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
+                     for line in table)
+
+
+# -- export -----------------------------------------------------------------------
+
+
+def export(to: Path, root: Path = ROOT) -> Path:
+    """Every assignment's grades, one row per student and assignment, as
+    CSV (nbgrader's own exporter)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    course = Course(root)
+    plugin = CsvExportPlugin(config=course.config)
+    plugin.to = str(to)
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        plugin.export(gb)
+    return Path(to)

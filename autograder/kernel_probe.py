@@ -1,0 +1,62 @@
+"""The code the grader runs inside a kernel it grades (student or solution).
+
+The grader sends this file's source to the kernel once, after the notebook
+has run, then calls ``__dlcourse_probe__`` with a JSON request per part.  The
+function evaluates the part's function, variables or model on the inputs in
+the request and returns a JSON string of plain float arrays, tagged with the
+request's secret.
+
+Nothing here is trusted: the kernel runs the student's code, which can
+replace this function or anything it uses.  The grader therefore treats the
+reply as untrusted data (size-capped, parsed as JSON, forced to float arrays)
+and judges it against the solution in its own process.  A kernel that lies
+can only return numbers, and numbers only score if they are right for
+inputs it could not know in advance.
+"""
+
+
+def __dlcourse_probe__(request_json):
+    import json
+
+    import numpy as np
+
+    from dlcourse.frameworks import predict, to_numpy
+
+    request = json.loads(request_json)
+    namespace = globals()
+    max_values = request["max_values"]
+
+    def decode(arg):
+        array = np.asarray(arg["data"], dtype=float).reshape(arg["shape"])
+        return float(array) if array.ndim == 0 else array
+
+    def encode(result):
+        parts = result if isinstance(result, tuple) else (result,)
+        arrays = [to_numpy(part) for part in parts]
+        if sum(a.size for a in arrays) > max_values:
+            raise ValueError(f"the answer has more than {max_values} numbers")
+        return [{"shape": list(a.shape), "data": a.ravel().tolist()} for a in arrays]
+
+    def lookup(name):
+        if name not in namespace:
+            raise NameError(f"name '{name}' is not defined (did its cell run?)")
+        return namespace[name]
+
+    kind, names = request["kind"], request["names"]
+    answers = []
+    for case in request["cases"]:
+        args = [decode(arg) for arg in case]
+        try:
+            if kind == "call":
+                result = lookup(names[0])(*args)
+            elif kind == "read" and len(names) == 1:
+                result = lookup(names[0])  # a tuple of arrays is several values
+            elif kind == "read":
+                result = tuple(lookup(name) for name in names)
+            else:
+                result = predict(lookup(names[0]), args[0])
+            answers.append({"values": encode(result)})
+        except Exception as error:  # the student's error is the answer
+            text = f"{type(error).__name__}: {error}"
+            answers.append({"error": text[:300]})
+    return json.dumps({"secret": request["secret"], "answers": answers})

@@ -1,0 +1,114 @@
+"""The wire format between the grader and a kernel it probes.
+
+Requests carry each case's arguments as ``{"shape": [...], "data": [...]}``
+float arrays; replies carry answers the same way.  :func:`parse_reply` is the
+only place that reads what a kernel sent back, and it trusts nothing: size
+cap, JSON only, the run's secret, the expected number of answers, float
+arrays of bounded size.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks import Answer, Call, Predict, Probe, Read
+
+#: Largest reply (characters of JSON) accepted from a kernel for one part.
+MAX_REPLY_CHARS = 4_000_000
+#: Most numbers one case's answer may hold.
+MAX_VALUES = 100_000
+
+PROBE_SOURCE = (Path(__file__).with_name("kernel_probe.py")).read_text()
+PROBE_FUNCTION = "__dlcourse_probe__"
+ANSWER_VARIABLE = "__dlcourse_answer__"
+
+
+def encode_array(value) -> dict:
+    array = np.asarray(value, dtype=float)
+    return {"shape": list(array.shape), "data": array.ravel().tolist()}
+
+
+def decode_array(obj) -> np.ndarray:
+    if not isinstance(obj, dict) or set(obj) != {"shape", "data"}:
+        raise ValueError("not an encoded array")
+    shape = obj["shape"]
+    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError("bad shape")
+    data = obj["data"]
+    if not isinstance(data, list) or len(data) > MAX_VALUES:
+        raise ValueError("too many values")
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in data):
+        raise ValueError("values are not numbers")
+    array = np.asarray(data, dtype=float)
+    if array.size != int(np.prod(shape, dtype=np.int64)):
+        raise ValueError("shape does not match the values")
+    return array.reshape(shape)
+
+
+def encode_answer(answer: Answer) -> dict:
+    if answer.error is not None:
+        return {"error": answer.error}
+    return {"values": [encode_array(v) for v in answer.values]}
+
+
+def decode_answer(obj) -> Answer:
+    if isinstance(obj, dict) and set(obj) == {"error"} and isinstance(obj["error"], str):
+        return Answer(error=obj["error"][:300])
+    if isinstance(obj, dict) and set(obj) == {"values"} and isinstance(obj["values"], list):
+        values = tuple(decode_array(v) for v in obj["values"])
+        if sum(v.size for v in values) > MAX_VALUES:
+            raise ValueError("too many values")
+        return Answer(values=values)
+    raise ValueError("not an answer")
+
+
+def new_secret() -> str:
+    return secrets.token_hex(16)
+
+
+def request_code(probe: Probe, cases: list[list[dict]], secret: str) -> str:
+    """The code to execute in the kernel for one part."""
+    if isinstance(probe, Call):
+        kind, names = "call", [probe.name]
+    elif isinstance(probe, Read):
+        kind, names = "read", list(probe.names)
+    elif isinstance(probe, Predict):
+        kind, names = "predict", [probe.name]
+    else:  # pragma: no cover - Probe is a closed union
+        raise TypeError(probe)
+    request = json.dumps(
+        {"kind": kind, "names": names, "cases": cases, "secret": secret, "max_values": MAX_VALUES}
+    )
+    return f"{ANSWER_VARIABLE} = {PROBE_FUNCTION}({request!r})"
+
+
+def parse_reply(reply_content: dict, secret: str, n_cases: int) -> list[Answer]:
+    """The answers in a kernel's execute reply, or ValueError saying why not.
+
+    The answer travels in the reply's ``user_expressions`` as the repr of a
+    JSON string.
+    """
+    if reply_content.get("status") != "ok":
+        raise ValueError(f"the probe failed: {reply_content.get('ename', 'unknown error')}")
+    expr = (reply_content.get("user_expressions") or {}).get("answer") or {}
+    text = (expr.get("data") or {}).get("text/plain")
+    if not isinstance(text, str):
+        raise ValueError("no answer came back")
+    if len(text) > MAX_REPLY_CHARS:
+        raise ValueError("the answer is too large")
+    import ast
+
+    try:
+        payload = json.loads(ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
+        raise ValueError("the answer is not valid JSON") from error
+    if not isinstance(payload, dict) or payload.get("secret") != secret:
+        raise ValueError("the answer does not carry this run's secret")
+    answers = payload.get("answers")
+    if not isinstance(answers, list) or len(answers) != n_cases:
+        raise ValueError("wrong number of answers")
+    return [decode_answer(a) for a in answers]

@@ -1,0 +1,52 @@
+"""Framework-neutral access to tensors and models.
+
+Exercises let students answer with Keras or PyTorch; the self-checks and the
+autograder read the answers through these two functions, so both frameworks
+(and plain NumPy) are handled in one place.  Neither imports a framework: a
+framework the student never imported cannot be the type of their answer.
+Introduced with the first exercise (Perceptrons and XOR).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+
+def to_numpy(x) -> np.ndarray:
+    """``x`` (a NumPy array, a number, a list, a TensorFlow or PyTorch
+    tensor) as a float64 NumPy array."""
+    if hasattr(x, "detach"):  # a PyTorch tensor, possibly tracking gradients
+        x = x.detach().cpu().numpy()
+    elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor
+        x = x.numpy()
+    return np.asarray(x, dtype=float)
+
+
+def predict(model, X) -> np.ndarray:
+    """Run ``model`` on the rows of ``X`` in inference mode and return NumPy.
+
+    ``model`` may be a PyTorch ``nn.Module`` (run in ``eval`` mode without
+    gradients, then put back in its previous mode), a Keras model (called
+    with ``training=False``) or any function of a NumPy array.  ``X`` is
+    passed as float32, the dtype both frameworks default to.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                return to_numpy(model(torch.from_numpy(X)))
+        finally:
+            model.train(was_training)
+    keras = sys.modules.get("keras")
+    if keras is not None and isinstance(model, keras.Model):
+        return to_numpy(model(X, training=False))
+    if callable(model):
+        return to_numpy(model(X))
+    raise TypeError(
+        f"expected a Keras model, a PyTorch nn.Module or a function, got {type(model).__name__}"
+    )
