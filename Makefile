@@ -18,7 +18,7 @@ PORT ?= 8000
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help book test serve bench clean clean-book
+.PHONY: help book test serve bench expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ $(HTML)/index.html:
 
 bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 	$(PY) benchmarks/book_build.py
+
+expected-scores: $(STAMP)  ## Rebuild the grading fixtures and rewrite their expected scores
+	$(PY) tests/submissions/build.py --expected
+	@git --no-pager diff --stat -- tests/submissions || true
 
 clean-book:  ## Remove the built book and its execution cache
 	rm -rf book/_build

@@ -53,13 +53,18 @@ def course_config(
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
         IgnorePattern,
         LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
         SaveAutoGrades,
     )
     from nbconvert.preprocessors import ClearMetadataPreprocessor
 
     from autograder.execute import JudgedExecute
+    from autograder.sanitize import RestoreCellRoles
 
     root = Path(root).resolve()
     work = Path(work).resolve() if work else root / WORK_DIR
@@ -86,6 +91,16 @@ def course_config(
         "# This cell (id: {cell_id}) was missing from the submission; the grader put it back.\n"
     )
 
+    # nbgrader's sanitizing steps, with cells' roles restored first (see
+    # autograder/sanitize.py).
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        RestoreCellRoles,
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
     # nbgrader's pipeline, with its Execute step replaced by ours: it runs the
     # notebook, then probes the student's functions and models on inputs drawn
     # at grading time and scores them against the solution notebook.

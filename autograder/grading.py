@@ -96,12 +96,15 @@ class Course:
 
 @contextlib.contextmanager
 def quiet_nbgrader():
-    """Silence SQLAlchemy's warnings about nbgrader's own session handling
-    (harmless, and nothing a course can fix)."""
+    """Silence warnings nbgrader causes and a course cannot fix: SQLAlchemy's
+    about nbgrader's session handling, and nbformat's about the cells nbgrader
+    puts back without an id."""
+    from nbformat.warnings import MissingIDFieldWarning
     from sqlalchemy.exc import SAWarning
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=SAWarning)
+        warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
         yield
 
 
@@ -145,7 +148,8 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
             tmp = Path(tmp)
             scratch = Course(root, release=tmp / "release", work=tmp / "work",
                              submitted=tmp / "submitted")
-            _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
+            with quiet_nbgrader():
+                _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
             differ = _trees_differ(tmp / "release" / name, course.release / name)
             if check:
                 if differ:
@@ -165,7 +169,8 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
                 raise GradingError(
                     f"{name}: the solution scores {row.score:g} of {row.max_score:g} "
                     f"({row.status}) on its own checks; exercises/{name} left unchanged")
-        _run(course.api().generate_assignment(name, force=True), f"generate {name}")
+        with quiet_nbgrader():
+            _run(course.api().generate_assignment(name, force=True), f"generate {name}")
         log(f"{name}: solution scores full marks; wrote exercises/{name}")
     return stale
 
@@ -230,7 +235,8 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
     api = course.api()
     with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:
         api.coursedir.release_directory = tmp
-        _run(api.generate_assignment(name, force=True), f"register {name} in the gradebook")
+        with quiet_nbgrader():
+            _run(api.generate_assignment(name, force=True), f"register {name} in the gradebook")
         committed = course.root / "exercises" / name
         stale = _trees_differ(Path(tmp) / name, committed)
         if stale and course.release / name == committed:

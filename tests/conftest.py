@@ -25,5 +25,11 @@ def build_book(book):
 
 
 def pytest_collection_modifyitems(items):
-    """Run the quick checks first and the book build (marker `book`) last."""
-    items.sort(key=lambda item: item.get_closest_marker("book") is not None)
+    """Run the quick checks first, then whole-assignment grading (marker
+    `grading`), and the book build (marker `book`) last."""
+    def order(item):
+        if item.get_closest_marker("book"):
+            return 2
+        return 1 if item.get_closest_marker("grading") else 0
+
+    items.sort(key=order)

@@ -1,0 +1,294 @@
+"""The autograder: its parts one by one, then whole assignments end to end.
+
+The end-to-end tests (marker ``grading``) grade the committed fixture
+submissions in ``tests/submissions/<assignment>/`` on inputs drawn with a
+fresh seed, and compare every score with ``expected.csv``.
+"""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.assignment import (
+    consistency_problems,
+    draw_cases,
+    list_assignments,
+    load_assignment,
+    score_part,
+)
+from autograder.checks import Answer, Call, GradingError, Part, Read, same_as_solution
+from autograder.probe import encode_array, parse_reply
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "submissions"))
+import build as fixtures  # noqa: E402  (tests/submissions/build.py)
+
+ASSIGNMENTS = list_assignments(ROOT / "solutions")
+
+
+# -- The wire: what a kernel sends back is untrusted ---------------------------
+
+
+def reply(payload, status="ok"):
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return {"status": status, "user_expressions": {"answer": {"data": {"text/plain": repr(text)}}}}
+
+
+def encoded(*arrays):
+    return {"values": [encode_array(a) for a in arrays]}
+
+
+def test_parse_reply_reads_arrays_tagged_with_the_secret():
+    (answer,) = parse_reply(reply({"secret": "s3", "answers": [encoded(np.eye(2), 1.5)]}), "s3", 1)
+    assert answer.ok
+    np.testing.assert_array_equal(answer.values[0], np.eye(2))
+    assert answer.values[1].shape == ()
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (reply({"secret": "other", "answers": [encoded(1.0)]}), "secret"),
+        (reply({"secret": "s3", "answers": []}), "number of answers"),
+        (reply("not json at all"), "not valid JSON"),
+        (reply({"secret": "s3", "answers": [{"values": [{"shape": [2], "data": [1.0]}]}]}),
+         "shape"),
+        (reply({"secret": "s3", "answers": [{"values": [{"shape": [1], "data": [True]}]}]}),
+         "not numbers"),
+        (reply({"secret": "s3", "answers": [{"values": [{"shape": [1], "data": ["1"]}]}]}),
+         "not numbers"),
+        (reply({"secret": "s3", "answers": [encoded(np.zeros(200_001))]}), "too"),
+        (reply("x" * 4_000_001), "too large"),
+        ({"status": "error", "ename": "NameError"}, "probe failed"),
+        ({"status": "ok", "user_expressions": {}}, "no answer"),
+    ],
+    ids=["wrong secret", "too few answers", "not JSON", "shape mismatch", "booleans",
+         "strings", "too many values", "reply too large", "probe raised", "no answer"],
+)
+def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_reply(content, "s3", 1)
+
+
+# -- Judging and partial credit -------------------------------------------------
+
+
+def answer(*arrays):
+    return Answer(values=tuple(np.asarray(a, dtype=float) for a in arrays))
+
+
+def test_same_as_solution_gives_shape_and_values_separate_credit():
+    judge = same_as_solution(atol=0)
+    expected = answer([1, 0, 1])
+    assert [c.passed for c in judge((), answer([1, 0, 1]), expected)] == [True, True]
+    column = judge((), answer([[1], [0], [1]]), expected)
+    assert [c.passed for c in column] == [False, True]
+    assert "(3, 1)" in column[0].message and "(3,)" in column[0].message
+    wrong = judge((), answer([1, 1, 1]), expected)
+    assert [c.passed for c in wrong] == [True, False]
+    assert "1 of 3 values differ" in wrong[1].message
+    assert [c.passed for c in judge((), answer([1.0, np.nan, 1.0]), expected)] == [True, False]
+    assert [c.passed for c in judge((), answer([1, 0]), expected)] == [False, False]
+
+
+def test_an_error_fails_every_check_and_says_why_in_plain_words():
+    checks = same_as_solution()((), Answer(error="NotImplementedError: "), answer([1.0]))
+    assert [c.passed for c in checks] == [False, False]
+    assert "not written yet" in checks[0].message
+
+
+def test_score_scales_points_with_the_fraction_of_checks_passed():
+    part = Part("check_double", "double", 3, Call("double"), same_as_solution(),
+                lambda rng: [(rng.normal(size=3),) for _ in range(2)])
+    cases = [[encode_array(np.ones(3))], [encode_array(np.ones(3))]]
+    right, wrong_values = answer([2, 2, 2]), answer([2, 2, 9])
+    score, checks = score_part(part, cases, [right, wrong_values], [right, right])
+    assert score == pytest.approx(3 * 3 / 4)
+    assert sum(c.passed for c in checks) == 3
+    assert all(c.message.startswith("double(<array of shape (3,)>)") for c in checks)
+
+
+def test_a_solution_that_errors_stops_grading():
+    part = Part("check_x", "x", 1, Read("x"), same_as_solution())
+    with pytest.raises(GradingError, match="solution notebook fails"):
+        score_part(part, [[]], [answer(1.0)], [Answer(error="NameError: x")])
+
+
+def test_cases_are_fresh_for_each_seed_and_repeat_for_the_same_seed():
+    assignment = load_assignment(ROOT / "solutions", "perceptrons_xor")
+    assert draw_cases(assignment, 1) == draw_cases(assignment, 1)
+    assert draw_cases(assignment, 1) != draw_cases(assignment, 2)
+
+
+# -- The assignments themselves ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_checks_and_solution_notebook_agree(name):
+    assignment = load_assignment(ROOT / "solutions", name)
+    assert consistency_problems(assignment) == []
+    assert fixtures.assignments() == ASSIGNMENTS, "every assignment needs fixtures and wrong.py"
+
+
+def test_consistency_check_reports_points_that_disagree(tmp_path):
+    shutil.copytree(ROOT / "solutions" / "perceptrons_xor", tmp_path / "perceptrons_xor")
+    path = tmp_path / "perceptrons_xor" / "perceptrons_xor.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "check_step":
+            cell.metadata.nbgrader.points = 5
+    nbformat.write(nb, path)
+    problems = consistency_problems(load_assignment(tmp_path, "perceptrons_xor"))
+    assert problems == ["'check_step': 1 points in checks.py, 5 in the notebook"]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_released_notebooks_hide_solutions_and_checks(name):
+    released = ROOT / "exercises" / name
+    assert not (released / "checks.py").exists()
+    for path in released.glob("*.ipynb"):
+        text = path.read_text()
+        assert "BEGIN SOLUTION" not in text
+        assert "raise NotImplementedError()" in text
+
+
+# -- The command line -----------------------------------------------------------------
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_grade_names_an_unknown_assignment_and_lists_the_real_ones(tmp_path):
+    result = run_cli("grade", "no_such_assignment", "--submissions", str(tmp_path))
+    assert result.returncode == 2
+    assert "no assignment 'no_such_assignment'" in result.stderr
+    assert "perceptrons_xor" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_grade_reports_a_missing_submissions_folder(tmp_path):
+    result = run_cli("grade", "perceptrons_xor", "--submissions", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "no folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.grading
+def test_committed_exercises_are_what_generation_produces_now():
+    result = run_cli("generate", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.grading
+def test_committed_fixtures_are_what_their_builder_produces_now():
+    result = subprocess.run([sys.executable, "tests/submissions/build.py", "--check"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.grading
+def test_generate_refuses_a_solution_that_fails_its_own_checks(tmp_path):
+    from autograder.grading import generate
+
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    path = tmp_path / "solutions" / "perceptrons_xor" / "perceptrons_xor.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "nand":
+            cell.source = cell.source.replace("nand_b = 0.7", "nand_b = 1.7")  # now always 1
+    nbformat.write(nb, path)
+    before = (tmp_path / "exercises" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_bytes()
+    with pytest.raises(GradingError, match="the solution"):
+        generate(["perceptrons_xor"], root=tmp_path, log=lambda *a, **k: None)
+    after = (tmp_path / "exercises" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_bytes()
+    assert after == before
+
+
+# -- End to end: every fixture gets its expected score ----------------------------------
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    name = request.param
+    work = tmp_path_factory.mktemp(f"grading-{name}")
+    rows = fixtures.grade_fixtures(name, work)
+    return name, work, {row.student_id: row for row in rows}
+
+
+def read_expected(name):
+    with open(fixtures.HERE / name / "expected.csv", newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.mark.grading
+def test_every_fixture_gets_its_expected_scores(graded):
+    name, work, _ = graded
+    with open(work / "grades.csv", newline="") as fh:
+        measured = {row["student_id"]: row for row in csv.DictReader(fh)}
+    expected = read_expected(name)
+    assert measured.keys() == expected.keys()
+    differences = {sid: (measured[sid], expected[sid]) for sid in expected
+                   if measured[sid] != expected[sid]}
+    assert differences == {}, "regenerate on purpose with `make expected-scores`"
+
+
+@pytest.mark.grading
+def test_solution_earns_full_marks_and_blank_earns_nothing(graded):
+    _, _, rows = graded
+    assert rows["solution"].score == rows["solution"].max_score > 0
+    assert rows["blank"].score == 0
+    assert {r.max_score for r in rows.values()} == {rows["solution"].max_score}
+
+
+@pytest.mark.grading
+def test_wrong_answers_earn_partial_credit_only_where_they_are_wrong(graded):
+    _, _, rows = graded
+    full = rows["solution"]
+    for sid, row in rows.items():
+        if sid.startswith("wrong_"):
+            assert 0 < row.score < full.score, sid
+            lost = {pid for pid, points in row.parts.items() if points < full.parts[pid]}
+            assert len(lost) == 1, (sid, lost)
+
+
+@pytest.mark.grading
+def test_tampering_never_raises_a_score(graded):
+    _, _, rows = graded
+    for sid, row in rows.items():
+        if sid.startswith("tamper_"):
+            honest = rows["solution" if sid.endswith("_solution") else "blank"]
+            assert row.score <= honest.score, sid
+            assert row.max_score == honest.max_score, sid
+
+
+@pytest.mark.grading
+def test_bad_submissions_get_a_status_and_the_others_still_grade(graded):
+    _, _, rows = graded
+    assert rows["invalid_notebook"].status == "invalid notebook"
+    assert rows["missing_notebook"].status == "missing notebook"
+    assert rows["timeout_loop_then_solution"].status == "timeout"
+    assert rows["solution"].status == "ok"
+
+
+@pytest.mark.grading
+def test_feedback_explains_each_check_without_revealing_expected_values(graded):
+    name, work, _ = graded
+    path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
+    text = check.outputs[0]["text"]
+    assert check.outputs[-1]["data"]["text/plain"] == "0.5"
+    assert "3 of 6 checks passed" in text
+    assert "values differ from the solution" in text
+    assert "Expected" not in text  # hidden checks never show the reference's numbers
+    report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
+    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
+    assert [c["passed"] for c in report["parts"]["check_step"]["checks"]] == [True, False] * 3
