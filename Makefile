@@ -18,10 +18,10 @@ PORT ?= 8000
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help book test serve bench expected-scores clean clean-book
+.PHONY: help install book test serve bench expected-scores clean clean-book
 
 help:  ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -34,6 +34,8 @@ $(STAMP): requirements.txt pyproject.toml
 $(TEST_STAMP): $(STAMP) requirements-test.txt
 	$(PY) -m pip install -r requirements-test.txt
 	touch $@
+
+install: $(STAMP)  ## Create .venv with the course's packages (no book build)
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)

@@ -134,6 +134,8 @@ def error_checks(got: Answer, n: int) -> list[Check]:
     """``n`` failed checks for an answer that raised instead of returning."""
     if "NotImplementedError" in (got.error or ""):
         text = "not written yet (it still raises NotImplementedError)"
+    elif (got.error or "").startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
+        text = got.error.removeprefix("TypeError: ")
     else:
         text = f"raised {got.error}"
     return [Check(False, text)] + [Check(False, "(skipped: see the error above)")] * (n - 1)

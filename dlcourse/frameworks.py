@@ -16,7 +16,15 @@ import numpy as np
 
 def to_numpy(x) -> np.ndarray:
     """``x`` (a NumPy array, a number, a list, a TensorFlow or PyTorch
-    tensor) as a float64 NumPy array."""
+    tensor) as a float64 NumPy array.
+
+    ``None`` and strings are refused with a TypeError rather than turned into
+    NaN or parsed: both are usually a bug (a missing ``return``).
+    """
+    if x is None:
+        raise TypeError("returned None, not numbers (is a `return` missing?)")
+    if isinstance(x, (str, bytes)):
+        raise TypeError("returned a string, not numbers")
     if hasattr(x, "detach"):  # a PyTorch tensor, possibly tracking gradients
         x = x.detach().cpu().numpy()
     elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor

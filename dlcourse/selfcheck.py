@@ -55,8 +55,10 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
         expected = np.asarray(expected, dtype=float)
         try:
             got_array = to_numpy(got)
-        except (TypeError, ValueError):
-            self._fail(f"{call} returned {type(got).__name__}, not numbers.", hint)
+        except (TypeError, ValueError) as error:
+            reason = str(error) if str(error).startswith("returned") else \
+                f"returned {type(got).__name__}, not numbers"
+            self._fail(f"{call} {reason}.", hint)
         if got_array.shape != expected.shape:
             self._fail(
                 f"{call} returned an array of shape {got_array.shape}; "

@@ -178,13 +178,14 @@ def test_chapter_terms_are_in_the_glossary(chapter):
 
 # --- no outputs committed ----------------------------------------------------------
 
-NOTEBOOK_DIRS = [ROOT / "book", ROOT / "solutions", ROOT / "exercises"]
+NOTEBOOK_DIRS = [ROOT / "book", ROOT / "solutions", ROOT / "exercises", ROOT / "tests" / "submissions"]
 
 
 def committed_notebooks():
     for folder in NOTEBOOK_DIRS:
         for path in sorted(folder.rglob("*.ipynb")):
-            if "_build" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+            skip = {"_build", ".ipynb_checkpoints", "invalid_notebook"}  # the last one on purpose
+            if not skip & set(path.parts):
                 yield path
 
 
@@ -197,3 +198,12 @@ def test_no_notebook_carries_outputs_or_execution_counts():
                 dirty.append(path.relative_to(ROOT).as_posix())
                 break
     assert dirty == [], f"clear the outputs of: {dirty}"
+
+
+def test_exercises_page_offers_every_released_notebook_for_download():
+    page = (BOOK / "exercises.md").read_text()
+    released = sorted((ROOT / "exercises").glob("*/*.ipynb"))
+    assert released, "no assignment has been generated into exercises/"
+    for notebook in released:
+        target = f"<../exercises/{notebook.parent.name}/{notebook.name}>"
+        assert f"{{download}}`{notebook.name} {target}`" in page, notebook

@@ -208,3 +208,90 @@ def test_plot_learning_curves_draws_training_and_validation():
 def test_plot_learning_curves_names_missing_metric():
     with pytest.raises(KeyError, match="history has no 'accuracy'"):
         plot_learning_curves({"loss": [1.0]}, metric="accuracy")
+
+
+# -- Self-checks and framework-neutral answers (the exercises) -----------------
+
+from dlcourse.frameworks import predict, to_numpy  # noqa: E402
+from dlcourse.selfcheck import SelfCheckFailed, self_check  # noqa: E402
+
+
+def test_self_check_reports_success_with_the_number_of_checks(capsys):
+    with self_check("step") as check:
+        check.close(np.array([0, 1]), [0, 1], call="step([-1, 1])")
+        check.true(True, message="unused")
+    assert "✓ step: 2 public check(s) passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "got, words",
+    [
+        (np.array([[0], [1]]), ["shape (2, 1)", "expected shape (2,)", "Hint: look at z"]),
+        (np.array([1, 1]), ["wrong values", "Expected: [0. 1.]", "Got:      [1. 1.]"]),
+        ("01", ["returned a string, not numbers"]),
+        (None, ["returned None", "`return` missing"]),
+        ([object()], ["returned list, not numbers"]),
+    ],
+    ids=["shape", "values", "string", "None", "objects"],
+)
+def test_self_check_failure_says_what_was_expected_and_what_came_back(got, words):
+    with pytest.raises(SelfCheckFailed) as failure:
+        with self_check("step") as check:
+            check.close(got, [0, 1], call="step([-1, 1])", hint="look at z")
+    message = str(failure.value)
+    assert message.startswith("✗ step: ")
+    for word in words:
+        assert word in message
+    assert failure.value._render_traceback_() == [message]  # no traceback in Jupyter
+
+
+def test_self_check_turns_an_unwritten_or_unrun_answer_into_advice():
+    with pytest.raises(SelfCheckFailed, match="not written yet"):
+        with self_check("step"):
+            raise NotImplementedError()
+    with pytest.raises(SelfCheckFailed, match="Run the cell above"):
+        with self_check("step"):
+            undefined_name  # noqa: B018, F821
+
+
+def test_self_check_keeps_the_students_own_error_and_its_traceback(capsys):
+    with pytest.raises(ZeroDivisionError):
+        with self_check("step"):
+            1 / 0  # noqa: B018
+    assert "your code raised ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_predict_runs_pytorch_models_in_eval_mode_and_restores_the_mode():
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Dropout(0.9), torch.nn.Sigmoid())
+    model.train()
+    X = np.ones((50, 2))
+    first, second = predict(model, X), predict(model, X)
+    np.testing.assert_array_equal(first, second)  # dropout was off
+    assert first.shape == (50, 1) and first.dtype == np.float64
+    assert model.training
+
+
+def test_predict_runs_keras_models_without_training_behaviour():
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dropout(0.9),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    X = np.ones((50, 2))
+    np.testing.assert_array_equal(predict(model, X), predict(model, X))
+    assert predict(model, X).shape == (50, 1)
+
+
+def test_predict_accepts_a_function_and_rejects_anything_else():
+    np.testing.assert_array_equal(predict(lambda X: X.sum(axis=1), np.ones((3, 2))), [2, 2, 2])
+    with pytest.raises(TypeError, match="Keras model, a PyTorch nn.Module or a function"):
+        predict(42, np.ones((3, 2)))
+
+
+def test_to_numpy_accepts_tensors_that_track_gradients():
+    import tensorflow as tf
+    import torch
+
+    np.testing.assert_array_equal(to_numpy(torch.ones(2, requires_grad=True) * 2), [2, 2])
+    np.testing.assert_array_equal(to_numpy(tf.constant([1, 2])), [1.0, 2.0])
