@@ -202,6 +202,13 @@ def _gradebook_row(course: Course, assignment: Assignment, student: str) -> Row:
         return Row(student, float(submission.score), float(submission.max_score), "ok", parts)
 
 
+def _register_student(course: Course, student: str) -> None:
+    from nbgrader.api import Gradebook
+
+    with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
+        gb.update_or_create_student(student)
+
+
 def _read_status(course: Course, assignment: Assignment, student: str) -> str:
     import json
 
@@ -274,6 +281,7 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
                 row = Row(student, 0.0, assignment.max_score, "grading error")
         else:
             row = Row(student, 0.0, assignment.max_score, status)
+            _register_student(course, student)  # so that `export` lists them with 0
         row.seconds = monotonic() - started
         rows.append(row)
         log(f"  [{index}/{len(students)}] {student}: {row.score:g}/{row.max_score:g} "
@@ -310,13 +318,13 @@ def format_table(rows: list[Row], assignment: Assignment) -> str:
 # -- export -----------------------------------------------------------------------
 
 
-def export(to: Path, root: Path = ROOT) -> Path:
+def export(to: Path, root: Path = ROOT, work: Path | None = None) -> Path:
     """Every assignment's grades, one row per student and assignment, as
     CSV (nbgrader's own exporter)."""
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
-    course = Course(root)
+    course = Course(root, work=work)
     plugin = CsvExportPlugin(config=course.config)
     plugin.to = str(to)
     with Gradebook(course.db_url, COURSE_ID) as gb:

@@ -292,3 +292,18 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
     assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
     assert [c["passed"] for c in report["parts"]["check_step"]["checks"]] == [True, False] * 3
+
+
+@pytest.mark.grading
+def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_path):
+    from autograder.grading import export
+
+    name, work, rows = graded
+    path = export(tmp_path / "all.csv", work=work)
+    with open(path, newline="") as fh:
+        exported = list(csv.DictReader(fh))
+    by_student = {r["student_id"]: r for r in exported if r["assignment"] == name}
+    assert by_student.keys() == rows.keys()
+    assert float(by_student["missing_notebook"]["raw_score"]) == 0
+    assert float(by_student["solution"]["raw_score"]) == rows["solution"].score
+    assert float(by_student["wrong_step_at_zero"]["raw_score"]) == rows["wrong_step_at_zero"].score
