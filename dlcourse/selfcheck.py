@@ -30,7 +30,9 @@ class SelfCheckFailed(Exception):
 
 
 def _show(a: np.ndarray) -> str:
-    return np.array2string(a, precision=4, suppress_small=True, threshold=20)
+    """A short printout of ``a``; rows after the first line up under it."""
+    text = np.array2string(a, precision=4, suppress_small=True, threshold=20)
+    return text.replace("\n", "\n" + " " * len("  Expected: "))
 
 
 class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
