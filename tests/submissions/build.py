@@ -3,6 +3,7 @@
     python tests/submissions/build.py            # rewrite every fixture
     python tests/submissions/build.py --check    # exit 1 if a fixture is stale
     python tests/submissions/build.py --expected # rebuild, grade, rewrite expected.csv
+    python tests/submissions/build.py --expected perceptrons_xor   # one assignment only
 
 For each assignment with a ``tests/submissions/<assignment>/wrong.py``, this
 writes ``tests/submissions/<assignment>/<fixture>/<assignment>/<notebook>.ipynb``
@@ -285,9 +286,14 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; fail if stale")
     parser.add_argument("--expected", action="store_true",
                         help="also grade the fixtures and rewrite each expected.csv")
+    parser.add_argument("names", nargs="*", metavar="ASSIGNMENT",
+                        help="only these assignments (default: every one with a wrong.py)")
     args = parser.parse_args()
+    unknown = set(args.names) - set(assignments())
+    if unknown:
+        parser.error(f"no fixtures for {', '.join(sorted(unknown))} (each needs a wrong.py)")
     status = 0
-    for name in assignments():
+    for name in args.names or assignments():
         if args.check:
             differ = stale(name)
             if differ:
