@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="also write one row per student: student_id,score,max_score,status,<parts>")
     grd.add_argument("--seed", type=int,
                      help="seed for the drawn inputs (default: a fresh random seed, printed)")
+    grd.add_argument("--work", type=Path, metavar="DIR",
+                     help="grading work folder: gradebook, autograded copies, reports "
+                     "(default: grading/ in the course folder)")
+    grd.add_argument("--restart", action="store_true",
+                     help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
                      help="time limit per cell (default 300)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",
@@ -50,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                               description="Write every assignment's grades (nbgrader's CSV export).")
     exp.add_argument("--to", type=Path, default=Path("grades.csv"), metavar="FILE",
                      help="output file (default grades.csv)")
+    exp.add_argument("--work", type=Path, metavar="DIR",
+                     help="grading work folder holding the gradebook (default: grading/)")
 
     args = parser.parse_args(argv)
     from autograder import grading  # heavy imports only once the arguments are valid
@@ -59,16 +66,17 @@ def main(argv: list[str] | None = None) -> int:
             stale = grading.generate(args.assignments or None, check=args.check)
             return 1 if stale else 0
         if args.command == "grade":
+            course = grading.Course(work=args.work, cell_timeout=args.cell_timeout,
+                                    submission_timeout=args.timeout)
             rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
-                                 seed=args.seed, cell_timeout=args.cell_timeout,
-                                 submission_timeout=args.timeout)
-            assignment = grading.Course().assignment(args.assignment)
+                                 seed=args.seed, course=course, restart=args.restart)
+            assignment = course.assignment(args.assignment)
             print(grading.format_table(rows, assignment))
             if args.csv:
                 print(f"\nWrote {args.csv}", file=sys.stderr)
             return 0
         if args.command == "export":
-            path = grading.export(args.to)
+            path = grading.export(args.to, work=args.work)
             print(f"Wrote {path}", file=sys.stderr)
             return 0
     except GradingError as error:

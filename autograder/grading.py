@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import filecmp
+import json
 import logging
 import os
 import secrets
@@ -17,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from time import monotonic
 
@@ -32,6 +33,7 @@ from autograder.assignment import (
     write_run,
 )
 from autograder.checks import GradingError
+from autograder.intake import STUDENT_ID, inspect, stage
 from autograder.config import COURSE_ID, ROOT, course_config
 
 #: Columns every grades CSV starts with; one column per part follows.
@@ -53,11 +55,10 @@ class Row:
 class Course:
     """The course folder and the nbgrader settings for one command."""
 
-    def __init__(self, root: Path = ROOT, *, submitted: Path | None = None,
-                 work: Path | None = None, release: Path | None = None,
+    def __init__(self, root: Path = ROOT, *, work: Path | None = None, release: Path | None = None,
                  cell_timeout: int | None = None, submission_timeout: int | None = None):
         self.root = Path(root).resolve()
-        self.config = course_config(self.root, submitted=submitted, work=work, release=release)
+        self.config = course_config(self.root, work=work, release=release)
         if cell_timeout:
             self.config.Execute.timeout = cell_timeout
         if submission_timeout:
@@ -146,8 +147,7 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
         course.assignment(name)  # refuses when checks.py and the notebook disagree
         with tempfile.TemporaryDirectory(prefix="dlcourse-generate-") as tmp:
             tmp = Path(tmp)
-            scratch = Course(root, release=tmp / "release", work=tmp / "work",
-                             submitted=tmp / "submitted")
+            scratch = Course(root, release=tmp / "release", work=tmp / "work")
             with quiet_nbgrader():
                 _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
             differ = _trees_differ(tmp / "release" / name, course.release / name)
@@ -159,11 +159,11 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
                     log(f"{name}: exercises/{name} is up to date")
                 continue
             log(f"{name}: grading the solution notebook against itself ...")
-            own = scratch.submitted / "solution" / name
+            own = tmp / "incoming" / "solution" / name
             own.mkdir(parents=True)
             for notebook in load_assignment(course.source, name).notebooks:
                 shutil.copy(notebook, own / notebook.name)
-            rows = grade(name, scratch.submitted, course=scratch, log=lambda *a, **k: None)
+            rows = grade(name, tmp / "incoming", course=scratch, log=lambda *a, **k: None)
             row = rows[0]
             if row.status != "ok" or row.score < row.max_score:
                 raise GradingError(
@@ -176,20 +176,6 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
 
 
 # -- grade --------------------------------------------------------------------
-
-
-def _submission_status(folder: Path, assignment: Assignment) -> str:
-    """``ok``, or why the submission in ``folder`` cannot be graded."""
-    notebooks = [folder / nb.name for nb in assignment.notebooks]
-    present = [nb for nb in notebooks if nb.is_file()]
-    if not present:
-        return "missing notebook"
-    for path in present:
-        try:
-            nbformat.validate(nbformat.read(path, as_version=4))
-        except Exception:  # any reason a notebook cannot be read is the same answer
-            return "invalid notebook"
-    return "ok"
 
 
 def _gradebook_row(course: Course, assignment: Assignment, student: str) -> Row:
@@ -210,8 +196,6 @@ def _register_student(course: Course, student: str) -> None:
 
 
 def _read_status(course: Course, assignment: Assignment, student: str) -> str:
-    import json
-
     statuses = []
     for notebook in assignment.notebooks:
         path = course.work / "reports" / assignment.name / student / f"{notebook.stem}.json"
@@ -221,20 +205,51 @@ def _read_status(course: Course, assignment: Assignment, student: str) -> str:
     return bad[0] if bad else "ok"
 
 
+def _save_json(path: Path, data: dict) -> None:
+    """Write ``data`` so that a reader (or a crash) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | None:
+    """The interrupted run of the same folder, if the last run did not finish."""
+    try:
+        run = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if run.get("finished") or run.get("submissions") != str(submissions):
+        return None
+    if seed is not None and seed != run.get("seed"):
+        return None
+    return run
+
+
 def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: int | None = None,
           course: Course | None = None, root: Path = ROOT, cell_timeout: int | None = None,
-          submission_timeout: int | None = None, log=print) -> list[Row]:
+          submission_timeout: int | None = None, restart: bool = False,
+          log=print) -> list[Row]:
     """Grade every submission of assignment ``name`` in ``submissions``
-    (laid out ``<student_id>/<name>/<notebook>.ipynb``)."""
+    (laid out ``<student_id>/<name>/<notebook>.ipynb``).  The files are read,
+    never changed: what is graded is a copy in the work folder.
+
+    Progress is saved after every submission.  If a run is interrupted, the
+    same command resumes it (same inputs, finished submissions not graded
+    again); ``restart=True`` starts over.
+    """
     submissions = Path(submissions).resolve()
     if not submissions.is_dir():
         raise GradingError(f"no folder {submissions}")
-    course = course or Course(root, submitted=submissions, cell_timeout=cell_timeout,
+    course = course or Course(root, cell_timeout=cell_timeout,
                               submission_timeout=submission_timeout)
+    if course.submitted == submissions or submissions in course.submitted.parents:
+        raise GradingError(f"{submissions} is the grader's own working folder; "
+                           "grade the folder the submissions were collected in")
     assignment = course.assignment(name)
-    students = sorted(p.name for p in submissions.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
-    if not students:
+    folders = sorted(p for p in submissions.iterdir()
+                     if (p.is_dir() or p.is_symlink()) and not p.name.startswith("."))
+    if not folders:
         raise GradingError(f"no student folders in {submissions}")
 
     # nbgrader's gradebook must know the assignment's cells: generate it into
@@ -252,22 +267,38 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
                 file=sys.stderr)
         api.coursedir.release_directory = str(course.release)
 
-    seed = secrets.randbelow(2**32) if seed is None else seed
-    log(f"Grading {name}: {len(students)} submission(s), inputs drawn with seed {seed}",
-        file=sys.stderr)
-    cases = draw_cases(assignment, seed)
-    from autograder.execute import solution_answers
+    run_file = course.work / "runs" / f"{name}.json"
+    run = _unfinished_run(run_file, submissions, seed) if not restart else None
+    cases_file = course.work / "cases" / f"{name}.json"
+    if run and cases_file.is_file():
+        seed = run["seed"]
+        log(f"Resuming the unfinished run of {name} (seed {seed}): "
+            f"{len(run['done'])} of {len(folders)} submission(s) already graded", file=sys.stderr)
+    else:
+        seed = secrets.randbelow(2**32) if seed is None else seed
+        run = {"submissions": str(submissions), "seed": seed, "finished": False, "done": {}}
+        log(f"Grading {name}: {len(folders)} submission(s), inputs drawn with seed {seed}",
+            file=sys.stderr)
+        cases = draw_cases(assignment, seed)
+        from autograder.execute import solution_answers
 
-    started = monotonic()
-    expected = solution_answers(assignment, cases, course.config)
-    log(f"  solution notebook answered every part ({monotonic() - started:.1f} s)", file=sys.stderr)
-    write_run(course.work / "cases" / f"{name}.json", assignment, seed, cases, expected)
+        started = monotonic()
+        expected = solution_answers(assignment, cases, course.config)
+        log(f"  solution notebook answered every part ({monotonic() - started:.1f} s)",
+            file=sys.stderr)
+        write_run(cases_file, assignment, seed, cases, expected)
+        _save_json(run_file, run)
 
     rows = []
-    for index, student in enumerate(students, 1):
+    for index, folder in enumerate(folders, 1):
+        if folder.name in run["done"]:
+            rows.append(Row(**run["done"][folder.name]))
+            continue
         started = monotonic()
-        status = _submission_status(submissions / student / name, assignment)
-        if status == "ok":
+        submission = inspect(folder, assignment)
+        student = submission.student
+        if not submission.problem:
+            stage(submission, course.submitted, assignment)
             with quiet_nbgrader():
                 result = api.autograde(name, student, force=True, create=True)
             logs = course.work / "logs" / name
@@ -276,17 +307,23 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
                 (result.get("log") or "") + (result.get("error") or ""))
             if result.get("success"):
                 row = _gradebook_row(course, assignment, student)
-                row.status = _read_status(course, assignment, student)
+                statuses = [_read_status(course, assignment, student)] + submission.notes
+                row.status = "; ".join(s for s in statuses if s != "ok") or "ok"
             else:
                 row = Row(student, 0.0, assignment.max_score, "grading error")
         else:
-            row = Row(student, 0.0, assignment.max_score, status)
-            _register_student(course, student)  # so that `export` lists them with 0
+            row = Row(student, 0.0, assignment.max_score, submission.status)
+            if STUDENT_ID.match(student):
+                _register_student(course, student)  # so that `export` lists them with 0
         row.seconds = monotonic() - started
         rows.append(row)
-        log(f"  [{index}/{len(students)}] {student}: {row.score:g}/{row.max_score:g} "
+        run["done"][student] = asdict(row)
+        _save_json(run_file, run)
+        log(f"  [{index}/{len(folders)}] {student}: {row.score:g}/{row.max_score:g} "
             f"{row.status} ({row.seconds:.1f} s)", file=sys.stderr)
 
+    run["finished"] = True
+    _save_json(run_file, run)
     if csv_path:
         write_csv(Path(csv_path), rows, assignment)
     return rows

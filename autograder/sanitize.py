@@ -6,7 +6,9 @@ cell as graded with made-up points makes nbgrader stop with an error, and the
 student gets no grade at all.  :class:`RestoreCellRoles` runs just before it
 and resets each cell's ``grade`` and ``solution`` flags (and points) to what
 the gradebook recorded when the assignment was generated.  Cells the gradebook
-does not know become ordinary cells.
+does not know, and the emptied duplicates nbgrader's ``DeduplicateIds``
+leaves behind, become ordinary cells (``OverwriteCells`` would otherwise
+stop on a cell with nbgrader metadata but no grade id).
 """
 
 from __future__ import annotations
@@ -30,10 +32,16 @@ class RestoreCellRoles(NbGraderPreprocessor):
         return True
 
     def preprocess_cell(self, cell, resources, index):
-        meta = cell.get("metadata", {}).get("nbgrader")
-        if not meta:
+        if "nbgrader" not in cell.get("metadata", {}):
             return cell, resources
-        grade_id = meta.get("grade_id")
+        meta = cell.metadata.nbgrader
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not grade_id or not self._known(self.gradebook.find_source_cell, grade_id):
+            if meta:
+                self.log.warning("Cell %r is not in the gradebook; graded as an ordinary cell",
+                                 grade_id)
+            del cell.metadata["nbgrader"]
+            return cell, resources
         graded = bool(grade_id) and self._known(self.gradebook.find_graded_cell, grade_id)
         solution = bool(grade_id) and self._known(self.gradebook.find_solution_cell, grade_id)
         if bool(meta.get("grade")) != graded or bool(meta.get("solution")) != solution:

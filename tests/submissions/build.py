@@ -276,7 +276,7 @@ def grade_fixtures(name: str, work: Path, seed: int | None = None):
     returns the rows and writes ``work/grades.csv``."""
     from autograder.grading import Course, grade
 
-    course = Course(ROOT, submitted=HERE / name, work=work, cell_timeout=CELL_TIMEOUT)
+    course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT)
     rows = grade(name, HERE / name, course=course, seed=seed, csv_path=work / "grades.csv")
     return rows
 

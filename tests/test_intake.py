@@ -1,0 +1,173 @@
+"""Bad input: every submission gets a clear status, none stops the run, and
+nothing handed in is changed or lost.
+
+The folders are built in a temporary directory from the committed
+perceptrons_xor fixtures (a 500 MB file, an empty folder and odd folder names
+cannot be committed).
+"""
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from autograder.assignment import load_assignment
+from autograder.intake import inspect
+from conftest import ROOT
+
+NAME = "perceptrons_xor"
+FIXTURES = ROOT / "tests" / "submissions" / NAME
+NOTEBOOK = f"{NAME}.ipynb"
+ASSIGNMENT = load_assignment(ROOT / "solutions", NAME)
+
+
+def fixture_text(fixture):
+    return (FIXTURES / fixture / NAME / NOTEBOOK).read_text()
+
+
+def solution_with(change):
+    nb = nbformat.reads(fixture_text("solution"), as_version=4)
+    change(nb)
+    return nbformat.writes(nb)
+
+
+def duplicate_a_check(nb):
+    check = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    nb.cells.append(nbformat.from_dict(json.loads(json.dumps(check))))
+    nb.cells[-1].id = "duplicate"
+
+
+def retype_a_check(nb):
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    cell = nb.cells[index]
+    nb.cells[index] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.id)
+
+
+def rename_an_answer(nb):
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.metadata.nbgrader.grade_id = "my_own_id"
+
+
+V3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+                 "worksheets": [{"cells": [], "metadata": {}}]})
+OTHER = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
+
+#: folder name -> ({file name: content}, expected status, expected score or None)
+CASES = {
+    "not_json": ({NOTEBOOK: "this is not a notebook"}, "invalid notebook: not JSON", 0),
+    "truncated": ({NOTEBOOK: fixture_text("blank")[:500]}, "invalid notebook: not JSON", 0),
+    "json_not_notebook": ({NOTEBOOK: '{"hello": "world"}'},
+                          "invalid notebook: JSON, but not a Jupyter notebook", 0),
+    "nbformat3": ({NOTEBOOK: V3}, "invalid notebook: old format (nbformat 3)", 0),
+    "not_utf8": ({NOTEBOOK: "caf\xe9".encode("latin-1")}, "invalid notebook: not UTF-8 text", 0),
+    "other_assignment": ({NOTEBOOK: OTHER}, "wrong assignment", 0),
+    "renamed": ({"Untitled.ipynb": fixture_text("solution")},
+                "wrong file name: graded Untitled.ipynb", 15),
+    "two_notebooks": ({NOTEBOOK: fixture_text("solution"), "copy.ipynb": fixture_text("blank")},
+                      "extra notebook ignored: copy.ipynb", 15),
+    "two_misnamed": ({"a.ipynb": fixture_text("solution"), "b.ipynb": fixture_text("blank")},
+                     "missing notebook: found a.ipynb, b.ipynb", 0),
+    "duplicated_ids": ({NOTEBOOK: solution_with(duplicate_a_check)}, "duplicated cells", 15),
+    "retyped_cells": ({NOTEBOOK: solution_with(retype_a_check)}, "changed cell types", 15),
+    "changed_ids": ({NOTEBOOK: solution_with(rename_an_answer)}, "changed cell ids", 15),
+    "empty_folder": ({}, "missing notebook", 0),
+    "huge_file": (None, "notebook too large", 0),
+    "with space": ({NOTEBOOK: fixture_text("solution")}, "invalid student id", 0),
+    "escape": (None, "not a folder", 0),  # a symbolic link to the solutions
+}
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory):
+    root = tmp_path_factory.mktemp("submissions")
+    (root / "escape").symlink_to(ROOT / "solutions")  # never followed
+    for folder, (files, _, _) in CASES.items():
+        if folder == "escape":
+            continue
+        target = root / folder / NAME
+        target.mkdir(parents=True)
+        if files is None:  # 500 MB without writing 500 MB: a sparse file
+            with open(target / NOTEBOOK, "wb") as fh:
+                fh.truncate(500 * 2**20)
+            continue
+        for name, content in files.items():
+            path = target / name
+            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    return root
+
+
+@pytest.mark.parametrize("folder", sorted(CASES))
+def test_every_kind_of_bad_input_gets_its_own_status(submissions, folder):
+    _, status, _ = CASES[folder]
+    assert inspect(submissions / folder, ASSIGNMENT).status.startswith(status)
+
+
+def tree_hashes(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def run_grade(submissions, work, *extra, **popen):
+    command = [sys.executable, "-m", "autograder", "grade", NAME, "--submissions",
+               str(submissions), "--work", str(work), "--csv", str(work / "grades.csv"), *extra]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, **popen)
+
+
+def read_csv(path):
+    import csv
+
+    with open(path, newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.mark.grading
+def test_a_killed_run_resumes_grades_everyone_once_and_changes_nothing_handed_in(
+        submissions, tmp_path):
+    before = tree_hashes(submissions)
+    work = tmp_path / "work"
+    run_file = work / "runs" / f"{NAME}.json"
+
+    # Kill the grader (and its kernels) with SIGKILL once a submission is done.
+    first = run_grade(submissions, work)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and first.poll() is None:
+        try:
+            done = json.loads(run_file.read_text())["done"]
+        except (OSError, ValueError, KeyError):
+            done = {}
+        if any(row["score"] > 0 for row in done.values()):
+            break
+        time.sleep(0.2)
+    assert first.poll() is None, first.communicate()
+    os.killpg(first.pid, signal.SIGKILL)
+    first.communicate()  # reap it and close its pipes
+    graded_before_kill = {sid for sid, row in json.loads(run_file.read_text())["done"].items()
+                          if row["score"] > 0}
+    assert graded_before_kill
+    logs_before = {sid: (work / "logs" / NAME / f"{sid}.log").stat().st_mtime_ns
+                   for sid in graded_before_kill}
+
+    second = run_grade(submissions, work)
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0, err
+    assert "Resuming the unfinished run" in err and "Traceback" not in err
+
+    rows = read_csv(work / "grades.csv")
+    assert set(rows) == set(CASES)
+    for folder, (_, status, score) in CASES.items():
+        assert rows[folder]["status"].startswith(status), (folder, rows[folder])
+        assert float(rows[folder]["score"]) == score, (folder, rows[folder])
+    for sid in graded_before_kill:  # not graded a second time
+        assert (work / "logs" / NAME / f"{sid}.log").stat().st_mtime_ns == logs_before[sid]
+
+    with sqlite3.connect(work / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert tree_hashes(submissions) == before
