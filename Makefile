@@ -14,11 +14,13 @@ TEST_STAMP := $(VENV)/.installed-test
 BOOK ?= book
 HTML := $(BOOK)/_build/html
 PORT ?= 8000
+# The unprivileged user that runs student code when grading.
+SANDBOX_USER := dlgrader
 # Warnings are errors; --nitpick also reports broken references;
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install book test serve bench expected-scores clean clean-book
+.PHONY: help install sandbox book test serve bench expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +38,15 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt
 	touch $@
 
 install: $(STAMP)  ## Create .venv with the course's packages (no book build)
+
+sandbox: $(STAMP)  ## Set up the grading sandbox (once per machine, as root)
+	@test "$$(id -u)" = 0 || { echo "error: make sandbox must run as root" >&2; exit 1; }
+	command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q bubblewrap; }
+	id $(SANDBOX_USER) >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin $(SANDBOX_USER)
+	@for dir in $$($(PY) -m autograder.sandbox); do \
+	  echo "letting $(SANDBOX_USER) pass through $$dir (chmod o+x: no listing, no reading)"; \
+	  chmod o+x "$$dir"; done
+	$(PY) -m autograder sandbox-check
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)

@@ -44,12 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--work", type=Path, metavar="DIR",
                      help="grading work folder: gradebook, autograded copies, reports "
                      "(default: grading/ in the course folder)")
+    grd.add_argument("--no-sandbox", action="store_true",
+                     help="run student code WITHOUT the sandbox (only for code you trust)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
                      help="time limit per cell (default 300)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",
                      help="time limit per submission, probes included (default 900)")
+
+    commands.add_parser("sandbox-check", help="can this machine run the grading sandbox?",
+                        description="Start a Python in the grading sandbox and report.")
 
     exp = commands.add_parser("export", help="all grades in the gradebook as CSV",
                               description="Write every assignment's grades (nbgrader's CSV export).")
@@ -67,13 +72,24 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if stale else 0
         if args.command == "grade":
             course = grading.Course(work=args.work, cell_timeout=args.cell_timeout,
-                                    submission_timeout=args.timeout)
+                                    submission_timeout=args.timeout,
+                                    sandbox=not args.no_sandbox)
             rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
                                  seed=args.seed, course=course, restart=args.restart)
             assignment = course.assignment(args.assignment)
             print(grading.format_table(rows, assignment))
             if args.csv:
                 print(f"\nWrote {args.csv}", file=sys.stderr)
+            return 0
+        if args.command == "sandbox-check":
+            from autograder.sandbox import SandboxError, check
+
+            try:
+                check()
+            except SandboxError as error:
+                print(f"The sandbox cannot run here: {error}", file=sys.stderr)
+                return 1
+            print("The sandbox works on this machine.")
             return 0
         if args.command == "export":
             path = grading.export(args.to, work=args.work)

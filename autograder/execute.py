@@ -30,7 +30,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Unicode
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
@@ -59,6 +60,9 @@ class JudgedExecute(Execute):
     checks_directory = Unicode(help="Folder holding <assignment>/checks.py.").tag(config=True)
     report_directory = Unicode(
         help="Where to write <assignment>/<student>/<notebook>.json reports."
+    ).tag(config=True)
+    sandbox = Bool(
+        True, help="Run the kernel in the sandbox (autograder/sandbox.py)."
     ).tag(config=True)
 
     # -- nbgrader's entry point ------------------------------------------------
@@ -113,6 +117,9 @@ class JudgedExecute(Execute):
         """Run every cell, then probe ``parts``.  Returns the status (``ok``,
         ``timeout``, ``kernel died``) and, per part, the answers or the reason
         there are none."""
+        from autograder.sandbox import SandboxedKernelManager
+
+        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else AsyncKernelManager
         NotebookClient.__init__(self, nb, None)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
@@ -224,7 +231,7 @@ def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]
         nb = nbformat.read(path, as_version=4)
         in_notebook = grade_cells(nb)
         parts = [p for p in assignment.parts if p.grade_id in in_notebook]
-        runner = JudgedExecute(config=config)
+        runner = JudgedExecute(config=config, sandbox=False)  # the course's own code
         status, got = runner.run_and_probe(
             nb, {"metadata": {"path": str(path.parent)}}, parts, cases)
         if status != "ok":

@@ -56,13 +56,16 @@ class Course:
     """The course folder and the nbgrader settings for one command."""
 
     def __init__(self, root: Path = ROOT, *, work: Path | None = None, release: Path | None = None,
-                 cell_timeout: int | None = None, submission_timeout: int | None = None):
+                 cell_timeout: int | None = None, submission_timeout: int | None = None,
+                 sandbox: bool = True):
         self.root = Path(root).resolve()
         self.config = course_config(self.root, work=work, release=release)
         if cell_timeout:
             self.config.Execute.timeout = cell_timeout
         if submission_timeout:
             self.config.JudgedExecute.submission_timeout = submission_timeout
+        self.sandbox = sandbox
+        self.config.JudgedExecute.sandbox = sandbox
         cd = self.config.CourseDirectory
         self.source = Path(cd.source_directory)
         self.release = Path(cd.release_directory)
@@ -247,6 +250,17 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
         raise GradingError(f"{submissions} is the grader's own working folder; "
                            "grade the folder the submissions were collected in")
     assignment = course.assignment(name)
+    if course.sandbox:
+        from autograder.sandbox import SandboxError, check
+
+        try:
+            check()
+        except SandboxError as error:
+            raise GradingError(f"the sandbox cannot run here: {error}") from None
+    else:
+        log("WARNING: grading WITHOUT the sandbox: student code runs with your rights and "
+            "can read the solutions, change the gradebook and reach the network.",
+            file=sys.stderr)
     folders = sorted(p for p in submissions.iterdir()
                      if (p.is_dir() or p.is_symlink()) and not p.name.startswith("."))
     if not folders:
