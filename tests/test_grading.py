@@ -281,6 +281,8 @@ def test_bad_submissions_get_a_status_and_the_others_still_grade(graded):
 @pytest.mark.grading
 def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     name, work, _ = graded
+    if name != "perceptrons_xor":
+        pytest.skip("reads perceptrons_xor's wrong_step_at_zero fixture")
     path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
@@ -299,6 +301,8 @@ def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_p
     from autograder.grading import export
 
     name, work, rows = graded
+    if name != "perceptrons_xor":
+        pytest.skip("reads perceptrons_xor's wrong_step_at_zero fixture")
     path = export(tmp_path / "all.csv", work=work)
     with open(path, newline="") as fh:
         exported = list(csv.DictReader(fh))

@@ -1,0 +1,104 @@
+"""Grading checks for the Tensors and frameworks exercise (instructors only).
+
+One Part per self-check cell of tensors.ipynb.  Inputs are drawn at grading
+time; answers are compared with what the solution notebook returns on the
+same inputs, except the autodiff part, which is judged against the gradient
+worked out by hand (computed here, in float64).  Not released to students
+(see autograder/config.py).
+"""
+
+import numpy as np
+
+from autograder.checks import Answer, Call, Part, same_as_solution
+
+
+def standardize_cases(rng):
+    """Columns on very different scales and offsets, so that one mean or one
+    standard deviation for the whole matrix is always wrong."""
+    cases = []
+    for n, d in [(6, 3), (10, 2), (8, 4)]:
+        loc = rng.uniform(-50, 50, size=d)
+        scale = rng.uniform(0.5, 20, size=d)
+        cases.append((loc + scale * rng.normal(size=(n, d)),))
+    return cases
+
+
+def distance_cases(rng):
+    return [(rng.normal(size=(n, d)), rng.normal(size=(m, d)))
+            for n, m, d in [(4, 5, 3), (6, 6, 2), (3, 7, 5)]]
+
+
+def channels_cases(rng):
+    """At least 2 channels and 2 x 2 pixels: with one channel, reshape and
+    transpose would agree."""
+    return [(rng.normal(size=shape),) for shape in [(2, 4, 5, 3), (3, 2, 6, 2), (1, 3, 3, 4)]]
+
+
+def broadcast_cases(rng):
+    """Six shape pairs of fixed kinds: four that broadcast (equal ranks, a
+    vector against a rank-3 shape, 1s on both sides, a scalar) and two that
+    do not.  Lengths are drawn from 2..6, never 1 unless placed on purpose."""
+
+    def lengths(k):
+        return [int(v) for v in rng.integers(2, 7, size=k)]
+
+    def other_than(n):
+        return int(rng.choice([v for v in range(2, 7) if v != n]))
+
+    d1, d2, d3 = lengths(3)
+    e1, e2, e3 = lengths(3)
+    f1, f2 = lengths(2)
+    g1, g2, g3 = lengths(3)
+    h1, h2 = lengths(2)
+    pairs = [
+        ([d1, 1, d3], [1, d2, d3]),
+        ([e1, e2, e3], [e3]),
+        ([f1, 1, f2], [other_than(f2), 1]),
+        ([], [h1, h2]),
+        ([g1, g2], [other_than(g2)]),                 # cannot broadcast
+        ([g1, g2, g3], [g1, other_than(g2), g3]),     # cannot broadcast
+    ]
+    return [(np.array(a, dtype=float), np.array(b, dtype=float)) for a, b in pairs]
+
+
+def gradient_cases(rng):
+    """Weights around the scale of the self-check, and steps h large enough
+    that a forward difference or an ignored h shows."""
+    return [(rng.normal(scale=1.5, size=3), float(rng.uniform(1e-3, 1e-2))) for _ in range(4)]
+
+
+def autodiff_cases(rng):
+    return [(rng.uniform(-2, 2, size=(n, 2)),) for n in (5, 8, 12)]
+
+
+def f_gradient(X):
+    """The gradient of f(x1, x2) = x1^2 x2 + sin(x1) exp(-x2/2), by hand."""
+    x1, x2 = X[:, 0], X[:, 1]
+    decay = np.exp(-x2 / 2)
+    return np.column_stack([2 * x1 * x2 + np.cos(x1) * decay,
+                            x1**2 - 0.5 * np.sin(x1) * decay])
+
+
+_float32_close = same_as_solution(atol=1e-4, rtol=1e-4)
+
+
+def judge_autodiff(args, got: Answer, expected: Answer):
+    """Same checks as same_as_solution, against the hand-derived gradient,
+    with room for float32 rounding."""
+    return _float32_close(args, got, Answer(values=(f_gradient(args[0]),)))
+
+
+PARTS = [
+    Part("check_standardize_columns", "standardized columns", 2, Call("standardize_columns"),
+         same_as_solution(atol=1e-8, rtol=1e-8), standardize_cases),
+    Part("check_pairwise_sq_distances", "pairwise squared distances", 2,
+         Call("pairwise_sq_distances"), same_as_solution(atol=1e-8, rtol=1e-8), distance_cases),
+    Part("check_to_channels_first", "channels last to channels first", 2,
+         Call("to_channels_first"), same_as_solution(atol=0), channels_cases),
+    Part("check_broadcast_shape", "the broadcasting rule", 2, Call("broadcast_shape"),
+         same_as_solution(atol=0), broadcast_cases),
+    Part("check_numerical_gradient", "central-difference gradient", 3,
+         Call("numerical_gradient"), same_as_solution(atol=1e-7, rtol=1e-7), gradient_cases),
+    Part("check_autodiff_gradient", "gradient by automatic differentiation", 3,
+         Call("autodiff_gradient"), judge_autodiff, autodiff_cases),
+]
