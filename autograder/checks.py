@@ -147,32 +147,22 @@ def same_as_solution(*, atol: float = 1e-6, rtol: float = 1e-6) -> Judge:
 
     Values are compared even when only the shapes differ (an ``(n, 1)``
     column instead of ``(n,)``), so such an answer keeps the values' credit.
+    When the solution returns only plain numbers, any number has the right
+    shape, so there is just the values check: no credit for shape alone.
     """
 
-    def judge(args: tuple, got: Answer, expected: Answer) -> list[Check]:
-        if not got.ok:
-            return error_checks(got, 2)
-        shapes_ok = len(got.values) == len(expected.values) and all(
-            g.shape == e.shape for g, e in zip(got.values, expected.values)
-        )
-        shape_check = Check(
-            shapes_ok,
-            "shape is right"
-            if shapes_ok
-            else f"returned shape {_shape_text(got.values)}, "
-            f"but should return shape {_shape_text(expected.values)}",
-        )
+    def values_check(got: Answer, expected: Answer) -> Check:
         sizes_ok = len(got.values) == len(expected.values) and all(
             g.size == e.size for g, e in zip(got.values, expected.values)
         )
         if not sizes_ok:
-            return [shape_check, Check(False, "values cannot be compared: wrong number of values")]
+            return Check(False, f"returned shape {_shape_text(got.values)}: the values cannot "
+                         f"be compared with the solution's {_shape_text(expected.values)}")
         wrong = total = 0
         worst = 0.0
         for g, e in zip(got.values, expected.values):
             g, e = g.ravel(), e.ravel()
-            close = np.isclose(g, e, atol=atol, rtol=rtol)
-            wrong += int((~close).sum())
+            wrong += int((~np.isclose(g, e, atol=atol, rtol=rtol)).sum())
             total += e.size
             with np.errstate(invalid="ignore"):
                 diff = np.abs(g - e)
@@ -181,12 +171,26 @@ def same_as_solution(*, atol: float = 1e-6, rtol: float = 1e-6) -> Judge:
             elif diff.size:
                 worst = max(worst, float(diff.max()))
         if wrong == 0:
-            return [shape_check, Check(True, "values match the solution")]
-        return [
-            shape_check,
-            Check(False, f"{wrong} of {total} values differ from the solution "
-                  f"(largest difference {worst:.3g})"),
-        ]
+            return Check(True, "values match the solution")
+        return Check(False, f"{wrong} of {total} values differ from the solution "
+                     f"(largest difference {worst:.3g})")
+
+    def judge(args: tuple, got: Answer, expected: Answer) -> list[Check]:
+        numbers_only = all(e.ndim == 0 for e in expected.values)
+        if not got.ok:
+            return error_checks(got, 1 if numbers_only else 2)
+        if numbers_only:
+            return [values_check(got, expected)]
+        shapes_ok = len(got.values) == len(expected.values) and all(
+            g.shape == e.shape for g, e in zip(got.values, expected.values)
+        )
+        shape_check = Check(
+            shapes_ok,
+            "shape is right" if shapes_ok
+            else f"returned shape {_shape_text(got.values)}, "
+            f"but should return shape {_shape_text(expected.values)}",
+        )
+        return [shape_check, values_check(got, expected)]
 
     return judge
 
