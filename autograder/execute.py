@@ -27,7 +27,7 @@ from time import monotonic
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 from jupyter_client.manager import AsyncKernelManager
@@ -35,6 +35,7 @@ from traitlets import Bool, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
+from autograder.config import CELL_TIMEOUT, SUBMISSION_TIMEOUT
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -64,6 +65,25 @@ class JudgedExecute(Execute):
     sandbox = Bool(
         True, help="Run the kernel in the sandbox (autograder/sandbox.py)."
     ).tag(config=True)
+    max_output_bytes = Integer(
+        10_000_000, help="Output a submission may produce; the rest is dropped."
+    ).tag(config=True)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep outputs until the submission has produced ``max_output_bytes``."""
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(
+            len(v) if isinstance(v, str) else 0 for v in (content.get("data") or {}).values())
+        self._output_bytes += size
+        if self._output_bytes > self.max_output_bytes:
+            if not self._output_capped:
+                self._output_capped = True
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stdout",
+                    text=f"[the autograder dropped the rest: more than "
+                         f"{self.max_output_bytes // 10**6} MB of output]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
 
     # -- nbgrader's entry point ------------------------------------------------
 
@@ -120,15 +140,19 @@ class JudgedExecute(Execute):
         from autograder.sandbox import SandboxedKernelManager
 
         self.kernel_manager_class = SandboxedKernelManager if self.sandbox else AsyncKernelManager
+        timeout = self.timeout  # re-initialising reloads the configured value
         NotebookClient.__init__(self, nb, None)
+        self.timeout = timeout
         self.reset_execution_trackers()
+        self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)
         deadline = monotonic() + self.submission_timeout
         self.timeout_func = lambda cell: max(
             1, math.ceil(min(self.timeout or math.inf, deadline - monotonic())))
-        status, answers = "ok", {}
+        status, answers, km = "ok", {}, None
         try:
             with self.setup_kernel():
+                km = self.km
                 reply = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = reply["content"]["language_info"]
                 for index, cell in enumerate(self.nb.cells):
@@ -142,6 +166,13 @@ class JudgedExecute(Execute):
                 answers = run_sync(self._async_probe_parts)(parts, cases, deadline)
         except DeadKernelError:
             status = "kernel died"
+        except CellTimeoutError:  # the kernel ignored the interrupt: nothing more to ask it
+            status = "timeout"
+        flags = list(km.finish_sandbox()) if hasattr(km, "finish_sandbox") else []
+        if self._output_capped:
+            flags.append("output limit")
+        if flags:
+            status = ", ".join(flags) if status == "ok" else f"{status} ({', '.join(flags)})"
         self.set_widgets_metadata()
         return status, answers
 
@@ -231,7 +262,10 @@ def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]
         nb = nbformat.read(path, as_version=4)
         in_notebook = grade_cells(nb)
         parts = [p for p in assignment.parts if p.grade_id in in_notebook]
-        runner = JudgedExecute(config=config, sandbox=False)  # the course's own code
+        # The course's own code: no sandbox, and the default time limits even
+        # when the students' are set shorter.
+        runner = JudgedExecute(config=config, sandbox=False, timeout=CELL_TIMEOUT,
+                               submission_timeout=SUBMISSION_TIMEOUT)
         status, got = runner.run_and_probe(
             nb, {"metadata": {"path": str(path.parent)}}, parts, cases)
         if status != "ok":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +107,23 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
     return [mem, pids]
 
 
+def limits_hit(groups: list[Path]) -> list[str]:
+    """Which of the cgroup limits the kernel ran into, in words."""
+    hit = []
+    for group in groups:
+        def read(name):
+            try:
+                return (group / name).read_text()
+            except OSError:
+                return ""
+        events = read("memory.events") + read("memory.oom_control")  # v2, v1
+        if re.search(r"^oom_kill [1-9]", events, re.M):
+            hit.append("memory limit")
+        if re.search(r"^max [1-9]", read("pids.events"), re.M):
+            hit.append("process limit")
+    return sorted(set(hit))
+
+
 def remove_cgroups(groups: list[Path]) -> None:
     for group in groups:
         try:
@@ -127,7 +145,7 @@ def _helper_package() -> Path:
     return Path(dlcourse.__file__).resolve().parent
 
 
-def bwrap_command(kernel_dir: Path, scratch: Path, limits: SandboxLimits) -> list[str]:
+def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
            "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib64", "sbin"):
@@ -144,11 +162,13 @@ def bwrap_command(kernel_dir: Path, scratch: Path, limits: SandboxLimits) -> lis
     package = _helper_package()
     # The private /tmp comes first: a later mount inside /tmp (the kernel's
     # socket folder) must not be hidden by it.
-    cmd += ["--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
+    size = str(limits.tmp_mb * 2**20)
+    cmd += ["--size", size, "--tmpfs", "/tmp",
             "--ro-bind", str(package), str(package),
             "--bind", str(kernel_dir), str(kernel_dir),
-            "--bind", str(scratch), "/home/student",
+            "--size", size, "--tmpfs", "/home/student",
             "--proc", "/proc", "--dev", "/dev",
+            "--size", size, "--tmpfs", "/dev/shm",  # PyTorch's DataLoader workers share memory here
             "--chdir", "/home/student"]
     env = {"HOME": "/home/student", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
@@ -158,7 +178,7 @@ def bwrap_command(kernel_dir: Path, scratch: Path, limits: SandboxLimits) -> lis
     return cmd
 
 
-def wrap(kernel_cmd: list[str], kernel_dir: Path, scratch: Path, groups: list[Path],
+def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
          limits: SandboxLimits) -> list[str]:
     """``kernel_cmd`` run inside the cgroups, limits, user and namespaces."""
     join = " && ".join(f'echo $$ > "{g}/cgroup.procs"' for g in groups)
@@ -166,10 +186,10 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, scratch: Path, groups: list[Pa
     return [
         "/bin/sh", "-c", f'{join} && exec "$@"', "sandbox",
         "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={limits.file_mb * 2**20}",
-        "--nofile=1024", "--core=0", "--",
+        "--nofile=4096", "--core=0", "--",
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-        *bwrap_command(kernel_dir, scratch, limits),
+        *bwrap_command(kernel_dir, limits),
         *kernel_cmd,
     ]
 
@@ -181,14 +201,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         limits = SandboxLimits(parent=self)
         base = self._sandbox_dir = _new_sandbox_dir()
         self._sandbox_name = base.name
-        kernel_dir, scratch = base / "kernel", base / "scratch"
+        kernel_dir = base / "kernel"
         kernel_dir.mkdir()
-        scratch.mkdir()
         user = pwd.getpwnam(limits.user)
-        for folder in (base, kernel_dir, scratch):
-            os.chown(folder, user.pw_uid, user.pw_gid)
-            folder.chmod(0o700)
+        os.chown(kernel_dir, user.pw_uid, user.pw_gid)
+        kernel_dir.chmod(0o700)
         base.chmod(0o755)
+        # A signal would reach bwrap, not the kernel inside it: interrupt by
+        # message instead (ipykernel then signals itself).
+        self.kernel_spec.interrupt_mode = "message"
         self.transport = "ipc"
         self.ip = str(kernel_dir / "socket")
         self.connection_file = str(kernel_dir / "connection.json")
@@ -197,13 +218,25 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.chown(self.connection_file, user.pw_uid, user.pw_gid)
         self._sandbox_groups = make_cgroups(self._sandbox_name, limits)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        return wrap(cmd, kernel_dir, scratch, self._sandbox_groups, limits), kw
+        self.sandbox_flags: list[str] = []
+        return wrap(cmd, kernel_dir, self._sandbox_groups, limits), kw
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        remove_cgroups(getattr(self, "_sandbox_groups", []))
+        self.finish_sandbox()
+
+    def finish_sandbox(self) -> list[str]:
+        """Note which limits the kernel hit, then remove its cgroups and
+        folder.  Safe to call more than once; returns the limits hit."""
+        groups = getattr(self, "_sandbox_groups", [])
+        if groups:
+            self.sandbox_flags = limits_hit(groups)
+            remove_cgroups(groups)
+            self._sandbox_groups = []
         if getattr(self, "_sandbox_dir", None):
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            self._sandbox_dir = None
+        return getattr(self, "sandbox_flags", [])
 
 
 # -- Can this machine do it? ----------------------------------------------------------
@@ -233,8 +266,7 @@ def check(limits: SandboxLimits | None = None) -> None:
     groups = []
     try:
         groups = make_cgroups(name, limits)
-        cmd = wrap([sys.executable, "-c", "import numpy, dlcourse"], scratch, scratch, groups,
-                   limits)
+        cmd = wrap([sys.executable, "-c", "import numpy, dlcourse"], scratch, groups, limits)
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except OSError as error:
         raise SandboxError(f"cannot create cgroups ({error}); {fix}") from None
