@@ -7,7 +7,7 @@ repeating the code. Nothing here imports TensorFlow or PyTorch at import time.
 
 from .data import load_digits, load_moons, logic_gate, weight_height
 from .plot import plot_decision_boundary, plot_learning_curves
-from .scratch import sigmoid, sigmoid_grad, step
+from .scratch import sigmoid, sigmoid_grad, softmax, step
 from .notebook_setup import quiet_logs, set_seed
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "set_seed",
     "sigmoid",
     "sigmoid_grad",
+    "softmax",
     "step",
     "weight_height",
 ]

@@ -41,3 +41,18 @@ def sigmoid_grad(z):
     """
     s = sigmoid(z)
     return s * (1.0 - s)
+
+
+def softmax(z, axis=-1):
+    """Softmax along ``axis``: ``exp(z) / sum(exp(z))``, computed stably.
+
+    Subtracting each row's maximum first leaves the result unchanged and keeps
+    ``np.exp`` from overflowing, so inputs such as ``[1000, 999]`` work.
+    Introduced in chapter 4 (Activation functions); the output layer of every
+    multi-class classifier (chapter 5) and the attention weights of chapter 9
+    use it.
+    """
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)

@@ -24,6 +24,7 @@ from dlcourse import (
     set_seed,
     sigmoid,
     sigmoid_grad,
+    softmax,
     step,
     weight_height,
 )
@@ -72,6 +73,24 @@ def test_sigmoid_grad_equals_tensorflow_gradient_tape():
 def test_sigmoid_grad_peaks_at_a_quarter():
     assert sigmoid_grad(0.0) == pytest.approx(0.25)
     assert sigmoid_grad(np.array([50.0]))[0] < 1e-20
+
+
+def test_softmax_rows_are_probabilities_and_survive_large_inputs():
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, 999.0, 998.0], [-1000.0, -1000.0, -1000.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in exp would raise here
+        p = softmax(z)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p[0], np.exp(z[0]) / np.exp(z[0]).sum(), rtol=1e-12)
+    np.testing.assert_allclose(p[1], p[0][::-1], rtol=1e-12)  # shifting a row changes nothing
+    np.testing.assert_allclose(p[2], [1 / 3] * 3)
+    np.testing.assert_allclose(softmax(z, axis=0).sum(axis=0), 1.0)
+
+
+def test_softmax_equals_torch_softmax():
+    torch = pytest.importorskip("torch")
+    z = np.random.default_rng(0).normal(size=(4, 6)) * 5
+    np.testing.assert_allclose(softmax(z), torch.softmax(torch.tensor(z), dim=-1).numpy(), rtol=1e-12)
 
 
 # --- data ------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Grading checks for the Activation functions exercise (instructors only).
+
+One Part per self-check cell of activations.ipynb.  Inputs are drawn at
+grading time and every answer is compared with what the solution notebook
+returns on the same inputs.  The cases are built so that each classic
+mistake shows in *every* case: softmax inputs always hold a row near +1000
+and one near -1000 (a direct formula gives nan), log-softmax inputs always
+hold a row with a gap of about 1000 (the log of an underflowed probability
+is -inf), leaky-ReLU inputs always hold exact zeros, and every dead-unit
+layer has a unit that is alive on some rows and not on others.  Not
+released to students (see autograder/config.py).
+"""
+
+import numpy as np
+
+from autograder.checks import Call, Part, same_as_solution
+
+
+def softmax_cases(rng):
+    cases = []
+    for n, k in [(4, 5), (6, 3), (3, 8)]:
+        Z = rng.normal(scale=3.0, size=(n, k))
+        Z[0] += rng.uniform(800, 1200)    # np.exp overflows: inf / inf = nan
+        Z[1] -= rng.uniform(800, 1200)    # every np.exp underflows: 0 / 0 = nan
+        cases.append((Z[rng.permutation(n)],))
+    return cases
+
+
+def log_softmax_cases(rng):
+    cases = []
+    for n, k in [(4, 5), (5, 3), (3, 6)]:
+        Z = rng.normal(scale=3.0, size=(n, k))
+        Z[0] += rng.uniform(800, 1200)                        # overflow for exp(z)
+        Z[1, rng.integers(k)] += rng.uniform(800, 1200)       # a gap of ~1000: log(0)
+        cases.append((Z[rng.permutation(n)],))
+    return cases
+
+
+def tanh_grad_cases(rng):
+    return [(rng.normal(scale=2.0, size=shape),) for shape in [(7,), (3, 4), (2, 2, 3)]]
+
+
+def leaky_relu_grad_cases(rng):
+    cases = []
+    for shape, alpha in [((8,), 0.0), ((3, 4), rng.uniform(0.01, 0.3)),
+                         ((2, 5), rng.uniform(0.01, 0.3))]:
+        z = rng.normal(size=shape)
+        z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0  # the kink
+        cases.append((z, float(alpha)))
+    return cases
+
+
+def dead_units_cases(rng):
+    """Layers with two dead units and one unit that is alive on some rows only
+    (so "any row is 0" and "all rows are 0" always disagree); n != k so that a
+    reduction over the wrong axis has the wrong shape."""
+    cases = []
+    for n, d, k in [(10, 3, 5), (12, 4, 6), (9, 2, 7)]:
+        X = rng.normal(size=(n, d))
+        X[1] = -X[0]                                   # opposite inputs
+        W = rng.normal(size=(d, k))
+        b = rng.normal(scale=0.5, size=k)
+        W[:, 0] = X[0] / np.linalg.norm(X[0])          # positive on row 0, negative on row 1
+        b[0] = 0.0
+        for j in (1, 2):                                # dead: below 0 on every row
+            b[j] = -(X @ W[:, j]).max() - rng.uniform(0.5, 2.0)
+        order = rng.permutation(k)
+        cases.append((X, W[:, order], b[order]))
+    return cases
+
+
+def gelu_grad_cases(rng):
+    fixed = np.array([-3.0, -1.5, -0.7, 0.0, 0.7, 1.5, 3.0])  # where the tanh form differs
+    return [(np.concatenate([fixed, rng.normal(scale=2.0, size=5)]),),
+            (rng.normal(scale=2.0, size=(3, 4)),),
+            (np.concatenate([fixed, rng.uniform(-4, 4, size=3)]).reshape(2, 5),)]
+
+
+PARTS = [
+    Part("check_softmax", "stable softmax", 2, Call("softmax"),
+         same_as_solution(atol=1e-9, rtol=1e-7), softmax_cases),
+    Part("check_log_softmax", "stable log-softmax", 2, Call("log_softmax"),
+         same_as_solution(atol=1e-8, rtol=1e-9), log_softmax_cases),
+    Part("check_tanh_grad", "derivative of tanh", 1, Call("tanh_grad"),
+         same_as_solution(atol=1e-9, rtol=1e-7), tanh_grad_cases),
+    Part("check_leaky_relu_grad", "derivative of leaky ReLU", 2, Call("leaky_relu_grad"),
+         same_as_solution(atol=1e-12, rtol=0), leaky_relu_grad_cases),
+    Part("check_dead_units", "dead ReLU units", 2, Call("dead_units"),
+         same_as_solution(atol=0, rtol=0), dead_units_cases),
+    Part("check_gelu_grad", "derivative of GELU by autograd", 2, Call("gelu_grad"),
+         same_as_solution(atol=1e-7, rtol=1e-6), gelu_grad_cases),
+]
