@@ -1,0 +1,94 @@
+"""Grading checks for the Transformers exercise (instructors only).
+
+One Part per self-check cell of transformers.ipynb.  Inputs are drawn at
+grading time and every answer is compared with what the solution notebook
+returns on the same inputs.  Every case is built so that the usual mistake
+of its part shows in it (logits large enough to overflow a naive softmax, a
+temperature that is never 1, a vocabulary that is never sorted, d_k > 1),
+so a wrong answer loses the same points whatever the draw.  Not released to
+students (see autograder/config.py).
+"""
+
+import numpy as np
+
+from autograder.checks import Call, Part, same_as_solution
+
+
+def softmax_cases(rng):
+    """Logits of a few shapes at temperatures away from 1; one row of every
+    case is shifted by thousands, which overflows np.exp without the max trick."""
+    cases = []
+    for shape, temperature in [((6,), rng.uniform(0.3, 0.8)), ((4, 5), rng.uniform(1.5, 3.0)),
+                               ((2, 3, 4), rng.uniform(0.3, 0.8))]:
+        logits = rng.normal(scale=2.0, size=shape)
+        logits.reshape(-1, shape[-1])[0] += rng.uniform(3000, 5000)
+        cases.append((logits, temperature))
+    return cases
+
+
+def char_ids_cases(rng):
+    """A shuffled (never sorted) vocabulary of printable codes; the text uses
+    every character of it at least once, in a random order."""
+    cases = []
+    for vocab_size, extra in [(8, 5), (12, 10), (20, 0)]:
+        vocab = rng.choice(np.arange(32, 127), size=vocab_size, replace=False)
+        if np.all(np.diff(vocab) > 0):
+            vocab[[0, 1]] = vocab[[1, 0]]
+        text = np.concatenate([vocab, rng.choice(vocab, size=extra)])
+        cases.append((rng.permutation(text), vocab))
+    return cases
+
+
+def causal_mask_cases(rng):
+    return [(float(n),) for n in rng.choice(np.arange(2, 10), size=3, replace=False)]
+
+
+def random_mask(rng, T, S):
+    """A random boolean (T, S) mask with at least one allowed key per row."""
+    mask = rng.random((T, S)) < 0.6
+    mask[np.arange(T), rng.integers(0, S, size=T)] = True
+    return mask.astype(float)
+
+
+def attention_cases(rng):
+    """2-D and head-batched inputs, with and without masks; d_k is never 1."""
+    T, S = rng.integers(3, 7, size=2)
+    n = lambda *shape: rng.normal(size=shape)
+    return [
+        (n(T, 4), n(S, 4), n(S, 3)),                                   # no mask, T != S
+        (n(5, 8), n(5, 8), n(5, 2), np.tril(np.ones((5, 5)))),         # causal
+        (n(2, T, 6), n(2, S, 6), n(2, S, 5), random_mask(rng, T, S)),  # heads + mask
+        (n(3, 4, 3), n(3, 4, 3), n(3, 4, 4)),                          # heads, no mask
+    ]
+
+
+def positional_cases(rng):
+    lengths = rng.integers(3, 30, size=3)
+    widths = 2 * rng.integers(2, 17, size=3)
+    return [(float(L), float(D)) for L, D in zip(lengths, widths)]
+
+
+def mha_cases(rng):
+    cases = []
+    for T, D, heads in [(5, 8, 2), (4, 12, 3), (6, 8, 4)]:
+        X = rng.normal(size=(T, D))
+        W_q, W_k, W_v, W_o = rng.normal(size=(4, D, D)) / np.sqrt(D)
+        cases.append((X, W_q, W_k, W_v, W_o, float(heads)))
+    return cases
+
+
+PARTS = [
+    Part("check_softmax_with_temperature", "softmax with a temperature", 2,
+         Call("softmax_with_temperature"), same_as_solution(atol=1e-9, rtol=1e-7), softmax_cases),
+    Part("check_char_ids", "character ids", 1, Call("char_ids"),
+         same_as_solution(atol=0), char_ids_cases),
+    Part("check_causal_mask", "causal mask", 1, Call("causal_mask"),
+         same_as_solution(atol=0), causal_mask_cases),
+    Part("check_attention", "scaled dot-product attention", 3, Call("attention"),
+         same_as_solution(atol=1e-9, rtol=1e-7), attention_cases),
+    Part("check_positional_encoding", "sinusoidal positional encoding", 2,
+         Call("positional_encoding"), same_as_solution(atol=1e-9, rtol=1e-7), positional_cases),
+    # Float32 frameworks: compare to within float32 rounding.
+    Part("check_mha_forward", "multi-head attention in a framework", 3, Call("mha_forward"),
+         same_as_solution(atol=1e-4, rtol=1e-4), mha_cases),
+]
