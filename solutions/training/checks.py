@@ -1,0 +1,132 @@
+"""Grading checks for the Training a network exercise (instructors only).
+
+One Part per self-check cell of training.ipynb.  Inputs are drawn at grading
+time; the NumPy functions are compared with what the solution notebook
+returns on the same inputs, and the framework-trained model is judged
+against the exact least-squares answer, computed here.  Not released to
+students (see autograder/config.py).
+"""
+
+import numpy as np
+
+from autograder.checks import Answer, Check, Call, Part, error_checks, same_as_solution
+
+#: How far a trained parameter may be from the least-squares answer.
+FIT_TOLERANCE = 0.05
+
+
+def linear_cases(rng):
+    """Data, weights and a bias for a linear model, with 1 to 3 inputs."""
+    return [(rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), rng.normal())
+            for n, d in [(5, 1), (8, 2), (12, 3)]]
+
+
+def epoch_cases(rng):
+    """Three cases whose batch size does not divide the number of rows (a
+    smaller last batch) and one where it does."""
+    cases = []
+    for n, d, batch_size in [(10, 2, 4), (13, 1, 5), (17, 3, 6), (12, 2, 4)]:
+        X = rng.normal(size=(n, d))
+        y = X @ rng.normal(size=d) + rng.normal() + 0.3 * rng.normal(size=n)
+        cases.append((X, y, rng.normal(size=d), rng.normal(),
+                      rng.uniform(0.05, 0.2), float(batch_size)))
+    return cases
+
+
+def iteration_cases(rng):
+    """Two cases where the batch size divides the samples, two where it
+    leaves a remainder, and one where it is larger than the data."""
+    cases = []
+    for _ in range(2):
+        batch_size = int(rng.integers(8, 257))
+        cases.append((float(batch_size * rng.integers(2, 60)), float(batch_size)))
+    for _ in range(2):
+        batch_size = int(rng.integers(8, 257))
+        remainder = int(rng.integers(1, batch_size))
+        cases.append((float(batch_size * rng.integers(2, 60) + remainder), float(batch_size)))
+    batch_size = int(rng.integers(64, 513))
+    cases.append((float(rng.integers(1, batch_size)), float(batch_size)))
+    return cases
+
+
+def parameter_cases(rng):
+    """Layer sizes of networks with one to four layers."""
+    return [(rng.integers(1, 129, size=length).astype(float),) for length in [2, 3, 4, 5]]
+
+
+def fit_cases(rng):
+    """Scaled inputs (mean 0, standard deviation 1: well-conditioned), and
+    targets near a line whose weights and bias are all at least 1.5 away from
+    zero, so an untrained or barely trained model can never pass by chance."""
+    cases = []
+    for d in [1, 2, 3]:
+        n = int(rng.integers(50, 101))
+        X = rng.normal(size=(n, d))
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+        w = rng.uniform(1.5, 3.0, size=d) * rng.choice([-1.0, 1.0], size=d)
+        b = rng.uniform(1.5, 3.0) * rng.choice([-1.0, 1.0])
+        cases.append((X, X @ w + b + 0.1 * rng.normal(size=n)))
+    return cases
+
+
+def one_number(*, atol: float, rtol: float):
+    """same_as_solution for an answer that is a single number. Any number has
+    the right shape, so the shape check earns credit only when the value is
+    right too: a wrong number (or an object posing as one) earns nothing, and
+    the right value in a one-element array still earns half."""
+    base = same_as_solution(atol=atol, rtol=rtol)
+
+    def judge(args, got: Answer, expected: Answer):
+        shape_check, value_check = base(args, got, expected)
+        if shape_check.passed and not value_check.passed:
+            shape_check = Check(False, "shape is right, but earns nothing with a wrong value")
+        return [shape_check, value_check]
+
+    return judge
+
+
+def judge_fit_linear(args, got: Answer, expected: Answer):
+    """Three checks: the shapes of (w, b), then w and b each within
+    FIT_TOLERANCE of the least-squares answer on the drawn data."""
+    X, y = args
+    d = X.shape[1]
+    if not got.ok:
+        return error_checks(got, 3)
+    if len(got.values) != 2:
+        return [Check(False, f"returned {len(got.values)} values; should return a tuple (w, b)"),
+                Check(False, "(not evaluated: expected two values)"),
+                Check(False, "(not evaluated: expected two values)")]
+    w, b = got.values
+    shapes_ok = w.shape == (d,) and b.size == 1
+    checks = [Check(shapes_ok, "shapes are right" if shapes_ok else
+                    f"w has shape {w.shape} and b has shape {b.shape}; "
+                    f"for {d} inputs w should have shape ({d},) and b should be one number")]
+    best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
+    for name, value, target in [("w", w, best[:d]), ("b", b, best[d:])]:
+        if value.size != target.size:
+            checks.append(Check(False, f"{name} has {value.size} values, should have {target.size}"))
+            continue
+        worst = float(np.max(np.abs(value.ravel() - target))) if np.all(np.isfinite(value)) \
+            else float("inf")
+        passed = worst <= FIT_TOLERANCE
+        checks.append(Check(passed, f"{name} is within {FIT_TOLERANCE} of the least-squares answer"
+                            if passed else f"{name} is off by {worst:.3g} from the least-squares "
+                            f"answer ({FIT_TOLERANCE} allowed): train longer or check the "
+                            "learning rate"))
+    return checks
+
+
+PARTS = [
+    Part("check_mse_loss", "MSE loss", 2, Call("mse_loss"),
+         one_number(atol=1e-9, rtol=1e-9), linear_cases),
+    Part("check_mse_gradients", "gradients of the MSE", 3, Call("mse_gradients"),
+         same_as_solution(atol=1e-9, rtol=1e-9), linear_cases),
+    Part("check_minibatch_epoch", "one epoch of mini-batch gradient descent", 3,
+         Call("minibatch_epoch"), same_as_solution(atol=1e-9, rtol=1e-9), epoch_cases),
+    Part("check_count_iterations", "iterations per epoch", 2, Call("count_iterations"),
+         same_as_solution(atol=0, rtol=0), iteration_cases),
+    Part("check_count_parameters", "parameter count", 2, Call("count_parameters"),
+         one_number(atol=0, rtol=0), parameter_cases),
+    Part("check_fit_linear", "a linear model trained with a framework", 3, Call("fit_linear"),
+         judge_fit_linear, fit_cases),
+]
