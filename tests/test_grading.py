@@ -281,6 +281,8 @@ def test_bad_submissions_get_a_status_and_the_others_still_grade(graded):
 @pytest.mark.grading
 def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     name, work, _ = graded
+    if name != "perceptrons_xor":
+        pytest.skip("reads the perceptrons_xor fixture wrong_step_at_zero")
     path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
@@ -306,4 +308,5 @@ def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_p
     assert by_student.keys() == rows.keys()
     assert float(by_student["missing_notebook"]["raw_score"]) == 0
     assert float(by_student["solution"]["raw_score"]) == rows["solution"].score
-    assert float(by_student["wrong_step_at_zero"]["raw_score"]) == rows["wrong_step_at_zero"].score
+    wrong = next(sid for sid in sorted(rows) if sid.startswith("wrong_"))
+    assert float(by_student[wrong]["raw_score"]) == rows[wrong].score

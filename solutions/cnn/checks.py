@@ -68,6 +68,23 @@ def _labels_of(X):
     return np.array([index[row.tobytes()] for row in np.asarray(X, dtype=np.float32)])
 
 
+def same_number(args, got: Answer, expected: Answer):
+    """One check per case for a function that returns one number: its value.
+
+    No separate shape check: any single number has the right shape, so a
+    shape check would give points for answers that are numbers by accident.
+    """
+    if not got.ok:
+        return error_checks(got, 1)
+    value = got.values[0] if len(got.values) == 1 else np.empty(0)
+    if value.size != 1:
+        return [Check(False, f"returned {value.size} numbers (shape {value.shape}), "
+                      "should return one number")]
+    right = bool(value.ravel()[0] == expected.values[0].ravel()[0])
+    return [Check(right, "the number matches the solution" if right
+                  else "the number differs from the solution")]
+
+
 def judge_digits_model(args, got: Answer, expected: Answer):
     X = args[0]
     if not got.ok:
@@ -95,9 +112,9 @@ PARTS = [
     Part("check_max_pool2d", "max pooling", 2, Call("max_pool2d"),
          same_as_solution(atol=0), pool_cases),
     Part("check_conv_output_size", "output size of a convolution", 2, Call("conv_output_size"),
-         same_as_solution(atol=0), output_size_cases),
+         same_number, output_size_cases),
     Part("check_conv_param_count", "parameters of a convolution layer", 2, Call("conv_param_count"),
-         same_as_solution(atol=0), param_cases),
+         same_number, param_cases),
     Part("check_digits_model", "a trained CNN for the digits", 5, Predict("digits_model"),
          judge_digits_model, digits_sample),
 ]
