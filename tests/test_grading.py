@@ -278,20 +278,40 @@ def test_bad_submissions_get_a_status_and_the_others_still_grade(graded):
     assert rows["solution"].status == "ok"
 
 
+def lost_part(rows, student_id):
+    """The one part in which a wrong_* fixture earns less than the solution."""
+    full = rows["solution"]
+    (part,) = [pid for pid, points in rows[student_id].parts.items() if points < full.parts[pid]]
+    return part
+
+
 @pytest.mark.grading
 def test_feedback_explains_each_check_without_revealing_expected_values(graded):
-    name, work, _ = graded
-    path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
-    text = check.outputs[0]["text"]
-    assert check.outputs[-1]["data"]["text/plain"] == "0.5"
-    assert "3 of 6 checks passed" in text
-    assert "values differ from the solution" in text
-    assert "Expected" not in text  # hidden checks never show the reference's numbers
-    report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
-    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
-    assert [c["passed"] for c in report["parts"]["check_step"]["checks"]] == [True, False] * 3
+    name, work, rows = graded
+    for student_id in sorted(sid for sid in rows if sid.startswith("wrong_")):
+        part = lost_part(rows, student_id)
+        points = rows[student_id].parts[part]
+        path = work / "autograded" / student_id / name / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == part]
+        text = check.outputs[0]["text"]
+        assert float(check.outputs[-1]["data"]["text/plain"]) == pytest.approx(points, abs=1e-3)
+        assert "checks passed" in text, student_id
+        assert "Expected" not in text, student_id  # hidden checks never show the reference's numbers
+        report = json.loads((work / "reports" / name / student_id / f"{name}.json").read_text())
+        assert report["status"] == "ok"
+        assert report["parts"][part]["score"] == pytest.approx(points, abs=1e-3)
+    if name == "perceptrons_xor":  # one fixture checked in detail
+        path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
+        text = check.outputs[0]["text"]
+        assert check.outputs[-1]["data"]["text/plain"] == "0.5"
+        assert "3 of 6 checks passed" in text
+        assert "values differ from the solution" in text
+        report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
+        assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
+        assert [c["passed"] for c in report["parts"]["check_step"]["checks"]] == [True, False] * 3
 
 
 @pytest.mark.grading
@@ -306,4 +326,5 @@ def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_p
     assert by_student.keys() == rows.keys()
     assert float(by_student["missing_notebook"]["raw_score"]) == 0
     assert float(by_student["solution"]["raw_score"]) == rows["solution"].score
-    assert float(by_student["wrong_step_at_zero"]["raw_score"]) == rows["wrong_step_at_zero"].score
+    for student_id in (sid for sid in rows if sid.startswith("wrong_")):
+        assert float(by_student[student_id]["raw_score"]) == pytest.approx(rows[student_id].score, abs=1e-3)
