@@ -218,6 +218,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.chown(self.connection_file, user.pw_uid, user.pw_gid)
         self._sandbox_groups = make_cgroups(self._sandbox_name, limits)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        # What the kernel process writes to its own stdout and stderr (its
+        # start-up banner, or a student's os.write(1, ...)) never reaches the
+        # grader's terminal; cell output travels as messages.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         self.sandbox_flags: list[str] = []
         return wrap(cmd, kernel_dir, self._sandbox_groups, limits), kw
 
