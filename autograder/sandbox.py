@@ -157,14 +157,15 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
         if Path(etc).exists():
             cmd += ["--ro-bind", etc, etc]
+    # The private /tmp comes before the other mounts: one of them (the socket
+    # folder, or the course itself) may live under /tmp and must not be
+    # hidden by it.
+    size = str(limits.tmp_mb * 2**20)
+    cmd += ["--size", size, "--tmpfs", "/tmp"]
     for root in _python_roots():
         cmd += ["--ro-bind", str(root), str(root)]
     package = _helper_package()
-    # The private /tmp comes first: a later mount inside /tmp (the kernel's
-    # socket folder) must not be hidden by it.
-    size = str(limits.tmp_mb * 2**20)
-    cmd += ["--size", size, "--tmpfs", "/tmp",
-            "--ro-bind", str(package), str(package),
+    cmd += ["--ro-bind", str(package), str(package),
             "--bind", str(kernel_dir), str(kernel_dir),
             "--size", size, "--tmpfs", "/home/student",
             "--proc", "/proc", "--dev", "/dev",
