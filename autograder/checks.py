@@ -205,3 +205,25 @@ def shapes_are(got: Answer, shapes: Sequence[tuple | None], names: Sequence[str]
         if shape is not None and value.shape != tuple(shape):
             return Check(False, f"{name} has shape {value.shape}, but should have shape {tuple(shape)}")
     return Check(True, "shapes are right")
+
+
+def probability_checks(got: Answer, n: int, later: int) -> tuple[list[Check], np.ndarray | None]:
+    """The first checks of a binary classifier's answer for ``n`` rows: one
+    probability per row, and every one between 0 and 1.
+
+    Returns the checks and the probabilities as a flat array, or ``None``
+    when the shape is wrong; then the ``later`` checks the judge would add
+    are already there, failed.
+    """
+    if not got.ok:
+        return error_checks(got, 2 + later), None
+    p = got.values[0] if len(got.values) == 1 else np.empty(0)
+    one_per_row = p.size == n and p.ndim in (1, 2)
+    shape = Check(one_per_row, "one probability per input row" if one_per_row
+                  else f"returned shape {p.shape}, should be ({n}, 1) or ({n},)")
+    if not one_per_row:
+        return [shape] + [Check(False, "(not evaluated: wrong shape)")] * (1 + later), None
+    p = p.ravel()
+    in_range = bool(np.all((p >= 0) & (p <= 1)))
+    return [shape, Check(in_range, "outputs are probabilities" if in_range
+                         else "outputs are not all between 0 and 1 (end with a sigmoid)")], p

@@ -8,7 +8,8 @@ on the truth tables.  Not released to students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Answer, Call, Check, Part, Predict, Read, error_checks, same_as_solution, shapes_are
+from autograder.checks import (Answer, Call, Check, Part, Predict, Read, error_checks,
+                               probability_checks, same_as_solution, shapes_are)
 from dlcourse import logic_gate, step
 
 GATE_X, XOR_Y = logic_gate("xor")
@@ -82,18 +83,9 @@ def xor_params_shapes(got):
 
 def judge_xor_model(args, got: Answer, expected: Answer):
     X = args[0]
-    if not got.ok:
-        return error_checks(got, 4)
-    p = got.values[0] if len(got.values) == 1 else np.empty(0)
-    one_per_row = p.size == len(X) and p.ndim in (1, 2)
-    checks = [Check(one_per_row, "one probability per input row" if one_per_row
-                    else f"returned shape {p.shape}, should be ({len(X)}, 1) or ({len(X)},)")]
-    if not one_per_row:
-        return checks + [Check(False, "(not evaluated: wrong shape)")] * 3
-    p = p.ravel()
-    in_range = bool(np.all((p >= 0) & (p <= 1)))
-    checks.append(Check(in_range, "outputs are probabilities" if in_range
-                        else "outputs are not all between 0 and 1 (end with a sigmoid)"))
+    checks, p = probability_checks(got, len(X), later=2)
+    if p is None:
+        return checks
     labels = np.logical_xor(X[:, 0].round(), X[:, 1].round()).astype(int)
     predicted = (p > 0.5).astype(int)
     corners_right = int((predicted[:4] == labels[:4]).sum())

@@ -9,7 +9,8 @@ moons points.  Not released to students (see autograder/config.py).
 import numpy as np
 from sklearn.datasets import make_moons
 
-from autograder.checks import Answer, Call, Check, Part, Predict, error_checks, same_as_solution
+from autograder.checks import (Answer, Call, Check, Part, Predict,
+                               probability_checks, same_as_solution)
 
 MOONS_NOISE = 0.25  # the setup cell's noise level
 MOONS_ACCURACY = 0.88
@@ -98,20 +99,10 @@ def fresh_moons(rng):
 
 def judge_moons_model(args, got: Answer, expected: Answer):
     X = np.asarray(args[0], dtype=float)
-    y = moon_labels(X)
-    if not got.ok:
-        return error_checks(got, 3)
-    p = got.values[0] if len(got.values) == 1 else np.empty(0)
-    one_per_row = p.size == len(X) and p.ndim in (1, 2)
-    checks = [Check(one_per_row, "one probability per input row" if one_per_row
-                    else f"returned shape {p.shape}, should be ({len(X)}, 1) or ({len(X)},)")]
-    if not one_per_row:
-        return checks + [Check(False, "(not evaluated: wrong shape)")] * 2
-    p = p.ravel()
-    in_range = bool(np.all((p >= 0) & (p <= 1)))
-    checks.append(Check(in_range, "outputs are probabilities" if in_range
-                        else "outputs are not all between 0 and 1 (end with a sigmoid)"))
-    accuracy = float(np.mean((p > 0.5) == (y > 0.5)))
+    checks, p = probability_checks(got, len(X), later=1)
+    if p is None:
+        return checks
+    accuracy = float(np.mean((p > 0.5) == (moon_labels(X) > 0.5)))
     checks.append(Check(accuracy >= MOONS_ACCURACY,
                         f"{accuracy:.0%} of {len(X)} new moons points right "
                         f"({MOONS_ACCURACY:.0%} needed)"))
