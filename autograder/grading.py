@@ -118,10 +118,16 @@ def _run(result: dict, what: str) -> None:
         raise GradingError(f"nbgrader could not {what}: " + (detail[-1] if detail else "unknown error"))
 
 
-def _trees_differ(a: Path, b: Path) -> list[str]:
-    """Paths (relative) that differ between two folders, by content."""
-    names_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} if a.exists() else set()
-    names_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()} if b.exists() else set()
+def trees_differ(a: Path, b: Path, keep=lambda relative: True) -> list[str]:
+    """Paths (relative) of the files that differ between two folders, by
+    content; ``keep(relative_path)`` chooses which files to compare."""
+    def files(root: Path) -> set[Path]:
+        if not root.exists():
+            return set()
+        return {p.relative_to(root) for p in root.rglob("*")
+                if p.is_file() and keep(p.relative_to(root))}
+
+    names_a, names_b = files(a), files(b)
     differ = sorted(str(n) for n in names_a ^ names_b)
     differ += sorted(str(n) for n in names_a & names_b
                      if not filecmp.cmp(a / n, b / n, shallow=False))
@@ -147,13 +153,13 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
     names = names or list_assignments(course.source)
     stale = []
     for name in names:
-        course.assignment(name)  # refuses when checks.py and the notebook disagree
+        assignment = course.assignment(name)  # refuses when checks.py and the notebook disagree
         with tempfile.TemporaryDirectory(prefix="dlcourse-generate-") as tmp:
             tmp = Path(tmp)
             scratch = Course(root, release=tmp / "release", work=tmp / "work")
             with quiet_nbgrader():
                 _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
-            differ = _trees_differ(tmp / "release" / name, course.release / name)
+            differ = trees_differ(tmp / "release" / name, course.release / name)
             if check:
                 if differ:
                     stale.append(name)
@@ -164,7 +170,7 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
             log(f"{name}: grading the solution notebook against itself ...")
             own = tmp / "incoming" / "solution" / name
             own.mkdir(parents=True)
-            for notebook in load_assignment(course.source, name).notebooks:
+            for notebook in assignment.notebooks:
                 shutil.copy(notebook, own / notebook.name)
             rows = grade(name, tmp / "incoming", course=scratch, log=lambda *a, **k: None)
             row = rows[0]
@@ -274,7 +280,7 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
         with quiet_nbgrader():
             _run(api.generate_assignment(name, force=True), f"register {name} in the gradebook")
         committed = course.root / "exercises" / name
-        stale = _trees_differ(Path(tmp) / name, committed)
+        stale = trees_differ(Path(tmp) / name, committed)
         if stale and course.release / name == committed:
             log(f"warning: exercises/{name} differs from its solution notebook "
                 f"({', '.join(stale)}); run `python -m autograder generate {name}`",

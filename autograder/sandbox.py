@@ -92,7 +92,8 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
         group = parent / name
         group.mkdir()
         (group / "memory.max").write_text(memory)
-        (group / "memory.swap.max").write_text("0") if (group / "memory.swap.max").exists() else None
+        if (group / "memory.swap.max").exists():
+            (group / "memory.swap.max").write_text("0")
         (group / "pids.max").write_text(str(limits.max_tasks))
         return [group]
     mem = CGROUP_ROOT / "memory" / CGROUP_NAME / name
@@ -283,9 +284,10 @@ def check(limits: SandboxLimits | None = None) -> None:
         raise SandboxError(f"a sandboxed Python does not start ({detail}); {fix}")
 
 
-def blocked_parents(user: str = SANDBOX_USER) -> list[Path]:
-    """Folders above the Python installation that ``user`` cannot pass
-    through (for `make sandbox` to open with traverse-only permission)."""
+def blocked_parents() -> list[Path]:
+    """Folders above the Python installation and the helper package that
+    other users (the sandbox user among them) cannot pass through, for
+    `make sandbox` to open with traverse-only permission."""
     blocked = []
     for root in _python_roots() + [_helper_package()]:
         for folder in reversed(root.parents):
@@ -294,9 +296,5 @@ def blocked_parents(user: str = SANDBOX_USER) -> list[Path]:
     return sorted(set(blocked))
 
 
-def paths_report() -> str:
-    return "\n".join(str(p) for p in blocked_parents())
-
-
 if __name__ == "__main__":  # used by `make sandbox`: print the folders to open
-    print(paths_report())
+    print("\n".join(str(folder) for folder in blocked_parents()))

@@ -1,5 +1,6 @@
 """Shared paths and helpers for the course's test suite."""
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,14 @@ BOOK = ROOT / "book"
 
 # Tests that import TensorFlow get the same quiet start-up as the chapters.
 quiet_logs()
+
+
+def tree_hashes(*roots):
+    """SHA-256 of every regular file under ``roots`` (links and __pycache__
+    skipped), to show that something outside a run's reach did not change."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for root in roots for p in sorted(Path(root).rglob("*"))
+            if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts}
 
 
 def build_book(book):

@@ -6,7 +6,6 @@ perceptrons_xor fixtures (a 500 MB file, an empty folder and odd folder names
 cannot be committed).
 """
 
-import hashlib
 import json
 import os
 import signal
@@ -20,7 +19,7 @@ import pytest
 
 from autograder.assignment import load_assignment
 from autograder.intake import inspect
-from conftest import ROOT
+from conftest import ROOT, tree_hashes
 
 NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
@@ -107,11 +106,6 @@ def submissions(tmp_path_factory):
 def test_every_kind_of_bad_input_gets_its_own_status(submissions, folder):
     _, status, _ = CASES[folder]
     assert inspect(submissions / folder, ASSIGNMENT).status.startswith(status)
-
-
-def tree_hashes(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
 def run_grade(submissions, work, *extra, **popen):

@@ -8,7 +8,6 @@ tree and of the submissions), that the network server it starts heard
 nothing, and that the gradebook is intact.
 """
 
-import hashlib
 import socket
 import sqlite3
 import sys
@@ -18,7 +17,7 @@ from time import monotonic
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, tree_hashes
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 import build as fixtures  # noqa: E402
@@ -109,12 +108,6 @@ except OSError as error:
     print("stopped after", written, error)
 ''', ""),
     }
-
-
-def tree_hashes(*roots):
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for root in roots for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts}
 
 
 class Listener:

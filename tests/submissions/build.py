@@ -253,17 +253,12 @@ def assignments() -> list[str]:
 
 def stale(name: str) -> list[str]:
     """Fixture files of ``name`` that differ from a fresh build."""
-    import filecmp
+    from autograder.grading import trees_differ
 
     with tempfile.TemporaryDirectory() as tmp:
         build(name, Path(tmp))
-        fresh = {p.relative_to(tmp) for p in Path(tmp).rglob("*") if p.is_file()}
-        here = {p.relative_to(HERE / name) for p in (HERE / name).rglob("*")
-                if p.is_file() and p.parent != HERE / name}
-        differ = [str(p) for p in fresh ^ here]
-        differ += [str(p) for p in fresh & here
-                   if not filecmp.cmp(Path(tmp) / p, HERE / name / p, shallow=False)]
-        return sorted(differ)
+        # wrong.py and expected.csv sit beside the fixture folders, not in them
+        return trees_differ(Path(tmp), HERE / name, keep=lambda rel: len(rel.parts) > 1)
 
 
 #: Per-cell time limit for grading the fixtures: long enough for a cell that
