@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                      "(default: grading/ in the course folder)")
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code WITHOUT the sandbox (only for code you trust)")
+    grd.add_argument("--jobs", "-j", type=int, metavar="N",
+                     help="grade N submissions at once (default: one per CPU core)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
@@ -75,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                                     submission_timeout=args.timeout,
                                     sandbox=not args.no_sandbox)
             rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
-                                 seed=args.seed, course=course, restart=args.restart)
+                                 seed=args.seed, course=course, restart=args.restart,
+                                 jobs=args.jobs)
             assignment = course.assignment(args.assignment)
             print(grading.format_table(rows, assignment))
             if args.csv:

@@ -59,6 +59,10 @@ class Course:
                  cell_timeout: int | None = None, submission_timeout: int | None = None,
                  sandbox: bool = True):
         self.root = Path(root).resolve()
+        # What a grading worker process needs to set up the same course.
+        self.settings = dict(root=str(self.root), work=work and str(work),
+                             release=release and str(release), cell_timeout=cell_timeout,
+                             submission_timeout=submission_timeout, sandbox=sandbox)
         self.config = course_config(self.root, work=work, release=release)
         if cell_timeout:
             self.config.Execute.timeout = cell_timeout
@@ -235,17 +239,189 @@ def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | N
     return run
 
 
+def _record(run: dict, run_file: Path, row: Row) -> Row:
+    """Save one finished submission in the run's progress file at once, so
+    that an interrupted run resumes after it."""
+    run["done"][row.student_id] = asdict(row)
+    _save_json(run_file, run)
+    return row
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+class Progress:
+    """Counts, a line per finished submission, and the time left.
+
+    On a terminal a progress bar (tqdm) stays at the bottom; elsewhere (a log
+    file, CI) each line carries the count and the estimate instead.
+    """
+
+    def __init__(self, total: int, *, done: int = 0, log=print, bar: bool | None = None):
+        self.total, self.done, self.log = total, done, log
+        self.started, self.graded = monotonic(), 0
+        if bar is None:
+            bar = log is print and sys.stderr.isatty()
+        self.bar = None
+        if bar:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit="submission", file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1)
+
+    def eta(self) -> str:
+        if not self.graded:
+            return ""
+        left = (monotonic() - self.started) / self.graded * (self.total - self.done)
+        return f", about {_duration(left)} left" if self.done < self.total else ""
+
+    def step(self, row: Row, *, graded: bool = True) -> None:
+        """Count a finished submission; ``graded=False`` for one turned away
+        at intake, which took no time and says nothing about the time left."""
+        self.done += 1
+        self.graded += graded
+        line = (f"  [{self.done}/{self.total}] {row.student_id}: {row.score:g}/{row.max_score:g} "
+                f"{row.status} ({row.seconds:.1f} s{self.eta()})")
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+            self.bar.update(1)
+        else:
+            self.log(line, file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- parallel autograding ------------------------------------------------------------
+#
+# Each worker is a separate process with its own nbgrader API (nbgrader keeps
+# state in its application objects, and kernels are driven by asyncio), so
+# several submissions run at once.  They share the gradebook, the staged
+# copies and the reports folder; every path they write is the student's own.
+
+_WORKER: dict = {}
+
+
+def _start_worker(settings: dict) -> None:
+    """Set up one worker process (runs once, when it starts)."""
+    import ctypes
+    import signal
+
+    # Die with the grader: a worker whose parent was killed must not go on
+    # writing grades that a resumed run writes again.
+    PR_SET_PDEATHSIG = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != settings.pop("parent"):
+        os._exit(1)
+    # Ctrl-C reaches the whole process group: the grader stops the workers
+    # itself, once it has saved what finished.  (A handler, not SIG_IGN, so
+    # that the kernels a worker starts still get the default.)
+    signal.signal(signal.SIGINT, lambda *_: None)
+    course = Course(**settings)
+    # Kernels of different workers pick their IPC socket names independently:
+    # give each worker its own folder so that they never pick the same one.
+    sockets = course.work / "ipc" / f"worker-{os.getpid()}"
+    sockets.mkdir(parents=True, exist_ok=True)
+    course.config.KernelManager.ip = str(sockets / "kernel")
+    _WORKER["api"] = course.api()
+
+
+def _autograde(api, name: str, student: str) -> tuple[dict, float]:
+    started = monotonic()
+    with quiet_nbgrader():
+        result = api.autograde(name, student, force=True, create=True)
+    return ({"success": bool(result.get("success")), "log": result.get("log") or "",
+             "error": result.get("error") or ""}, monotonic() - started)
+
+
+def _autograde_in_worker(name: str, student: str) -> tuple[dict, float]:
+    return _autograde(_WORKER["api"], name, student)
+
+
+def _warm_up() -> None:
+    """A no-op task: submitting one per worker starts every worker at once."""
+
+
+def _slow_first(submission) -> int:
+    """Sort key: notebooks that use TensorFlow first, since their kernels pay
+    its long import; a run then ends with short submissions, not a long one."""
+    text = " ".join(path.read_text(errors="replace") for path in submission.files.values())
+    return 0 if ("tensorflow" in text or "keras" in text) else 1
+
+
+class Workers:
+    """Where nbgrader's autograde runs: in this process, or in ``jobs``
+    worker processes started at once, so that their start-up overlaps the
+    grader's own (registering the assignment, running the solution)."""
+
+    def __init__(self, course: Course, name: str, jobs: int):
+        self.course, self.name, self.pool = course, name, None
+        for old in (course.work / "ipc").glob("worker-*"):  # left by earlier runs
+            if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+        if jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            settings = dict(course.settings, parent=os.getpid())
+            # "spawn": a fresh interpreter per worker; forking a process that
+            # runs kernels (threads, ZMQ sockets) is unsafe.
+            self.pool = ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker, initargs=(settings,))
+            for _ in range(jobs):
+                self.pool.submit(_warm_up)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if self.pool is None:
+            return
+        if kind is not None:  # stopped or failed: do not wait for running submissions
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def autograde(self, pending: list):
+        """nbgrader's autograde for every staged submission in ``pending``;
+        yields (submission, result, seconds) as each finishes."""
+        pending = sorted(pending, key=_slow_first)
+        if self.pool is None or len(pending) < 2:
+            api = self.course.api()
+            for submission in pending:
+                yield (submission, *_autograde(api, self.name, submission.student))
+            return
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        futures = {self.pool.submit(_autograde_in_worker, self.name, s.student): s
+                   for s in pending}
+        try:
+            for future in as_completed(futures):
+                yield (futures[future], *future.result())
+        except BrokenProcessPool:
+            raise GradingError("a grading worker process died; what finished is saved, "
+                               "run the same command again to grade the rest") from None
+
+
 def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: int | None = None,
           course: Course | None = None, root: Path = ROOT, cell_timeout: int | None = None,
           submission_timeout: int | None = None, restart: bool = False,
-          log=print) -> list[Row]:
+          jobs: int | None = None, log=print) -> list[Row]:
     """Grade every submission of assignment ``name`` in ``submissions``
     (laid out ``<student_id>/<name>/<notebook>.ipynb``).  The files are read,
     never changed: what is graded is a copy in the work folder.
 
-    Progress is saved after every submission.  If a run is interrupted, the
-    same command resumes it (same inputs, finished submissions not graded
-    again); ``restart=True`` starts over.
+    ``jobs`` submissions are graded at once, each in a worker process of its
+    own (default: one per CPU core).  Progress is saved after every
+    submission.  If a run is interrupted, the same command resumes it (same
+    inputs, finished submissions not graded again); ``restart=True`` starts
+    over.
     """
     submissions = Path(submissions).resolve()
     if not submissions.is_dir():
@@ -267,11 +443,26 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
         log("WARNING: grading WITHOUT the sandbox: student code runs with your rights and "
             "can read the solutions, change the gradebook and reach the network.",
             file=sys.stderr)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise GradingError("--jobs must be at least 1")
     folders = sorted(p for p in submissions.iterdir()
                      if (p.is_dir() or p.is_symlink()) and not p.name.startswith("."))
     if not folders:
         raise GradingError(f"no student folders in {submissions}")
 
+    run_file = course.work / "runs" / f"{name}.json"
+    run = _unfinished_run(run_file, submissions, seed) if not restart else None
+    remaining = [f for f in folders if not (run and f.name in run["done"])]
+    with Workers(course, name, min(jobs, len(remaining))) as workers:
+        return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
+                          workers, csv_path, log)
+
+
+def _grade_run(course: Course, assignment: Assignment, submissions: Path, folders: list[Path],
+               run: dict | None, run_file: Path, seed: int | None, workers: Workers,
+               csv_path: Path | None, log) -> list[Row]:
+    name = assignment.name
     # nbgrader's gradebook must know the assignment's cells: generate it into
     # a throw-away release folder (the committed exercises stay untouched).
     api = course.api()
@@ -287,8 +478,6 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
                 file=sys.stderr)
         api.coursedir.release_directory = str(course.release)
 
-    run_file = course.work / "runs" / f"{name}.json"
-    run = _unfinished_run(run_file, submissions, seed) if not restart else None
     cases_file = course.work / "cases" / f"{name}.json"
     if run and cases_file.is_file():
         seed = run["seed"]
@@ -309,39 +498,47 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
         write_run(cases_file, assignment, seed, cases, expected)
         _save_json(run_file, run)
 
-    rows = []
-    for index, folder in enumerate(folders, 1):
-        if folder.name in run["done"]:
-            rows.append(Row(**run["done"][folder.name]))
+    rows: dict[str, Row] = {folder.name: Row(**run["done"][folder.name])
+                            for folder in folders if folder.name in run["done"]}
+    progress = Progress(len(folders), done=len(rows), log=log)
+    pending = []  # submissions that pass intake, staged for nbgrader
+    for folder in folders:
+        if folder.name in rows:
             continue
-        started = monotonic()
         submission = inspect(folder, assignment)
-        student = submission.student
-        if not submission.problem:
+        if submission.problem:
+            row = Row(submission.student, 0.0, assignment.max_score, submission.status)
+            if STUDENT_ID.match(submission.student):
+                _register_student(course, submission.student)  # so that `export` lists them with 0
+            rows[folder.name] = _record(run, run_file, row)
+            progress.step(row, graded=False)
+        else:
             stage(submission, course.submitted, assignment)
-            with quiet_nbgrader():
-                result = api.autograde(name, student, force=True, create=True)
+            pending.append(submission)
+
+    try:
+        for submission, result, seconds in workers.autograde(pending):
+            student = submission.student
             logs = course.work / "logs" / name
             logs.mkdir(parents=True, exist_ok=True)
-            (logs / f"{student}.log").write_text(
-                (result.get("log") or "") + (result.get("error") or ""))
-            if result.get("success"):
+            (logs / f"{student}.log").write_text(result["log"] + result["error"])
+            if result["success"]:
                 row = _gradebook_row(course, assignment, student)
                 statuses = [_read_status(course, assignment, student)] + submission.notes
                 row.status = "; ".join(s for s in statuses if s != "ok") or "ok"
             else:
                 row = Row(student, 0.0, assignment.max_score, "grading error")
-        else:
-            row = Row(student, 0.0, assignment.max_score, submission.status)
-            if STUDENT_ID.match(student):
-                _register_student(course, student)  # so that `export` lists them with 0
-        row.seconds = monotonic() - started
-        rows.append(row)
-        run["done"][student] = asdict(row)
-        _save_json(run_file, run)
-        log(f"  [{index}/{len(folders)}] {student}: {row.score:g}/{row.max_score:g} "
-            f"{row.status} ({row.seconds:.1f} s)", file=sys.stderr)
+            row.seconds = seconds
+            rows[student] = _record(run, run_file, row)
+            progress.step(row)
+    except KeyboardInterrupt:
+        progress.close()
+        raise GradingError(
+            f"stopped: {len(run['done'])} of {len(folders)} submission(s) graded and saved; "
+            "run the same command again to grade the rest") from None
+    progress.close()
 
+    rows = [rows[folder.name] for folder in folders]
     run["finished"] = True
     _save_json(run_file, run)
     if csv_path:

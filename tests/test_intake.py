@@ -165,3 +165,53 @@ def test_a_killed_run_resumes_grades_everyone_once_and_changes_nothing_handed_in
     with sqlite3.connect(work / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert tree_hashes(submissions) == before
+
+
+def group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.grading
+def test_ctrl_c_stops_a_parallel_run_cleanly_and_the_same_command_finishes_it(
+        submissions, tmp_path):
+    work = tmp_path / "work"
+    run_file = work / "runs" / f"{NAME}.json"
+    # A terminal's Ctrl-C: SIGINT to the grader's whole process group.
+    first = run_grade(submissions, work, "--jobs", "2",
+                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and first.poll() is None:
+        try:
+            done = json.loads(run_file.read_text())["done"]
+        except (OSError, ValueError, KeyError):
+            done = {}
+        if any(row["score"] > 0 for row in done.values()):
+            break
+        time.sleep(0.2)
+    assert first.poll() is None, first.communicate()
+    os.killpg(first.pid, signal.SIGINT)
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 2, err
+    assert "Traceback" not in err
+    saved = len(json.loads(run_file.read_text())["done"])
+    assert f"stopped: {saved} of {len(CASES)} submission(s) graded and saved" in err
+    # The workers and their kernels end with the grader.
+    deadline = time.monotonic() + 30
+    while group_alive(first.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not group_alive(first.pid), "grading processes outlived the stopped run"
+    # Two workers ran, each with its own folder for kernel sockets.
+    assert len(list((work / "ipc").glob("worker-*"))) == 2
+
+    second = run_grade(submissions, work, "--jobs", "2")
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0, err
+    assert f"{saved} of {len(CASES)} submission(s) already graded" in err
+    rows = read_csv(work / "grades.csv")
+    for folder, (_, status, score) in CASES.items():
+        assert rows[folder]["status"].startswith(status), (folder, rows[folder])
+        assert float(rows[folder]["score"]) == score, (folder, rows[folder])

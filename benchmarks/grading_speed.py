@@ -1,0 +1,142 @@
+"""Benchmark: a class of submissions graded by plain nbgrader and by `grade`.
+
+Run with `.venv/bin/python benchmarks/grading_speed.py [--students 40]
+[--jobs N] [--assignment NAME]` (as root, after `make sandbox`), on a quiet
+machine.
+
+It makes a class of generated submissions from the course's fixture
+notebooks (solutions, plausible mistakes, blank notebooks, some in Keras and
+some in PyTorch), then grades the same class twice, with the sandbox on and
+the same drawn inputs both times:
+
+1. plain nbgrader: `nbgrader autograde ASSIGNMENT` in one process, one
+   submission after another, with the course's configuration (the same
+   judging step), after the assignment was registered and the solution's
+   answers computed, which that command cannot do itself and which are
+   therefore not timed;
+2. ours: the whole `python -m autograder grade` command, registration and
+   the solution's answers included.
+
+It checks that every student gets the same score both ways, and prints both
+wall-clock times and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from time import monotonic
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.assignment import draw_cases, write_run  # noqa: E402
+from autograder.config import COURSE_ID  # noqa: E402
+from autograder.execute import solution_answers  # noqa: E402
+from autograder.grading import Course, quiet_nbgrader  # noqa: E402
+
+#: Fixtures a class is made of, in proportions a class might show: most
+#: notebooks work, some have one mistake, a few are blank.
+SKIP = {"invalid_notebook", "missing_notebook", "timeout_loop_then_solution"}
+SEED = 2026
+CELL_TIMEOUT = 60
+
+
+def make_class(name: str, students: int, into: Path) -> list[str]:
+    fixtures = sorted(p.name for p in (ROOT / "tests" / "submissions" / name).iterdir()
+                      if p.is_dir() and p.name not in SKIP and not p.name.startswith("tamper"))
+    ids = []
+    for number, fixture in zip(range(1, students + 1), itertools.cycle(fixtures)):
+        student = f"student{number:02d}"
+        shutil.copytree(ROOT / "tests" / "submissions" / name / fixture / name,
+                        into / student / name)
+        ids.append(student)
+    return ids
+
+
+def gradebook_scores(work: Path, name: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with quiet_nbgrader(), Gradebook(f"sqlite:///{work / 'gradebook.db'}", COURSE_ID) as gb:
+        return {s.student_id: float(s.score) for s in gb.assignment_submissions(name)}
+
+
+def plain_nbgrader(name: str, submissions: Path, work: Path) -> float:
+    """Time `nbgrader autograde` over the class, after its prerequisites."""
+    course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT)
+    assignment = course.assignment(name)
+    api = course.api()
+    with tempfile.TemporaryDirectory(prefix="dlcourse-bench-release-") as release:
+        api.coursedir.release_directory = release
+        with quiet_nbgrader():
+            assert api.generate_assignment(name, force=True)["success"]
+    cases = draw_cases(assignment, SEED)
+    expected = solution_answers(assignment, cases, course.config)
+    write_run(work / "cases" / f"{name}.json", assignment, SEED, cases, expected)
+    shutil.copytree(submissions, work / "submitted")
+    # nbgrader reads nbgrader_config.py from its working folder and from the
+    # course root: one that points the course's configuration at this work
+    # folder, with every path absolute and this folder as the root.
+    config_dir = work / "config"
+    config_dir.mkdir()
+    (config_dir / "nbgrader_config.py").write_text(
+        "from pathlib import Path\n"
+        "from autograder.config import course_config\n"
+        "c = get_config()\n"
+        f"c.merge(course_config(Path({str(ROOT)!r}), work=Path({str(work)!r})))\n"
+        f"c.CourseDirectory.root = {str(config_dir)!r}\n"
+        f"c.Execute.timeout = {CELL_TIMEOUT}\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    started = monotonic()
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", name],
+                   cwd=config_dir, env=env, check=True, capture_output=True)
+    return monotonic() - started
+
+
+def ours(name: str, submissions: Path, work: Path, jobs: int | None) -> float:
+    command = [sys.executable, "-m", "autograder", "grade", name, "--submissions",
+               str(submissions), "--work", str(work), "--seed", str(SEED),
+               "--cell-timeout", str(CELL_TIMEOUT)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    started = monotonic()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="perceptrons_xor")
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--jobs", type=int, help="workers for `grade` (default: its own)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as tmp:
+        tmp = Path(tmp)
+        submissions = tmp / "class"
+        ids = make_class(args.assignment, args.students, submissions)
+        print(f"{len(ids)} submissions of {args.assignment}, on {os.cpu_count()} cores, "
+              "sandbox on", flush=True)
+        baseline = plain_nbgrader(args.assignment, submissions, tmp / "nbgrader")
+        print(f"plain nbgrader autograde (sequential): {baseline:7.1f} s", flush=True)
+        ours_time = ours(args.assignment, submissions, tmp / "ours", args.jobs)
+        print(f"python -m autograder grade:            {ours_time:7.1f} s", flush=True)
+        theirs = gradebook_scores(tmp / "nbgrader", args.assignment)
+        mine = gradebook_scores(tmp / "ours", args.assignment)
+        differ = sorted(s for s in ids if theirs.get(s) != mine.get(s))
+        if differ or len(mine) != len(ids):
+            print(f"scores differ for {differ or 'missing students'}")
+            return 1
+        print(f"scores agree for all {len(ids)} students")
+        print(f"speed-up: {baseline / ours_time:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
