@@ -334,6 +334,10 @@ def _autograde(api, name: str, student: str) -> tuple[dict, float]:
     started = monotonic()
     with quiet_nbgrader():
         result = api.autograde(name, student, force=True, create=True)
+    if (result.get("error") or "").rstrip().endswith("KeyboardInterrupt"):
+        # nbgrader reports every exception as a failed result, Ctrl-C too:
+        # stop, rather than record the submission as a grading error.
+        raise KeyboardInterrupt
     return ({"success": bool(result.get("success")), "log": result.get("log") or "",
              "error": result.get("error") or ""}, monotonic() - started)
 
