@@ -528,6 +528,9 @@ def report(events: list[Event], to: Path, assignment: str) -> str:
                      and not p.parent.name.startswith("."))
     new = sum(e.action == "new" for e in events)
     skipped = sum(e.action.startswith("skipped") for e in events)
+    if any("the folder belongs to" in e.action for e in events):
+        lines.append("  (each exchange folder must belong to the user named as its student; "
+                     "where all students share one user id, use --no-check-owner)")
     lines.append(f"{new} new submission(s), {skipped} skipped; {len(current)} student(s) in "
                  f"{to} (the newest submission of each); every submission kept in "
                  f"{to / HISTORY}")

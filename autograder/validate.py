@@ -87,7 +87,11 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path = ROOT /
     if assignment and assignment not in notebooks:
         return False, [f"✗ There is no assignment {assignment!r}; the assignments are: "
                        + ", ".join(notebooks) + "."]
-    assignment = assignment or _guess(path, notebooks)
+    guess = _guess(path, notebooks)
+    if assignment and guess and guess != assignment:
+        return False, [f"✗ {path.name} cannot be graded: this is not a notebook of {assignment} "
+                       f"but of {guess}: submit the notebook of {assignment}."]
+    assignment = assignment or guess
     reference = nbformat.read(notebooks[assignment], as_version=4) if assignment else None
     source_ids = _nbgrader_ids(reference) if reference else {"(none)": "code"}
     problem = read_problem(path, source_ids, MAX_NOTEBOOK_BYTES)
