@@ -138,7 +138,8 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
         if record.get("source") == source and record.get("content") == content:
             return Event(student, dt.datetime.fromisoformat(record["received"]),
                          "already collected", source)
-    key = _utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
+    key = (_utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
+           + _sha256(source.encode())[:4])
     final = folder / key
     tmp = folder / f".{key}.tmp"
     if tmp.exists():

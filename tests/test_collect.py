@@ -331,3 +331,27 @@ def test_a_late_submission_is_penalized_when_graded(exchange, tmp_path):
     assert float(exported["forger"]["late_submission_penalty"]) == 1.5
     assert float(exported["forger"]["score"]) == 13.5
     assert float(exported["minji"]["late_submission_penalty"]) == 0.0
+
+
+def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
+    """A folder graded once from collect's output (with a receipt time) and
+    later from a plain copy (none): the gradebook must not keep the old time."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grading import _stage, quiet_nbgrader
+
+    course = Course(ROOT, work=tmp_path / "work")
+    course.api()  # nbgrader's alembic on PATH for the new gradebook
+    with quiet_nbgrader(), Gradebook(course.db_url, "dlcourse") as gb:
+        gb.update_or_create_assignment(NAME, duedate=dt.datetime(2026, 1, 1))
+        gb.update_or_create_student("minji")
+        gb.add_submission(NAME, "minji", timestamp=dt.datetime(2026, 1, 2))
+    plain = tmp_path / "plain" / "minji" / NAME
+    plain.mkdir(parents=True)
+    (plain / NOTEBOOK).write_bytes(fixture("solution"))
+    (plain / "timestamp.txt").write_text("2026-01-03 00:00:00.000000 UTC")
+    _stage(course, inspect(plain.parent, ASSIGNMENT), ASSIGNMENT)
+    with Gradebook(course.db_url, "dlcourse") as gb:
+        submission = gb.find_submission(NAME, "minji")
+        assert submission.timestamp is None and submission.total_seconds_late == 0
+    assert not (course.submitted / "minji" / NAME / "timestamp.txt").exists()
