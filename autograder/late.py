@@ -116,6 +116,8 @@ def set_policy(course, name: str, *, due: str | None = None, penalty: str | None
         if penalty is None:
             penalty = ("{:g}%/day".format(current["percent_per_day"])
                        if current.get("method") == "per_day" else current["method"])
+        if penalty_max is None and "max_percent" in current:
+            penalty_max = f"{current['max_percent']:g}%"
         policies[name] = parse_penalty(penalty, penalty_max)
         path = course.work / POLICY_FILE
         path.write_text(json.dumps(policies, indent=1))

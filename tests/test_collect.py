@@ -355,3 +355,24 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
         submission = gb.find_submission(NAME, "minji")
         assert submission.timestamp is None and submission.total_seconds_late == 0
     assert not (course.submitted / "minji" / NAME / "timestamp.txt").exists()
+
+
+def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path):
+    from autograder.late import configure, set_policy
+
+    course = Course(ROOT, work=tmp_path / "work")
+    set_policy(course, NAME, due="2026-12-01T23:59+09:00", penalty="10%/day", penalty_max="30%")
+    set_policy(course, NAME, penalty="5%/day")  # the maximum stays
+    said = []
+    later = Course(ROOT, work=tmp_path / "work")
+    policy = configure(later, NAME, log=said.append)
+    assert policy == {"method": "per_day", "percent_per_day": 5.0, "max_percent": 30.0,
+                      "due": dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.timezone.utc)}
+    assert said == [f"  {NAME} is due 2026-12-01 14:59 UTC; late penalty: 5% of the score "
+                    "per day or part of a day late, at most 30%"]
+    assert later.config.LatePenalty.percent_per_day == 5.0
+    set_policy(course, NAME, due="none", penalty="none")
+    assert configure(Course(ROOT, work=tmp_path / "work"), NAME, log=said.append) == \
+        {"method": "none", "due": None}
+    # Another class (work folder) has its own policy.
+    assert configure(Course(ROOT, work=tmp_path / "other"), NAME)["method"] == "none"
