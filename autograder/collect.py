@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import fnmatch
 import glob
 import hashlib
 import json
@@ -112,6 +113,8 @@ def _entries(folder: Path) -> list[tuple[dt.datetime, Path, dict]]:
     """Collected submissions of one student and assignment, oldest first."""
     found = []
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if entry.name.startswith("."):  # half-written by a collect that stopped
+            continue
         try:
             record = json.loads((entry / RECEIPT).read_text())
             received = dt.datetime.fromisoformat(record["received"])
@@ -295,15 +298,15 @@ class ReceiptCollect(ExchangeCollect):
         newest = os.lstat(src).st_ctime_ns
         for dirpath, dirnames, filenames in os.walk(src):
             dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
-                           and not any(re.fullmatch(_glob_re(g), d) for g in skip)]
+                           and not any(fnmatch.fnmatch(d, g) for g in skip)]
             newest = max(newest, os.lstat(dirpath).st_ctime_ns)
             for name in filenames:
                 path = os.path.join(dirpath, name)
                 relative = os.path.relpath(path, src)
-                if any(re.fullmatch(_glob_re(g), name) for g in skip):
+                if any(fnmatch.fnmatch(name, g) for g in skip):
                     continue
-                try:
-                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+                try:  # no links followed; a named pipe must not block the open
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
                 except OSError:
                     self.log.warning("not collected (a link or unreadable): %s", path)
                     continue
@@ -361,12 +364,6 @@ class ReceiptCollect(ExchangeCollect):
             received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
             self.events.append(_store(self.to, self.coursedir.assignment_id, student, files,
                                       received, f"exchange {source}", claimed))
-
-
-def _glob_re(pattern: str) -> str:
-    import fnmatch
-
-    return fnmatch.translate(pattern)
 
 
 def collect_exchange(name: str, to: Path, config, *, root: str | None = None,

@@ -181,6 +181,7 @@ def test_links_and_bad_names_in_the_exchange_are_not_followed(exchange, tmp_path
     folder.mkdir()
     (folder / NOTEBOOK).write_bytes(fixture("solution"))
     (folder / "notes.txt").symlink_to(secret)
+    os.mkfifo(folder / "pipe")  # opening it for reading would wait for a writer
     (inbound / f"no way!+{NAME}+2026-01-01 00:00:00 UTC+x").mkdir()
     (inbound / f"lee+{NAME}+2026-01-01 00:00:00 UTC+x").symlink_to(tmp_path)
     (inbound / f"joon+{NAME}+garbage+x").mkdir()
