@@ -54,6 +54,45 @@ def main(argv: list[str] | None = None) -> int:
                      help="time limit per cell (default 300)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",
                      help="time limit per submission, probes included (default 900)")
+    grd.add_argument("--due", metavar="TIME",
+                     help="due date with its time zone, e.g. 2026-12-01T23:59+09:00 "
+                     "(kept for later runs; 'none' removes it)")
+    grd.add_argument("--late-penalty", metavar="PENALTY",
+                     help="none, zero, or N%%/day: N%% of the score per day or part of a day "
+                     "late (kept for later runs; default none)")
+    grd.add_argument("--late-max", metavar="PERCENT",
+                     help="largest per-day penalty, e.g. 50%% (default 100%%)")
+
+    col = commands.add_parser(
+        "collect", help="collect submissions from nbgrader's exchange or LMS zip files",
+        description="Copy every submission of ASSIGNMENT into DIR/<student_id>/ASSIGNMENT/ "
+        "(what `grade --submissions DIR` reads) with the time it was received; a newer "
+        "submission replaces an older one there, and every one is kept in DIR/.history/.")
+    col.add_argument("assignment", metavar="ASSIGNMENT")
+    col.add_argument("--to", required=True, type=Path, metavar="DIR",
+                     help="the folder to collect into (created if missing)")
+    source = col.add_mutually_exclusive_group(required=True)
+    source.add_argument("--exchange", nargs="?", const="", metavar="ROOT",
+                        help="nbgrader's exchange folder (default: the course's, "
+                        "/usr/local/share/nbgrader/exchange)")
+    source.add_argument("--zip", nargs="+", type=Path, metavar="FILE",
+                        help="zip files downloaded from an LMS")
+    col.add_argument("--pattern", metavar="REGEX",
+                     help="file-name pattern of the zip entries, with the named groups "
+                     "student_id, file_id and, optionally, timestamp (see the README)")
+    col.add_argument("--timezone", metavar="ZONE",
+                     help="time zone of LMS times that carry none, e.g. Asia/Seoul (default UTC)")
+    col.add_argument("--no-check-owner", action="store_true",
+                     help="accept exchange folders owned by another user than the student "
+                     "they name (JupyterHubs where every student has the same user id)")
+
+    val = commands.add_parser(
+        "validate", help="check a notebook before submitting it (for students)",
+        description="Run a notebook and say in plain words whether it is ready to submit: "
+        "readable, the right assignment, every part answered, self-checks passing.")
+    val.add_argument("file", type=Path, metavar="FILE")
+    val.add_argument("--assignment", metavar="NAME",
+                     help="the assignment it belongs to (default: found from the notebook)")
 
     commands.add_parser("sandbox-check", help="can this machine run the grading sandbox?",
                         description="Start a Python in the grading sandbox and report.")
@@ -66,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="grading work folder holding the gradebook (default: grading/)")
 
     args = parser.parse_args(argv)
+    if args.command == "validate":
+        from autograder.validate import main as validate
+
+        return validate(args.file, args.assignment)
     from autograder import grading  # heavy imports only once the arguments are valid
 
     try:
@@ -76,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
             course = grading.Course(work=args.work, cell_timeout=args.cell_timeout,
                                     submission_timeout=args.timeout,
                                     sandbox=not args.no_sandbox)
+            if args.due is not None or args.late_penalty is not None or args.late_max is not None:
+                from autograder import late
+
+                late.set_policy(course, args.assignment, due=args.due,
+                                penalty=args.late_penalty, penalty_max=args.late_max)
             rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
                                  seed=args.seed, course=course, restart=args.restart,
                                  jobs=args.jobs)
@@ -83,6 +131,20 @@ def main(argv: list[str] | None = None) -> int:
             print(grading.format_table(rows, assignment))
             if args.csv:
                 print(f"\nWrote {args.csv}", file=sys.stderr)
+            return 0
+        if args.command == "collect":
+            from autograder import collect
+
+            course = grading.Course()
+            course.assignment(args.assignment)  # a clear error for an unknown name
+            if args.zip:
+                events = collect.collect_zips(args.assignment, args.zip, args.to, course.config,
+                                              pattern=args.pattern, timezone=args.timezone)
+            else:
+                events = collect.collect_exchange(
+                    args.assignment, args.to, course.config, root=args.exchange or None,
+                    check_owner=False if args.no_check_owner else None)
+            print(collect.report(events, args.to, args.assignment))
             return 0
         if args.command == "sandbox-check":
             from autograder.sandbox import SandboxError, check

@@ -33,6 +33,12 @@ CELL_TIMEOUT = 300
 #: Seconds a whole submission may take, probes included.
 SUBMISSION_TIMEOUT = 900
 
+#: nbgrader's exchange folder, shared by instructors and students on one
+#: machine or JupyterHub (``collect --exchange ROOT`` uses another).  This is
+#: nbgrader's own default, so the JupyterLab Assignments panel finds it with
+#: no setting on the students' side.
+EXCHANGE_ROOT = "/usr/local/share/nbgrader/exchange"
+
 
 def course_config(
     root: Path = ROOT,
@@ -63,7 +69,9 @@ def course_config(
     )
     from nbconvert.preprocessors import ClearMetadataPreprocessor
 
+    from autograder.collect import LmsFileNameCollector
     from autograder.execute import JudgedExecute
+    from autograder.late import LatePenalty
     from autograder.sanitize import RestoreCellRoles
 
     root = Path(root).resolve()
@@ -113,6 +121,13 @@ def course_config(
         AssignLatePenalties,
         CheckCellMetadata,
     ]
+    # Late submissions: nbgrader's AssignLatePenalties (above) asks the
+    # course's plugin; `grade --due/--late-penalty` set the date and method.
+    c.AssignLatePenalties.plugin_class = LatePenalty
+    # Collecting: the exchange folder, and the file-name pattern of LMS zips
+    # (also used by plain `nbgrader zip_collect`).
+    c.Exchange.root = EXCHANGE_ROOT
+    c.ZipCollectApp.collector_plugin = LmsFileNameCollector
     # Kernels talk to the grader over local IPC sockets, not TCP ports.
     (work / "ipc").mkdir(parents=True, exist_ok=True)
     c.KernelManager.transport = "ipc"

@@ -34,6 +34,7 @@ from autograder.assignment import (
 )
 from autograder.checks import GradingError
 from autograder.intake import STUDENT_ID, inspect, stage
+from autograder.late import configure as configure_late, late_status
 from autograder.config import COURSE_ID, ROOT, course_config
 
 #: Columns every grades CSV starts with; one column per part follows.
@@ -192,13 +193,34 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
 
 
 def _gradebook_row(course: Course, assignment: Assignment, student: str) -> Row:
+    """The student's grade: the parts' points, less any late penalty (the
+    status then says how late, e.g. ``late 2 h: -10% (-1.5 points)``)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url, COURSE_ID) as gb:
         submission = gb.find_submission(assignment.name, student)
         parts = {grade.name: float(grade.score)
                  for notebook in submission.notebooks for grade in notebook.grades}
-        return Row(student, float(submission.score), float(submission.max_score), "ok", parts)
+        raw = float(submission.score)
+        penalty = float(submission.late_submission_penalty or 0.0)
+        late = late_status(submission.total_seconds_late, raw, penalty)
+        return Row(student, max(0.0, raw - penalty), float(submission.max_score),
+                   late or "ok", parts)
+
+
+def _stage(course: Course, submission, assignment: Assignment) -> None:
+    """Stage a submission for nbgrader; without a receipt time, forget any
+    time an earlier run recorded, so lateness is never judged on stale data."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if stage(submission, course.submitted, assignment) is None:
+        with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
+            try:
+                if gb.find_submission(assignment.name, submission.student).timestamp:
+                    gb.update_or_create_submission(assignment.name, submission.student,
+                                                   timestamp=None)
+            except MissingEntry:
+                pass
 
 
 def _register_student(course: Course, student: str) -> None:
@@ -305,7 +327,7 @@ class Progress:
 _WORKER: dict = {}
 
 
-def _start_worker(settings: dict) -> None:
+def _start_worker(settings: dict, name: str) -> None:
     """Set up one worker process (runs once, when it starts)."""
     import ctypes
     import signal
@@ -327,6 +349,7 @@ def _start_worker(settings: dict) -> None:
     sockets = course.work / "ipc" / f"worker-{os.getpid()}"
     sockets.mkdir(parents=True, exist_ok=True)
     course.config.KernelManager.ip = str(sockets / "kernel")
+    configure_late(course, name, log=lambda *a, **k: None)  # the run's late policy
     _WORKER["api"] = course.api()
 
 
@@ -376,7 +399,7 @@ class Workers:
             # runs kernels (threads, ZMQ sockets) is unsafe.
             self.pool = ProcessPoolExecutor(
                 max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=(settings,))
+                initializer=_start_worker, initargs=(settings, name))
             for _ in range(jobs):
                 self.pool.submit(_warm_up)
 
@@ -467,6 +490,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
                run: dict | None, run_file: Path, seed: int | None, workers: Workers,
                csv_path: Path | None, log) -> list[Row]:
     name = assignment.name
+    configure_late(course, name, log=lambda *a, **k: log(*a, **k, file=sys.stderr))
     # nbgrader's gradebook must know the assignment's cells: generate it into
     # a throw-away release folder (the committed exercises stay untouched).
     api = course.api()
@@ -517,7 +541,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
             rows[folder.name] = _record(run, run_file, row)
             progress.step(row, graded=False)
         else:
-            stage(submission, course.submitted, assignment)
+            _stage(course, submission, assignment)
             pending.append(submission)
 
     try:
@@ -528,7 +552,8 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
             (logs / f"{student}.log").write_text(result["log"] + result["error"])
             if result["success"]:
                 row = _gradebook_row(course, assignment, student)
-                statuses = [_read_status(course, assignment, student)] + submission.notes
+                statuses = [_read_status(course, assignment, student)] + submission.notes \
+                    + [row.status]
                 row.status = "; ".join(s for s in statuses if s != "ok") or "ok"
             else:
                 row = Row(student, 0.0, assignment.max_score, "grading error")

@@ -151,15 +151,21 @@ def inspect(folder: Path, assignment: Assignment, max_bytes: int = MAX_NOTEBOOK_
     return submission
 
 
-def stage(submission: Submission, staging: Path, assignment: Assignment) -> None:
+def stage(submission: Submission, staging: Path, assignment: Assignment) -> str | None:
     """Copy what will be graded into ``staging/<student>/<assignment>/`` under
-    the expected names (with nbgrader's ``timestamp.txt`` if there is one)."""
+    the expected names, with nbgrader's ``timestamp.txt`` when ``collect``
+    wrote the submission's receipt time (a ``timestamp.txt`` written by
+    anyone else is not copied: see :func:`autograder.collect.trusted_receipt`).
+    Returns that time, or None."""
+    from autograder.collect import trusted_receipt
+
     dest = staging / submission.student / assignment.name
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for name, path in submission.files.items():
         shutil.copyfile(path, dest / name)
-    timestamp = submission.folder / assignment.name / "timestamp.txt"
-    if timestamp.is_file() and not timestamp.is_symlink() and timestamp.stat().st_size < 1000:
-        shutil.copyfile(timestamp, dest / "timestamp.txt")
+    received = trusted_receipt(submission.folder / assignment.name, submission.files)
+    if received:
+        (dest / "timestamp.txt").write_text(received)
+    return received

@@ -1,0 +1,535 @@
+"""Collecting submissions: nbgrader's exchange, or zip files from an LMS,
+into a folder that ``grade --submissions`` reads.
+
+``python -m autograder collect ASSIGNMENT --to DIR`` writes DIR in nbgrader's
+``submitted/`` layout, ``DIR/<student>/<assignment>/<notebook>.ipynb``, with a
+``timestamp.txt`` holding the time the submission was *received*.  Every
+submission ever collected is also kept, never deleted, in
+``DIR/.history/<student>/<assignment>/<received>-<hash>/`` with a
+``receipt.json`` saying where it came from.  ``DIR/<student>/<assignment>/``
+is a copy of the newest one, so a second submission replaces the first for
+grading while both are kept.  Running collect again adds what is new and
+changes nothing else.
+
+Receipt time
+------------
+A late penalty is only fair if the time it is computed from is one no student
+can set.  In nbgrader's exchange a student owns their inbound folder: its name
+(which carries nbgrader's timestamp), the ``timestamp.txt`` inside it, and the
+files' modification times (``touch -d``) all come from the student's side.
+What a student cannot set is a file's *inode change time* (ctime): the kernel
+stamps it with its own clock whenever a file is created, written, renamed,
+linked or has its permissions changed, and no system call sets it back.  So
+the receipt time of an exchange submission is the latest ctime of the
+submission folder and of every file in it, read *after* the files were
+copied: anything the student changes, even while collect copies, moves it
+forward, never back.  (Restoring the exchange from a backup also moves it
+forward, which would make everyone look late: collect before restoring.)
+The student's own ``timestamp.txt`` is kept, in ``receipt.json``, but never
+used.
+
+A zip downloaded from an LMS carries the LMS's times: the ``timestamp`` group
+of the file-name pattern (see :data:`DEFAULT_PATTERN`) if it has one, else
+the zip entry's time, else the time of collection.  The pattern must match
+the LMS's part of the name, which comes before the file name the student
+chose; it is matched from the start, so the earliest match wins.
+
+Only the files collect wrote are trusted: ``grade`` uses a ``timestamp.txt``
+only when a receipt in ``.history`` vouches for it and for the notebook's
+content (:func:`trusted_receipt`).  A ``timestamp.txt`` a student wrote
+into a plain folder is ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import fnmatch
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dateutil.tz import gettz
+from nbgrader.exchange.abc import ExchangeError
+from nbgrader.exchange.default import ExchangeCollect
+from nbgrader.plugins import FileNameCollectorPlugin
+from traitlets import Unicode
+
+from autograder.checks import GradingError
+from autograder.intake import STUDENT_ID
+
+#: Where collect keeps every submission it has seen.
+HISTORY = ".history"
+#: The record of one collected submission, beside its files in ``.history``.
+RECEIPT = "receipt.json"
+#: nbgrader's format for ``timestamp.txt`` (``Exchange.timestamp_format``).
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+
+#: Default file-name pattern for zip files from an LMS, matched against each
+#: entry's path inside the zip.  It reads names like
+#: ``perceptrons_xor_minji_attempt_2026-11-30-23-59-59_perceptrons_xor.ipynb``
+#: (``<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>``, the
+#: style of nbgrader's own zip_collect example), in any folder of the zip.
+#: The student id cannot contain ``_`` here, since ``_`` separates the parts.
+DEFAULT_PATTERN = (r"(?:.*/)?[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
+                   r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
+                   r"_(?P<file_id>[^/]+)$")
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(dt.timezone.utc)
+
+
+def format_time(when: dt.datetime) -> str:
+    """A receipt time as nbgrader writes ``timestamp.txt`` (UTC)."""
+    return _utc(when).strftime(TIMESTAMP_FORMAT)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- the history and the current copy ---------------------------------------
+
+
+@dataclass
+class Event:
+    """What collect did with one submission."""
+
+    student: str
+    received: dt.datetime | None
+    action: str  # "new", "already collected", "skipped: <why>"
+    source: str
+
+
+def _entries(folder: Path) -> list[tuple[dt.datetime, Path, dict]]:
+    """Collected submissions of one student and assignment, oldest first."""
+    found = []
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if entry.name.startswith("."):  # half-written by a collect that stopped
+            continue
+        try:
+            record = json.loads((entry / RECEIPT).read_text())
+            received = dt.datetime.fromisoformat(record["received"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if not record.get("unrecorded"):
+            found.append((received, entry, record))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _content_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + _sha256(files[name]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
+           received: dt.datetime, source: str, claimed: str | None) -> Event:
+    """Keep one submission in the history, unless it is already there."""
+    folder = to / HISTORY / student / assignment
+    content = _content_hash(files)
+    for _, entry, record in _entries(folder):
+        if record.get("source") == source and record.get("content") == content:
+            return Event(student, dt.datetime.fromisoformat(record["received"]),
+                         "already collected", source)
+    key = (_utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
+           + _sha256(source.encode())[:4])
+    final = folder / key
+    tmp = folder / f".{key}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for name, data in files.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_bytes(data)
+    (tmp / "timestamp.txt").write_text(format_time(received))
+    record = {"received": _utc(received).isoformat(), "source": source, "content": content,
+              "files": {name: _sha256(data) for name, data in files.items()},
+              "student_timestamp": claimed}
+    (tmp / RECEIPT).write_text(json.dumps(record, indent=1))
+    os.replace(tmp, final)
+    return Event(student, received, "new", source)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    from autograder.grading import trees_differ
+
+    return a.is_dir() and b.is_dir() and not trees_differ(
+        a, b, keep=lambda relative: relative.name != RECEIPT)
+
+
+def _refresh_current(to: Path, assignment: str, student: str, now: dt.datetime) -> Path | None:
+    """Make ``DIR/<student>/<assignment>/`` a copy of the newest submission.
+
+    A folder found there that collect did not write (put there by hand) is
+    first moved into the history, marked unrecorded, so nothing is lost."""
+    entries = _entries(to / HISTORY / student / assignment)
+    if not entries:
+        return None
+    newest = entries[-1][1]
+    current = to / student / assignment
+    if _same_folder(current, newest):
+        return newest
+    if current.exists() and not any(_same_folder(current, e) for _, e, _ in entries):
+        keep = to / HISTORY / student / assignment / (
+            _utc(now).strftime("%Y%m%dT%H%M%S.%fZ") + "-unrecorded")
+        shutil.copytree(current, keep, symlinks=True)
+        (keep / RECEIPT).write_text(json.dumps(
+            {"received": _utc(now).isoformat(), "unrecorded": True,
+             "source": f"found in {student}/{assignment} before collect replaced it"}))
+    new = current.parent / f".{assignment}.new"
+    if new.exists():
+        shutil.rmtree(new)
+    shutil.copytree(newest, new, ignore=shutil.ignore_patterns(RECEIPT))
+    old = current.parent / f".{assignment}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if current.is_symlink():
+        current.unlink()
+    elif current.exists():
+        os.replace(current, old)
+    os.replace(new, current)
+    if old.exists():
+        shutil.rmtree(old)
+    return newest
+
+
+def trusted_receipt(folder: Path, files: dict[str, Path]) -> str | None:
+    """The receipt time of the submission in ``folder``
+    (``DIR/<student>/<assignment>``), as ``timestamp.txt`` text, if collect
+    wrote it: a receipt in ``DIR/.history`` must hold the same time and the
+    same content for every file in ``files`` (name -> path).  None for a
+    folder collect did not write, or changed since."""
+    stamp = folder / "timestamp.txt"
+    if not stamp.is_file() or stamp.is_symlink() or stamp.stat().st_size > 100:
+        return None
+    text = stamp.read_text(errors="replace").strip()
+    history = folder.parent.parent / HISTORY / folder.parent.name / folder.name
+    hashes = {p.name: _sha256(p.read_bytes()) for p in files.values()}
+    for received, _, record in _entries(history):
+        if format_time(received) == text and all(
+                record.get("files", {}).get(name) == digest for name, digest in hashes.items()):
+            return text
+    return None
+
+
+class _Lock:
+    """One collect at a time into the same folder."""
+
+    def __init__(self, to: Path):
+        to.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.file = open(to / ".collect.lock", "w")
+
+    def __enter__(self):
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GradingError("another collect is writing into this folder; wait for it") from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
+def _finish(to: Path, assignment: str, events: list[Event], now: dt.datetime) -> list[Event]:
+    for student in sorted({e.student for e in events if not e.action.startswith("skipped")}):
+        _refresh_current(to, assignment, student, now)
+    return events
+
+
+def _check_target(to: Path, course_submitted: Path | None) -> Path:
+    to = Path(to).resolve()
+    if course_submitted and (to == course_submitted or course_submitted in to.parents):
+        raise GradingError(f"{to} is the grader's own working folder; collect into another folder")
+    return to
+
+
+# -- nbgrader's exchange -----------------------------------------------------
+
+
+class ReceiptCollect(ExchangeCollect):
+    """nbgrader's exchange collect, keeping every submission (not only each
+    student's latest) with its receipt time (see the module's docstring),
+    and never following a link a student put in the exchange.
+
+    nbgrader's settings apply: ``Exchange.root``, ``CourseDirectory.course_id``,
+    ``CourseDirectory.ignore`` / ``max_file_size`` / ``max_dir_size``, and
+    ``ExchangeCollect.check_owner``, which here refuses (nbgrader only warns)
+    a submission whose folder belongs to another user than the student it
+    names."""
+
+    def init_src(self):
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.inbound_path = os.path.join(self.course_path, "inbound")
+        if not os.path.isdir(self.inbound_path):
+            self.fail(f"no exchange inbound folder {self.inbound_path} (has the course "
+                      "released an assignment into this exchange?)")
+        if not os.access(self.inbound_path, os.R_OK | os.X_OK):
+            self.fail(f"cannot read {self.inbound_path}")
+        pattern = os.path.join(glob.escape(self.inbound_path),
+                               "*+{}+*".format(glob.escape(self.coursedir.assignment_id)))
+        self.src_records, self.events = [], []
+        for path in sorted(glob.glob(pattern)):
+            try:
+                self.src_records.append(self._path_to_record(path))
+            except (ExchangeError, ValueError, OverflowError):
+                self.events.append(Event("?", None, "skipped: unreadable name",
+                                         os.path.basename(path)))
+
+    def init_dest(self):
+        pass
+
+    def _read(self, src: str) -> tuple[dict[str, bytes], str | None, int]:
+        """The regular files under ``src`` (no links followed), the
+        student's timestamp.txt, and the newest ctime seen (ns)."""
+        files, claimed, total = {}, None, 0
+        limit = 1000 * self.coursedir.max_file_size
+        skip = self.coursedir.ignore
+        newest = os.lstat(src).st_ctime_ns
+        for dirpath, dirnames, filenames in os.walk(src):
+            dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
+                           and not any(fnmatch.fnmatch(d, g) for g in skip)]
+            newest = max(newest, os.lstat(dirpath).st_ctime_ns)
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                relative = os.path.relpath(path, src)
+                if any(fnmatch.fnmatch(name, g) for g in skip):
+                    continue
+                try:  # no links followed; a named pipe must not block the open
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:
+                    self.log.warning("not collected (a link or unreadable): %s", path)
+                    continue
+                with os.fdopen(fd, "rb") as fh:
+                    info = os.fstat(fh.fileno())
+                    if not stat.S_ISREG(info.st_mode):
+                        continue
+                    data = fh.read(limit + 1)
+                    newest = max(newest, os.fstat(fh.fileno()).st_ctime_ns)
+                if len(data) > limit:
+                    self.log.warning("not collected (over %d kB): %s",
+                                     self.coursedir.max_file_size, path)
+                    continue
+                total += len(data)
+                if total > 1000 * self.coursedir.max_dir_size:
+                    raise ExchangeError(f"submission {src} is larger than "
+                                        f"{self.coursedir.max_dir_size} kB")
+                if relative == "timestamp.txt":
+                    claimed = data[:100].decode("utf-8", "replace").strip()
+                    continue
+                files[relative] = data
+        # Read the times again after reading: a change during the copy shows.
+        for dirpath, dirnames, filenames in os.walk(src):
+            for name in [dirpath] + [os.path.join(dirpath, f) for f in filenames]:
+                newest = max(newest, os.lstat(name).st_ctime_ns)
+        return files, claimed, newest
+
+    def copy_files(self):
+        import pwd
+
+        for record in self.src_records:
+            student, source = record["username"], record["filename"]
+            src = os.path.join(self.inbound_path, source)
+            if not STUDENT_ID.match(student):
+                self.events.append(Event(student, None, "skipped: invalid student id", source))
+                continue
+            if os.path.islink(src) or not os.path.isdir(src):
+                self.events.append(Event(student, None, "skipped: not a folder", source))
+                continue
+            if self.check_owner:
+                uid = os.lstat(src).st_uid
+                try:
+                    owner = pwd.getpwuid(uid).pw_name
+                except KeyError:
+                    owner = f"uid {uid}"
+                if owner != student:
+                    self.events.append(Event(student, None, f"skipped: the folder belongs to "
+                                             f"{owner}, not {student}", source))
+                    continue
+            try:
+                files, claimed, ctime_ns = self._read(src)
+            except (ExchangeError, OSError) as error:
+                self.events.append(Event(student, None, f"skipped: {error}", source))
+                continue
+            received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
+            self.events.append(_store(self.to, self.coursedir.assignment_id, student, files,
+                                      received, f"exchange {source}", claimed))
+
+
+def collect_exchange(name: str, to: Path, config, *, root: str | None = None,
+                     check_owner: bool | None = None) -> list[Event]:
+    """Collect every submission of ``name`` from nbgrader's exchange
+    (``Exchange.root`` in ``config``, or ``root``) into ``to``."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    if root:
+        config.Exchange.root = str(root)
+    if check_owner is not None:
+        config.ExchangeCollect.check_owner = check_owner
+    to = _check_target(to, Path(config.CourseDirectory.submitted_directory))
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = name
+    app = ReceiptCollect(coursedir=coursedir, authenticator=Authenticator(config=config),
+                         config=config)
+    app.to = to
+    now = dt.datetime.now(dt.timezone.utc)
+    with _Lock(to):
+        try:
+            app.init_src()
+            app.copy_files()
+        except ExchangeError as error:
+            raise GradingError(str(error)) from None
+        return _finish(to, name, app.events, now)
+
+
+# -- zip files from an LMS ---------------------------------------------------------
+
+
+class LmsFileNameCollector(FileNameCollectorPlugin):
+    """nbgrader's file-name collector with the course's default pattern
+    (:data:`DEFAULT_PATTERN`), student ids checked, and LMS times read in
+    ``timezone`` when they carry none (``YYYY-MM-DD-HH-MM-SS`` accepted)."""
+
+    named_regexp = Unicode(DEFAULT_PATTERN).tag(config=True)
+    timezone = Unicode("UTC", help="Time zone of LMS times without one").tag(config=True)
+
+    def parse_time(self, text: str) -> dt.datetime:
+        from dateutil.parser import parse
+
+        text = text.strip()
+        plain = re.fullmatch(r"(\d{4}-\d\d-\d\d)[-_ T](\d\d)[-:_.](\d\d)[-:_.](\d\d)", text)
+        when = (dt.datetime.fromisoformat(f"{plain[1]}T{plain[2]}:{plain[3]}:{plain[4]}")
+                if plain else parse(text))
+        if when.tzinfo is None:
+            zone = gettz(self.timezone)
+            if zone is None:
+                raise ValueError(f"unknown time zone {self.timezone!r}")
+            when = when.replace(tzinfo=zone)
+        return _utc(when)
+
+    def collect(self, submitted_file: str) -> dict | None:
+        info = super().collect(submitted_file)
+        if not info or not isinstance(info.get("student_id"), str) \
+                or not isinstance(info.get("file_id"), str):
+            return None
+        if not STUDENT_ID.match(info["student_id"]):
+            self.log.warning("Skipped (invalid student id %r): %s",
+                             info["student_id"], submitted_file)
+            return None
+        if info.get("timestamp"):
+            try:
+                info["timestamp"] = self.parse_time(info["timestamp"])
+            except (ValueError, OverflowError):
+                self.log.warning("Skipped (unreadable time %r): %s",
+                                 info["timestamp"], submitted_file)
+                return None
+        return info
+
+
+def _safe_file_name(file_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.+@ ()-]", "_", os.path.basename(file_id.replace("\\", "/")))
+    name = name.lstrip(".") or "notebook"
+    return name if name.endswith(".ipynb") else name + ".ipynb"
+
+
+def collect_zips(name: str, zips: list[Path], to: Path, config, *,
+                 pattern: str | None = None, timezone: str | None = None,
+                 log=print) -> list[Event]:
+    """Collect the notebooks in LMS zip files ``zips`` into ``to``.
+
+    Each entry's path inside the zip goes through nbgrader's
+    FileNameCollectorPlugin (:class:`LmsFileNameCollector`), which names the
+    student, the file and, if the pattern has one, the time.  Entries are read
+    here rather than by nbgrader's extractor, which unpacks nested archives
+    with no size limit and drops the entries' times."""
+    if pattern:
+        config.LmsFileNameCollector.named_regexp = pattern
+    if timezone:
+        config.LmsFileNameCollector.timezone = timezone
+    collector = LmsFileNameCollector(config=config)
+    try:
+        re.compile(collector.named_regexp)
+    except re.error as error:
+        raise GradingError(f"the file-name pattern is not a regular expression: {error}") from None
+    if not {"student_id", "file_id"} <= set(re.compile(collector.named_regexp).groupindex):
+        raise GradingError("the file-name pattern needs the named groups "
+                           "(?P<student_id>...) and (?P<file_id>...)")
+    from nbgrader.coursedir import CourseDirectory
+
+    limit = 1000 * CourseDirectory(config=config).max_file_size
+    to = _check_target(to, Path(config.CourseDirectory.submitted_directory))
+    now = dt.datetime.now(dt.timezone.utc)
+    events: list[Event] = []
+    with _Lock(to):
+        for archive in zips:
+            archive = Path(archive)
+            try:
+                zf = zipfile.ZipFile(archive)
+            except (OSError, zipfile.BadZipFile) as error:
+                raise GradingError(f"{archive}: not a readable zip file ({error})") from None
+            groups: dict[tuple[str, dt.datetime], dict] = {}
+            with zf:
+                for entry in zf.infolist():
+                    if entry.is_dir():
+                        continue
+                    info = collector.collect(entry.filename)
+                    if not info:
+                        if entry.filename.endswith(".ipynb"):
+                            events.append(Event("?", None, "skipped: name does not match the "
+                                                "pattern", f"{archive.name}: {entry.filename}"))
+                        continue
+                    if entry.file_size > limit:
+                        events.append(Event(info["student_id"], None, "skipped: too large",
+                                            f"{archive.name}: {entry.filename}"))
+                        continue
+                    with zf.open(entry) as fh:
+                        data = fh.read(limit + 1)
+                    if len(data) > limit:
+                        continue
+                    received = info.get("timestamp")
+                    if received is None and entry.date_time > (1980, 1, 1, 0, 0, 0):
+                        received = collector.parse_time(
+                            "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*entry.date_time))
+                    if received is None:
+                        log(f"  {entry.filename}: no time in the name or the zip; "
+                            "using the time of collection")
+                        received = now
+                    group = groups.setdefault((info["student_id"], received),
+                                              {"files": {}, "sources": []})
+                    group["files"][_safe_file_name(info["file_id"])] = data
+                    group["sources"].append(entry.filename)
+            for (student, received), group in sorted(groups.items()):
+                source = f"zip {archive.name}: " + ", ".join(group["sources"])
+                events.append(_store(to, name, student, group["files"], received, source, None))
+        return _finish(to, name, events, now)
+
+
+def report(events: list[Event], to: Path, assignment: str) -> str:
+    """What collect did, one line per submission, then where things are."""
+    lines = []
+    for event in events:
+        when = f" received {format_time(event.received)}" if event.received else ""
+        lines.append(f"  {event.student}: {event.action}{when}  ({event.source})")
+    to = Path(to)
+    current = sorted(p.parent.name for p in to.glob(f"*/{assignment}") if p.is_dir()
+                     and not p.parent.name.startswith("."))
+    new = sum(e.action == "new" for e in events)
+    skipped = sum(e.action.startswith("skipped") for e in events)
+    if any("the folder belongs to" in e.action for e in events):
+        lines.append("  (each exchange folder must belong to the user named as its student; "
+                     "where all students share one user id, use --no-check-owner)")
+    lines.append(f"{new} new submission(s), {skipped} skipped; {len(current)} student(s) in "
+                 f"{to} (the newest submission of each); every submission kept in "
+                 f"{to / HISTORY}")
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""``python -m autograder validate FILE``: is this notebook ready to submit?
+
+For students, in their own Python environment (their code, their machine:
+no sandbox).  It needs only the released notebooks in ``exercises/`` and
+the ``dlcourse`` package, never ``solutions/``.  It says, in plain words:
+
+- whether the file can be read as a notebook of one of the assignments (the
+  grader's own messages, :func:`autograder.intake.read_problem` and
+  :func:`autograder.intake.slips`), and which assignment it is;
+- locked cells changed or deleted (the grader puts the originals back);
+- then it runs the notebook top to bottom with nbgrader's ``Validator`` and
+  reports each part: passed, not answered yet (its answer still raises
+  ``NotImplementedError``), or the self-check's own message.
+
+The exit status is 0 when the notebook is ready to submit, 1 when not.
+Passing the self-checks does not guarantee full marks: the grader checks
+each part again on other inputs.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbconvert.filters import strip_ansi
+from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locked, is_solution
+from nbgrader.validator import Validator
+from traitlets.config import Config
+
+from autograder.config import CELL_TIMEOUT, ROOT
+from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, slips
+
+
+class _KeepingValidator(Validator):
+    """nbgrader's Validator, keeping the executed notebook for a per-part report."""
+
+    executed = None
+
+    def _preprocess(self, nb):
+        self.executed = super()._preprocess(nb)
+        return self.executed
+
+
+def released(exercises: Path = ROOT / "exercises") -> dict[str, Path]:
+    """Assignment name -> its released notebook."""
+    return {p.parent.name: p for p in sorted(exercises.glob("*/*.ipynb"))
+            if p.stem == p.parent.name}
+
+
+def _guess(path: Path, notebooks: dict[str, Path]) -> str | None:
+    """The assignment whose cells the notebook shares most, if any."""
+    try:
+        ids = set(_nbgrader_ids(nbformat.read(path, as_version=4)))
+    except Exception:  # unreadable: read_problem says why
+        return None
+    overlap = {name: len(ids & set(_nbgrader_ids(nbformat.read(nb, as_version=4))))
+               for name, nb in notebooks.items()}
+    best = max(overlap, key=overlap.get, default=None)
+    return best if best and overlap[best] else None
+
+
+def _error_text(cell) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            lines = strip_ansi("\n".join(output.traceback)).strip().splitlines()
+            return "\n".join(lines[-8:]) or f"{output.ename}: {output.evalue}"
+    return None
+
+
+def _raised(cell, name: str) -> bool:
+    return any(o.output_type == "error" and o.ename == name for o in cell.get("outputs", []))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def check(path: Path, assignment: str | None = None, *, exercises: Path = ROOT / "exercises",
+          timeout: int = CELL_TIMEOUT) -> tuple[bool, list[str]]:
+    """(ready to submit?, messages) for the notebook at ``path``."""
+    path = Path(path)
+    if not path.is_file():
+        return False, [f"✗ There is no file {path}."]
+    notebooks = released(exercises)
+    if assignment and assignment not in notebooks:
+        return False, [f"✗ There is no assignment {assignment!r}; the assignments are: "
+                       + ", ".join(notebooks) + "."]
+    guess = _guess(path, notebooks)
+    if assignment and guess and guess != assignment:
+        return False, [f"✗ {path.name} cannot be graded: this is not a notebook of {assignment} "
+                       f"but of {guess}: submit the notebook of {assignment}."]
+    assignment = assignment or guess
+    reference = nbformat.read(notebooks[assignment], as_version=4) if assignment else None
+    source_ids = _nbgrader_ids(reference) if reference else {"(none)": "code"}
+    problem = read_problem(path, source_ids, MAX_NOTEBOOK_BYTES)
+    if problem and problem.startswith("wrong assignment"):
+        problem = (f"this is not a notebook of {assignment}" if assignment else
+                   "this notebook has none of the cells of any assignment") + \
+            ": submit the notebook you downloaded and worked in, not a new one."
+    if problem:
+        return False, [f"✗ {path.name} cannot be graded: {problem}."]
+
+    messages = [f"Checking {path.name}: a notebook of the assignment {assignment}."]
+    warnings, errors = [], []
+    expected = notebooks[assignment].name
+    if path.name != expected:
+        warnings.append(f"The grader expects the file name {expected}; rename the file "
+                        "before you submit it.")
+    for slip in slips(path, source_ids):
+        warnings.append(f"{slip[0].upper()}{slip[1:]}: do not copy, delete or change the type "
+                        "of the exercise's cells.")
+    nb = nbformat.read(path, as_version=4)
+    mine = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        mine.setdefault(meta.get("grade_id"), cell)
+    for cell in reference.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
+        if grade_id not in mine:
+            if is_solution(cell):
+                errors.append(f"The answer cell {grade_id!r} is missing: copy it back from "
+                              "the exercise notebook and write your answer in it.")
+            else:
+                warnings.append(f"The locked cell {grade_id!r} was deleted; the grader puts "
+                                "it back when it grades.")
+        elif is_locked(cell) and not is_solution(cell) and \
+                compute_checksum(mine[grade_id]) != meta.get("checksum"):
+            warnings.append(f"You changed the locked cell {grade_id!r}; the grader uses the "
+                            "original, so your change does not count.")
+
+    config = Config()
+    config.Execute.timeout = timeout
+    config.Validator.ignore_checksums = True
+    validator = _KeepingValidator(config=config)
+    with tempfile.TemporaryDirectory(prefix="dlcourse-validate-") as sockets:
+        # The kernel talks over local sockets, as when grading, not TCP ports.
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "kernel")
+        try:
+            validator.validate(str(path.resolve()))
+        except Exception as error:  # the kernel died, could not start, ...
+            errors.append(f"The notebook could not be run to the end: "
+                          f"{type(error).__name__}: {str(error).strip()[:300]}")
+    ran = validator.executed
+    if ran is None and not errors:
+        errors.append("The notebook was not run: cells changed type (code or markdown); "
+                      "change them back, then validate again.")
+    parts, failed = [], 0
+    if ran is not None:
+        title, answers = None, []
+        for cell in ran.cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+                title = cell.source.lstrip()[3:].splitlines()[0].strip()
+            if is_solution(cell):
+                answers.append(cell)
+            elif is_grade(cell) and cell.cell_type == "code":
+                name = title or cell.metadata.nbgrader.get("grade_id")
+                score, points = determine_grade(cell)
+                answer_error = next((_error_text(a) for a in answers if _error_text(a)), None)
+                if any(_raised(a, "NotImplementedError") for a in answers):
+                    parts.append(f"✗ {name}: not answered yet. Replace "
+                                 "`raise NotImplementedError()` with your code.")
+                elif answer_error:
+                    parts.append(f"✗ {name}: your code raised an error:\n{_indent(answer_error)}")
+                elif score is not None and score < points:
+                    parts.append(f"✗ {name}: the self-check failed:\n"
+                                 f"{_indent(_error_text(cell) or 'it wrote to stderr')}")
+                else:
+                    parts.append(f"✓ {name}: self-check passed.")
+                failed += parts[-1].startswith("✗")
+                answers = []
+            elif cell.cell_type == "code" and not is_grade(cell) and _error_text(cell):
+                where = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
+                errors.append(f"The cell {where!r} raised an error:\n"
+                              f"{_indent(_error_text(cell))}")
+    messages += [f"✗ {e}" for e in errors]
+    messages += parts
+    messages += [f"! {w}" for w in warnings]
+    problems = len(errors) + failed
+    if problems:
+        messages.append(f"Not ready to submit: {problems} problem(s) above.")
+    else:
+        messages.append("Ready to submit. (The grader checks every part again on other "
+                        "inputs, so passing the self-checks does not guarantee full marks.)")
+    return not problems, messages
+
+
+def main(path: Path, assignment: str | None = None) -> int:
+    ready, messages = check(path, assignment)
+    print("\n".join(messages))
+    sys.stdout.flush()
+    return 0 if ready else 1

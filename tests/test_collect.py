@@ -1,0 +1,382 @@
+"""Collecting submissions: nbgrader's exchange (a real release, fetch and
+submit as students, then collect), LMS zip files, resubmissions, receipt
+times no student can backdate, and the late policy applied when grading.
+"""
+
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+from traitlets.config import Config
+
+from autograder.assignment import load_assignment
+from autograder.collect import (HISTORY, RECEIPT, collect_exchange, collect_zips, format_time,
+                                trusted_receipt)
+from autograder.grading import Course
+from autograder.intake import inspect, stage
+from autograder.late import LatePenalty, late_status, parse_due, parse_penalty
+from autograder.checks import GradingError
+from conftest import ROOT
+
+NAME = "perceptrons_xor"
+NOTEBOOK = f"{NAME}.ipynb"
+FIXTURES = ROOT / "tests" / "submissions" / NAME
+ASSIGNMENT = load_assignment(ROOT / "solutions", NAME)
+
+
+def fixture(name):
+    return (FIXTURES / name / NAME / NOTEBOOK).read_bytes()
+
+
+@pytest.fixture
+def exchange(tmp_path):
+    """A course whose assignment is released into a fresh exchange folder."""
+    course = Course(ROOT, work=tmp_path / "work")
+    course.config.Exchange.root = str(tmp_path / "exchange")
+    result = course.api().release_assignment(NAME)
+    assert result["success"], result.get("error")
+    return course
+
+
+def as_student(course, student, home, app_class):
+    """Run one of nbgrader's student-side exchange steps as ``student``."""
+    config = Config()
+    config.Exchange.root = course.config.Exchange.root
+    config.Exchange.cache = str(home / ".cache")
+    config.Exchange.assignment_dir = str(home)
+    config.CourseDirectory.course_id = "dlcourse"
+    config.CourseDirectory.student_id = student
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = NAME
+    app_class(coursedir=coursedir, authenticator=Authenticator(config=config),
+              config=config).start()
+
+
+def submit(course, tmp_path, student, notebook):
+    """Fetch the assignment (once), put ``notebook`` in it, submit."""
+    home = tmp_path / "home" / student
+    if not (home / NAME).is_dir():
+        home.mkdir(parents=True)
+        as_student(course, student, home, ExchangeFetchAssignment)
+        # What the student fetched is the released notebook.
+        released = (ROOT / "exercises" / NAME / NOTEBOOK).read_bytes()
+        assert (home / NAME / NOTEBOOK).read_bytes() == released
+    (home / NAME / NOTEBOOK).write_bytes(notebook)
+    as_student(course, student, home, ExchangeSubmit)
+
+
+def collect(course, to):
+    return collect_exchange(NAME, to, course.config, check_owner=False)
+
+
+def history(to, student):
+    return sorted((to / HISTORY / student / NAME).iterdir())
+
+
+def received(folder):
+    return dt.datetime.fromisoformat(json.loads((folder / RECEIPT).read_text())["received"])
+
+
+def test_exchange_round_trip_keeps_every_submission_and_grades_the_newest(exchange, tmp_path):
+    to = tmp_path / "collected"
+    before = dt.datetime.now(dt.timezone.utc)
+    submit(exchange, tmp_path, "minji", fixture("solution"))
+    submit(exchange, tmp_path, "joon", fixture("blank"))
+    events = collect(exchange, to)
+    assert sorted((e.student, e.action) for e in events) == [("joon", "new"), ("minji", "new")]
+    assert (to / "minji" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+    assert (to / "joon" / NAME / NOTEBOOK).read_bytes() == fixture("blank")
+    first = received(history(to, "minji")[0])
+    assert before - dt.timedelta(seconds=1) <= first <= dt.datetime.now(dt.timezone.utc)
+
+    time.sleep(0.05)
+    submit(exchange, tmp_path, "minji", fixture("wrong_step_at_zero"))
+    events = collect(exchange, to)
+    assert sorted(e.action for e in events if e.student == "minji") == ["already collected", "new"]
+    assert [e.action for e in events if e.student == "joon"] == ["already collected"]
+    # The second submission is the one to grade; both are kept.
+    kept = history(to, "minji")
+    assert [(k / NOTEBOOK).read_bytes() for k in kept] == [fixture("solution"),
+                                                           fixture("wrong_step_at_zero")]
+    assert (to / "minji" / NAME / NOTEBOOK).read_bytes() == fixture("wrong_step_at_zero")
+    assert (to / "minji" / NAME / "timestamp.txt").read_text() == format_time(received(kept[1]))
+    assert received(kept[1]) > received(kept[0])
+
+    # Collecting again changes nothing.
+    def snapshot():
+        return {p: p.read_bytes() for p in to.rglob("*") if p.is_file()}
+
+    before_rerun = snapshot()
+    assert all(e.action == "already collected" for e in collect(exchange, to))
+    assert snapshot() == before_rerun
+
+    # grade reads the collected folder: the staged copy carries the receipt time.
+    submission = inspect(to / "minji", ASSIGNMENT)
+    assert stage(submission, tmp_path / "staging", ASSIGNMENT) == format_time(received(kept[1]))
+    assert (tmp_path / "staging" / "minji" / NAME / "timestamp.txt").read_text() == \
+        format_time(received(kept[1]))
+
+
+def forge(course, student, notebook, claimed="2020-01-01 00:00:00.000000 UTC"):
+    """A submission made by hand in the exchange, claiming an old time in
+    its name, its timestamp.txt and its files' modification times."""
+    inbound = os.path.join(course.config.Exchange.root, "dlcourse", "inbound")
+    folder = os.path.join(inbound, f"{student}+{NAME}+{claimed}+forged")
+    os.makedirs(folder)
+    with open(os.path.join(folder, NOTEBOOK), "wb") as fh:
+        fh.write(notebook)
+    with open(os.path.join(folder, "timestamp.txt"), "w") as fh:
+        fh.write(claimed)
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+    for path in (os.path.join(folder, NOTEBOOK), os.path.join(folder, "timestamp.txt"), folder):
+        os.utime(path, (old, old))  # `touch -d 2020-01-01`
+    return claimed
+
+
+def test_a_forged_old_timestamp_does_not_make_a_submission_early(exchange, tmp_path):
+    to = tmp_path / "collected"
+    due = dt.datetime.now(dt.timezone.utc)
+    time.sleep(0.05)
+    claimed = forge(exchange, "late", fixture("solution"))
+    assert os.stat(os.path.join(exchange.config.Exchange.root, "dlcourse", "inbound")).st_mtime > 0
+    (event,) = collect(exchange, to)
+    assert event.action == "new" and event.received > due
+    stamp = (to / "late" / NAME / "timestamp.txt").read_text()
+    assert stamp == format_time(event.received) and stamp != claimed
+    record = json.loads((history(to, "late")[0] / RECEIPT).read_text())
+    assert record["student_timestamp"] == claimed  # kept, but not used
+
+    # Editing the notebook in the exchange afterwards is a new, later submission.
+    folder = next((tmp_path / "exchange" / "dlcourse" / "inbound").iterdir())
+    time.sleep(0.05)
+    (folder / NOTEBOOK).write_bytes(fixture("blank"))
+    os.utime(folder / NOTEBOOK, (0, 0))
+    events = collect(exchange, to)
+    assert [e.action for e in events] == ["new"] and events[0].received > event.received
+    assert (to / "late" / NAME / NOTEBOOK).read_bytes() == fixture("blank")
+    assert len(history(to, "late")) == 2
+
+
+def test_exchange_owner_check_refuses_a_folder_naming_another_student(exchange, tmp_path):
+    forge(exchange, "root", fixture("solution"))  # the tests run as root: its own folder
+    forge(exchange, "minji", fixture("solution"))  # root's folder claiming to be minji's
+    events = collect_exchange(NAME, tmp_path / "to", exchange.config)
+    actions = {e.student: e.action for e in events}
+    assert actions["root"] == "new"
+    assert actions["minji"] == "skipped: the folder belongs to root, not minji"
+    assert not (tmp_path / "to" / "minji").exists()
+
+
+def test_links_and_bad_names_in_the_exchange_are_not_followed(exchange, tmp_path):
+    inbound = tmp_path / "exchange" / "dlcourse" / "inbound"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the instructor's secret")
+    folder = inbound / f"minji+{NAME}+2026-01-01 00:00:00 UTC+x"
+    folder.mkdir()
+    (folder / NOTEBOOK).write_bytes(fixture("solution"))
+    (folder / "notes.txt").symlink_to(secret)
+    os.mkfifo(folder / "pipe")  # opening it for reading would wait for a writer
+    (inbound / f"no way!+{NAME}+2026-01-01 00:00:00 UTC+x").mkdir()
+    (inbound / f"lee+{NAME}+2026-01-01 00:00:00 UTC+x").symlink_to(tmp_path)
+    (inbound / f"joon+{NAME}+garbage+x").mkdir()
+    events = {e.student: e.action for e in collect(exchange, tmp_path / "to")}
+    assert events["minji"] == "new"
+    assert events["no way!"] == "skipped: invalid student id"
+    assert events["lee"] == "skipped: not a folder"
+    assert events["?"] == "skipped: unreadable name"
+    assert sorted(p.name for p in (tmp_path / "to" / "minji" / NAME).iterdir()) == \
+        [NOTEBOOK, "timestamp.txt"]
+    assert not (tmp_path / NAME).exists()
+
+
+def test_plain_folder_timestamps_are_not_trusted(exchange, tmp_path):
+    to = tmp_path / "collected"
+    submit(exchange, tmp_path, "minji", fixture("solution"))
+    collect(exchange, to)
+    folder = to / "minji" / NAME
+    assert trusted_receipt(folder, {NOTEBOOK: folder / NOTEBOOK})
+    # A notebook changed by hand after collect: its receipt no longer applies.
+    (folder / NOTEBOOK).write_bytes(fixture("blank"))
+    assert trusted_receipt(folder, {NOTEBOOK: folder / NOTEBOOK}) is None
+    # A plain folder with a timestamp.txt a student wrote.
+    plain = tmp_path / "plain" / "joon" / NAME
+    plain.mkdir(parents=True)
+    (plain / NOTEBOOK).write_bytes(fixture("solution"))
+    (plain / "timestamp.txt").write_text("2020-01-01 00:00:00.000000 UTC")
+    submission = inspect(tmp_path / "plain" / "joon", ASSIGNMENT)
+    assert stage(submission, tmp_path / "staging", ASSIGNMENT) is None
+    assert not (tmp_path / "staging" / "joon" / NAME / "timestamp.txt").exists()
+
+    # Collecting again puts the newest submission back, and keeps the hand-made
+    # change in the history.
+    collect(exchange, to)
+    assert (folder / NOTEBOOK).read_bytes() == fixture("solution")
+    kept = [json.loads((p / RECEIPT).read_text()) for p in history(to, "minji")]
+    assert [r.get("unrecorded", False) for r in kept] == [False, True]
+    assert (history(to, "minji")[1] / NOTEBOOK).read_bytes() == fixture("blank")
+
+
+def lms_zip(path, entries):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data, when in entries:
+            zf.writestr(zipfile.ZipInfo(name, date_time=when), data)
+    return path
+
+
+def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
+    config = Course(ROOT, work=tmp_path / "work").config
+    stamp = (2026, 12, 2, 12, 0, 0)  # when the LMS built the zip: not used when names have times
+    archive = lms_zip(tmp_path / "download.zip", [
+        (f"{NAME}_minji_attempt_2026-11-30-23-50-00_{NOTEBOOK}", fixture("blank"), stamp),
+        (f"{NAME}_minji_attempt_2026-12-01-09-00-00_{NOTEBOOK}", fixture("solution"), stamp),
+        # The student chose the file name after the LMS's part: it cannot
+        # change who submitted or when.
+        (f"sub/{NAME}_joon_attempt_2026-11-30-10-00-00_x_attempt_2020-01-01-00-00-00_"
+         f"{NOTEBOOK}", fixture("solution"), stamp),
+        ("readme.txt", b"not a notebook", stamp),
+        ("../escape.ipynb", fixture("solution"), stamp),
+    ])
+    events = collect_zips(NAME, [archive], tmp_path / "to", config, timezone="Asia/Seoul")
+    to = tmp_path / "to"
+    assert sorted((e.student, e.action) for e in events) == [
+        ("?", "skipped: name does not match the pattern"),
+        ("joon", "new"), ("minji", "new"), ("minji", "new")]
+    # 09:00 in Seoul is midnight UTC.
+    assert (to / "minji" / NAME / "timestamp.txt").read_text() == "2026-12-01 00:00:00.000000 UTC"
+    assert (to / "minji" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+    assert [(p / NOTEBOOK).read_bytes() for p in history(to, "minji")] == [fixture("blank"),
+                                                                           fixture("solution")]
+    assert (to / "joon" / NAME / "timestamp.txt").read_text() == "2026-11-30 01:00:00.000000 UTC"
+    assert [p.name for p in (to / "joon" / NAME).iterdir() if p.suffix == ".ipynb"] == \
+        [f"x_attempt_2020-01-01-00-00-00_{NOTEBOOK}"]
+    assert not (tmp_path / "escape.ipynb").exists()
+    # The same download again adds nothing.
+    assert {e.action for e in collect_zips(NAME, [archive], to, config, timezone="Asia/Seoul")} \
+        == {"already collected", "skipped: name does not match the pattern"}
+
+
+def test_zip_names_without_a_time_use_the_zip_entry_time(tmp_path):
+    config = Course(ROOT, work=tmp_path / "work").config
+    archive = lms_zip(tmp_path / "canvas.zip", [
+        (f"minji_1234_{NOTEBOOK}", fixture("solution"), (2026, 11, 30, 22, 15, 0))])
+    collect_zips(NAME, [archive], tmp_path / "to", config,
+                 pattern=r"(?P<student_id>[a-z]+)_\d+_(?P<file_id>.+\.ipynb)$")
+    assert (tmp_path / "to" / "minji" / NAME / "timestamp.txt").read_text() == \
+        "2026-11-30 22:15:00.000000 UTC"
+    with pytest.raises(GradingError, match="named groups"):
+        collect_zips(NAME, [archive], tmp_path / "to", config, pattern=r"(?P<who>.+)")
+
+
+def test_collect_refuses_the_graders_own_folder(exchange):
+    with pytest.raises(GradingError, match="working folder"):
+        collect(exchange, exchange.submitted)
+
+
+# -- the late policy ------------------------------------------------------------------
+
+
+def test_per_day_penalty_counts_started_days_up_to_the_maximum():
+    plugin = LatePenalty(penalty_method="per_day", percent_per_day=10, max_percent=25)
+    assert plugin.late_submission_penalty("s", 15.0, 60) == pytest.approx(1.5)
+    assert plugin.late_submission_penalty("s", 15.0, 86400 + 1) == pytest.approx(3.0)
+    assert plugin.late_submission_penalty("s", 15.0, 10 * 86400) == pytest.approx(3.75)
+    assert LatePenalty(penalty_method="zero").late_submission_penalty("s", 15.0, 60) == 15.0
+    assert LatePenalty().late_submission_penalty("s", 15.0, 60) is None
+    assert parse_penalty("10%/day", "50%") == {"method": "per_day", "percent_per_day": 10.0,
+                                               "max_percent": 50.0}
+    for bad in ("10", "10%/week", "-5%/day"):
+        with pytest.raises(GradingError):
+            parse_penalty(bad)
+    with pytest.raises(GradingError, match="time zone"):
+        parse_due("2026-12-01T23:59")
+    assert late_status(7200, 15.0, 1.5) == "late 2 h: -10% (-1.5 points)"
+    assert late_status(90000, 15.0, 0.0) == "late 1 d 1 h: no penalty"
+    assert late_status(0, 15.0, 0.0) is None
+
+
+@pytest.mark.grading
+def test_a_late_submission_is_penalized_when_graded(exchange, tmp_path):
+    """Two students: minji submits twice on time (her second notebook is
+    graded), a forger submits after the due date claiming 2020."""
+    to, work = tmp_path / "collected", tmp_path / "work"
+    submit(exchange, tmp_path, "minji", fixture("blank"))
+    submit(exchange, tmp_path, "minji", fixture("solution"))
+    due = dt.datetime.now(dt.timezone.utc)
+    time.sleep(0.05)
+    forge(exchange, "forger", fixture("solution"))
+    collect(exchange, to)
+    grades = tmp_path / "grades.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", NAME, "--submissions", str(to),
+         "--work", str(work), "--csv", str(grades), "--due", due.isoformat(),
+         "--late-penalty", "10%/day", "--late-max", "50%"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "late penalty: 10% of the score per day" in result.stderr
+    with grades.open() as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert (rows["minji"]["score"], rows["minji"]["status"]) == ("15", "ok")
+    assert rows["forger"]["score"] == "13.5"
+    assert rows["forger"]["status"] == "late 1 min: -10% (-1.5 points)"
+    # nbgrader's own export agrees: raw score, penalty, score.
+    subprocess.run([sys.executable, "-m", "autograder", "export", "--to",
+                    str(tmp_path / "all.csv"), "--work", str(work)], cwd=ROOT, check=True)
+    with (tmp_path / "all.csv").open() as fh:
+        exported = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert float(exported["forger"]["late_submission_penalty"]) == 1.5
+    assert float(exported["forger"]["score"]) == 13.5
+    assert float(exported["minji"]["late_submission_penalty"]) == 0.0
+
+
+def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
+    """A folder graded once from collect's output (with a receipt time) and
+    later from a plain copy (none): the gradebook must not keep the old time."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grading import _stage, quiet_nbgrader
+
+    course = Course(ROOT, work=tmp_path / "work")
+    course.api()  # nbgrader's alembic on PATH for the new gradebook
+    with quiet_nbgrader(), Gradebook(course.db_url, "dlcourse") as gb:
+        gb.update_or_create_assignment(NAME, duedate=dt.datetime(2026, 1, 1))
+        gb.update_or_create_student("minji")
+        gb.add_submission(NAME, "minji", timestamp=dt.datetime(2026, 1, 2))
+    plain = tmp_path / "plain" / "minji" / NAME
+    plain.mkdir(parents=True)
+    (plain / NOTEBOOK).write_bytes(fixture("solution"))
+    (plain / "timestamp.txt").write_text("2026-01-03 00:00:00.000000 UTC")
+    _stage(course, inspect(plain.parent, ASSIGNMENT), ASSIGNMENT)
+    with Gradebook(course.db_url, "dlcourse") as gb:
+        submission = gb.find_submission(NAME, "minji")
+        assert submission.timestamp is None and submission.total_seconds_late == 0
+    assert not (course.submitted / "minji" / NAME / "timestamp.txt").exists()
+
+
+def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path):
+    from autograder.late import configure, set_policy
+
+    course = Course(ROOT, work=tmp_path / "work")
+    set_policy(course, NAME, due="2026-12-01T23:59+09:00", penalty="10%/day", penalty_max="30%")
+    set_policy(course, NAME, penalty="5%/day")  # the maximum stays
+    said = []
+    later = Course(ROOT, work=tmp_path / "work")
+    policy = configure(later, NAME, log=said.append)
+    assert policy == {"method": "per_day", "percent_per_day": 5.0, "max_percent": 30.0,
+                      "due": dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.timezone.utc)}
+    assert said == [f"  {NAME} is due 2026-12-01 14:59 UTC; late penalty: 5% of the score "
+                    "per day or part of a day late, at most 30%"]
+    assert later.config.LatePenalty.percent_per_day == 5.0
+    set_policy(course, NAME, due="none", penalty="none")
+    assert configure(Course(ROOT, work=tmp_path / "work"), NAME, log=said.append) == \
+        {"method": "none", "due": None}
+    # Another class (work folder) has its own policy.
+    assert configure(Course(ROOT, work=tmp_path / "other"), NAME)["method"] == "none"

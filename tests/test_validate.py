@@ -1,0 +1,91 @@
+"""`python -m autograder validate`: a student's check before submitting,
+in plain words, with only exercises/ and dlcourse (no solutions/)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+
+from autograder.validate import check
+from conftest import ROOT
+
+NAME = "perceptrons_xor"
+NOTEBOOK = f"{NAME}.ipynb"
+FIXTURES = ROOT / "tests" / "submissions" / NAME
+
+
+def fixture(name):
+    return FIXTURES / name / NAME / NOTEBOOK
+
+
+def test_a_solution_is_ready_and_validate_needs_no_solutions(tmp_path):
+    """Run the command as a student would, from a course folder that has
+    the exercises and the grader but no solutions/."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "autograder", course / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "exercises", course / "exercises")
+    mine = tmp_path / "work" / NOTEBOOK
+    mine.parent.mkdir()
+    shutil.copy(fixture("solution"), mine)
+    result = subprocess.run([sys.executable, "-m", "autograder", "validate", str(mine)],
+                            cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Checking {NOTEBOOK}: a notebook of the assignment {NAME}."
+    assert sum(line.startswith("✓ Part ") for line in lines) == 7
+    assert lines[-1].startswith("Ready to submit.")
+    assert not (course / "solutions").exists() and not (course / "grading").exists()
+
+
+def test_a_blank_notebook_lists_every_part_not_answered(tmp_path):
+    ready, messages = check(fixture("blank"))
+    assert not ready
+    text = "\n".join(messages)
+    assert "✗ Part 1: the step activation (1 point): the self-check failed:" in text
+    assert "step: not written yet. Replace `raise NotImplementedError()`" in text
+    # A part whose answer is a variable: the answer cell itself raised.
+    assert "✗ Part 4: a NAND perceptron by hand (2 points): not answered yet." in text
+    assert sum(m.startswith("✗ Part ") for m in messages) == 7
+    assert messages[-1] == "Not ready to submit: 7 problem(s) above."
+
+
+def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path):
+    nb = nbformat.read(fixture("wrong_step_at_zero"), as_version=4)
+    locked = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                  == "check_perceptron_forward")
+    locked.source += "\n# my note"
+    nb.cells = [c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") != "check_xor_params"]
+    mine = tmp_path / "Untitled.ipynb"
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    assert not ready
+    text = "\n".join(messages)
+    assert "✗ Part 1: the step activation (1 point): the self-check failed:" in text
+    assert "step([-2, 0, 3]) returned the wrong values." in text
+    assert "Hint: only values strictly above 0 give 1" in text
+    assert "✓ Part 2: a perceptron on a batch of inputs (2 points): self-check passed." in text
+    assert "! The grader expects the file name perceptrons_xor.ipynb" in text
+    assert "! You changed the locked cell 'check_perceptron_forward'" in text
+    assert "! The locked cell 'check_xor_params' was deleted; the grader puts it back" in text
+
+
+def test_unreadable_or_foreign_notebooks_are_explained(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text(fixture("solution").read_text()[:300])
+    assert check(broken) == (False, ["✗ broken.ipynb cannot be graded: invalid notebook: "
+                                     "not JSON (damaged or cut short)."])
+    new = tmp_path / "new.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), new)
+    ready, (message,) = check(new)
+    assert not ready and "none of the cells of any assignment" in message
+    other = ROOT / "exercises" / "tensors" / "tensors.ipynb"
+    ready, (message,) = check(other, NAME)
+    assert not ready and message == ("✗ tensors.ipynb cannot be graded: this is not a notebook "
+                                     f"of {NAME} but of tensors: submit the notebook of {NAME}.")
+    ready, (message,) = check(fixture("solution"), "no_such_assignment")
+    assert not ready and "There is no assignment 'no_such_assignment'" in message
+    assert json.loads(fixture("solution").read_text())  # the fixtures were not changed
