@@ -59,8 +59,23 @@ def _nbgrader_ids(nb) -> dict[str, str]:
     return ids
 
 
-def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int) -> str | None:
-    """Why the file at ``path`` cannot be graded as this notebook, or None."""
+def part_ids(nb) -> set[str]:
+    """grade_ids of a notebook's answer and graded cells: the ones that tell
+    one assignment from another (every assignment has a ``setup`` cell)."""
+    ids = set()
+    for cell in nb.get("cells", []):
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if isinstance(meta, dict) and (meta.get("grade") or meta.get("solution")) \
+                and isinstance(meta.get("grade_id"), str):
+            ids.add(meta["grade_id"])
+    return ids
+
+
+def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int,
+                 source_parts: set[str] | None = None) -> str | None:
+    """Why the file at ``path`` cannot be graded as this notebook, or None.
+    The notebook must share a cell with the source: one of ``source_parts``
+    (answer and graded cells) when given, else any of ``source_ids``."""
     size = path.stat().st_size
     if size > max_bytes:
         return f"notebook too large ({size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
@@ -83,7 +98,7 @@ def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int) -> str 
     except Exception as error:  # nbformat raises many kinds; all mean the same here
         first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
         return f"invalid notebook: {first}"
-    if not set(_nbgrader_ids(nb)) & set(source_ids):
+    if not set(_nbgrader_ids(nb)) & set(source_parts or source_ids):
         return "wrong assignment: no cell of this assignment's notebook"
     return None
 
@@ -124,7 +139,8 @@ def inspect(folder: Path, assignment: Assignment, max_bytes: int = MAX_NOTEBOOK_
     present = sorted(p for p in handed_in.glob("*.ipynb") if p.is_file() and not p.is_symlink()) \
         if handed_in.is_dir() else []
     for source in assignment.notebooks:
-        source_ids = _nbgrader_ids(nbformat.read(source, as_version=4))
+        source_nb = nbformat.read(source, as_version=4)
+        source_ids = _nbgrader_ids(source_nb)
         expected = handed_in / source.name
         if expected in present:
             chosen = expected
@@ -142,7 +158,7 @@ def inspect(folder: Path, assignment: Assignment, max_bytes: int = MAX_NOTEBOOK_
         else:
             submission.problem = "missing notebook"
             return submission
-        problem = read_problem(chosen, source_ids, max_bytes)
+        problem = read_problem(chosen, source_ids, max_bytes, part_ids(source_nb))
         if problem:
             submission.problem = problem
             return submission

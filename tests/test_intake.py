@@ -67,6 +67,9 @@ CASES = {
     "nbformat3": ({NOTEBOOK: V3}, "invalid notebook: old format (nbformat 3)", 0),
     "not_utf8": ({NOTEBOOK: "caf\xe9".encode("latin-1")}, "invalid notebook: not UTF-8 text", 0),
     "other_assignment": ({NOTEBOOK: OTHER}, "wrong assignment", 0),
+    # Another exercise: it shares only the locked `setup` cell's id.
+    "activations_notebook": ({NOTEBOOK: (ROOT / "exercises" / "activations" / "activations.ipynb")
+                              .read_text()}, "wrong assignment", 0),
     "renamed": ({"Untitled.ipynb": fixture_text("solution")},
                 "wrong file name: graded Untitled.ipynb", 15),
     "two_notebooks": ({NOTEBOOK: fixture_text("solution"), "copy.ipynb": fixture_text("blank")},
