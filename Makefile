@@ -14,13 +14,17 @@ TEST_STAMP := $(VENV)/.installed-test
 BOOK ?= book
 HTML := $(BOOK)/_build/html
 PORT ?= 8000
+# `make live`: the live book's port and JupyterLab's port, both on 127.0.0.1.
+LIVE_PORT ?= 8001
+JUPYTER_PORT ?= 8888
+LIVE := $(BOOK)/_build/live
 # The unprivileged user that runs student code when grading.
 SANDBOX_USER := dlgrader
 # Warnings are errors; --nitpick also reports broken references;
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox book test serve bench expected-scores clean clean-book
+.PHONY: help install sandbox book test serve live live-book bench expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,6 +67,13 @@ serve: $(HTML)/index.html  ## Serve the built book on http://127.0.0.1:8000
 
 $(HTML)/index.html:
 	$(MAKE) book
+
+live: live-book  ## Run chapters' code in the browser, on a local JupyterLab (Ctrl-C to stop)
+	$(PY) -m dlcourse.live --book $(BOOK) serve --port $(LIVE_PORT) --jupyter-port $(JUPYTER_PORT)
+
+live-book: $(STAMP)  ## Build the live book only (thebe fetched with npm), into book/_build/live
+	$(PY) -m dlcourse.live --book $(BOOK) prepare
+	$(BIN)/jupyter-book build $(JB_FLAGS) --config $(LIVE)/_config.yml --path-output $(LIVE) $(BOOK)
 
 bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 	$(PY) benchmarks/book_build.py
