@@ -148,6 +148,9 @@ def jupyter_command(root, port, book_origin):
         # Offline by design: JupyterLab never asks the internet for news or updates.
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # Settings overrides: the chapters' MyST Markdown files open as
+        # notebooks (jupytext's viewer), not as text.
+        f"--LabApp.app_settings_dir={Path(root) / 'book' / '_ext' / 'live_settings'}",
         *as_root,
     ]
 

@@ -145,7 +145,7 @@ def test_run_a_cell_in_the_page(live_servers, browser):
 
     # The launch button opens this chapter in the local JupyterLab.
     lab = page.locator("a.btn-live-jupyterlab").first.get_attribute("href")
-    assert lab == f"http://127.0.0.1:{jupyter_port}/lab/tree/book/chapters/01_tensors.md?token={token}"
+    assert lab == f"http://127.0.0.1:{jupyter_port}/notebooks/book/chapters/01_tensors.md?token={token}"
 
     bar = page.locator(".live-code")
     page.click("button.live-code-run")
@@ -167,3 +167,11 @@ def test_run_a_cell_in_the_page(live_servers, browser):
     assert text.strip().endswith("live: 552.0")
     assert outside == [], f"the page loaded from outside the machine: {outside}"
     page.close()
+
+    # Following the launch link opens the chapter as a notebook, not as text.
+    notebook = browser.new_page()
+    notebook.goto(lab)
+    notebook.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=60_000)
+    assert notebook.locator(".jp-FileEditor").count() == 0
+    assert "from dlcourse import quiet_logs" in notebook.locator(".jp-NotebookPanel").first.inner_text()
+    notebook.close()

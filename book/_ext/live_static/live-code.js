@@ -158,8 +158,11 @@
     return bar;
   }
 
+  // The server's notebook view ("/notebooks/") opens the chapter's MyST
+  // Markdown source as a notebook (jupytext); JupyterLab's "/lab/tree/"
+  // would open it as a text file. Its menu links on to JupyterLab.
   function jupyterLabUrl(source) {
-    return baseUrl + "lab/tree/" + source.split("/").map(encodeURIComponent).join("/") +
+    return baseUrl + "notebooks/" + source.split("/").map(encodeURIComponent).join("/") +
       "?token=" + encodeURIComponent(settings.token);
   }
 
