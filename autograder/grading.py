@@ -35,7 +35,7 @@ from autograder.assignment import (
 from autograder.checks import GradingError
 from autograder.intake import STUDENT_ID, inspect, stage
 from autograder.config import COURSE_ID, ROOT, course_config
-from autograder.gradebook import alembic_on_path, exclusive, open_gradebook, register_assignment
+from autograder.gradebook import exclusive, open_gradebook, register_assignment
 
 #: Columns every grades CSV starts with; one column per part follows.
 CSV_COLUMNS = ["student_id", "score", "max_score", "status"]
@@ -80,7 +80,6 @@ class Course:
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        alembic_on_path()
         # The API looks for a shared exchange folder at start-up; grading
         # does not use one, so its complaint is noise here.
         logging.getLogger("NbGraderAPI").setLevel(logging.CRITICAL)
