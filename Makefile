@@ -24,7 +24,7 @@ SANDBOX_USER := dlgrader
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox book test serve live live-book bench expected-scores clean clean-book
+.PHONY: help install sandbox postgres book test serve live live-book bench expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,19 @@ sandbox: $(STAMP)  ## Set up the grading sandbox (once per machine, as root)
 	  echo "letting $(SANDBOX_USER) pass through $$dir (chmod o+x: no listing, no reading)"; \
 	  chmod o+x "$$dir"; done
 	$(PY) -m autograder sandbox-check
+
+# The tests start their own throw-away server from these programs; Debian's
+# package would also create and start a system cluster on port 5432, which
+# nothing here uses, so that is switched off before installing.
+postgres:  ## Install PostgreSQL's server programs for the tests (as root)
+	@test "$$(id -u)" = 0 || { echo "error: make postgres must run as root" >&2; exit 1; }
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "PostgreSQL's server programs are installed: $$(ls -d /usr/lib/postgresql/*/bin | tail -1)"; \
+	else \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-common && \
+	  sed -i 's/^#* *create_main_cluster *=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	fi
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)

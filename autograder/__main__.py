@@ -13,6 +13,13 @@ from pathlib import Path
 from autograder.checks import GradingError
 
 
+def add_db_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db-url", metavar="URL",
+        help="the gradebook's database, e.g. postgresql://USER:PASSWORD@HOST/DATABASE to share "
+        "it between graders (default: $DLCOURSE_DB_URL, else gradebook.db in the work folder)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -44,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--work", type=Path, metavar="DIR",
                      help="grading work folder: gradebook, autograded copies, reports "
                      "(default: grading/ in the course folder)")
+    add_db_url(grd)
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code WITHOUT the sandbox (only for code you trust)")
     grd.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -103,12 +111,15 @@ def main(argv: list[str] | None = None) -> int:
                      help="output file (default grades.csv)")
     exp.add_argument("--work", type=Path, metavar="DIR",
                      help="grading work folder holding the gradebook (default: grading/)")
+    add_db_url(exp)
 
     args = parser.parse_args(argv)
     if args.command == "validate":
         from autograder.validate import main as validate
 
         return validate(args.file, args.assignment)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from autograder import grading  # heavy imports only once the arguments are valid
 
     try:
@@ -118,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "grade":
             course = grading.Course(work=args.work, cell_timeout=args.cell_timeout,
                                     submission_timeout=args.timeout,
-                                    sandbox=not args.no_sandbox)
+                                    sandbox=not args.no_sandbox, db_url=args.db_url)
             if args.due is not None or args.late_penalty is not None or args.late_max is not None:
                 from autograder import late
 
@@ -157,11 +168,15 @@ def main(argv: list[str] | None = None) -> int:
             print("The sandbox works on this machine.")
             return 0
         if args.command == "export":
-            path = grading.export(args.to, work=args.work)
+            path = grading.export(args.to, work=args.work, db_url=args.db_url)
             print(f"Wrote {path}", file=sys.stderr)
             return 0
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:  # the gradebook failed after it was reached
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [""]
+        print(f"error: the gradebook failed: {type(error).__name__}: {reason[0]}", file=sys.stderr)
         return 2
     return 0  # pragma: no cover - argparse requires a command
 

@@ -47,13 +47,16 @@ def course_config(
     release: Path | None = None,
     submitted: Path | None = None,
     work: Path | None = None,
+    db_url: str | None = None,
 ) -> Config:
     """The nbgrader configuration of the course.
 
     ``root`` is the course folder.  The other arguments move one folder
     elsewhere (absolute paths), which the command line uses to grade a
     folder of submissions where it lies, or to check a solution in a
-    throw-away gradebook.
+    throw-away gradebook.  ``db_url`` is the gradebook's SQLAlchemy URL
+    (default: ``$DLCOURSE_DB_URL``, else ``gradebook.db`` in the work
+    folder; see :mod:`autograder.gradebook`).
     """
     # Imported here so that reading this module stays cheap.
     from nbgrader.preprocessors import (
@@ -72,6 +75,7 @@ def course_config(
     from autograder.collect import LmsFileNameCollector
     from autograder.execute import JudgedExecute
     from autograder.late import LatePenalty
+    from autograder.gradebook import alembic_on_path, resolve_url
     from autograder.sanitize import RestoreCellRoles
 
     root = Path(root).resolve()
@@ -86,7 +90,8 @@ def course_config(
     cd.submitted_directory = str(submitted or work / "submitted")
     cd.autograded_directory = str(work / "autograded")
     cd.feedback_directory = str(work / "feedback")
-    cd.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    cd.db_url = resolve_url(work, db_url)
+    alembic_on_path()  # nbgrader runs it to create a new gradebook
     cd.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", CHECKS_FILE]
 
     # Students see a stub that fails loudly until they write their code.

@@ -36,6 +36,7 @@ from autograder.checks import GradingError
 from autograder.intake import STUDENT_ID, inspect, stage
 from autograder.late import configure as configure_late, late_status
 from autograder.config import COURSE_ID, ROOT, course_config
+from autograder.gradebook import exclusive, open_gradebook, register_assignment
 
 #: Columns every grades CSV starts with; one column per part follows.
 CSV_COLUMNS = ["student_id", "score", "max_score", "status"]
@@ -58,13 +59,14 @@ class Course:
 
     def __init__(self, root: Path = ROOT, *, work: Path | None = None, release: Path | None = None,
                  cell_timeout: int | None = None, submission_timeout: int | None = None,
-                 sandbox: bool = True):
+                 sandbox: bool = True, db_url: str | None = None):
         self.root = Path(root).resolve()
         # What a grading worker process needs to set up the same course.
         self.settings = dict(root=str(self.root), work=work and str(work),
                              release=release and str(release), cell_timeout=cell_timeout,
-                             submission_timeout=submission_timeout, sandbox=sandbox)
-        self.config = course_config(self.root, work=work, release=release)
+                             submission_timeout=submission_timeout, sandbox=sandbox,
+                             db_url=db_url)
+        self.config = course_config(self.root, work=work, release=release, db_url=db_url)
         if cell_timeout:
             self.config.Execute.timeout = cell_timeout
         if submission_timeout:
@@ -78,16 +80,12 @@ class Course:
         self.db_url = cd.db_url
         self.work = Path(self.config.JudgedExecute.report_directory).parent
         self.work.mkdir(parents=True, exist_ok=True)
+        open_gradebook(self.db_url)  # a clear error now if it cannot be reached
 
     def api(self):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        # nbgrader runs the `alembic` command installed beside this Python when
-        # it creates a gradebook; make sure it is found without an activated venv.
-        bindir = str(Path(sys.executable).parent)
-        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
         # The API looks for a shared exchange folder at start-up; grading
         # does not use one, so its complaint is noise here.
         logging.getLogger("NbGraderAPI").setLevel(logging.CRITICAL)
@@ -161,7 +159,8 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
         assignment = course.assignment(name)  # refuses when checks.py and the notebook disagree
         with tempfile.TemporaryDirectory(prefix="dlcourse-generate-") as tmp:
             tmp = Path(tmp)
-            scratch = Course(root, release=tmp / "release", work=tmp / "work")
+            scratch = Course(root, release=tmp / "release", work=tmp / "work",
+                             db_url=f"sqlite:///{tmp / 'gradebook.db'}")
             with quiet_nbgrader():
                 _run(scratch.api().generate_assignment(name, force=True), f"generate {name}")
             differ = trees_differ(tmp / "release" / name, course.release / name)
@@ -183,7 +182,7 @@ def generate(names: list[str] | None = None, *, check: bool = False, root: Path 
                 raise GradingError(
                     f"{name}: the solution scores {row.score:g} of {row.max_score:g} "
                     f"({row.status}) on its own checks; exercises/{name} left unchanged")
-        with quiet_nbgrader():
+        with exclusive(course.db_url), quiet_nbgrader():
             _run(course.api().generate_assignment(name, force=True), f"generate {name}")
         log(f"{name}: solution scores full marks; wrote exercises/{name}")
     return stale
@@ -491,20 +490,8 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
                csv_path: Path | None, log) -> list[Row]:
     name = assignment.name
     configure_late(course, name, log=lambda *a, **k: log(*a, **k, file=sys.stderr))
-    # nbgrader's gradebook must know the assignment's cells: generate it into
-    # a throw-away release folder (the committed exercises stay untouched).
-    api = course.api()
-    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:
-        api.coursedir.release_directory = tmp
-        with quiet_nbgrader():
-            _run(api.generate_assignment(name, force=True), f"register {name} in the gradebook")
-        committed = course.root / "exercises" / name
-        stale = trees_differ(Path(tmp) / name, committed)
-        if stale and course.release / name == committed:
-            log(f"warning: exercises/{name} differs from its solution notebook "
-                f"({', '.join(stale)}); run `python -m autograder generate {name}`",
-                file=sys.stderr)
-        api.coursedir.release_directory = str(course.release)
+    # nbgrader's gradebook must know the assignment's cells.
+    register_assignment(course, name, log)
 
     cases_file = course.work / "cases" / f"{name}.json"
     if run and cases_file.is_file():
@@ -601,13 +588,14 @@ def format_table(rows: list[Row], assignment: Assignment) -> str:
 # -- export -----------------------------------------------------------------------
 
 
-def export(to: Path, root: Path = ROOT, work: Path | None = None) -> Path:
+def export(to: Path, root: Path = ROOT, work: Path | None = None,
+           db_url: str | None = None) -> Path:
     """Every assignment's grades, one row per student and assignment, as
     CSV (nbgrader's own exporter)."""
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
-    course = Course(root, work=work)
+    course = Course(root, work=work, db_url=db_url)
     plugin = CsvExportPlugin(config=course.config)
     plugin.to = str(to)
     with Gradebook(course.db_url, COURSE_ID) as gb:

@@ -137,8 +137,10 @@ def configure(course, name: str, log=print) -> dict:
         plugin.percent_per_day = policy["percent_per_day"]
         plugin.max_percent = policy["max_percent"]
     due = None
-    if Path(course.db_url.removeprefix("sqlite:///")).is_file() or \
-            not course.db_url.startswith("sqlite"):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(course.db_url)  # a SQLite gradebook not made yet has no due date
+    if url.get_backend_name() != "sqlite" or Path(url.database or "").is_file():
         with Gradebook(course.db_url, COURSE_ID) as gb:
             try:
                 due = gb.find_assignment(name).duedate

@@ -1,6 +1,7 @@
 """Shared paths and helpers for the course's test suite."""
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -8,6 +9,10 @@ from dlcourse import quiet_logs
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+
+# The tests make their own gradebooks; a shared one named in the environment
+# (see README, "Several graders and JupyterHub") must never receive their rows.
+os.environ.pop("DLCOURSE_DB_URL", None)
 
 # Tests that import TensorFlow get the same quiet start-up as the chapters.
 quiet_logs()
