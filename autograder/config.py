@@ -33,6 +33,11 @@ CELL_TIMEOUT = 300
 #: Seconds a whole submission may take, probes included.
 SUBMISSION_TIMEOUT = 900
 
+#: Folder, inside the feedback folder, that holds the pages' MathJax copy;
+#: pages sit two folders below (feedback/<student>/<assignment>/<nb>.html)
+#: and load it as ../../_mathjax/load.js (autograder/templates/feedback/).
+FEEDBACK_MATHJAX_DIR = "_mathjax"
+
 
 def course_config(
     root: Path = ROOT,
@@ -122,6 +127,24 @@ def course_config(
     c.JudgedExecute.report_directory = str(work / "reports")
     c.JudgedExecute.cases_directory = str(work / "cases")
     c.JudgedExecute.checks_directory = cd.source_directory
+
+    # Feedback pages (nbgrader's generate_feedback): hidden-test regions are
+    # cut from test cells before rendering (nbgrader's default feedback shows
+    # them), and the page is nbgrader's feedback template with MathJax loaded
+    # from a copy beside the pages, not a CDN (see autograder/feedback.py).
+    import nbgrader
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    # nbgrader always renders its template "feedback"; the course's folder of
+    # that name comes first and holds only mathjax.html.j2, so every other
+    # file is nbgrader's.
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_basedirs = [
+        str(Path(__file__).with_name("templates")),
+        str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+    ]
     return c
 
 
