@@ -128,7 +128,9 @@ def generate_feedback(name: str, course, log=print) -> list[Page]:
             continue
         status = row["status"]
         folder = feedback_dir / student / name
-        if (autograded / student / name).is_dir() and status != "grading error":
+        # Graded in this run: nbgrader's page.  Otherwise a note, even if an
+        # earlier run left an autograded copy behind.
+        if row.get("parts") and (autograded / student / name).is_dir():
             with quiet_nbgrader():
                 _run(api.generate_feedback(name, student, force=True),
                      f"write the feedback of {student}")

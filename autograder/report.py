@@ -64,6 +64,7 @@ class AssignmentReport:
     parts: list[tuple[str, float]]  # (grade id, points)
     students: list[Student]
     failed_checks: list[FailedCheck]
+    finished: bool = True
     figures: list[Figure] = field(default_factory=list)
 
     @property
@@ -211,7 +212,8 @@ def collect(course, name: str) -> AssignmentReport:
     return AssignmentReport(
         name=name, max_score=assignment.max_score, seed=run.get("seed"),
         parts=[(p.grade_id, p.points) for p in assignment.parts], students=students,
-        failed_checks=_failed_checks(course, name, graded_ids))
+        failed_checks=_failed_checks(course, name, graded_ids),
+        finished=bool(run.get("finished")))
 
 
 # -- Figures -------------------------------------------------------------------------
@@ -233,6 +235,8 @@ def figures(report: AssignmentReport) -> list[Figure]:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    if not report.students:
+        return []
     scores = np.array([s.score for s in report.students])
     top = report.max_score
     fig, ax = plt.subplots(figsize=(6, 3))
