@@ -136,7 +136,13 @@ def course_config(
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+    # A student's outputs are theirs: nbconvert drops JavaScript outputs and
+    # cleans HTML ones. Their markdown is rendered as written (escaping it
+    # would break the exercises' math), and the page's Content-Security-Policy
+    # (autograder/templates/feedback/mathjax.html.j2) runs no script but
+    # MathJax's files.
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.HTMLExporter.sanitize_html = True
     # nbgrader always renders its template "feedback"; the course's folder of
     # that name comes first and holds only mathjax.html.j2, so every other
     # file is nbgrader's.

@@ -62,6 +62,18 @@ def run(tmp_path_factory):
     cell.source += f"\n### BEGIN HIDDEN TESTS\n{HIDDEN_LINE}\n### END HIDDEN TESTS\n"
     nbformat.write(nb, path)
 
+    # What a student's markdown and outputs could hold: scripts.
+    path = work / "autograded" / "solution" / NAME / f"{NAME}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        '<script>document.title = "markdown script"</script><img alt="picture" onerror="alert(1)">'))
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs.append(nbformat.v4.new_output("display_data", data={
+        "text/html": '<script>document.title = "output script"</script><b>bold output</b>'}))
+    code.outputs.append(nbformat.v4.new_output("display_data", data={
+        "application/javascript": 'document.title = "javascript output"'}))
+    nbformat.write(nb, path)
+
     assert main(["feedback", NAME, "--work", str(work)]) == 0
     report = tmp / "class" / "report.html"
     assert main(["report", NAME, "--work", str(work), "--to", str(report)]) == 0
@@ -126,8 +138,11 @@ def test_feedback_never_shows_checks_solutions_expected_values_or_the_probe(run)
                for line in cell.source.splitlines()}
         assert [line for line in checks_lines if line in text] == [], student
         assert [line for line in solution_lines - own if line in text] == [], student
+        # at 5 or more digits: the checks name scalar inputs at 3 significant
+        # digits, and an answer may equal an input (a bias left unchanged)
         shown = [x for x in hidden_numbers
-                 if any(s in text for s in (repr(x), f"{x:.4g}", f"{x:.6g}"))]
+                 if any(s in text for s in (repr(x), f"{x:.5g}", f"{x:.6g}")
+                        if sum(ch.isdigit() for ch in s) >= 5)]
         assert shown == [], student
         assert PROBE_FUNCTION not in text and ANSWER_VARIABLE not in text
         assert [line for line in probe_lines if line in text] == [], student
@@ -156,6 +171,26 @@ def test_feedback_loads_only_files_beside_it_and_math_from_the_local_copy(run):
     assert (mathjax / "tex-mml-chtml.js").stat().st_size > 100_000
     assert any((mathjax / "output" / "chtml" / "fonts").rglob("*.woff"))
     assert "$\\hat y = \\mathrm{step}(Xw + b)$" in page(work, "blank").get_text()
+
+
+@pytest.mark.grading
+def test_feedback_runs_no_script_a_student_wrote(run):
+    """Outputs are cleaned; markdown is rendered as written (the exercises'
+    math needs it), so the page's policy forbids inline scripts and event
+    handlers.  (Checked by hand in Chromium: the injected handler runs
+    without the policy and not with it, and MathJax still typesets.)"""
+    _, work, _, _ = run
+    html = (work / "feedback" / "solution" / NAME / f"{NAME}.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert [s["src"] for s in soup.find_all("script", src=True)] == ["../../_mathjax/load.js"]
+    assert not any("output script" in s.get_text() for s in soup.find_all("script"))
+    assert "javascript output" not in html
+    assert soup.find("b", string="bold output")  # harmless HTML stays
+    (policy,) = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    rules = dict(rule.strip().split(" ", 1) for rule in policy["content"].split(";"))
+    assert rules["script-src"] == "'self' file:"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert "http" not in policy["content"]
+    assert html.index("Content-Security-Policy") < html.index("markdown script")
 
 
 @pytest.mark.grading
