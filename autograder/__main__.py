@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print("The sandbox works on this machine.")
             return 0
         if args.command == "feedback":
+            from autograder.config import FEEDBACK_MATHJAX_DIR
             from autograder.feedback import generate_feedback
 
             course = grading.Course(work=args.work)
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             graded = sum(p.graded for p in pages)
             folder = Path(course.config.CourseDirectory.feedback_directory)
             print(f"Wrote {len(pages)} feedback page(s) under {folder} ({graded} graded, "
-                  f"{len(pages) - graded} not graded, with a note why)")
+                  f"{len(pages) - graded} not graded, with a note why); they load MathJax "
+                  f"from {folder / FEEDBACK_MATHJAX_DIR}: hand it out beside them")
             return 0
         if args.command == "report":
             from autograder.report import write_report
