@@ -1,4 +1,5 @@
-"""``python -m autograder``: generate exercises, grade submissions, export grades.
+"""``python -m autograder``: generate exercises, grade submissions, write feedback and
+the class report, export grades.
 
 Run ``python -m autograder --help`` (or ``COMMAND --help``) for the options;
 the README has a worked example.
@@ -113,6 +114,29 @@ def main(argv: list[str] | None = None) -> int:
                      help="grading work folder holding the gradebook (default: grading/)")
     add_db_url(exp)
 
+    fbk = commands.add_parser(
+        "feedback", help="one HTML feedback page per student",
+        description="Write one HTML page per student for ASSIGNMENT's last grading run, into "
+        "<work>/feedback/<student>/ASSIGNMENT/: each part's points and the checks in words, "
+        "never the hidden inputs, the solution's answers or checks.py.")
+    fbk.add_argument("assignment", metavar="ASSIGNMENT")
+    fbk.add_argument("--work", type=Path, metavar="DIR",
+                     help="grading work folder (default: grading/)")
+    add_db_url(fbk)
+
+    rep = commands.add_parser(
+        "report", help="the class report: one HTML file with figures and tables",
+        description="Write one self-contained HTML file: per assignment the score distribution, "
+        "each part's mean score, the checks most often failed, late and flagged submissions; "
+        "the grades CSV is written beside it.")
+    rep.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                     help="assignments to report on (default: every graded one)")
+    rep.add_argument("--to", type=Path, metavar="FILE",
+                     help="output file (default: <work>/report/index.html)")
+    rep.add_argument("--work", type=Path, metavar="DIR",
+                     help="grading work folder (default: grading/)")
+    add_db_url(rep)
+
     args = parser.parse_args(argv)
     if args.command == "validate":
         from autograder.validate import main as validate
@@ -166,6 +190,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"The sandbox cannot run here: {error}", file=sys.stderr)
                 return 1
             print("The sandbox works on this machine.")
+            return 0
+        if args.command == "feedback":
+            from autograder.config import FEEDBACK_MATHJAX_DIR
+            from autograder.feedback import generate_feedback
+
+            course = grading.Course(work=args.work, db_url=args.db_url)
+            pages = generate_feedback(args.assignment, course,
+                                      log=lambda *a: print(*a, file=sys.stderr))
+            graded = sum(p.graded for p in pages)
+            folder = Path(course.config.CourseDirectory.feedback_directory)
+            print(f"Wrote {len(pages)} feedback page(s) under {folder} ({graded} graded, "
+                  f"{len(pages) - graded} not graded, with a note why); they load MathJax "
+                  f"from {folder / FEEDBACK_MATHJAX_DIR}: hand it out beside them")
+            return 0
+        if args.command == "report":
+            from autograder.report import write_report
+
+            course = grading.Course(work=args.work, db_url=args.db_url)
+            report = write_report(args.assignments or None, course, to=args.to)
+            print(f"Wrote {report.path}: {report.summary}")
             return 0
         if args.command == "export":
             path = grading.export(args.to, work=args.work, db_url=args.db_url)

@@ -130,6 +130,10 @@ def _shape_text(values: Sequence[np.ndarray]) -> str:
     return str(shapes[0]) if len(shapes) == 1 else ", ".join(map(str, shapes))
 
 
+#: The message of a check not run because the answer raised.
+SKIPPED = "(skipped: see the error above)"
+
+
 def error_checks(got: Answer, n: int) -> list[Check]:
     """``n`` failed checks for an answer that raised instead of returning."""
     if "NotImplementedError" in (got.error or ""):
@@ -138,7 +142,7 @@ def error_checks(got: Answer, n: int) -> list[Check]:
         text = got.error.removeprefix("TypeError: ")
     else:
         text = f"raised {got.error}"
-    return [Check(False, text)] + [Check(False, "(skipped: see the error above)")] * (n - 1)
+    return [Check(False, text)] + [Check(False, SKIPPED)] * (n - 1)
 
 
 def same_as_solution(*, atol: float = 1e-6, rtol: float = 1e-6) -> Judge:

@@ -39,6 +39,11 @@ SUBMISSION_TIMEOUT = 900
 #: no setting on the students' side.
 EXCHANGE_ROOT = "/usr/local/share/nbgrader/exchange"
 
+#: Folder, inside the feedback folder, that holds the pages' MathJax copy;
+#: pages sit two folders below (feedback/<student>/<assignment>/<nb>.html)
+#: and load it as ../../_mathjax/load.js (autograder/templates/feedback/).
+FEEDBACK_MATHJAX_DIR = "_mathjax"
+
 
 def course_config(
     root: Path = ROOT,
@@ -142,6 +147,30 @@ def course_config(
     c.JudgedExecute.report_directory = str(work / "reports")
     c.JudgedExecute.cases_directory = str(work / "cases")
     c.JudgedExecute.checks_directory = cd.source_directory
+
+    # Feedback pages (nbgrader's generate_feedback): hidden-test regions are
+    # cut from test cells before rendering (nbgrader's default feedback shows
+    # them), and the page is nbgrader's feedback template with MathJax loaded
+    # from a copy beside the pages, not a CDN (see autograder/feedback.py).
+    import nbgrader
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    # A student's outputs are theirs: nbconvert drops JavaScript outputs and
+    # cleans HTML ones. Their markdown is rendered as written (escaping it
+    # would break the exercises' math), and the page's Content-Security-Policy
+    # (autograder/templates/feedback/mathjax.html.j2) runs no script but
+    # MathJax's files.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.HTMLExporter.sanitize_html = True
+    # nbgrader always renders its template "feedback"; the course's folder of
+    # that name comes first and holds only mathjax.html.j2, so every other
+    # file is nbgrader's.
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_basedirs = [
+        str(Path(__file__).with_name("templates")),
+        str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+    ]
     return c
 
 

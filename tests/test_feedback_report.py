@@ -1,0 +1,292 @@
+"""Feedback pages for students and the class report for the instructor.
+
+One real grading run of four perceptrons_xor fixtures (solution, blank,
+wrong_step_at_zero, invalid_notebook) feeds every test: the feedback pages
+must show each part's points and the checks in words, and nothing of the
+solution, checks.py, the drawn inputs' expected answers or the probe; the
+report's numbers must be the gradebook's.
+"""
+
+import base64
+import csv
+import io
+import json
+import shutil
+from datetime import datetime, timedelta
+
+import matplotlib.image
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from autograder.__main__ import main
+from autograder.assignment import read_run
+from autograder.config import COURSE_ID
+from autograder.probe import ANSWER_VARIABLE, PROBE_FUNCTION, PROBE_SOURCE
+from conftest import ROOT
+
+NAME = "perceptrons_xor"
+FIXTURES = ROOT / "tests" / "submissions" / NAME
+STUDENTS = ["blank", "invalid_notebook", "solution", "wrong_step_at_zero"]
+GRADED = ["blank", "solution", "wrong_step_at_zero"]
+#: Put into blank's autograded self-check cell, as nbgrader's hidden tests.
+HIDDEN_LINE = "assert hidden_reference_value == 12345.678"
+#: wrong_step_at_zero is made late by this much in the gradebook.
+LATE_BY = timedelta(days=1, hours=2, minutes=5)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Grade the four fixtures, make one of them late, hide a test in one
+    autograded notebook, then write the feedback pages and the report."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grading import Course, grade
+
+    tmp = tmp_path_factory.mktemp("feedback-report")
+    submissions, work = tmp / "submissions", tmp / "work"
+    for student in STUDENTS:
+        shutil.copytree(FIXTURES / student, submissions / student)
+    course = Course(ROOT, work=work, cell_timeout=30)
+    rows = {r.student_id: r for r in grade(NAME, submissions, course=course, log=lambda *a, **k: None)}
+
+    due = datetime(2026, 3, 2, 23, 59)
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        gb.update_or_create_assignment(NAME, duedate=due)
+        gb.find_submission(NAME, "wrong_step_at_zero").timestamp = due + LATE_BY
+        gb.db.commit()
+
+    path = work / "autograded" / "blank" / NAME / f"{NAME}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step")
+    cell.source += f"\n### BEGIN HIDDEN TESTS\n{HIDDEN_LINE}\n### END HIDDEN TESTS\n"
+    nbformat.write(nb, path)
+
+    # What a student's markdown and outputs could hold: scripts.
+    path = work / "autograded" / "solution" / NAME / f"{NAME}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        '<script>document.title = "markdown script"</script><img alt="picture" onerror="alert(1)">'))
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs.append(nbformat.v4.new_output("display_data", data={
+        "text/html": '<script>document.title = "output script"</script><b>bold output</b>'}))
+    code.outputs.append(nbformat.v4.new_output("display_data", data={
+        "application/javascript": 'document.title = "javascript output"'}))
+    nbformat.write(nb, path)
+
+    assert main(["feedback", NAME, "--work", str(work)]) == 0
+    report = tmp / "class" / "report.html"
+    assert main(["report", NAME, "--work", str(work), "--to", str(report)]) == 0
+    return course, work, rows, report
+
+
+def page(work, student):
+    path = work / "feedback" / student / NAME / f"{NAME}.html"
+    return BeautifulSoup(path.read_text(), "html.parser")
+
+
+def json_report(work, student):
+    return json.loads((work / "reports" / NAME / student / f"{NAME}.json").read_text())
+
+
+# -- Feedback -----------------------------------------------------------------------
+
+
+@pytest.mark.grading
+def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
+    _, work, rows, _ = run
+    for student in GRADED:
+        text = page(work, student).get_text()
+        row = rows[student]
+        assert f"(Score: {row.score:.1f} / {row.max_score:.1f})" in text, student
+        for part in json_report(work, student)["parts"].values():
+            assert f"Score: {part['score']:.1f} / {part['points']:.1f}" in text
+            for check in part["checks"]:
+                assert check["message"] in text, (student, check["message"])
+    text = page(work, "wrong_step_at_zero").get_text()
+    assert "3 of 6 checks passed on inputs drawn at grading time: 0.5 of 1 points" in text
+    assert "values differ from the solution" in text
+
+
+@pytest.mark.grading
+def test_feedback_never_shows_checks_solutions_expected_values_or_the_probe(run):
+    course, work, _, _ = run
+    public = "\n".join(cell.source for cell in nbformat.read(
+        ROOT / "exercises" / NAME / f"{NAME}.ipynb", as_version=4).cells)  # given to everyone
+    checks_lines = {line.strip() for line in (course.source / NAME / "checks.py").read_text().splitlines()
+                    if len(line.strip()) >= 20 and line.strip() not in public}
+    solution_lines = set()
+    for cell in nbformat.read(course.source / NAME / f"{NAME}.ipynb", as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside = True
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 10 and line.strip() not in public:
+                solution_lines.add(line.strip())
+    expected = read_run(work / "cases" / f"{NAME}.json")
+    hidden_numbers = {x for part in expected["parts"].values() for answer in part["expected"]
+                      for array in answer.values for x in array.ravel().tolist()
+                      if abs(x - round(x, 2)) > 1e-6}
+    probe_lines = {line.strip() for line in PROBE_SOURCE.splitlines() if len(line.strip()) >= 20}
+    assert len(checks_lines) > 20 and len(solution_lines) > 10 and len(hidden_numbers) > 20
+    for student in GRADED:
+        text = page(work, student).get_text()
+        submitted = (work / "submitted" / student / NAME / f"{NAME}.ipynb").read_text()
+        own = {line.strip() for cell in nbformat.reads(submitted, as_version=4).cells
+               for line in cell.source.splitlines()}
+        assert [line for line in checks_lines if line in text] == [], student
+        assert [line for line in solution_lines - own if line in text] == [], student
+        # at 5 or more digits: the checks name scalar inputs at 3 significant
+        # digits, and an answer may equal an input (a bias left unchanged)
+        shown = [x for x in hidden_numbers
+                 if any(s in text for s in (repr(x), f"{x:.5g}", f"{x:.6g}")
+                        if sum(ch.isdigit() for ch in s) >= 5)]
+        assert shown == [], student
+        assert PROBE_FUNCTION not in text and ANSWER_VARIABLE not in text
+        assert [line for line in probe_lines if line in text] == [], student
+    # nbgrader's hidden tests are cut from the page, the rest of the cell stays
+    autograded = (work / "autograded" / "blank" / NAME / f"{NAME}.ipynb").read_text()
+    assert "hidden_reference_value" in autograded
+    blank = page(work, "blank").get_text()
+    assert "hidden_reference_value" not in blank and "HIDDEN TESTS" not in blank
+    assert 'self_check("step")' in blank
+
+
+@pytest.mark.grading
+def test_feedback_loads_only_files_beside_it_and_math_from_the_local_copy(run):
+    _, work, _, _ = run
+    for student in STUDENTS:
+        path = work / "feedback" / student / NAME / f"{NAME}.html"
+        soup = BeautifulSoup(path.read_text(), "html.parser")
+        urls = [t.get("src") for t in soup.find_all(src=True)]
+        urls += [t.get("href") for t in soup.find_all("link", href=True)]
+        for url in urls:
+            assert "//" not in url, (student, url)
+            assert (path.parent / url).resolve().is_file(), (student, url)
+    scripts = [s["src"] for s in page(work, "blank").find_all("script", src=True)]
+    assert scripts == ["../../_mathjax/load.js"]
+    mathjax = work / "feedback" / "_mathjax"
+    assert (mathjax / "tex-mml-chtml.js").stat().st_size > 100_000
+    assert any((mathjax / "output" / "chtml" / "fonts").rglob("*.woff"))
+    assert "$\\hat y = \\mathrm{step}(Xw + b)$" in page(work, "blank").get_text()
+
+
+@pytest.mark.grading
+def test_feedback_runs_no_script_a_student_wrote(run):
+    """Outputs are cleaned; markdown is rendered as written (the exercises'
+    math needs it), so the page's policy forbids inline scripts and event
+    handlers.  (Checked by hand in Chromium: the injected handler runs
+    without the policy and not with it, and MathJax still typesets.)"""
+    _, work, _, _ = run
+    html = (work / "feedback" / "solution" / NAME / f"{NAME}.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert [s["src"] for s in soup.find_all("script", src=True)] == ["../../_mathjax/load.js"]
+    assert not any("output script" in s.get_text() for s in soup.find_all("script"))
+    assert "javascript output" not in html
+    assert soup.find("b", string="bold output")  # harmless HTML stays
+    (policy,) = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    rules = dict(rule.strip().split(" ", 1) for rule in policy["content"].split(";"))
+    assert rules["script-src"] == "'self' file:"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert "http" not in policy["content"]
+    assert html.index("Content-Security-Policy") < html.index("markdown script")
+
+
+@pytest.mark.grading
+def test_a_submission_never_graded_gets_a_page_saying_why(run):
+    _, work, rows, _ = run
+    text = " ".join(page(work, "invalid_notebook").get_text().split())
+    assert rows["invalid_notebook"].status in text
+    assert "could not be graded" in text and "0 of 15 points" in text
+
+
+# -- The class report -------------------------------------------------------------------
+
+
+def table(soup, cls):
+    rows = soup.find("table", class_=cls).find_all("tr")
+    return [[" ".join(td.get_text().split()) for td in tr.find_all(["td", "th"])] for tr in rows]
+
+
+@pytest.mark.grading
+def test_report_grades_are_the_gradebooks(run):
+    from nbgrader.api import Gradebook
+
+    course, _, rows, report = run
+    soup = BeautifulSoup(report.read_text(), "html.parser")
+    grades = soup.find("table", class_="grades")
+    header = [th["data-key"] for th in grades.find("tr").find_all("th")]
+    _, *body = table(soup, "grades")
+    by_student = {line[0]: dict(zip(header, line)) for line in body}
+    assert sorted(by_student) == STUDENTS
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for student in GRADED:
+            submission = gb.find_submission(NAME, student)
+            line = by_student[student]
+            assert float(line["total"]) == pytest.approx(submission.score), student
+            grades = [g for notebook in submission.notebooks for g in notebook.grades]
+            assert len(grades) == 7
+            for grade in grades:
+                assert float(line[grade.name]) == pytest.approx(grade.score), (student, grade.name)
+    assert float(by_student["solution"]["total"]) == 15
+    assert float(by_student["wrong_step_at_zero"]["total"]) == 14.5
+    assert by_student["invalid_notebook"]["status"] == rows["invalid_notebook"].status
+    assert float(by_student["invalid_notebook"]["total"]) == 0
+
+
+@pytest.mark.grading
+def test_report_figures_are_pngs_with_alt_text(run):
+    _, _, _, report = run
+    images = BeautifulSoup(report.read_text(), "html.parser").find_all("img")
+    assert len(images) == 2
+    for img in images:
+        head, data = img["src"].split(",", 1)
+        assert head == "data:image/png;base64"
+        raw = base64.b64decode(data)
+        assert raw.startswith(b"\x89PNG\r\n\x1a\n")
+        pixels = matplotlib.image.imread(io.BytesIO(raw), format="png")
+        assert pixels.shape[0] > 150 and pixels.shape[1] > 300
+        assert NAME in img["alt"] and len(img["alt"]) > 60
+    assert "mean 7.4, median" in images[0]["alt"]
+    assert "check_step 38%" in images[1]["alt"] and "check_nand 50%" in images[1]["alt"]
+
+
+@pytest.mark.grading
+def test_report_lists_failed_checks_flagged_and_late_submissions(run):
+    _, work, rows, report = run
+    soup = BeautifulSoup(report.read_text(), "html.parser")
+    failed = table(soup, "failed")[1:]
+    step_values = [line for line in failed if line[0] == "check_step"]
+    # blank and wrong_step_at_zero both get step's values wrong, on all three inputs
+    assert len(step_values) == 3 and {line[2] for line in step_values} == {"2 of 3"}
+    assert all("values match the solution" in line[1] for line in step_values)
+    assert any(line[0] == "check_nand" and line[2] == "1 of 3" and "NameError" in line[3]
+               for line in failed)
+    assert table(soup, "flagged")[1:] == [
+        ["invalid_notebook", rows["invalid_notebook"].status, "0/15"]]
+    (late,) = table(soup, "late")[1:]
+    assert late[0] == "wrong_step_at_zero"
+    assert late[1].startswith("2026-03-04 02:04:00") and late[2] == "1 d 2 h 05 min"
+    text = soup.get_text()
+    assert "1 flagged" in " ".join(text.split()) and "1 late" in " ".join(text.split())
+
+
+@pytest.mark.grading
+def test_report_loads_nothing_and_links_the_grades_csv(run):
+    _, _, rows, report = run
+    soup = BeautifulSoup(report.read_text(), "html.parser")
+    assert soup.find_all("script") == [] and soup.find_all("link") == []
+    links = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "grades.csv" in links and all("//" not in h for h in links)
+    with open(report.with_name("grades.csv"), newline="") as fh:
+        exported = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == NAME}
+    assert exported.keys() == rows.keys()
+    assert float(exported["wrong_step_at_zero"]["raw_score"]) == 14.5
+
+
+def test_feedback_and_report_say_to_grade_first(tmp_path, capsys):
+    assert main(["feedback", NAME, "--work", str(tmp_path)]) == 2
+    assert "has not been graded" in capsys.readouterr().err
+    assert main(["report", "--work", str(tmp_path)]) == 2
+    assert "nothing graded" in capsys.readouterr().err
