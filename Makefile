@@ -16,11 +16,14 @@ HTML := $(BOOK)/_build/html
 PORT ?= 8000
 # The unprivileged user that runs student code when grading.
 SANDBOX_USER := dlgrader
+# The browser the browser tests and the page-weight benchmark drive
+# (Debian's package; Playwright's own browser download is never used).
+CHROMIUM := /usr/bin/chromium
 # Warnings are errors; --nitpick also reports broken references;
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox book test serve bench expected-scores clean clean-book
+.PHONY: help install sandbox browser book test serve bench bench-pages expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +51,11 @@ sandbox: $(STAMP)  ## Set up the grading sandbox (once per machine, as root)
 	  chmod o+x "$$dir"; done
 	$(PY) -m autograder sandbox-check
 
+browser:  ## Install Chromium for the browser tests (once per machine, as root)
+	@if test -x $(CHROMIUM); then echo "$$($(CHROMIUM) --version 2>/dev/null) is installed"; \
+	else test "$$(id -u)" = 0 || { echo "error: make browser must run as root" >&2; exit 1; }; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
 	@echo
@@ -66,6 +74,9 @@ $(HTML)/index.html:
 
 bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 	$(PY) benchmarks/book_build.py
+
+bench-pages: $(TEST_STAMP) $(HTML)/index.html  ## Print each page's weight and load time in Chromium
+	$(PY) benchmarks/page_weight.py
 
 expected-scores: $(STAMP)  ## Rebuild the grading fixtures and rewrite their expected scores
 	$(PY) tests/submissions/build.py --expected
