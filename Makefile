@@ -20,11 +20,14 @@ JUPYTER_PORT ?= 8888
 LIVE := $(BOOK)/_build/live
 # The unprivileged user that runs student code when grading.
 SANDBOX_USER := dlgrader
+# The browser the browser tests and the page-weight benchmark drive
+# (Debian's package; Playwright's own browser download is never used).
+CHROMIUM := /usr/bin/chromium
 # Warnings are errors; --nitpick also reports broken references;
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox postgres book test serve live live-book bench expected-scores clean clean-book
+.PHONY: help install sandbox postgres browser book test serve live live-book bench bench-pages expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -65,6 +68,11 @@ postgres:  ## Install PostgreSQL's server programs for the tests (as root)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	fi
 
+browser:  ## Install Chromium for the browser tests (once per machine, as root)
+	@if test -x $(CHROMIUM); then echo "$$($(CHROMIUM) --version 2>/dev/null) is installed"; \
+	else test "$$(id -u)" = 0 || { echo "error: make browser must run as root" >&2; exit 1; }; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
 	@echo
@@ -90,6 +98,9 @@ live-book: $(STAMP)  ## Build the live book only (thebe fetched with npm), into 
 
 bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 	$(PY) benchmarks/book_build.py
+
+bench-pages: $(TEST_STAMP) $(HTML)/index.html  ## Print each page's weight and load time in Chromium
+	$(PY) benchmarks/page_weight.py
 
 expected-scores: $(STAMP)  ## Rebuild the grading fixtures and rewrite their expected scores
 	$(PY) tests/submissions/build.py --expected

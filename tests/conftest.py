@@ -3,12 +3,20 @@
 import hashlib
 import os
 import subprocess
+import time
 from pathlib import Path
 
+import pytest
+
+from book_browser import CHROMIUM, MISSING_CHROMIUM, launch_chromium, serve
 from dlcourse import quiet_logs
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+HTML = BOOK / "_build" / "html"
+# Screenshots the browser tests save for a person to look at (git-ignored).
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+SESSION_START = time.time()
 
 # The tests make their own gradebooks; a shared one named in the environment
 # (see README, "Several graders and JupyterHub") must never receive their rows.
@@ -38,12 +46,65 @@ def build_book(book):
     return result.returncode, result.stdout + result.stderr
 
 
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the course's book once per session, as `make book` does; return
+    the build's combined output. Fails the test with the build's log."""
+    returncode, log = build_book(BOOK)
+    if returncode != 0:
+        reports = sorted((HTML / "reports").glob("**/*.log")) if (HTML / "reports").is_dir() else []
+        details = "\n".join(p.read_text(errors="replace")[-3000:] for p in reports)
+        pytest.fail(f"book build failed (exit {returncode}):\n{log[-6000:]}\n{details}")
+    return log
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book):
+    """The built book served on 127.0.0.1 at a free port, for the session."""
+    with serve(HTML) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's, installed by `make browser`) through Playwright."""
+    if not CHROMIUM.is_file():
+        pytest.fail(MISSING_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium):
+    """A fresh browser profile for one test: empty storage, downloads allowed."""
+    context = chromium.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
 def pytest_collection_modifyitems(items):
     """Run the quick checks first, then whole-assignment grading (marker
-    `grading`), and the book build (marker `book`) last."""
+    `grading`), the book build (marker `book`), and the browser tests on the
+    built book (marker `browser`) last."""
     def order(item):
+        if item.get_closest_marker("browser"):
+            return 3
         if item.get_closest_marker("book"):
             return 2
         return 1 if item.get_closest_marker("grading") else 0
 
     items.sort(key=order)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots."""
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= SESSION_START) \
+        if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"screenshots for a person to look at: {SCREENSHOTS}/ "
+                                    f"({', '.join(p.name for p in shots)})")

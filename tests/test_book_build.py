@@ -10,25 +10,13 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import BOOK, build_book
+from conftest import BOOK, HTML
 from test_book_sources import CHAPTERS
 
 pytestmark = pytest.mark.book
 
-HTML = BOOK / "_build" / "html"
 # Lines that frameworks print when they are not kept quiet.
 NOISE = re.compile(r"oneDNN|cuda|absl::|I0000|E0000|W0000|Traceback \(most recent|DeprecationWarning|UserWarning|\d+/\d+ \[=+")
-
-
-@pytest.fixture(scope="session")
-def build():
-    """Run the build once for the whole session; return its combined output."""
-    returncode, log = build_book(BOOK)
-    if returncode != 0:
-        reports = sorted((HTML / "reports").glob("**/*.log")) if (HTML / "reports").is_dir() else []
-        details = "\n".join(p.read_text(errors="replace")[-3000:] for p in reports)
-        pytest.fail(f"book build failed (exit {returncode}):\n{log[-6000:]}\n{details}")
-    return log
 
 
 def page(path):
@@ -39,7 +27,7 @@ def chapter_pages():
     return [HTML / chapter.relative_to(BOOK).with_suffix(".html") for chapter in CHAPTERS]
 
 
-def test_every_chapter_has_a_page_with_executed_outputs(build):
+def test_every_chapter_has_a_page_with_executed_outputs(built_book):
     for html in chapter_pages():
         assert html.is_file(), f"{html.name} was not built"
         soup = page(html)
@@ -48,7 +36,7 @@ def test_every_chapter_has_a_page_with_executed_outputs(build):
         assert soup.select(".cell_output img"), f"{html.name} shows no figure"
 
 
-def test_pages_show_no_errors_or_log_noise(build):
+def test_pages_show_no_errors_or_log_noise(built_book):
     for html in chapter_pages():
         soup = page(html)
         bad = soup.select(".output.stderr, .output.error, .output.traceback")
@@ -58,7 +46,7 @@ def test_pages_show_no_errors_or_log_noise(build):
         assert noise is None, f"{html.name} output contains {noise.group(0)!r}"
 
 
-def test_framework_cells_are_marked_for_the_switch(build):
+def test_framework_cells_are_marked_for_the_switch(built_book):
     for html in chapter_pages():
         soup = page(html)
         keras = soup.select(".cell.tag_keras")
@@ -70,14 +58,14 @@ def test_framework_cells_are_marked_for_the_switch(build):
     assert (HTML / "_static" / "framework-switch.js").is_file()
 
 
-def test_figures_have_alt_text_and_exist(build):
+def test_figures_have_alt_text_and_exist(built_book):
     for html in chapter_pages():
         for img in page(html).select(".cell_output img"):
             assert img.get("alt", "").strip(), f"{html.name}: a figure has no alt text"
             assert (html.parent / img["src"]).resolve().is_file(), f"{html.name}: missing image {img['src']}"
 
 
-def test_pages_load_nothing_from_the_internet(build):
+def test_pages_load_nothing_from_the_internet(built_book):
     """MathJax and every script, style and image come with the book."""
     for html in sorted(HTML.glob("**/*.html")):
         soup = page(html)
@@ -89,13 +77,13 @@ def test_pages_load_nothing_from_the_internet(build):
     assert list((HTML / "_static" / "mathjax" / "output" / "chtml" / "fonts").glob("**/*.woff"))
 
 
-def test_glossary_page_lists_terms_in_both_languages(build):
+def test_glossary_page_lists_terms_in_both_languages(built_book):
     soup = page(HTML / "glossary.html")
     terms = [dt.get_text(" ", strip=True) for dt in soup.select("dl.glossary dt")]
     assert "perceptron" in " ".join(terms) and "퍼셉트론" in " ".join(terms)
 
 
-def test_chapters_link_into_the_glossary(build):
+def test_chapters_link_into_the_glossary(built_book):
     for html in chapter_pages():
         links = [a["href"] for a in page(html).select("a.reference") if "glossary.html#term-" in a.get("href", "")]
         assert links, f"{html.name} has no glossary links"

@@ -37,7 +37,7 @@ def broken_build(tmp_path_factory):
     header = notebook_header()
     for name in ["_config.yml", "glossary.md"]:
         shutil.copy(BOOK / name, book / name)
-    for folder in ["_static", "_ext"]:
+    for folder in ["_static", "_ext", "_extra", "_templates"]:
         shutil.copytree(BOOK / folder, book / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (book / "intro.md").write_text("# Intro\n\n```{tableofcontents}\n```\n", encoding="utf-8")
     for name, body in BAD_PAGES.items():

@@ -1,0 +1,68 @@
+"""The built book in a real browser: a local web server and Debian's Chromium.
+
+Shared by the browser tests (`tests/test_browser.py`, through the fixtures in
+`tests/conftest.py`) and the page-weight benchmark
+(`benchmarks/page_weight.py`). Playwright drives the Chromium that Debian
+installs (`make browser`); Playwright's own browser download is never used,
+so nothing is fetched at run time.
+"""
+
+import contextlib
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the networking switches Chromium contacts its vendor's services in
+# the background (updates, sync, field trials), which fails offline and
+# floods the log; the others suit a headless run as root in a container.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = f"{CHROMIUM} not found: run `make browser` (as root) to install Debian's Chromium"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files like `python -m http.server`, without a log line per request."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yield the base URL (ending in /)."""
+    folder = Path(folder)
+    if not (folder / "index.html").is_file():
+        raise FileNotFoundError(f"{folder} holds no built book (no index.html): run `make book`")
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def launch_chromium(playwright):
+    """Start headless Chromium from Debian's package through Playwright."""
+    if not CHROMIUM.is_file():
+        raise RuntimeError(MISSING_CHROMIUM)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def html_pages(folder):
+    """Every HTML page of the built site, as paths relative to ``folder``."""
+    folder = Path(folder)
+    return sorted(p.relative_to(folder).as_posix() for p in folder.glob("**/*.html")
+                  if not p.relative_to(folder).parts[0].startswith("_"))
