@@ -58,6 +58,11 @@ class SandboxLimits(Configurable):
     file_mb = Integer(64, help="Largest file the kernel may write (RLIMIT_FSIZE).").tag(config=True)
     tmp_mb = Integer(256, help="Size of the kernel's private /tmp (tmpfs).").tag(config=True)
 
+#: Environment variables that set how many threads a kernel's math libraries
+#: start (OpenMP, OpenBLAS, MKL, TensorFlow's two pools).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
 
 def _new_sandbox_dir() -> Path:
     """A short-named folder for one kernel (socket paths must stay under 108
@@ -175,6 +180,10 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
     env = {"HOME": "/home/student", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": str(package.parent)}
+    # One thread per kernel for NumPy's BLAS, PyTorch and TensorFlow: the
+    # grader runs one kernel per core, and math libraries that start a thread
+    # per core in each kernel (and spin while waiting) would fight over them.
+    env |= {name: "1" for name in THREAD_VARIABLES}
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     return cmd
