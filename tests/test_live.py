@@ -18,7 +18,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
@@ -28,9 +27,6 @@ from conftest import BOOK, ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LIVE_HTML = BOOK / "_build" / "live" / "_build" / "html"
 BOOK_ADDRESS = re.compile(r"(http://127\.0\.0\.1:\d+/intro\.html#jupyter-port=(\d+)&jupyter-token=([\w-]+))")
 
@@ -90,18 +86,6 @@ def live_servers(live_book):
     assert code == 0, "".join(lines)[-4000:]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: run `make browser` to install Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_only_the_live_build_loads_live_code(live_book):
     """`make book` stays as it was: only the live build's config adds the extension."""
     normal = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
@@ -133,9 +117,11 @@ def test_jupyter_server_needs_the_token(live_servers):
         assert response.status == 200
 
 
-def test_run_a_cell_in_the_page(live_servers, browser):
+def test_run_a_cell_in_the_page(live_servers, browser_context):
+    """Uses the session's Chromium (conftest.py): Playwright's synchronous
+    API allows one running instance per process."""
     address, jupyter_port, token = live_servers
-    page = browser.new_page()
+    page = browser_context.new_page()
     outside = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
             else outside.append(r.url))
@@ -169,8 +155,8 @@ def test_run_a_cell_in_the_page(live_servers, browser):
     page.close()
 
     # Following the launch link opens the chapter as a notebook, not as text.
-    notebook = browser.new_page()
-    notebook.goto(lab)
+    notebook = browser_context.new_page()
+    notebook.goto(lab, timeout=60_000)
     notebook.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=60_000)
     assert notebook.locator(".jp-FileEditor").count() == 0
     assert "from dlcourse import quiet_logs" in notebook.locator(".jp-NotebookPanel").first.inner_text()

@@ -28,7 +28,8 @@ CELL_TIMEOUT = 20
 
 
 def attacks(work, submissions, port):
-    """Attack name -> (cell source, what its status must contain)."""
+    """Attack name -> (cell source, what its status must contain, or a tuple
+    of statuses one of which it must contain)."""
     solution = ROOT / "solutions" / NAME / f"{NAME}.ipynb"
     honest = submissions / "honest_solution" / NAME / f"{NAME}.ipynb"
     return {
@@ -85,12 +86,15 @@ try:
 except RuntimeError:
     print("thread refused after", started)
 ''', "process limit"),
+        # Each worker is a forked copy of a kernel that has imported torch:
+        # the 256-task limit and the 3 GB memory limit are both near, and
+        # which one stops the attack first depends on the machine's timing.
         "dataloader_workers": ('''
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 loader = DataLoader(TensorDataset(torch.zeros(10000, 2)), batch_size=1, num_workers=400)
 next(iter(loader))
-''', "process limit"),
+''', ("process limit", "memory limit")),
         "print_100mb": ('print("x" * 100_000_000)\n', "output limit"),
         "huge_image": ('''
 from IPython.display import Image, display
@@ -189,7 +193,8 @@ def test_an_attack_gains_nothing_and_is_flagged(graded, attack):
     _, flag = graded["cases"][attack]
     print(f"{attack}: {row.score}/{row.max_score} {row.status} ({row.seconds:.1f} s)")
     assert row.score == 0
-    assert flag in row.status
+    flags = flag if isinstance(flag, tuple) else (flag,)
+    assert any(f in row.status for f in flags), f"{row.status!r} names none of {flags}"
 
 
 def test_nothing_outside_the_sandbox_changed(graded):
