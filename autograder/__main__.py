@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code WITHOUT the sandbox (only for code you trust)")
     grd.add_argument("--jobs", "-j", type=int, metavar="N",
-                     help="grade N submissions at once (default: one per CPU core)")
+                     help="grade N submissions at once (default: CPU cores + 1)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",

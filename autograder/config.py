@@ -80,7 +80,7 @@ def course_config(
     from autograder.collect import LmsFileNameCollector
     from autograder.execute import JudgedExecute
     from autograder.late import LatePenalty
-    from autograder.gradebook import alembic_on_path, resolve_url
+    from autograder.gradebook import resolve_url, stamp_in_process
     from autograder.sanitize import RestoreCellRoles
 
     root = Path(root).resolve()
@@ -96,7 +96,7 @@ def course_config(
     cd.autograded_directory = str(work / "autograded")
     cd.feedback_directory = str(work / "feedback")
     cd.db_url = resolve_url(work, db_url)
-    alembic_on_path()  # nbgrader runs it to create a new gradebook
+    stamp_in_process()  # new gradebooks without an `alembic` process
     cd.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", CHECKS_FILE]
 
     # Students see a stub that fails loudly until they write their code.

@@ -379,6 +379,17 @@ def _slow_first(submission) -> int:
     return 0 if ("tensorflow" in text or "keras" in text) else 1
 
 
+def default_jobs() -> int:
+    """Submissions graded at once unless told otherwise: one more than the
+    CPU cores.  A kernel is not always busy (Keras's training loop hands each
+    step between threads and waits; kernels start and stop), so with one
+    worker per core a core stands idle about a third of the time while
+    TensorFlow notebooks run; the extra worker fills those gaps
+    (`benchmarks/grading_speed.py`: 132 s with 2 workers, 119 s with 3, on
+    2 cores)."""
+    return (os.cpu_count() or 1) + 1
+
+
 class Workers:
     """Where nbgrader's autograde runs: in this process, or in ``jobs``
     worker processes started at once, so that their start-up overlaps the
@@ -444,7 +455,7 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
     never changed: what is graded is a copy in the work folder.
 
     ``jobs`` submissions are graded at once, each in a worker process of its
-    own (default: one per CPU core).  Progress is saved after every
+    own (default: :func:`default_jobs`).  Progress is saved after every
     submission.  If a run is interrupted, the same command resumes it (same
     inputs, finished submissions not graded again); ``restart=True`` starts
     over.
@@ -469,7 +480,7 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
         log("WARNING: grading WITHOUT the sandbox: student code runs with your rights and "
             "can read the solutions, change the gradebook and reach the network.",
             file=sys.stderr)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or default_jobs()
     if jobs < 1:
         raise GradingError("--jobs must be at least 1")
     folders = sorted(p for p in submissions.iterdir()

@@ -107,7 +107,6 @@ def set_policy(course, name: str, *, due: str | None = None, penalty: str | None
 
     if due is not None:
         when = parse_due(due)
-        course.api()  # puts nbgrader's alembic on PATH, for a new gradebook
         with Gradebook(course.db_url, COURSE_ID) as gb:
             gb.update_or_create_assignment(name, duedate=when)
     if penalty is not None or penalty_max is not None:

@@ -18,7 +18,10 @@ the same drawn inputs both times:
    the solution's answers included.
 
 It checks that every student gets the same score both ways, and prints both
-wall-clock times and their ratio.
+wall-clock times and their ratio, and the CPU time each way used (the
+whole machine, which should be otherwise idle): CPU time / wall time is how
+many cores a way kept busy on average, which bounds what parallel grading
+can gain on this machine.
 """
 
 from __future__ import annotations
@@ -48,6 +51,23 @@ SEED = 2026
 CELL_TIMEOUT = 60
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since it started (all
+    cores; /proc/stat).  Kernels run in the sandbox's own namespaces, where
+    the usual per-process accounting does not reach them; on an otherwise
+    quiet machine the machine's own count is the run's."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(command, **kwargs) -> tuple[float, float]:
+    """Run ``command``; return (wall seconds, CPU seconds the machine was busy)."""
+    busy_before, started = busy_seconds(), monotonic()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    return monotonic() - started, busy_seconds() - busy_before
+
+
 def make_class(name: str, students: int, into: Path) -> list[str]:
     fixtures = sorted(p.name for p in (ROOT / "tests" / "submissions" / name).iterdir()
                       if p.is_dir() and p.name not in SKIP and not p.name.startswith("tamper"))
@@ -67,7 +87,7 @@ def gradebook_scores(work: Path, name: str) -> dict[str, float]:
         return {s.student_id: float(s.score) for s in gb.assignment_submissions(name)}
 
 
-def plain_nbgrader(name: str, submissions: Path, work: Path) -> float:
+def plain_nbgrader(name: str, submissions: Path, work: Path) -> tuple[float, float]:
     """Time `nbgrader autograde` over the class, after its prerequisites."""
     course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT)
     assignment = course.assignment(name)
@@ -93,21 +113,17 @@ def plain_nbgrader(name: str, submissions: Path, work: Path) -> float:
         f"c.CourseDirectory.root = {str(config_dir)!r}\n"
         f"c.Execute.timeout = {CELL_TIMEOUT}\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    started = monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", name],
-                   cwd=config_dir, env=env, check=True, capture_output=True)
-    return monotonic() - started
+    return timed([str(Path(sys.executable).parent / "nbgrader"), "autograde", name],
+                 cwd=config_dir, env=env)
 
 
-def ours(name: str, submissions: Path, work: Path, jobs: int | None) -> float:
+def ours(name: str, submissions: Path, work: Path, jobs: int | None) -> tuple[float, float]:
     command = [sys.executable, "-m", "autograder", "grade", name, "--submissions",
                str(submissions), "--work", str(work), "--seed", str(SEED),
                "--cell-timeout", str(CELL_TIMEOUT)]
     if jobs:
         command += ["--jobs", str(jobs)]
-    started = monotonic()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return monotonic() - started
+    return timed(command, cwd=ROOT)
 
 
 def main() -> int:
@@ -123,10 +139,12 @@ def main() -> int:
         ids = make_class(args.assignment, args.students, submissions)
         print(f"{len(ids)} submissions of {args.assignment}, on {os.cpu_count()} cores, "
               "sandbox on", flush=True)
-        baseline = plain_nbgrader(args.assignment, submissions, tmp / "nbgrader")
-        print(f"plain nbgrader autograde (sequential): {baseline:7.1f} s", flush=True)
-        ours_time = ours(args.assignment, submissions, tmp / "ours", args.jobs)
-        print(f"python -m autograder grade:            {ours_time:7.1f} s", flush=True)
+        baseline, baseline_cpu = plain_nbgrader(args.assignment, submissions, tmp / "nbgrader")
+        print(f"plain nbgrader autograde (sequential): {baseline:7.1f} s wall, "
+              f"{baseline_cpu:7.1f} s CPU ({baseline_cpu / baseline:.2f} cores busy)", flush=True)
+        ours_time, ours_cpu = ours(args.assignment, submissions, tmp / "ours", args.jobs)
+        print(f"python -m autograder grade:            {ours_time:7.1f} s wall, "
+              f"{ours_cpu:7.1f} s CPU ({ours_cpu / ours_time:.2f} cores busy)", flush=True)
         theirs = gradebook_scores(tmp / "nbgrader", args.assignment)
         mine = gradebook_scores(tmp / "ours", args.assignment)
         differ = sorted(s for s in ids if theirs.get(s) != mine.get(s))
@@ -134,7 +152,9 @@ def main() -> int:
             print(f"scores differ for {differ or 'missing students'}")
             return 1
         print(f"scores agree for all {len(ids)} students")
-        print(f"speed-up: {baseline / ours_time:.2f}x")
+        print(f"speed-up: {baseline / ours_time:.2f}x (at most {os.cpu_count() / (baseline_cpu / baseline):.2f}x "
+              f"from parallelism alone: nbgrader's own run already kept "
+              f"{baseline_cpu / baseline:.2f} of {os.cpu_count()} cores busy)")
     return 0
 
 

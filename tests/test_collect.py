@@ -345,7 +345,6 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
     from autograder.grading import _stage, quiet_nbgrader
 
     course = Course(ROOT, work=tmp_path / "work")
-    course.api()  # nbgrader's alembic on PATH for the new gradebook
     with quiet_nbgrader(), Gradebook(course.db_url, "dlcourse") as gb:
         gb.update_or_create_assignment(NAME, duedate=dt.datetime(2026, 1, 1))
         gb.update_or_create_student("minji")

@@ -182,6 +182,29 @@ def test_sqlite_gradebook_writers_wait_instead_of_failing(tmp_path):
         assert [s.id for s in gb.students] == ["kim"]
 
 
+def test_a_new_gradebook_is_stamped_with_nbgraders_schema_without_a_subprocess(tmp_path,
+                                                                             monkeypatch):
+    """nbgrader stamps a new gradebook with the revision `alembic heads`
+    prints; the grader reads the same revision in its own process."""
+    import sqlite3
+
+    import nbgrader.api
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini(f"sqlite:///{tmp_path / 'unused.db'}") as ini:
+        printed = subprocess.run([str(Path(sys.executable).parent / "alembic"), "-c", ini, "heads"],
+                                 capture_output=True, text=True, check=True).stdout
+    head = printed.split()[0]
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"nbgrader started a process: {args}")
+
+    monkeypatch.setattr(nbgrader.api.sp, "check_output", no_subprocess)
+    open_gradebook(resolve_url(tmp_path))
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+
+
 # -- Several graders, one PostgreSQL gradebook: creating and registering ----------------------
 
 
