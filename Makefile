@@ -68,10 +68,13 @@ postgres:  ## Install PostgreSQL's server programs for the tests (as root)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	fi
 
-browser:  ## Install Chromium for the browser tests (once per machine, as root)
-	@if test -x $(CHROMIUM); then echo "$$($(CHROMIUM) --version 2>/dev/null) is installed"; \
+# Korean glossary terms need a Korean font, or screenshots show empty boxes.
+KOREAN_FONT := /usr/share/fonts/truetype/nanum
+
+browser:  ## Install Chromium and a Korean font for the browser tests (once per machine, as root)
+	@if test -x $(CHROMIUM) && test -d $(KOREAN_FONT); then echo "$$($(CHROMIUM) --version 2>/dev/null) is installed"; \
 	else test "$$(id -u)" = 0 || { echo "error: make browser must run as root" >&2; exit 1; }; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum; fi
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)

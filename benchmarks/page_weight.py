@@ -7,7 +7,9 @@ first-time reader would. For each page it prints:
 
 * transferred: the bytes that came over the network for the page and
   everything it loaded (HTML, CSS, scripts, images, fonts), as Chromium's
-  network panel counts them, until the network went quiet;
+  network panel counts them, until the network went quiet, with every
+  formula typeset (MathJax typesets those out of view only when the reader
+  scrolls to them, and fetches their fonts then: they are counted too);
 * load: the time from the start of navigation to the end of the load event,
   the median of three cold loads.
 
@@ -53,6 +55,7 @@ def cold_load(browser, url):
         if response is None or not response.ok:
             sys.exit(f"{url}: HTTP {response and response.status}")
         load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+        page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
         # Count what arrives after the load event too (fonts for typeset formulas):
         # wait until nothing has been in flight for half a second.
         quiet = 0

@@ -137,8 +137,11 @@ def choose(page, label):
 
 
 def screenshot(page, name):
+    """A full-page screenshot, with every formula typeset (MathJax typesets
+    the ones out of view only as the reader scrolls to them or prints)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
+    page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
     page.screenshot(path=path, full_page=True)
     print(f"screenshot saved: {path}")
 
@@ -230,6 +233,40 @@ def test_the_search_box_finds_a_korean_term(book_url, browser_context):
     page.locator("#search-results p.search-summary").filter(has_text="Search finished").wait_for()
     hrefs = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
     assert any("glossary.html" in h for h in hrefs), hrefs
+
+
+# --- formulas -----------------------------------------------------------------
+
+#: Per formula on the page: [typeset?, in the window?].
+FORMULAS = """() => [...document.querySelectorAll('.math')].map(e => {
+    const box = e.getBoundingClientRect();
+    return [e.querySelector('mjx-container mjx-math') !== null,
+            box.bottom > 0 && box.top < window.innerHeight];
+})"""
+
+
+def test_formulas_are_typeset_where_the_reader_looks_and_for_printing(book_url, browser_context):
+    """MathJax typesets lazily (book/_config.yml): the formulas in the window
+    when the page loads, the others as they scroll into view, and all of
+    them before the page is printed."""
+    page = browser_context.new_page()
+    problems = watch(page)
+    open_page(page, book_url + "chapters/06_optimizers.html")
+    page.wait_for_function("() => window.MathJax?.startup?.promise")
+    page.evaluate("() => MathJax.startup.promise")
+    formulas = page.evaluate(FORMULAS)
+    assert len(formulas) > 50
+    assert any(seen for _, seen in formulas), "no formula in the first window"
+    assert all(typeset for typeset, seen in formulas if seen), "a formula in view is not typeset"
+    assert formulas[-1] == [False, False], "the last formula was typeset before anyone looked"
+
+    last = page.locator("div.math").last
+    last.scroll_into_view_if_needed()
+    last.locator("mjx-container mjx-math").wait_for()
+
+    page.emulate_media(media="print")
+    page.wait_for_function(f"() => ({FORMULAS})().every(([typeset]) => typeset)")
+    assert problems == []
 
 
 # --- downloads ------------------------------------------------------------------

@@ -1,12 +1,18 @@
-"""Keep the book's pages light: no Font Awesome script.
+"""Keep the book's pages light: no Font Awesome script, no search scripts
+that hold up the page.
 
 The theme (pydata-sphinx-theme, under sphinx-book-theme) puts Font Awesome's
 JavaScript on every page, 1.4 MB that turns icon tags into inline drawings
 so that sites can add icons of their own. The theme's stylesheet already
 draws every icon it uses from Font Awesome's 150 KB web font, and the course
 adds no icons, so the script only makes each page heavier (see
-benchmarks/page_weight.py). `_templates/layout.html` passes the theme's
-asset block through the `without_script` filter defined here.
+benchmarks/page_weight.py). The theme also puts Sphinx's search scripts
+and the whole search index in every page's head, where the browser stops
+reading the page until they have loaded and run; they are only used once
+the reader opens the search box, so they can wait until the page is read
+(`defer`, which keeps their order). `_templates/layout.html` passes the
+theme's blocks through the `without_script` and `deferred_scripts` filters
+defined here.
 """
 
 import re
@@ -18,9 +24,21 @@ def without_script(html, name):
     return pattern.sub("", str(html))
 
 
+def deferred_scripts(html, *names):
+    """``html`` with ``defer`` added to the <script> elements whose src names
+    one of the files ``names``."""
+    for name in names:
+        pattern = re.compile(r'<script(?![^>]*\bdefer\b)(?=[^>]*\bsrc="(?:[^"]*/)?'
+                             + re.escape(name) + r'(?:\?[^"]*)?")')
+        html = pattern.sub("<script defer", str(html))
+    return html
+
+
 def add_filter(app):
     if hasattr(app.builder, "templates"):
-        app.builder.templates.environment.filters["without_script"] = without_script
+        filters = app.builder.templates.environment.filters
+        filters["without_script"] = without_script
+        filters["deferred_scripts"] = deferred_scripts
 
 
 def setup(app):

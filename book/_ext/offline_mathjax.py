@@ -5,6 +5,11 @@ machines without internet. The course installs MathJax 3 from PyPI (the
 `django-static-mathjax` package ships its files and needs nothing else); this
 extension copies the parts a page uses into `_static/mathjax/` after the build
 and points `mathjax_path` there.
+
+MathJax asks for its fonts only after it has typeset the page, and the
+page's load event waits for them; pages with formulas therefore preload the
+three fonts every formula needs, so that they arrive while MathJax's script
+is still starting (see benchmarks/page_weight.py).
 """
 
 import shutil
@@ -14,6 +19,9 @@ from pathlib import Path
 # in on demand (menu, accessibility, TeX extensions, speech rules).
 PARTS = ["tex-mml-chtml.js", "a11y", "adaptors", "input", "output/chtml", "sre", "ui"]
 ENTRY = "mathjax/tex-mml-chtml.js"
+# Fonts every typeset formula uses (the others load on demand).
+FONTS = "output/chtml/fonts/woff-v2"
+FIRST_FONTS = ["MathJax_Zero.woff", "MathJax_Main-Regular.woff", "MathJax_Math-Italic.woff"]
 
 
 def mathjax_source():
@@ -27,6 +35,21 @@ def mathjax_source():
 
 def set_mathjax_path(app, config):
     config.mathjax_path = ENTRY
+
+
+def preload_fonts(app, pagename, templatename, context, doctree):
+    """On pages with formulas, preload MathJax's fonts.  (Sphinx also loads
+    MathJax on pages whose toctree children have formulas, such as the
+    front page; those typeset nothing and get no preloads.)"""
+    if app.builder.format != "html" or app.builder.math_renderer_name != "mathjax":
+        return
+    if 'class="math' not in context.get("body", ""):
+        return
+    links = "".join(
+        f'<link rel="preload" href="{context["pathto"](f"_static/mathjax/{FONTS}/{font}", 1)}" '
+        'as="font" type="font/woff" crossorigin>\n'
+        for font in FIRST_FONTS)
+    context["metatags"] = context.get("metatags", "") + links
 
 
 def copy_mathjax(app, exception):
@@ -46,5 +69,6 @@ def copy_mathjax(app, exception):
 def setup(app):
     mathjax_source()  # fail early, with a clear message, if MathJax is missing
     app.connect("config-inited", set_mathjax_path)
+    app.connect("html-page-context", preload_fonts)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
