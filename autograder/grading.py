@@ -384,9 +384,8 @@ def default_jobs() -> int:
     CPU cores.  A kernel is not always busy (Keras's training loop hands each
     step between threads and waits; kernels start and stop), so with one
     worker per core a core stands idle about a third of the time while
-    TensorFlow notebooks run; the extra worker fills those gaps
-    (`benchmarks/grading_speed.py`: 132 s with 2 workers, 119 s with 3, on
-    2 cores)."""
+    TensorFlow notebooks run; the extra worker fills those gaps (README,
+    `benchmarks/grading_speed.py`)."""
     return (os.cpu_count() or 1) + 1
 
 

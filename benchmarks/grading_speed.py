@@ -140,8 +140,9 @@ def main() -> int:
         print(f"{len(ids)} submissions of {args.assignment}, on {os.cpu_count()} cores, "
               "sandbox on", flush=True)
         baseline, baseline_cpu = plain_nbgrader(args.assignment, submissions, tmp / "nbgrader")
+        baseline_busy = baseline_cpu / baseline  # cores nbgrader kept busy on average
         print(f"plain nbgrader autograde (sequential): {baseline:7.1f} s wall, "
-              f"{baseline_cpu:7.1f} s CPU ({baseline_cpu / baseline:.2f} cores busy)", flush=True)
+              f"{baseline_cpu:7.1f} s CPU ({baseline_busy:.2f} cores busy)", flush=True)
         ours_time, ours_cpu = ours(args.assignment, submissions, tmp / "ours", args.jobs)
         print(f"python -m autograder grade:            {ours_time:7.1f} s wall, "
               f"{ours_cpu:7.1f} s CPU ({ours_cpu / ours_time:.2f} cores busy)", flush=True)
@@ -152,9 +153,9 @@ def main() -> int:
             print(f"scores differ for {differ or 'missing students'}")
             return 1
         print(f"scores agree for all {len(ids)} students")
-        print(f"speed-up: {baseline / ours_time:.2f}x (at most {os.cpu_count() / (baseline_cpu / baseline):.2f}x "
+        print(f"speed-up: {baseline / ours_time:.2f}x (at most {os.cpu_count() / baseline_busy:.2f}x "
               f"from parallelism alone: nbgrader's own run already kept "
-              f"{baseline_cpu / baseline:.2f} of {os.cpu_count()} cores busy)")
+              f"{baseline_busy:.2f} of {os.cpu_count()} cores busy)")
     return 0
 
 

@@ -26,7 +26,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from book_browser import CHROMIUM, MISSING_CHROMIUM, html_pages, launch_chromium, serve  # noqa: E402
+from book_browser import (  # noqa: E402
+    CHROMIUM, MISSING_CHROMIUM, html_pages, launch_chromium, serve, typeset_all)
 
 HTML = ROOT / "book" / "_build" / "html"
 MAX_BYTES = 3 * 1024 * 1024
@@ -55,7 +56,7 @@ def cold_load(browser, url):
         if response is None or not response.ok:
             sys.exit(f"{url}: HTTP {response and response.status}")
         load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
-        page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
+        typeset_all(page)
         # Count what arrives after the load event too (fonts for typeset formulas):
         # wait until nothing has been in flight for half a second.
         quiet = 0

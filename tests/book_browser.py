@@ -61,6 +61,13 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
+def typeset_all(page):
+    """Have MathJax typeset every formula on ``page`` now.  The book typesets
+    lazily (book/_config.yml): formulas out of view wait until the reader
+    scrolls to them, and so do the fonts they need."""
+    page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
+
+
 def html_pages(folder):
     """Every HTML page of the built site, as paths relative to ``folder``."""
     folder = Path(folder)

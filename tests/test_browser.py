@@ -17,7 +17,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import nbformat
 import pytest
 
-from book_browser import html_pages
+from book_browser import html_pages, typeset_all
 from conftest import BOOK, HTML, ROOT, SCREENSHOTS
 from test_book_sources import CHAPTERS
 
@@ -141,7 +141,7 @@ def screenshot(page, name):
     the ones out of view only as the reader scrolls to them or prints)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
-    page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
+    typeset_all(page)
     page.screenshot(path=path, full_page=True)
     print(f"screenshot saved: {path}")
 
