@@ -14,6 +14,10 @@ submission would, and is named by its expected result:
 * ``solution``: every answer cell holds the solution's code.
 * ``blank``: the released notebook, untouched.
 * ``wrong_*``: the solution with the mistakes in ``wrong.py``.
+* ``right_*``: the solution with the correct variants in ``right.py``
+  (float32, lists, tensors, the other framework, loops...): full marks.
+* ``stub``: every answer cell replaced by ``stub.py``'s constants or zeros
+  of the right shape (untrained models): no marks.
 * ``tamper_*``: attempts to fake a pass, on top of blank (or solution) code.
 * ``timeout_*``, ``invalid_notebook``, ``missing_notebook``: submissions
   the grader must report with a status instead of crashing.
@@ -197,11 +201,27 @@ def inflated_points(nb):
     return nb
 
 
-def load_wrong(assignment_dir: Path) -> dict[str, dict[str, str]]:
-    spec = importlib.util.spec_from_file_location("wrong", assignment_dir / "wrong.py")
+def load_module(path: Path, attribute: str):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.WRONG
+    return getattr(module, attribute)
+
+
+def load_wrong(assignment_dir: Path) -> dict[str, dict[str, str]]:
+    return load_module(assignment_dir / "wrong.py", "WRONG")
+
+
+def load_right(assignment_dir: Path) -> dict[str, dict[str, str]]:
+    """``right.py``'s correct variants (none if the file does not exist)."""
+    path = assignment_dir / "right.py"
+    return load_module(path, "RIGHT") if path.exists() else {}
+
+
+def load_stub(assignment_dir: Path) -> dict[str, str] | None:
+    """``stub.py``'s answer for every answer cell (None if there is no file)."""
+    path = assignment_dir / "stub.py"
+    return load_module(path, "STUB") if path.exists() else None
 
 
 def fixtures_for(name: str) -> dict[str, object]:
@@ -213,11 +233,22 @@ def fixtures_for(name: str) -> dict[str, object]:
     answers = solution_code(nbformat.read(notebook, as_version=4))
     solved = with_answers(released, answers)
     out = {"solution": solved, "blank": released}
-    for fixture, changes in load_wrong(HERE / name).items():
-        unknown = set(changes) - set(answers)
-        if unknown:
-            raise SystemExit(f"{name}/wrong.py: {fixture} changes unknown cells {sorted(unknown)}")
-        out[fixture] = with_answers(solved, changes)
+    for source, variants in (("wrong.py", load_wrong(HERE / name)),
+                             ("right.py", load_right(HERE / name))):
+        for fixture, changes in variants.items():
+            unknown = set(changes) - set(answers)
+            if unknown:
+                raise SystemExit(f"{name}/{source}: {fixture} changes unknown cells "
+                                 f"{sorted(unknown)}")
+            if source == "right.py" and not fixture.startswith("right_"):
+                raise SystemExit(f"{name}/right.py: {fixture} should be named right_*")
+            out[fixture] = with_answers(solved, changes)
+    stub = load_stub(HERE / name)
+    if stub is not None:
+        if set(stub) != set(answers):  # no solution code may be left in the stub
+            raise SystemExit(f"{name}/stub.py: STUB must answer exactly the cells "
+                             f"{sorted(answers)}")
+        out["stub"] = with_answers(released, stub)
     out.update({
         "tamper_input_transformer": insert_after_setup(released, INPUT_TRANSFORMER),
         "tamper_ast_transformer": insert_after_setup(released, AST_TRANSFORMER),
@@ -257,7 +288,7 @@ def stale(name: str) -> list[str]:
 
     with tempfile.TemporaryDirectory() as tmp:
         build(name, Path(tmp))
-        # wrong.py and expected.csv sit beside the fixture folders, not in them
+        # wrong.py, right.py, stub.py and expected.csv sit beside the fixture folders
         return trees_differ(Path(tmp), HERE / name, keep=lambda rel: len(rel.parts) > 1)
 
 
