@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from autograder.checks import Answer, Check, GradingError, Part
+from autograder.checks import Answer, Check, GradingError, Part, part_share
 from autograder.config import CHECKS_FILE
 from autograder.probe import decode_answer, encode_answer, encode_array
 
@@ -125,6 +125,7 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     from autograder.probe import decode_array
 
     checks: list[Check] = []
+    shares: list[float] = []
     for case, answer, reference in zip(cases, got, expected):
         if not reference.ok:
             raise GradingError(
@@ -132,9 +133,11 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
             )
         args = tuple(decode_array(a) for a in case)
         what = part.probe.describe(args)
-        for check in part.judge(args, answer, reference):
-            checks.append(Check(check.passed, f"{what}: {check.message}"))
-    if not checks:
+        verdicts = part.judge(args, answer, reference)
+        weight = sum(c.weight for c in verdicts)
+        # A case with only gates (a wrong shape, say) earns nothing.
+        shares.append(sum(c.weight * c.earned for c in verdicts) / weight if weight else 0.0)
+        checks += [Check(c.passed, f"{what}: {c.message}", c.weight, c.credit) for c in verdicts]
+    if not shares:
         return 0.0, [Check(False, "no checks ran")]
-    passed = sum(c.passed for c in checks)
-    return round(part.points * passed / len(checks), 3), checks
+    return round(part.points * part_share(shares, part.edge_cases), 3), checks

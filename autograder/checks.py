@@ -84,13 +84,33 @@ class Answer:
 
 @dataclass(frozen=True)
 class Check:
-    """One pass/fail verdict, with a message a beginner can act on.
+    """One verdict, with a message a beginner can act on.
+
+    Points come only from checks of correct values.  A check with
+    ``weight=0`` is a *gate* (right shape, one probability per row, finite
+    numbers): it explains why the values could not be judged and earns
+    nothing.  ``credit`` is the share of the check's weight it earns, for
+    checks that score on a scale (a model's accuracy); by default 1 when
+    passed and 0 when not.
 
     Messages about hidden checks never contain the expected values.
     """
 
     passed: bool
     message: str
+    weight: float = 1.0
+    credit: float | None = None
+
+    @property
+    def earned(self) -> float:
+        """The share of its weight this check earns, between 0 and 1."""
+        share = float(self.passed) if self.credit is None else float(self.credit)
+        return min(1.0, max(0.0, share))
+
+
+def gate(passed: bool, message: str) -> Check:
+    """A check that explains a failure (shape, range, finiteness) and earns nothing."""
+    return Check(passed, message, weight=0.0)
 
 
 Judge = Callable[[tuple, Answer, Answer], list[Check]]
@@ -113,6 +133,21 @@ class Part:
     probe: Probe
     judge: Judge
     cases: Callable[[np.random.Generator], list[tuple]] = field(default=lambda rng: [()])
+    edge_cases: int = 0
+
+
+#: The share of a part's points kept when every edge case is wrong.
+EDGE_FLOOR = 0.25
+
+
+def part_share(shares: Sequence[float], edge_cases: int = 0) -> float:
+    """A part's share of its points from its cases' shares (see :class:`Part`)."""
+    ordinary = list(shares[:len(shares) - edge_cases]) if edge_cases else list(shares)
+    edges = list(shares[len(shares) - edge_cases:]) if edge_cases else []
+    share = sum(ordinary) / len(ordinary) if ordinary else 0.0
+    if edges:
+        share *= EDGE_FLOOR + (1 - EDGE_FLOOR) * sum(edges) / len(edges)
+    return share
 
 
 # -- Judges -------------------------------------------------------------------
@@ -125,109 +160,184 @@ def describe_value(a) -> str:
     return f"<array of shape {a.shape}>"
 
 
-def _shape_text(values: Sequence[np.ndarray]) -> str:
-    shapes = [tuple(v.shape) for v in values]
-    return str(shapes[0]) if len(shapes) == 1 else ", ".join(map(str, shapes))
+def _number(x: float) -> str:
+    return f"{x:.6g}"
 
 
-#: The message of a check not run because the answer raised.
+#: Kept for reports written before every failed answer became one check.
 SKIPPED = "(skipped: see the error above)"
 
 
-def error_checks(got: Answer, n: int) -> list[Check]:
-    """``n`` failed checks for an answer that raised instead of returning."""
-    if "NotImplementedError" in (got.error or ""):
+def error_checks(got: Answer, n: int = 1) -> list[Check]:
+    """The verdict on an answer that raised instead of returning: one failed
+    check (``n`` is accepted for older judges and ignored)."""
+    error = got.error or ""
+    if "NotImplementedError" in error:
         text = "not written yet (it still raises NotImplementedError)"
-    elif (got.error or "").startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
-        text = got.error.removeprefix("TypeError: ")
+    elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
+        text = error.removeprefix("TypeError: ")
     else:
-        text = f"raised {got.error}"
-    return [Check(False, text)] + [Check(False, SKIPPED)] * (n - 1)
+        text = f"raised {error}"
+    return [Check(False, text)]
 
 
-def same_as_solution(*, atol: float = 1e-6, rtol: float = 1e-6) -> Judge:
-    """Two checks per case: same number of outputs with the same shapes, and
-    the same values as the solution (within ``atol + rtol * |expected|``).
+def _largest_input(args) -> float:
+    """The largest finite magnitude among a case's inputs (0 if none)."""
+    largest = 0.0
+    for a in args:
+        a = np.asarray(a, dtype=float)
+        finite = a[np.isfinite(a)]
+        if finite.size:
+            largest = max(largest, float(np.abs(finite).max()))
+    return largest
 
-    Values are compared even when only the shapes differ (an ``(n, 1)``
-    column instead of ``(n,)``), so such an answer keeps the values' credit.
-    When the solution returns only plain numbers, any number has the right
-    shape, so there is just the values check: no credit for shape alone.
+
+def _direction(diff: np.ndarray) -> str:
+    if np.all(diff > 0):
+        return "yours are too large"
+    if np.all(diff < 0):
+        return "yours are too small"
+    return "some of yours are too large, some too small"
+
+
+def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: float,
+                   label: str = "", args: tuple = (), shape_credit: float = 0.25) -> Check:
+    """One check: ``got`` holds the same values as ``expected``, within
+    ``atol + rtol * |expected|`` at every position.
+
+    A wrong shape is a gate, not points: values of the wrong size fail;
+    right values in a shape of the same size (an ``(n, 1)`` column for an
+    ``(n,)`` vector) earn ``shape_credit`` of the check.  A single number
+    may come back as an array of one element.  The message says what a
+    student can act on (NaN or infinity and whether the inputs were large,
+    how many values are off, by how much and in which direction, the value
+    returned for a single number) and never the expected values.
+    """
+    prefix = f"{label}: " if label else ""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    scalar = expected.ndim == 0
+    if scalar and got.size == 1:
+        got = got.reshape(())
+    if got.size != expected.size:
+        if scalar:
+            return Check(False, f"{prefix}returned {got.size} numbers (shape {got.shape}), "
+                         "should return one number")
+        return Check(False, f"{prefix}returned shape {got.shape}, should return shape "
+                     f"{expected.shape}: the values cannot be compared")
+    g, e = got.ravel(), expected.ravel()
+    broken = ~np.isfinite(g) & np.isfinite(e)
+    if broken.any():
+        kinds = " or ".join(k for k, m in (("NaN", np.isnan(g)), ("infinity", np.isinf(g)))
+                            if (m & broken).any())
+        where = "" if scalar else f" in {int(broken.sum())} of {e.size} places"
+        message = f"{prefix}returned {kinds}{where}"
+        largest = _largest_input(args)
+        if largest >= 100:
+            message += (f"; the inputs held values as large as {largest:.3g}: does an exp, "
+                        "a log or a division overflow or divide by zero there?")
+        return Check(False, message)
+    close = np.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
+    if not close.all():
+        with np.errstate(invalid="ignore"):
+            diff = g[~close] - e[~close]
+        if scalar:
+            size = f"{abs(diff[0]) / abs(e[0]):.2%}" if e[0] != 0 else f"{abs(diff[0]):.3g}"
+            return Check(False, f"{prefix}returned {_number(float(g[0]))}, which is "
+                         f"{'too large' if diff[0] > 0 else 'too small'} (off by {size})")
+        message = (f"{prefix}{int((~close).sum())} of {e.size} values differ from the "
+                   f"solution's (largest difference {float(np.abs(diff).max()):.3g}; "
+                   f"{_direction(diff)})")
+        if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and np.allclose(
+                got.reshape(expected.shape).T, expected, atol=atol, rtol=rtol):
+            message += "; they match the solution's transposed: rows and columns swapped?"
+        return Check(False, message)
+    if not scalar and got.shape != expected.shape:
+        return Check(False, f"{prefix}the values are right, but the shape is {got.shape}; "
+                     f"it should be {expected.shape}", credit=shape_credit)
+    return Check(True, f"{prefix}right" if label else "values match the solution")
+
+
+def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
+                     shape_credit: float = 0.25) -> Judge:
+    """The values the solution returns, judged one returned value at a time.
+
+    A function that returns several values (a tuple such as ``(MAE, MSE,
+    RMSE)``) gets one check per value, named by ``names``, so that a wrong
+    RMSE costs only its share and the message says which one is wrong.  A
+    list or an array holding the same numbers as the tuple is judged alike.
+    Every check compares values (see :func:`compare_values`); there is no
+    check that earns points for the shape alone.
+
+    ``atol`` and ``rtol`` must accept correct work in float32 and reject the
+    mistakes the cases are built to expose: each part in ``checks.py`` says
+    why its tolerance is what it is.
     """
 
-    def values_check(got: Answer, expected: Answer) -> Check:
-        sizes_ok = len(got.values) == len(expected.values) and all(
-            g.size == e.size for g, e in zip(got.values, expected.values)
-        )
-        if not sizes_ok:
-            return Check(False, f"returned shape {_shape_text(got.values)}: the values cannot "
-                         f"be compared with the solution's {_shape_text(expected.values)}")
-        wrong = total = 0
-        worst = 0.0
-        for g, e in zip(got.values, expected.values):
-            g, e = g.ravel(), e.ravel()
-            wrong += int((~np.isclose(g, e, atol=atol, rtol=rtol)).sum())
-            total += e.size
-            with np.errstate(invalid="ignore"):
-                diff = np.abs(g - e)
-            if diff.size and not np.all(np.isfinite(diff)):
-                worst = float("inf")
-            elif diff.size:
-                worst = max(worst, float(diff.max()))
-        if wrong == 0:
-            return Check(True, "values match the solution")
-        return Check(False, f"{wrong} of {total} values differ from the solution "
-                     f"(largest difference {worst:.3g})")
-
     def judge(args: tuple, got: Answer, expected: Answer) -> list[Check]:
-        numbers_only = all(e.ndim == 0 for e in expected.values)
         if not got.ok:
-            return error_checks(got, 1 if numbers_only else 2)
-        if numbers_only:
-            return [values_check(got, expected)]
-        shapes_ok = len(got.values) == len(expected.values) and all(
-            g.shape == e.shape for g, e in zip(got.values, expected.values)
-        )
-        shape_check = Check(
-            shapes_ok,
-            "shape is right" if shapes_ok
-            else f"returned shape {_shape_text(got.values)}, "
-            f"but should return shape {_shape_text(expected.values)}",
-        )
-        return [shape_check, values_check(got, expected)]
+            return error_checks(got)
+        values, wanted = list(got.values), list(expected.values)
+        if len(values) != len(wanted):
+            sizes = [v.size for v in values]
+            if sum(sizes) != sum(w.size for w in wanted):
+                what = f" ({', '.join(names)})" if names else ""
+                return [Check(False, f"returned {len(values)} value(s), should return "
+                              f"{len(wanted)}{what}")]
+            # A list or an array where a tuple is expected: split it up.
+            flat = np.concatenate([v.ravel() for v in values]) if values else np.empty(0)
+            bounds = np.cumsum([w.size for w in wanted])[:-1]
+            values = [piece.reshape(w.shape) for piece, w in zip(np.split(flat, bounds), wanted)]
+        labels = list(names) if len(names) == len(wanted) else (
+            [f"value {i + 1}" for i in range(len(wanted))] if len(wanted) > 1 else [""])
+        return [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
+                               shape_credit=shape_credit)
+                for v, w, label in zip(values, wanted, labels)]
 
     return judge
 
 
 def shapes_are(got: Answer, shapes: Sequence[tuple | None], names: Sequence[str]) -> Check:
-    """One check that ``got`` holds one array per name with the given shapes
+    """A gate: ``got`` holds one array per name with the given shapes
     (``None`` accepts any shape)."""
     if len(got.values) != len(shapes):
-        return Check(False, f"expected {len(shapes)} values ({', '.join(names)}), "
-                     f"got {len(got.values)}")
+        return gate(False, f"expected {len(shapes)} values ({', '.join(names)}), "
+                    f"got {len(got.values)}")
     for value, shape, name in zip(got.values, shapes, names):
         if shape is not None and value.shape != tuple(shape):
-            return Check(False, f"{name} has shape {value.shape}, but should have shape {tuple(shape)}")
-    return Check(True, "shapes are right")
+            return gate(False, f"{name} has shape {value.shape}, but should have shape "
+                        f"{tuple(shape)}")
+    return gate(True, "shapes are right")
 
 
-def probability_checks(got: Answer, n: int, later: int) -> tuple[list[Check], np.ndarray | None]:
-    """The first checks of a binary classifier's answer for ``n`` rows: one
-    probability per row, and every one between 0 and 1.
+def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | None]:
+    """The gates of a binary classifier's answer for ``n`` rows: one
+    probability per row, every one a number between 0 and 1.
 
-    Returns the checks and the probabilities as a flat array, or ``None``
-    when the shape is wrong; then the ``later`` checks the judge would add
-    are already there, failed.
+    Returns the gates and the probabilities as a flat array, or ``None``
+    when they fail (the case then earns nothing).
     """
     if not got.ok:
-        return error_checks(got, 2 + later), None
+        return error_checks(got), None
     p = got.values[0] if len(got.values) == 1 else np.empty(0)
     one_per_row = p.size == n and p.ndim in (1, 2)
-    shape = Check(one_per_row, "one probability per input row" if one_per_row
-                  else f"returned shape {p.shape}, should be ({n}, 1) or ({n},)")
     if not one_per_row:
-        return [shape] + [Check(False, "(not evaluated: wrong shape)")] * (1 + later), None
+        return [gate(False, f"returned shape {p.shape}, should be ({n}, 1) or ({n},): "
+                     "one probability per row")], None
     p = p.ravel()
-    in_range = bool(np.all((p >= 0) & (p <= 1)))
-    return [shape, Check(in_range, "outputs are probabilities" if in_range
-                         else "outputs are not all between 0 and 1 (end with a sigmoid)")], p
+    if not np.all(np.isfinite(p)):
+        return [gate(False, "some outputs are NaN or infinite")], None
+    if not np.all((p >= 0) & (p <= 1)):
+        return [gate(False, "outputs are not all between 0 and 1 (end with a sigmoid)")], None
+    return [gate(True, "one probability per row, all between 0 and 1")], p
+
+
+def accuracy_check(accuracy: float, *, floor: float, target: float, what: str) -> Check:
+    """A model's accuracy, scored on a scale: nothing at or below ``floor``
+    (what a model that has not learned the task reaches), full points from
+    ``target`` (the goal the notebook states), linear in between."""
+    credit = (accuracy - floor) / (target - floor)
+    return Check(accuracy >= target,
+                 f"{accuracy:.1%} of {what} right (full points from {target:.0%}; "
+                 f"none at {floor:.0%} or below)",
+                 credit=min(1.0, max(0.0, credit)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -108,8 +109,12 @@ class JudgedExecute(Execute):
             "status": status,
             "parts": {},
         }
+        unwritten = unwritten_parts(nb)
         for part in parts:
             got = answers.get(part.grade_id, "the notebook stopped before this part was checked")
+            if part.grade_id in unwritten and (
+                    isinstance(got, str) or all(not a.ok for a in got)):
+                got = "not written yet: its answer cell still raises NotImplementedError"
             if isinstance(got, str):
                 score, checks = 0.0, [Check(False, got)]
             else:
@@ -119,7 +124,8 @@ class JudgedExecute(Execute):
             report["parts"][part.grade_id] = {
                 "score": score,
                 "points": part.points,
-                "checks": [{"passed": c.passed, "message": c.message} for c in checks],
+                "checks": [{"passed": c.passed, "message": c.message, "weight": c.weight,
+                            "earned": c.earned} for c in checks],
             }
         for grade_id, cell in cells.items():
             if grade_id not in report["parts"]:  # no part in checks.py: never free points
@@ -237,14 +243,64 @@ class JudgedExecute(Execute):
                 return
 
 
+def unwritten_parts(nb) -> set[str]:
+    """The grade_ids of self-check cells whose answer cell (the nearest
+    answer cell above) stopped with ``NotImplementedError`` when it ran."""
+    unwritten, raised = set(), False
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            raised = any(out.get("output_type") == "error"
+                         and out.get("ename") == "NotImplementedError"
+                         for out in cell.get("outputs", []))
+        elif meta.get("grade") and cell.cell_type == "code":
+            if raised:
+                unwritten.add(meta.get("grade_id"))
+    return unwritten
+
+
+#: How much of what the self-check printed is kept above the verdict.
+MAX_SELF_CHECK_CHARS = 2000
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def self_check_text(cell) -> str:
+    """What the student's own run of the self-check said (the public checks
+    and their hints), as plain text.
+
+    Errors and stderr become text too: nbgrader would read them as a failed
+    cell, and the points must come from the verdict alone.  Every line is
+    indented under a heading, so nothing the student's code printed can pose
+    as the grader's verdict below it.
+    """
+    pieces = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            pieces.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            pieces.append("\n".join(out.get("traceback") or [f"{out.get('ename')}: {out.get('evalue')}"]))
+    text = _ANSI.sub("", "\n".join(pieces)).strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    if not text:
+        return ""
+    if len(text) > MAX_SELF_CHECK_CHARS:
+        text = text[:MAX_SELF_CHECK_CHARS] + " [...]"
+    return "Your self-check said (public examples, not the grade):\n" + "".join(
+        f"  │ {line}\n" for line in text.splitlines())
+
+
 def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) -> None:
-    """Make the verdict the self-check cell's only output."""
+    """Make the self-check's own words, then the grader's verdict, the
+    cell's outputs; the points are the last output, an ``execute_result``
+    (which nbgrader's ``SaveAutoGrades`` records as partial credit)."""
     points = part.points if part else float(cell.metadata["nbgrader"]["points"])
-    passed = sum(c.passed for c in checks)
-    lines = [f"Autograder: {passed} of {len(checks)} checks passed on inputs drawn "
-             f"at grading time: {score:g} of {points:g} points."]
-    lines += [("  ✓ " if c.passed else "  ✗ ") + c.message for c in checks]
-    cell.outputs = [
+    title = f" ({part.title})" if part else ""
+    lines = [f"Autograder{title}: {score:g} of {points:g} points, on inputs drawn at grading time."]
+    for c in checks:
+        mark = "✓" if c.passed else ("◐" if c.weight and c.earned > 0 else "✗")
+        lines.append(f"  {mark} {c.message}")
+    before = self_check_text(cell)
+    cell.outputs = ([nbformat.v4.new_output("stream", name="stdout", text=before)] if before else []) + [
         nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
                                execution_count=cell.get("execution_count")),

@@ -22,7 +22,8 @@ from autograder.assignment import (
     load_assignment,
     score_part,
 )
-from autograder.checks import Answer, Call, GradingError, Part, Read, same_as_solution
+from autograder.checks import (EDGE_FLOOR, Answer, Call, Check, GradingError, Part, Read,
+                               accuracy_check, gate, same_as_solution)
 from autograder.probe import encode_array, parse_reply
 from conftest import ROOT
 
@@ -83,47 +84,116 @@ def answer(*arrays):
     return Answer(values=tuple(np.asarray(a, dtype=float) for a in arrays))
 
 
-def test_same_as_solution_gives_shape_and_values_separate_credit():
-    judge = same_as_solution(atol=0)
-    expected = answer([1, 0, 1])
-    assert [c.passed for c in judge((), answer([1, 0, 1]), expected)] == [True, True]
-    column = judge((), answer([[1], [0], [1]]), expected)
-    assert [c.passed for c in column] == [False, True]
-    assert "(3, 1)" in column[0].message and "(3,)" in column[0].message
-    wrong = judge((), answer([1, 1, 1]), expected)
-    assert [c.passed for c in wrong] == [True, False]
-    assert "1 of 3 values differ" in wrong[1].message
-    assert [c.passed for c in judge((), answer([1.0, np.nan, 1.0]), expected)] == [True, False]
-    assert [c.passed for c in judge((), answer([1, 0]), expected)] == [False, False]
+def score_of(judge, got, expected, points=1.0, args=()):
+    """The points one case earns under ``judge``, through the grader's own scoring."""
+    part = Part("check_f", "f", points, Call("f"), judge)
+    score, _ = score_part(part, [[encode_array(a) for a in args]], [got], [expected])
+    return score
 
 
-def test_a_plain_number_earns_nothing_for_its_shape_alone():
-    judge = same_as_solution()
-    assert [c.passed for c in judge((), answer(2.0), answer(2.0))] == [True]
-    assert [c.passed for c in judge((), answer(1.0), answer(2.0))] == [False]
-    assert [c.passed for c in judge((), answer([1.0, 2.0]), answer(2.0))] == [False]
-    assert [c.passed for c in judge((), answer(1.0, 0.5), answer(1.0, 0.5))] == [True]
+def test_points_come_from_values_never_from_the_shape_alone():
+    judge = same_as_solution(atol=0, rtol=0)
+    expected = answer([1.0, 0.5, 2.0])
+    assert score_of(judge, answer([1.0, 0.5, 2.0]), expected) == 1.0
+    # Every value wrong, right shape: nothing (the old rule gave half).
+    assert score_of(judge, answer([0.0, 0.0, 0.0]), expected) == 0.0
+    assert score_of(judge, answer([1.0, np.nan, 2.0]), expected) == 0.0
+    assert score_of(judge, answer([1.0, 0.5]), expected) == 0.0
+    # Right values in a column of the same size: a small share, and the message says so.
+    column = judge((), answer([[1.0], [0.5], [2.0]]), expected)
+    assert score_of(judge, answer([[1.0], [0.5], [2.0]]), expected) == 0.25
+    assert "values are right" in column[0].message and "(3, 1)" in column[0].message
 
 
-def test_an_error_fails_every_check_and_says_why_in_plain_words():
-    checks = same_as_solution()((), Answer(error="NotImplementedError: "), answer([1.0]))
-    assert [c.passed for c in checks] == [False, False]
+def test_messages_name_nan_large_inputs_direction_and_the_number_returned():
+    judge = same_as_solution(atol=1e-6, rtol=1e-6)
+    expected = answer([0.2, 0.3, 0.5])
+    (nan,) = judge((np.array([1000.0, -1000.0, 3.0]),), answer([np.nan, 0.3, np.nan]), expected)
+    assert "NaN in 2 of 3 places" in nan.message and "as large as 1e+03" in nan.message
+    (small,) = judge((), answer([0.1, 0.3, 0.4]), expected)
+    assert "2 of 3 values differ" in small.message and "too small" in small.message
+    (number,) = judge((), answer(2.5), answer(2.0))
+    assert "returned 2.5" in number.message and "too large" in number.message
+    (transposed,) = judge((), answer([[1, 2], [3, 4]]), answer([[1, 3], [2, 4]]))
+    assert "transposed" in transposed.message
+    for check in (nan, small, number):  # the expected values are never shown
+        assert "0.2" not in check.message and "2.0" not in check.message
+
+
+def test_tuples_are_judged_per_component_and_lists_like_tuples():
+    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("MAE", "MSE", "RMSE"))
+    expected = answer(2.0, 5.0, np.sqrt(5.0))
+    assert score_of(judge, answer(2.0, 5.0, np.sqrt(5.0)), expected) == 1.0
+    assert score_of(judge, answer([2.0, 5.0, np.sqrt(5.0)]), expected) == 1.0  # a list
+    wrong_rmse = judge((), answer(2.0, 5.0, 2.0), expected)
+    assert [c.passed for c in wrong_rmse] == [True, True, False]
+    assert wrong_rmse[2].message.startswith("RMSE:")
+    assert score_of(judge, answer(2.0, 5.0, 2.0), expected, points=3) == 2.0
+    assert score_of(judge, answer(2.0, 5.0), expected) == 0.0
+
+
+def test_float32_work_passes_a_float32_tolerance_and_a_wrong_formula_does_not():
+    judge = same_as_solution(atol=1e-4, rtol=1e-3)
+    z = np.array([[1000.0, 1001.5, 998.0], [-3.0, 0.5, 2.0]])
+    exact = np.exp(z - z.max(axis=1, keepdims=True))
+    exact /= exact.sum(axis=1, keepdims=True)
+    z32 = z.astype(np.float32)
+    in_float32 = np.exp(z32 - z32.max(axis=1, keepdims=True))
+    in_float32 /= in_float32.sum(axis=1, keepdims=True)
+    assert score_of(judge, answer(in_float32), answer(exact)) == 1.0
+    wrong_axis = np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0)
+    assert score_of(judge, answer(wrong_axis), answer(exact)) == 0.0
+
+
+def test_gates_explain_but_earn_nothing():
+    part = Part("check_g", "g", 2, Call("g"), lambda args, got, exp: [
+        gate(True, "shape is right"), gate(True, "finite"), Check(False, "values are wrong")])
+    score, checks = score_part(part, [[]], [answer(1.0)], [answer(1.0)])
+    assert score == 0.0 and len(checks) == 3
+    only_gates = Part("check_h", "h", 2, Call("h"), lambda args, got, exp: [gate(False, "shape")])
+    assert score_part(only_gates, [[]], [answer(1.0)], [answer(1.0)])[0] == 0.0
+
+
+def test_accuracy_scales_from_the_floor_to_the_target():
+    assert accuracy_check(0.95, floor=0.5, target=0.95, what="x").earned == 1.0
+    assert accuracy_check(0.99, floor=0.5, target=0.95, what="x").earned == 1.0
+    assert accuracy_check(0.50, floor=0.5, target=0.95, what="x").earned == 0.0
+    assert accuracy_check(0.22, floor=0.5, target=0.95, what="x").earned == 0.0
+    assert accuracy_check(0.725, floor=0.5, target=0.95, what="x").earned == pytest.approx(0.5)
+
+
+def test_edge_cases_scale_the_ordinary_cases_instead_of_adding_to_them():
+    part = Part("check_prf", "prf", 4, Call("prf"), same_as_solution(atol=0, rtol=0),
+                edge_cases=2)
+    cases = [[]] * 4
+    right = [answer(0.5, 0.25), answer(0.75, 0.5), answer(0.0, 0.0), answer(0.0, 0.0)]
+    assert score_part(part, cases, right, right)[0] == 4.0
+    constant = [answer(0.0, 0.0)] * 4  # right at the edges only
+    assert score_part(part, cases, constant, right)[0] == 0.0
+    nan_at_edges = right[:2] + [answer(np.nan, np.nan)] * 2
+    assert score_part(part, cases, nan_at_edges, right)[0] == pytest.approx(4 * EDGE_FLOOR)
+
+
+def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
+    checks = same_as_solution(atol=0, rtol=0)((), Answer(error="NotImplementedError: "),
+                                              answer([1.0]))
+    assert [c.passed for c in checks] == [False]
     assert "not written yet" in checks[0].message
 
 
-def test_score_scales_points_with_the_fraction_of_checks_passed():
-    part = Part("check_double", "double", 3, Call("double"), same_as_solution(),
+def test_score_is_the_mean_of_the_cases_shares():
+    part = Part("check_double", "double", 3, Call("double"), same_as_solution(atol=0, rtol=0),
                 lambda rng: [(rng.normal(size=3),) for _ in range(2)])
     cases = [[encode_array(np.ones(3))], [encode_array(np.ones(3))]]
     right, wrong_values = answer([2, 2, 2]), answer([2, 2, 9])
     score, checks = score_part(part, cases, [right, wrong_values], [right, right])
-    assert score == pytest.approx(3 * 3 / 4)
-    assert sum(c.passed for c in checks) == 3
+    assert score == pytest.approx(1.5)
+    assert [c.passed for c in checks] == [True, False]
     assert all(c.message.startswith("double(<array of shape (3,)>)") for c in checks)
 
 
 def test_a_solution_that_errors_stops_grading():
-    part = Part("check_x", "x", 1, Read("x"), same_as_solution())
+    part = Part("check_x", "x", 1, Read("x"), same_as_solution(atol=0, rtol=0))
     with pytest.raises(GradingError, match="solution notebook fails"):
         score_part(part, [[]], [answer(1.0)], [Answer(error="NameError: x")])
 

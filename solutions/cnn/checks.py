@@ -3,7 +3,7 @@
 One Part per self-check cell of cnn.ipynb.  Inputs are drawn at grading
 time; the NumPy functions and the two formulas are compared with what the
 solution notebook returns on the same inputs, and the trained model is judged
-by its accuracy on a sample of the held-out digits test split.  Not released
+by its accuracy on the whole held-out digits test split.  Not released
 to students (see autograder/config.py).
 
 Every case is built so that each fixture mistake in
@@ -15,13 +15,16 @@ case has a stride of 2 or 3 that does not divide n + 2p - k.
 
 import numpy as np
 
-from autograder.checks import Answer, Call, Check, Part, Predict, error_checks, same_as_solution
+from autograder.checks import (Answer, Call, Part, Predict, accuracy_check, error_checks, gate,
+                               same_as_solution)
 from dlcourse import load_digits
 
-#: Accuracy the trained model must reach on the grader's sample (stated in the notebook).
+#: Accuracy on the held-out test split that earns all the model's points
+#: (the goal the notebook states).
 ACCURACY_NEEDED = 0.95
-#: How many of the 360 held-out test images the grader draws.
-SAMPLE_SIZE = 300
+#: Accuracy that earns none: an untrained network of the suggested shape
+#: scores 5% to 25%; a network that has learned something is far above.
+ACCURACY_FLOOR = 0.5
 
 
 def conv_cases(rng):
@@ -54,67 +57,57 @@ def param_cases(rng):
             for _ in range(4)]
 
 
-def digits_sample(rng):
-    """A random sample of the held-out test split, flattened (n, 64) in [0, 1]."""
-    _, X_test, _, y_test = load_digits()
-    rows = rng.choice(len(X_test), size=SAMPLE_SIZE, replace=False)
-    return [(X_test[rows].astype(float),)]
+def digits_test_split(rng):
+    """The whole held-out test split (360 images), flattened (n, 64) in [0, 1].
+
+    The whole split, not a sample: a model that reaches the notebook's goal
+    on X_test reaches it here on every grading run.
+    """
+    _, X_test, _, _ = load_digits()
+    return [(X_test.astype(float),)]
 
 
 def _labels_of(X):
-    """The true labels of the sampled test rows (found by matching pixels)."""
+    """The true labels of the test rows (found by matching pixels)."""
     _, X_test, _, y_test = load_digits()
     index = {row.tobytes(): label for row, label in zip(X_test.astype(np.float32), y_test)}
     return np.array([index[row.tobytes()] for row in np.asarray(X, dtype=np.float32)])
 
 
-def same_number(args, got: Answer, expected: Answer):
-    """One check per case for a function that returns one number: its value.
-
-    No separate shape check: any single number has the right shape, so a
-    shape check would give points for answers that are numbers by accident.
-    """
-    if not got.ok:
-        return error_checks(got, 1)
-    value = got.values[0] if len(got.values) == 1 else np.empty(0)
-    if value.size != 1:
-        return [Check(False, f"returned {value.size} numbers (shape {value.shape}), "
-                      "should return one number")]
-    right = bool(value.ravel()[0] == expected.values[0].ravel()[0])
-    return [Check(right, "the number matches the solution" if right
-                  else "the number differs from the solution")]
-
-
 def judge_digits_model(args, got: Answer, expected: Answer):
+    """Ten finite scores per image are gates; the points scale with the
+    accuracy, from nothing at ACCURACY_FLOOR to all at ACCURACY_NEEDED."""
     X = args[0]
     if not got.ok:
-        return error_checks(got, 3)
+        return error_checks(got)
     scores = got.values[0] if len(got.values) == 1 else np.empty(0)
-    shape_ok = scores.shape == (len(X), 10)
-    checks = [Check(shape_ok, "ten scores per image" if shape_ok
-                    else f"returned shape {scores.shape}, should be ({len(X)}, 10): "
-                    "one score per digit class for every image")]
-    if not shape_ok:
-        return checks + [Check(False, "(not evaluated: wrong shape)")] * 2
-    finite = bool(np.all(np.isfinite(scores)))
-    checks.append(Check(finite, "scores are finite numbers" if finite
-                        else "some scores are NaN or infinite"))
+    if scores.shape != (len(X), 10):
+        return [gate(False, f"returned shape {scores.shape}, should be ({len(X)}, 10): "
+                     "one score per digit class for every image")]
+    if not np.all(np.isfinite(scores)):
+        return [gate(False, "some scores are NaN or infinite")]
     accuracy = float(np.mean(scores.argmax(axis=1) == _labels_of(X)))
-    checks.append(Check(accuracy >= ACCURACY_NEEDED,
-                        f"{accuracy:.1%} of {len(X)} held-out test images right "
-                        f"({ACCURACY_NEEDED:.0%} needed)"))
-    return checks
+    return [accuracy_check(accuracy, floor=ACCURACY_FLOOR, target=ACCURACY_NEEDED,
+                           what=f"the {len(X)} held-out test images")]
 
 
+# Tolerances accept the same computations in float32 and reject the mistakes
+# the cases expose.
 PARTS = [
+    # float32: sums of at most 9 products of values near 1, about 1e-6.
+    # Mistakes: a flipped kernel, a stride ignored or applied twice, change
+    # outputs by more than 0.1 on random kernels.
     Part("check_conv2d", "strided 2-D convolution", 3, Call("conv2d"),
-         same_as_solution(atol=1e-9, rtol=1e-9), conv_cases),
+         same_as_solution(atol=1e-5, rtol=1e-4), conv_cases),
+    # A maximum is one of the inputs: float32 only rounds it (1e-7 relative).
+    # Mistake: the mean of the window instead of its maximum.
     Part("check_max_pool2d", "max pooling", 2, Call("max_pool2d"),
-         same_as_solution(atol=0), pool_cases),
+         same_as_solution(atol=1e-6, rtol=1e-6), pool_cases),
+    # Whole numbers: exact.
     Part("check_conv_output_size", "output size of a convolution", 2, Call("conv_output_size"),
-         same_number, output_size_cases),
+         same_as_solution(atol=0, rtol=0), output_size_cases),
     Part("check_conv_param_count", "parameters of a convolution layer", 2, Call("conv_param_count"),
-         same_number, param_cases),
+         same_as_solution(atol=0, rtol=0), param_cases),
     Part("check_digits_model", "a trained CNN for the digits", 5, Predict("digits_model"),
-         judge_digits_model, digits_sample),
+         judge_digits_model, digits_test_split),
 ]

@@ -12,35 +12,7 @@ and recall of 0 / 0).  Not released to students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Answer, Call, Check, Part, error_checks, same_as_solution
-
-
-def same_numbers(*, atol: float, rtol: float):
-    """One check per case: the same numbers as the solution, in order.
-
-    For answers that are one number or a few numbers, a separate shape check
-    would give credit to any number at all (every number has the shape of a
-    number), so the values are the only check.  A tuple of three numbers and
-    an array of three numbers are judged alike.
-    """
-
-    def flat(values):
-        return np.concatenate([v.ravel() for v in values]) if values else np.empty(0)
-
-    def judge(args, got: Answer, expected: Answer):
-        if not got.ok:
-            return error_checks(got, 1)
-        g, e = flat(got.values), flat(expected.values)
-        if g.size != e.size:
-            return [Check(False, f"returned {g.size} number(s), but should return {e.size}")]
-        with np.errstate(invalid="ignore"):
-            wrong = int((~np.isclose(g, e, atol=atol, rtol=rtol)).sum())
-        if wrong == 0:
-            return [Check(True, "values match the solution")]
-        bad = "" if np.all(np.isfinite(g)) else " (some are NaN or infinite)"
-        return [Check(False, f"{wrong} of {e.size} values differ from the solution{bad}")]
-
-    return judge
+from autograder.checks import Call, Part, same_as_solution
 
 
 def regression_cases(rng):
@@ -99,28 +71,34 @@ def confusion_cases(rng):
 
 
 def prf_cases(rng):
-    """Three cases per grading: an ordinary one, one where the positive class
-    is present but never predicted, one where it is never present nor
-    predicted (every ratio is 0 / 0 or 0)."""
-    k = 4
-    n = 20
+    """Three ordinary cases (each positive class occurs, is predicted, and
+    has a random number of true positives, false negatives and false
+    positives, never as many false negatives as false positives, so
+    precision, recall and F1 all differ, none is 0 or 1, and they change from
+    draw to draw), then the two edge cases, where every
+    ratio is 0 / 0 or 0: the positive class present but never predicted, and
+    never present nor predicted.  A constant (0, 0, 0) is right on the edge
+    cases only, which is why they count as edge cases (see Part)."""
+    k, n = 4, 20
+    cases = []
+    for positive in rng.choice(k, size=3, replace=False):
+        others = [c for c in range(k) if c != positive]
+        tp, fn, fp = int(rng.integers(2, 7)), *rng.choice(np.arange(1, 5), size=2, replace=False)
+        y_true = rng.choice(others, size=n)
+        y_pred = np.where(rng.uniform(size=n) < 0.6, y_true, rng.choice(others, size=n))
+        y_true[:tp], y_pred[:tp] = positive, positive                      # true positives
+        y_true[tp:tp + fn], y_pred[tp:tp + fn] = positive, others[0]       # false negatives
+        y_true[tp + fn:tp + fn + fp] = others[1]                           # false positives
+        y_pred[tp + fn:tp + fn + fp] = positive
+        order = rng.permutation(n)
+        cases.append((y_true[order], y_pred[order], positive))
     positive = int(rng.integers(k))
     others = [c for c in range(k) if c != positive]
-    # Ordinary: the positive class occurs and is predicted, with some mistakes.
-    y_true = rng.integers(0, k, size=n)
-    y_pred = np.where(rng.uniform(size=n) < 0.6, y_true, rng.integers(0, k, size=n))
-    y_true[:2], y_pred[:2] = positive, positive              # at least one TP
-    y_true[2], y_pred[2] = positive, others[0]               # at least one FN
-    ordinary = (y_true, y_pred)
-    # Present but never predicted.
-    y_true = rng.integers(0, k, size=n)
+    y_true = rng.integers(0, k, size=n)                      # present, never predicted
     y_true[0] = positive
-    y_pred = rng.choice(others, size=n)
-    never_predicted = (y_true, y_pred)
-    # Never present, never predicted.
-    absent = (rng.choice(others, size=n), rng.choice(others, size=n))
-    return [(t.astype(float), p.astype(float), float(positive))
-            for t, p in (ordinary, never_predicted, absent)]
+    cases.append((y_true, rng.choice(others, size=n), positive))
+    cases.append((rng.choice(others, size=n), rng.choice(others, size=n), positive))  # absent
+    return [(t.astype(float), p.astype(float), float(c)) for t, p, c in cases]
 
 
 def framework_cases(rng):
@@ -136,17 +114,36 @@ def framework_cases(rng):
     return cases
 
 
+# Tolerances accept the same formulas computed in float32 (measured on these
+# cases, float32 against float64) and reject the mistakes the cases expose.
 PARTS = [
+    # float32: about 1e-6 relative.  Mistakes: RMSE as MAE, MSE without the
+    # square or the mean are off by far more than 1e-4 with an outlier of 20+.
     Part("check_regression_losses", "MAE, MSE and RMSE", 2, Call("regression_losses"),
-         same_numbers(atol=1e-6, rtol=1e-6), regression_cases),
+         same_as_solution(atol=1e-5, rtol=1e-5, names=("MAE", "MSE", "RMSE")),
+         regression_cases),
+    # float32: the clip at 1e-7 is itself rounded (1 - 1e-7 is 0.99999988 in
+    # float32), which moves the mean loss by up to about 2e-3 relative.
+    # Mistake: no clipping gives inf or NaN on the four edge rows.
     Part("check_binary_cross_entropy", "binary cross-entropy with clipping", 2,
-         Call("binary_cross_entropy"), same_numbers(atol=1e-6, rtol=1e-6), bce_cases),
+         Call("binary_cross_entropy"), same_as_solution(atol=1e-4, rtol=1e-2), bce_cases),
+    # float32: a logit near 1000 keeps only 6e-5 of absolute precision.
+    # Mistakes: a naive softmax gives inf or NaN; a missing mean or a wrong
+    # label column is off by far more than 1e-3.
     Part("check_cross_entropy_from_logits", "cross-entropy from logits", 3,
-         Call("cross_entropy_from_logits"), same_numbers(atol=1e-6, rtol=1e-6), logits_cases),
+         Call("cross_entropy_from_logits"), same_as_solution(atol=1e-3, rtol=1e-4),
+         logits_cases),
+    # Counts: exact in any dtype.
     Part("check_confusion_matrix", "confusion matrix", 2, Call("confusion_matrix"),
-         same_as_solution(atol=0), confusion_cases),
+         same_as_solution(atol=0, rtol=0), confusion_cases),
+    # Ratios of small counts: float32 rounds them to 1e-7 relative.  Mistakes:
+    # NaN for 0 / 0, precision and recall swapped, or a mean instead of F1.
     Part("check_precision_recall_f1", "precision, recall and F1", 3, Call("precision_recall_f1"),
-         same_numbers(atol=1e-9, rtol=1e-9), prf_cases),
+         same_as_solution(atol=1e-6, rtol=1e-6, names=("precision", "recall", "F1")),
+         prf_cases, edge_cases=2),
+    # The frameworks compute in float32: about 1e-6 relative here.  Mistake:
+    # a softmax before a from-logits loss moves it by at least 0.3.
     Part("check_framework_cross_entropy", "the framework's cross-entropy", 2,
-         Call("framework_cross_entropy"), same_numbers(atol=1e-4, rtol=1e-4), framework_cases),
+         Call("framework_cross_entropy"), same_as_solution(atol=1e-4, rtol=1e-4),
+         framework_cases),
 ]

@@ -9,11 +9,21 @@ moons points.  Not released to students (see autograder/config.py).
 import numpy as np
 from sklearn.datasets import make_moons
 
-from autograder.checks import (Answer, Call, Check, Part, Predict,
+from autograder.checks import (Answer, Call, Part, Predict, accuracy_check,
                                probability_checks, same_as_solution)
 
 MOONS_NOISE = 0.25  # the setup cell's noise level
-MOONS_ACCURACY = 0.88
+#: Agreement with the best possible classifier (see moon_labels) on 4000
+#: fresh points that earns all the model's points: the notebook's 88%, less
+#: three standard deviations of a 4000-point draw (0.5 points each), so a
+#: model that truly reaches 88% earns them on every draw.  (The notebook's
+#: self-check counts against noisy labels, harder: only the best classifier
+#: agrees with them 93% of the time, so 88% there is about 94% here.)
+MOONS_ACCURACY_NEEDED = 0.865
+#: Agreement that earns nothing: a straight line reaches 83.5%, and the best
+#: of 400 untrained networks of the suggested shape 83%.
+MOONS_ACCURACY_FLOOR = 0.84
+MOONS_POINTS = 4000
 
 
 def dropout_cases(rng):
@@ -92,34 +102,42 @@ def moon_labels(X):
 
 
 def fresh_moons(rng):
-    X, _ = make_moons(n_samples=500, noise=MOONS_NOISE,
+    X, _ = make_moons(n_samples=MOONS_POINTS, noise=MOONS_NOISE,
                       random_state=int(rng.integers(0, 2**31 - 1)))
     return [(X.astype(np.float32),)]
 
 
 def judge_moons_model(args, got: Answer, expected: Answer):
     X = np.asarray(args[0], dtype=float)
-    checks, p = probability_checks(got, len(X), later=1)
+    checks, p = probability_checks(got, len(X))
     if p is None:
         return checks
     accuracy = float(np.mean((p > 0.5) == (moon_labels(X) > 0.5)))
-    checks.append(Check(accuracy >= MOONS_ACCURACY,
-                        f"{accuracy:.0%} of {len(X)} new moons points right "
-                        f"({MOONS_ACCURACY:.0%} needed)"))
-    return checks
+    return checks + [accuracy_check(
+        accuracy, floor=MOONS_ACCURACY_FLOOR, target=MOONS_ACCURACY_NEEDED,
+        what=f"{len(X)} new moons points classified as the best possible classifier does")]
 
 
+# Tolerances accept the same computations in float32 (measured on these cases,
+# float32 against float64) and reject the mistakes the cases expose.
 PARTS = [
+    # float32: 1.7e-7 absolute.  Mistake: no 1 / keep_prob, off by 10% or more.
     Part("check_inverted_dropout", "inverted dropout", 2, Call("inverted_dropout"),
-         same_as_solution(), dropout_cases),
+         same_as_solution(atol=1e-5, rtol=1e-4), dropout_cases),
+    # float32: 1.9e-6 absolute.  Mistake: the test rows' own mean and
+    # deviation, off by about 1 (the test rows are shifted by 1).
     Part("check_standardize", "standardization fitted on the training set", 2,
-         Call("standardize"), same_as_solution(), standardize_cases),
+         Call("standardize"), same_as_solution(atol=1e-5, rtol=1e-4), standardize_cases),
+    # 0 or 1, and fold numbers: exact.
     Part("check_one_hot", "one-hot encoding", 2, Call("one_hot"),
-         same_as_solution(atol=0), one_hot_cases),
+         same_as_solution(atol=0, rtol=0), one_hot_cases),
     Part("check_kfold_ids", "k-fold fold numbers", 2, Call("kfold_ids"),
-         same_as_solution(atol=0), kfold_cases),
+         same_as_solution(atol=0, rtol=0), kfold_cases),
+    # float32: 2.4e-7 absolute.  Mistakes: lambda * w instead of 2 * lambda * w,
+    # or the penalty on the bias, change the gradient by lambda * |w| > 5e-3.
     Part("check_l2_loss_and_grads", "loss and gradients with an L2 penalty", 3,
-         Call("l2_loss_and_grads"), same_as_solution(atol=1e-8, rtol=1e-6), l2_cases),
+         Call("l2_loss_and_grads"),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("loss", "grad_w", "grad_b")), l2_cases),
     Part("check_moons_model", "a regularized moons classifier", 3, Predict("moons_model"),
          judge_moons_model, fresh_moons),
 ]
