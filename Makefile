@@ -27,7 +27,7 @@ CHROMIUM := /usr/bin/chromium
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox postgres browser book test serve live live-book bench bench-pages expected-scores clean clean-book
+.PHONY: help install sandbox postgres browser book test test-deps serve live live-book bench bench-pages expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,8 +82,16 @@ book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	@echo "The book is built. Open $(abspath $(HTML))/index.html"
 	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"
 
-test: $(TEST_STAMP)  ## Install test tools and run the whole test suite
+test: $(TEST_STAMP) test-deps  ## Install and set up what the tests need (as root), run them all
 	$(PY) -m pytest
+
+# What the tests need beyond .venv: the grading sandbox, PostgreSQL's server
+# programs and Chromium. Each target installs only what is missing, so this is
+# quick once done. The sandbox drops to $(SANDBOX_USER) and sets up cgroups,
+# which needs root: without it, one line says what to run instead.
+test-deps: $(STAMP)  ## Set up the sandbox, PostgreSQL and Chromium for the tests (as root)
+	@test "$$(id -u)" = 0 || { echo "error: make test needs root (the grading sandbox switches to the user $(SANDBOX_USER) and sets up cgroups); run: sudo make test" >&2; exit 1; }
+	@$(MAKE) --no-print-directory sandbox postgres browser
 
 serve: $(HTML)/index.html  ## Serve the built book on http://127.0.0.1:8000
 	@echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
