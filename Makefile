@@ -27,7 +27,7 @@ CHROMIUM := /usr/bin/chromium
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help install sandbox postgres browser book test test-deps serve live live-book bench bench-pages expected-scores clean clean-book
+.PHONY: help install sandbox postgres browser book test test-deps serve live live-book bench bench-pages bench-checks expected-scores clean clean-book
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -112,6 +112,10 @@ bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 
 bench-pages: $(TEST_STAMP) $(HTML)/index.html  ## Print each page's weight and load time in Chromium
 	$(PY) benchmarks/page_weight.py
+
+# ASSIGNMENT=name tests one assignment; the results are also written to benchmarks/results/.
+bench-checks: $(STAMP)  ## Mutation-test the grader's checks: which wrong answers they catch
+	$(PY) benchmarks/check_mutants.py $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 expected-scores: $(STAMP)  ## Rebuild the grading fixtures and rewrite their expected scores
 	$(PY) tests/submissions/build.py --expected

@@ -1,0 +1,1117 @@
+"""Benchmark: how many wrong answers do the grader's checks catch?
+
+Run with `make bench-checks` (all assignments) or
+`make bench-checks ASSIGNMENT=activations`; the script itself takes
+`--assignment NAME` (repeatable), `--seeds N` (grading draws per mutant,
+default 3), `--extra-seeds N` (draws for the equivalence test, default 30)
+and `--json PATH`.
+
+Mutation testing of the checks: every graded part's solution code (the lines
+between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` of the cell that
+defines what the part probes) is changed in one small place at a time, the
+way a student gets it slightly wrong, and each such *mutant* is graded by the
+real grading code:
+
+* inputs drawn by ``autograder.assignment.draw_cases`` (the part's own
+  ``cases`` in ``solutions/<a>/checks.py``) for several seeds;
+* the mutant's answers read exactly as the grader reads a kernel's: the
+  request built by ``autograder.probe.request_code``, answered by
+  ``__dlcourse_probe__`` from ``autograder/kernel_probe.py`` in the
+  notebook's namespace, and the reply checked by ``autograder.probe.parse_reply``;
+* points given by ``autograder.assignment.score_part`` against the
+  unmutated solution's answers on the same inputs.
+
+So the figures always measure the checks as they are when the benchmark runs.
+
+Speed without losing truth: each solution notebook is executed once, in
+this process, cell by cell in one namespace as a kernel would (setup and
+solution cells; the self-check cells are not needed and are skipped), with
+the probe function defined in it.  Each mutant then runs in a forked copy of
+that process: only the mutated cell is executed again (redefining its
+function or variables), the probe is asked, and the child exits, so no
+mutant can change what the next one sees.  The fork is also the time limit:
+a child that runs longer than its budget (a mutant may loop forever) is
+killed.  A mutant that times out or raises scores 0 in the real grader too,
+so it counts as killed, in its own columns.
+
+Verdicts, per part:
+
+* killed: the part keeps at most 25% of its points on *every* seed tried;
+* killed on some seeds: caught on some draws only (not good enough: a
+  student's grade would depend on luck), not counted as killed;
+* equivalent: the mutant's answers equal the solution's (same shapes,
+  ``np.allclose(atol=rtol=1e-12)``) on the grading draws and on
+  ``--extra-seeds`` more draws of the part's own cases: it computes the same
+  function, so it is left out of the score;
+* survived: everything else;
+* mutation score = killed / (mutants - equivalent).
+
+The surviving mutants are listed in two groups: those that earned full marks
+on some seed (no check noticed them: the cases need strengthening), and
+those that lost points on every seed but kept more than 25% (the credit
+comes from checks that still pass: the other components of a tuple, a shape
+check).  The ``loses`` column is the share of non-equivalent mutants that
+lose points on every seed.
+
+Only the mutated cell runs again; the cells after it keep what the solution
+computed.  That is what a kernel would hold for every part here, since no
+part reads a value that a later cell derives from an earlier solution cell
+(functions that call each other look their callee up at call time).
+
+Parts that train a model are skipped and listed as such: parts whose probe
+is ``Predict`` (the model is trained when the notebook runs; a mutated
+training loop gives another model, and whether that is *wrong* is what the
+part's accuracy threshold decides, not an equality with the solution), and
+``Call`` parts whose solution builds a framework model and trains it (e.g.
+``fit_linear``, judged against least squares, where another learning rate or
+epoch count is a correct answer, not a mistake).
+
+Why a small ``ast`` mutator and not mutmut or cosmic-ray (both on PyPI):
+both mutate installed modules or source files on disk and decide "killed"
+by running a test command per mutant (mutmut 3 through pytest and
+trampolines, and only code inside functions; cosmic-ray through a test
+command and a session database).  Here the code lives in notebook cells,
+only the part between the solution markers may change, the "test" is the
+grader's probe and ``score_part`` (not a pass/fail exit status, but a share
+of points, per seed), and evaluating a mutant must not re-run the notebook.
+Their operators are also generic (swap ``+`` and ``-``, change numbers,
+negate conditions); the mistakes students make in numerical code are
+families neither offers: the wrong ``axis``, a dropped ``keepdims``, a
+missing or extra transpose, ``sum`` for ``mean``, a dropped ``np.exp`` or
+``np.sqrt``, a dropped term, the wrong activation, arguments of one's own
+function in the wrong order, returning an intermediate variable.  Python's
+``ast`` module gives all of that in a few hundred lines with no dependency:
+:func:`mutants_of` parses a cell, lists every place an operator applies
+inside the solution lines, and builds each mutant with an
+``ast.NodeTransformer`` that replaces one node; ``ast.unparse`` gives the
+code to run and the line to show.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One math-library thread, as in the grading sandbox; set before NumPy or
+# PyTorch load, so that forked children never inherit a thread pool.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import ast
+import builtins
+import contextlib
+import copy
+import io
+import json
+import re
+import resource
+import select
+import signal
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+#: A part is killed on a seed when it keeps at most this share of its points.
+KILL_SHARE = 0.25
+#: Tolerance of the equivalence test (same function as the solution).
+EQUIV_TOL = 1e-12
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+# == The mutator ================================================================
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One wrong variant of a cell: its operator family, the changed line
+    (1-based, in the cell) before and after, and the whole mutated cell."""
+
+    family: str
+    line: int
+    before: str
+    after: str
+    code: str
+
+
+def solution_lines(source: str) -> tuple[int, int] | None:
+    """The 1-based first and last line strictly between the solution markers."""
+    lines = source.splitlines()
+    begin = [i for i, line in enumerate(lines, 1) if line.strip() == BEGIN]
+    end = [i for i, line in enumerate(lines, 1) if line.strip() == END]
+    if not begin or not end or end[0] <= begin[0] + 1:
+        return None
+    return begin[0] + 1, end[0] - 1
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a cell defines at its top level (functions, variables, imports)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def function_names(source: str) -> set[str]:
+    return {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+
+
+def _dotted(node) -> str | None:
+    """``np.exp`` for the expression ``np.exp``, ``sum`` for ``sum``, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _expr(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+def _number(node) -> float | int | None:
+    """The value of a numeric literal (``3``, ``-1``, ``0.5``), else None."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)):
+        return -node.operand.value
+    return None
+
+
+def _literal(value) -> ast.expr:
+    return ast.UnaryOp(ast.USub(), ast.Constant(-value)) if value < 0 else ast.Constant(value)
+
+
+def _plus(node: ast.expr, delta: int) -> ast.expr:
+    """``node + 1`` or ``node - 1`` (literals folded: ``3`` becomes ``4``)."""
+    value = _number(node)
+    if value is not None:
+        return _literal(value + delta)
+    op = ast.Add() if delta > 0 else ast.Sub()
+    return ast.BinOp(copy.deepcopy(node), op, ast.Constant(abs(delta)))
+
+
+def _call_with(node: ast.Call, func: str) -> ast.Call:
+    new = copy.deepcopy(node)
+    new.func = _expr(func)
+    return new
+
+
+def _method_with(node: ast.Call, attr: str) -> ast.Call:
+    new = copy.deepcopy(node)
+    new.func.attr = attr
+    return new
+
+
+def _wrap(template: str, arg: ast.expr) -> ast.expr:
+    """``template`` with its ``X`` replaced by ``arg``."""
+    tree = _expr(template)
+
+    class Fill(ast.NodeTransformer):
+        def visit_Name(self, name):
+            return copy.deepcopy(arg) if name.id == "X" else name
+
+    return Fill().visit(tree)
+
+
+SWAP_BINOP = {ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult, ast.FloorDiv],
+              ast.FloorDiv: [ast.Div], ast.Pow: [ast.Mult], ast.MatMult: [ast.Mult], ast.Mod: [ast.FloorDiv],
+              ast.BitAnd: [ast.BitOr], ast.BitOr: [ast.BitAnd]}
+SWAP_CMP = {ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt], ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt],
+            ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq]}
+SWAP_CALL = {  # sum <-> mean, max <-> min
+    "sum": ("sum/mean", ["mean"]), "mean": ("sum/mean", ["sum"]),
+    "max": ("max/min", ["min"]), "min": ("max/min", ["max"]),
+    "amax": ("max/min", ["amin"]), "amin": ("max/min", ["amax"]),
+    "maximum": ("max/min", ["minimum"]), "minimum": ("max/min", ["maximum"]),
+    "argmax": ("max/min", ["argmin"]), "argmin": ("max/min", ["argmax"]),
+}
+LIBRARIES = ("np", "numpy", "torch", "tf", "math", "F", "jnp")
+#: Functions whose dropping is a classic slip: f(x) becomes x.
+DROPPABLE = {"exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "clip", "swapaxes", "transpose"}
+NUMPY_ACTIVATIONS = {"tanh": "np.tanh(X)", "sigmoid": "1 / (1 + np.exp(-X))",
+                     "relu": "np.maximum(0.0, X)"}
+TORCH_ACTIVATIONS = {"tanh": "torch.tanh(X)", "sigmoid": "torch.sigmoid(X)", "relu": "torch.relu(X)"}
+LAYER_ACTIVATIONS = {"Tanh": ["Sigmoid", "ReLU"], "Sigmoid": ["Tanh", "ReLU"], "ReLU": ["Tanh", "Sigmoid"]}
+
+
+def _activation_of(node: ast.Call) -> tuple[str, str, ast.expr] | None:
+    """(kind, library, argument) when ``node`` applies an activation to one value."""
+    name = _dotted(node.func) or ""
+    args = node.args
+    if name in ("np.tanh", "numpy.tanh") and len(args) == 1:
+        return "tanh", "numpy", args[0]
+    if name == "sigmoid" and len(args) == 1:
+        return "sigmoid", "numpy", args[0]
+    if name in ("np.maximum", "numpy.maximum") and len(args) == 2:
+        for zero, other in ((args[0], args[1]), (args[1], args[0])):
+            if _number(zero) == 0:
+                return "relu", "numpy", other
+    if name in ("torch.tanh", "F.tanh", "torch.nn.functional.tanh") and len(args) == 1:
+        return "tanh", "torch", args[0]
+    if name in ("torch.sigmoid", "F.sigmoid", "torch.nn.functional.sigmoid") and len(args) == 1:
+        return "sigmoid", "torch", args[0]
+    if name in ("torch.relu", "F.relu", "torch.nn.functional.relu") and len(args) == 1:
+        return "relu", "torch", args[0]
+    if name in ("F.gelu", "torch.nn.functional.gelu") and len(args) == 1:
+        return "gelu", "torch", args[0]
+    return None
+
+
+class _Candidates(ast.NodeVisitor):
+    """Lists every (node id, family, replacement) inside the solution lines."""
+
+    def __init__(self, first: int, last: int, own_functions: set[str]):
+        self.first, self.last, self.own = first, last, own_functions
+        self.found: list[tuple[int, int, str, ast.AST]] = []  # (node id, statement id, family, new)
+        self.statements: list[ast.stmt] = []
+        self.functions: list[ast.FunctionDef] = []
+        self.negated: set[int] = set()
+
+    def inside(self, node) -> bool:
+        line = getattr(node, "lineno", None)
+        return line is not None and self.first <= line <= self.last
+
+    def add(self, node, family, new):
+        self.found.append((node._mutant_id, self.statements[-1]._mutant_id, family, new))
+
+    def visit(self, node):
+        is_stmt = isinstance(node, ast.stmt)
+        if is_stmt:
+            self.statements.append(node)
+        if isinstance(node, ast.FunctionDef):
+            self.functions.append(node)
+        if self.inside(node):
+            for family, new in self.mutations(node):
+                self.add(node, family, new)
+        self.generic_visit(node)
+        if isinstance(node, ast.FunctionDef):
+            self.functions.pop()
+        if is_stmt:
+            self.statements.pop()
+
+    # -- the operator families --------------------------------------------------
+
+    def mutations(self, node):
+        if isinstance(node, ast.BinOp):
+            yield from self.binop(node)
+        elif isinstance(node, ast.AugAssign):
+            for op in SWAP_BINOP.get(type(node.op), []):
+                new = copy.deepcopy(node)
+                new.op = op()
+                yield "arithmetic operator", new
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            for op in SWAP_CMP.get(type(node.ops[0]), []):
+                new = copy.deepcopy(node)
+                new.ops = [op()]
+                yield "comparison operator", new
+        elif isinstance(node, ast.BoolOp):
+            new = copy.deepcopy(node)
+            new.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+            yield "comparison operator", new
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _number(node) is None:
+            yield "arithmetic operator", copy.deepcopy(node.operand)   # sign dropped
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            yield "comparison operator", copy.deepcopy(node.operand)
+        if isinstance(node, ast.UnaryOp) and _number(node) is not None:
+            self.negated.add(node.operand._mutant_id)   # -1 is mutated as a whole
+        if _number(node) is not None and node._mutant_id not in self.negated:
+            yield from self.constant(node)
+        if isinstance(node, ast.Subscript):
+            yield from self.subscript(node)
+        if isinstance(node, ast.Call):
+            yield from self.call(node)
+        if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.ctx, ast.Load):
+            yield "transpose", copy.deepcopy(node.value)                # .T dropped
+        if isinstance(node, ast.Return) and node.value is not None and self.functions:
+            yield from self.returns(node)
+
+    def binop(self, node: ast.BinOp):
+        for op in SWAP_BINOP.get(type(node.op), []):
+            new = copy.deepcopy(node)
+            new.op = op()
+            yield "arithmetic operator", new
+        if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+            yield "term dropped", copy.deepcopy(node.left)
+            if isinstance(node.op, ast.Sub):
+                yield "term dropped", ast.UnaryOp(ast.USub(), copy.deepcopy(node.right))
+            elif not isinstance(node.op, (ast.Div, ast.Pow)):
+                yield "term dropped", copy.deepcopy(node.right)
+        if isinstance(node.op, ast.MatMult):                              # a transpose added
+            for side in ("left", "right"):
+                operand = getattr(node, side)
+                if not (isinstance(operand, ast.Attribute) and operand.attr == "T"):
+                    new = copy.deepcopy(node)
+                    setattr(new, side, ast.Attribute(copy.deepcopy(operand), "T", ast.Load()))
+                    yield "transpose", new
+
+    def constant(self, node):
+        value = _number(node)
+        options = [value + 1, value - 1]
+        if value == 0:
+            options.append(1)
+        if value == 1:
+            options.append(0)
+        if value in (2, 0.5):
+            options.append(1)
+        seen = set()
+        for option in options:
+            option = type(value)(option)
+            if option == value or option in seen:
+                continue
+            seen.add(option)
+            yield "constant", _literal(option)
+
+    def subscript(self, node: ast.Subscript):
+        slices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for index, piece in enumerate(slices):
+            if not isinstance(piece, ast.Slice):
+                continue
+            for bound in ("lower", "upper"):
+                value = getattr(piece, bound)
+                variants = ([_plus(value, +1), _plus(value, -1)] if value is not None
+                            else [_literal(1)] if bound == "lower" else [_literal(-1)])
+                for variant in variants:
+                    new = copy.deepcopy(node)
+                    new_slices = new.slice.elts if isinstance(new.slice, ast.Tuple) else [new.slice]
+                    setattr(new_slices[index], bound, variant)
+                    yield "off by one", new
+
+    def call(self, node: ast.Call):
+        name = _dotted(node.func) or ""
+        base, _, last = name.rpartition(".")
+        if isinstance(node.func, ast.Attribute):  # also f(x).sum(), x[i].max()
+            base, last = _dotted(node.func.value) or "", node.func.attr
+        # range(...) off by one
+        if name == "range" and not node.keywords:
+            for index, arg in enumerate(node.args[:2]):
+                for delta in (+1, -1):
+                    new = copy.deepcopy(node)
+                    new.args[index] = _plus(arg, delta)
+                    yield "off by one", new
+        # axis= / dim= / keepdims=
+        for k, keyword in enumerate(node.keywords):
+            if keyword.arg in ("axis", "dim"):
+                value = _number(keyword.value)
+                for option in [0, 1, -1]:
+                    if value is not None and option != value:
+                        new = copy.deepcopy(node)
+                        new.keywords[k].value = _literal(option)
+                        yield "axis", new
+                new = copy.deepcopy(node)
+                del new.keywords[k]
+                yield "axis", new
+            elif keyword.arg in ("keepdims", "keepdim"):
+                new = copy.deepcopy(node)
+                del new.keywords[k]
+                yield "axis", new
+        # sum <-> mean, max <-> min: np.f(...), x.f(...), and built-in max/min
+        if last in SWAP_CALL and (isinstance(node.func, ast.Attribute) or name in ("max", "min")):
+            family, others = SWAP_CALL[last]
+            for other in others:
+                if isinstance(node.func, ast.Attribute):
+                    yield family, _method_with(node, other)
+                elif other in ("max", "min"):
+                    yield family, _call_with(node, other)
+        # transposes dropped: np.swapaxes(x, a, b), np.transpose(x, axes), x.transpose(...)
+        if last in ("swapaxes", "transpose"):
+            if base in LIBRARIES and node.args:
+                yield "transpose", copy.deepcopy(node.args[0])
+                if last == "transpose" and len(node.args) > 1:
+                    new = copy.deepcopy(node)
+                    new.args = new.args[:1]
+                    yield "transpose", new
+            elif isinstance(node.func, ast.Attribute) and base not in LIBRARIES:
+                yield "transpose", copy.deepcopy(node.func.value)
+        # np.exp / np.log / np.sqrt / np.clip ... dropped
+        elif base in LIBRARIES and last in DROPPABLE and node.args:
+            yield "function dropped", copy.deepcopy(node.args[0])
+        # int(...) / float(...) conversions dropped
+        if name in ("int", "float") and len(node.args) == 1:
+            yield "conversion dropped", copy.deepcopy(node.args[0])
+        # the wrong activation
+        activation = _activation_of(node)
+        if activation:
+            kind, library, arg = activation
+            table = NUMPY_ACTIVATIONS if library == "numpy" else TORCH_ACTIVATIONS
+            for other, template in table.items():
+                if other != kind:
+                    yield "activation", _wrap(template, arg)
+            if kind == "gelu":
+                new = copy.deepcopy(node)
+                new.keywords.append(ast.keyword("approximate", ast.Constant("tanh")))
+                yield "activation", new
+        if last in LAYER_ACTIVATIONS and base in ("nn", "torch.nn", "layers", "keras.layers"):
+            for other in LAYER_ACTIVATIONS[last]:
+                yield "activation", _method_with(node, other)
+        # arguments swapped in a call to one of the notebook's own functions
+        if isinstance(node.func, ast.Name) and node.func.id in self.own and len(node.args) >= 2:
+            for i in range(len(node.args) - 1):
+                new = copy.deepcopy(node)
+                new.args[i], new.args[i + 1] = new.args[i + 1], new.args[i]
+                yield "argument order", new
+
+    def returns(self, node: ast.Return):
+        """``return value`` -> ``return <a variable assigned earlier>``."""
+        function = self.functions[-1]
+        earlier: list[str] = []
+        for stmt in ast.walk(function):
+            if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and stmt.lineno < node.lineno:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name) and name.id not in earlier:
+                            earlier.append(name.id)
+        returned = node.value
+        for name in earlier:
+            if not (isinstance(returned, ast.Name) and returned.id == name):
+                yield "earlier variable returned", ast.Return(ast.Name(name, ast.Load()))
+        if isinstance(returned, ast.Tuple):
+            for index, element in enumerate(returned.elts):
+                for name in earlier:
+                    if not (isinstance(element, ast.Name) and element.id == name):
+                        new = copy.deepcopy(node)
+                        new.value.elts[index] = ast.Name(name, ast.Load())
+                        yield "earlier variable returned", new
+        else:
+            yield "transpose", ast.Return(ast.Attribute(copy.deepcopy(returned), "T", ast.Load()))
+
+
+class _ReplaceNode(ast.NodeTransformer):
+    """Replaces the node carrying ``_mutant_id == target`` by ``new``."""
+
+    def __init__(self, target: int, new: ast.AST):
+        self.target, self.new = target, new
+
+    def visit(self, node):
+        if getattr(node, "_mutant_id", None) == self.target:
+            new = copy.deepcopy(self.new)
+            new._mutant_id = self.target
+            return ast.copy_location(new, node)
+        return self.generic_visit(node)
+
+
+def _first_line(node: ast.AST) -> str:
+    return ast.unparse(node).splitlines()[0].strip()
+
+
+def _find(tree: ast.AST, ident: int) -> ast.AST | None:
+    for node in ast.walk(tree):
+        if getattr(node, "_mutant_id", None) == ident:
+            return node
+    return None
+
+
+def mutants_of(source: str, own_functions: set[str] = frozenset()) -> list[Mutant]:
+    """Every distinct mutant of the solution lines of a cell's ``source``.
+
+    Only nodes that start between the solution markers change; mutants that
+    unparse to the original code or to an earlier mutant are dropped.
+    """
+    region = solution_lines(source)
+    if region is None:
+        return []
+    tree = ast.parse(source)
+    for ident, node in enumerate(ast.walk(tree)):
+        node._mutant_id = ident
+    finder = _Candidates(*region, set(own_functions))
+    finder.visit(tree)
+    original = ast.unparse(tree)
+    seen = {original}
+    mutants = []
+    for ident, stmt_id, family, new in finder.found:
+        mutated = _ReplaceNode(ident, new).visit(copy.deepcopy(tree))
+        ast.fix_missing_locations(mutated)
+        code = ast.unparse(mutated)
+        if code in seen:
+            continue
+        try:
+            compile(code, "<mutant>", "exec")
+        except SyntaxError:
+            continue
+        seen.add(code)
+        before_stmt = _find(tree, stmt_id)
+        after_stmt = _find(mutated, stmt_id)
+        mutants.append(Mutant(
+            family=family, line=before_stmt.lineno, before=_first_line(before_stmt),
+            after=_first_line(after_stmt) if after_stmt is not None else "?", code=code))
+    return mutants
+
+
+# == The notebook and its graded parts =========================================
+
+
+@dataclass
+class Cell:
+    index: int
+    source: str
+    solution: bool
+    grade: bool
+
+
+def code_cells(path: Path) -> list[Cell]:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        cells.append(Cell(index, cell.source, bool(meta.get("solution")),
+                          bool(meta.get("grade")) and not meta.get("solution")))
+    return cells
+
+
+def probed_names(part) -> list[str]:
+    from autograder.checks import Call, Predict, Read
+
+    probe = part.probe
+    if isinstance(probe, (Call, Predict)):
+        return [probe.name]
+    if isinstance(probe, Read):
+        return list(probe.names)
+    raise TypeError(probe)
+
+
+MODEL = re.compile(r"\bnn\.(Linear|Sequential|Conv\w*|LSTM|GRU|RNN)\(|keras\.(Sequential|Model)\(|"
+                   r"layers\.Dense\(")
+TRAINING = re.compile(r"\.backward\(\)|\.fit\(")
+
+
+def training_reason(part, cell: Cell | None) -> str | None:
+    """Why a part's mutants are not evaluated, or None."""
+    from autograder.checks import Predict
+
+    if isinstance(part.probe, Predict):
+        return "a trained model (Predict): judged by what it predicts, not against the solution's values"
+    if cell is not None and MODEL.search(cell.source) and TRAINING.search(cell.source):
+        return "trains a model: other learning rates or epoch counts are correct answers, not mistakes"
+    return None
+
+
+# == Evaluating in a namespace, as the kernel would ============================
+
+
+def run_cell(code, namespace: dict) -> None:
+    """Execute a cell's code in the notebook's namespace, its output discarded."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(code, namespace)
+
+
+def ask(namespace: dict, part, cases: list) -> list:
+    """The grader's request for ``part`` on ``cases``, answered in
+    ``namespace`` by the kernel probe, and read back with ``parse_reply``
+    (a ValueError when the grader would find no usable answer)."""
+    from autograder.probe import ANSWER_VARIABLE, new_secret, parse_reply, request_code
+
+    secret = new_secret()
+    code = request_code(part.probe, cases, secret)
+    try:
+        run_cell(code, namespace)
+        text = repr(namespace[ANSWER_VARIABLE])
+        content = {"status": "ok",
+                   "user_expressions": {"answer": {"status": "ok", "data": {"text/plain": text}}}}
+    except Exception as error:  # the probe itself failed in the kernel
+        content = {"status": "error", "ename": type(error).__name__}
+    return parse_reply(content, secret, len(cases))
+
+
+def same_answers(got: list, expected: list) -> tuple[bool, float]:
+    """Whether two lists of answers are the same function values (shapes and
+    ``allclose`` at EQUIV_TOL), and the largest difference seen."""
+    same, worst = True, 0.0
+    for g, e in zip(got, expected):
+        if not g.ok or len(g.values) != len(e.values):
+            return False, float("inf")
+        for a, b in zip(g.values, e.values):
+            if a.shape != b.shape:
+                return False, float("inf")
+            with np.errstate(invalid="ignore"):
+                if not np.allclose(a, b, atol=EQUIV_TOL, rtol=EQUIV_TOL, equal_nan=True):
+                    same = False
+                diff = np.abs(a - b)
+            diff = diff[~(np.isnan(a) & np.isnan(b))]
+            if diff.size:
+                worst = max(worst, float(diff.max()) if np.all(np.isfinite(diff)) else float("inf"))
+    return same, worst
+
+
+@dataclass
+class PartContext:
+    part: object
+    cases: dict[int, list]            # seed -> encoded cases
+    expected: dict[int, list]         # seed -> the solution's answers
+    seeds: list[int]                  # grading seeds
+    extra: list[int]                  # equivalence seeds
+
+
+def solution_context(namespace: dict, part, drawn: dict[int, list], seeds: list[int],
+                     extra: list[int]) -> tuple[PartContext, float]:
+    """The solution's answers for ``part`` on every draw (``drawn``: seed ->
+    encoded cases), checked to earn full marks against themselves; and the
+    seconds they took."""
+    started = time.monotonic()
+    expected = {}
+    for seed in seeds + extra:
+        expected[seed] = ask(namespace, part, drawn[seed])
+        bad = [a.error for a in expected[seed] if not a.ok]
+        if bad:
+            raise RuntimeError(f"{part.grade_id}: the solution raised {bad[0]}")
+    from autograder.assignment import score_part
+
+    for seed in seeds:
+        score, _ = score_part(part, drawn[seed], expected[seed], expected[seed])
+        if score != part.points:
+            raise RuntimeError(f"{part.grade_id}: the solution earns {score} of {part.points} "
+                               f"against itself on seed {seed}")
+    context = PartContext(part, {s: drawn[s] for s in seeds + extra}, expected, seeds, extra)
+    return context, time.monotonic() - started
+
+
+def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dict:
+    """Run in the forked child: redefine the cell, then grade each part."""
+    warnings.simplefilter("ignore")  # a warning is not an error in a kernel
+    try:
+        run_cell(compile(code, "<mutant>", "exec"), namespace)
+    except Exception as error:
+        return {"cell_error": f"{type(error).__name__}: {error}"[:200]}
+    from autograder.assignment import score_part
+
+    out = {}
+    for ctx in contexts:
+        part = ctx.part
+        seeds, errors_only, identical, worst = [], True, True, 0.0
+        for seed in ctx.seeds:
+            try:
+                got = ask(namespace, part, ctx.cases[seed])
+            except ValueError as error:  # the grader finds no usable answer: 0 points
+                seeds.append({"seed": seed, "score": 0.0, "passed": [], "failed": [],
+                              "errors": [f"no usable answer: {error}"]})
+                identical = False
+                continue
+            score, checks = score_part(part, ctx.cases[seed], got, ctx.expected[seed])
+            errors_only &= all(not a.ok for a in got)
+            same, diff = same_answers(got, ctx.expected[seed])
+            identical &= same
+            worst = max(worst, diff)
+            passed = sorted({c.message.split(": ", 1)[-1] for c in checks if c.passed})
+            failed = sorted({c.message.split(": ", 1)[-1] for c in checks if not c.passed})
+            seeds.append({"seed": seed, "score": score, "passed": passed[:4], "failed": failed[:4],
+                          "errors": [a.error for a in got if not a.ok][:1]})
+        killed_everywhere = all(s["score"] <= KILL_SHARE * part.points for s in seeds)
+        result = {"seeds": seeds, "errors_only": errors_only,
+                  "graded_identical": identical, "graded_max_diff": worst}
+        if not killed_everywhere and identical:
+            equivalent = True
+            for seed in ctx.extra:
+                try:
+                    got = ask(namespace, part, ctx.cases[seed])
+                except ValueError:
+                    equivalent = False
+                    break
+                if not same_answers(got, ctx.expected[seed])[0]:
+                    equivalent = False
+                    break
+            result["equivalent"] = equivalent
+        out[part.grade_id] = result
+    return out
+
+
+def in_child(function, args, timeout: float) -> dict:
+    """``function(*args)`` in a forked copy of this process; its JSON-able
+    result, or ``{"timeout": True}`` after ``timeout`` seconds, or
+    ``{"crash": ...}`` when the child died."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 0
+        try:
+            os.close(read_end)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            _limit_memory(3 * 2**30)
+            data = json.dumps(function(*args), default=float).encode()
+        except BaseException as error:  # noqa: BLE001 - report anything to the parent
+            data = json.dumps({"crash": f"{type(error).__name__}: {error}"[:200]}).encode()
+            status = 1
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                return {"timeout": True}
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return {"crash": "the child died without an answer"}
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap the child's address space at what it has now plus ``extra`` bytes."""
+    try:
+        with open("/proc/self/status") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
+    except (OSError, StopIteration, ValueError):
+        pass
+
+
+# == One assignment =============================================================
+
+
+@dataclass
+class PartResult:
+    assignment: str
+    grade_id: str
+    title: str
+    points: float
+    skipped: str | None = None
+    mutants: int = 0
+    equivalent: int = 0
+    killed: int = 0          # including the two below
+    killed_raised: int = 0
+    killed_timeout: int = 0
+    killed_some_seeds: int = 0
+    survived: int = 0
+    unseen: int = 0          # not killed, and full marks on at least one seed
+    records: list[dict] = field(default_factory=list)
+
+    @property
+    def score(self) -> float | None:
+        judged = self.mutants - self.equivalent
+        return self.killed / judged if judged else None
+
+    @property
+    def loses(self) -> float | None:
+        """Share of the non-equivalent mutants that lose points on every seed."""
+        judged = self.mutants - self.equivalent
+        return (judged - self.unseen) / judged if judged else None
+
+
+def classify(part, outcome: dict) -> tuple[str, dict]:
+    """The verdict on one mutant for one part, from what its child returned."""
+    from autograder.checks import Read
+
+    if outcome.get("timeout"):
+        return "killed (timeout)", {}
+    if "cell_error" in outcome:
+        return "killed (raised)", {"error": outcome["cell_error"]}
+    if "crash" in outcome:
+        return "killed (raised)", {"error": outcome["crash"]}
+    result = outcome[part.grade_id]
+    scores = [s["score"] for s in result["seeds"]]
+    killed = [score <= KILL_SHARE * part.points for score in scores]
+    if all(killed):
+        return ("killed (raised)" if result["errors_only"] else "killed"), result
+    if result.get("equivalent"):
+        result["basis"] = f"identical answers on every draw ({len(scores)} graded + extra seeds)"
+        return "equivalent", result
+    if isinstance(part.probe, Read) and all(score >= part.points for score in scores):
+        # Variables judged by what they do (a truth table), not by equality:
+        # other weights that give the same gate are another correct answer.
+        result["basis"] = "other values the part's judge accepts on every seed (a Read part)"
+        return "equivalent", result
+    if any(killed):
+        return "killed on some seeds", result
+    return "survived", result
+
+
+def _short(messages: list[str], limit: int = 110) -> str:
+    if not messages:
+        return "nothing"
+    text = messages[0] if len(messages[0]) <= limit else messages[0][:limit - 1] + "…"
+    return text + (f" (+{len(messages) - 1} more)" if len(messages) > 1 else "")
+
+
+def survival_reason(part, result: dict) -> str:
+    """Why a mutant kept more than KILL_SHARE of the points, in words."""
+    seeds = result["seeds"]
+    full = [s["seed"] for s in seeds if s["score"] >= part.points]
+    if result.get("graded_identical"):
+        return ("same answers as the solution on the graded draws (other draws of the cases "
+                "differ): the cases do not always expose it")
+    if len(full) == len(seeds):
+        return (f"full marks on every seed: it differs from the solution by at most "
+                f"{result.get('graded_max_diff', 0.0):.3g}, within the part's tolerance")
+    text = (f"full marks on seed {', '.join(map(str, full))} (the cases do not always expose "
+            "it); " if full else "")
+    worst = min(seeds, key=lambda s: s["score"])
+    return (text + f"on seed {worst['seed']} passed: {_short(worst['passed'])}; "
+            f"failed: {_short(worst['failed'])}")
+
+
+def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log) -> list[PartResult]:
+    from autograder.assignment import draw_cases, load_assignment
+    from autograder.probe import PROBE_SOURCE
+
+    assignment = load_assignment(ROOT / "solutions", name)
+    results = []
+    all_seeds = seeds + [s for s in extra if s not in seeds]
+    drawn = {seed: draw_cases(assignment, seed) for seed in all_seeds}
+    for path in assignment.notebooks:
+        cells = code_cells(path)
+        owner: dict[str, Cell] = {}
+        for cell in cells:
+            if cell.solution:
+                for defined in defined_names(cell.source):
+                    owner[defined] = cell
+        own_functions = set().union(*(function_names(c.source) for c in cells if not c.grade))
+        parts_here, part_cell, skipped = [], {}, {}
+        for part in assignment.parts:
+            names = probed_names(part)
+            if not any(n in owner for n in names):
+                continue  # another notebook's part (or no solution cell defines it)
+            part_cell[part.grade_id] = owner[names[0]]
+            parts_here.append(part)
+            skipped[part.grade_id] = training_reason(part, part_cell[part.grade_id])
+        skipped_cells = {part_cell[g].index for g, why in skipped.items() if why}
+
+        # The notebook, once: setup and solution cells in one namespace, then the probe.
+        started = time.monotonic()
+        namespace = {"__name__": "__main__", "__builtins__": builtins}
+        cwd = os.getcwd()
+        os.chdir(path.parent)
+        try:
+            for cell in cells:
+                if cell.grade or cell.index in skipped_cells:
+                    continue
+                run_cell(compile(cell.source, f"<{path.name} cell {cell.index}>", "exec"), namespace)
+            run_cell(PROBE_SOURCE, namespace)
+        finally:
+            os.chdir(cwd)
+        log(f"{name}: ran {path.name} in {time.monotonic() - started:.1f} s")
+
+        for part in parts_here:
+            cell = part_cell[part.grade_id]
+            result = PartResult(name, part.grade_id, part.title, float(part.points))
+            results.append(result)
+            if skipped[part.grade_id]:
+                result.skipped = skipped[part.grade_id]
+                log(f"{name}/{part.grade_id}: skipped ({result.skipped})")
+                continue
+            # The solution's own answers on every draw, and its time.
+            extra_only = [s for s in extra if s not in seeds]
+            context, solution_seconds = solution_context(
+                namespace, part, {s: drawn[s][part.grade_id] for s in all_seeds}, seeds, extra_only)
+            timeout = 10.0 + 20.0 * solution_seconds
+            mutants = mutants_of(cell.source, own_functions)
+            log(f"{name}/{part.grade_id}: {len(mutants)} mutants "
+                f"(time limit {timeout:.0f} s each)")
+            t0 = time.monotonic()
+            for number, mutant in enumerate(mutants, 1):
+                outcome = in_child(judge_mutant, (namespace, mutant.code, [context]), timeout)
+                verdict, detail = classify(part, outcome)
+                record = {"line": mutant.line, "family": mutant.family, "before": mutant.before,
+                          "after": mutant.after, "verdict": verdict,
+                          "scores": [s["score"] for s in detail.get("seeds", [])]}
+                if verdict in ("survived", "killed on some seeds"):
+                    record["reason"] = survival_reason(part, detail)
+                    record["full_marks_on_a_seed"] = max(record["scores"]) >= part.points
+                    result.unseen += record["full_marks_on_a_seed"]
+                if verdict == "equivalent":
+                    record["basis"] = detail["basis"]
+                if "error" in detail:
+                    record["error"] = detail["error"]
+                result.records.append(record)
+                result.mutants += 1
+                if verdict == "equivalent":
+                    result.equivalent += 1
+                elif verdict.startswith("killed ("):
+                    result.killed += 1
+                    if verdict == "killed (raised)":
+                        result.killed_raised += 1
+                    else:
+                        result.killed_timeout += 1
+                elif verdict == "killed":
+                    result.killed += 1
+                elif verdict == "killed on some seeds":
+                    result.killed_some_seeds += 1
+                else:
+                    result.survived += 1
+                if number % 10 == 0 or number == len(mutants):
+                    log(f"  {number}/{len(mutants)} ({time.monotonic() - t0:.0f} s)")
+    covered = {r.grade_id for r in results}
+    for part in assignment.parts:
+        if part.grade_id not in covered:
+            results.append(PartResult(name, part.grade_id, part.title, float(part.points),
+                                      skipped="no solution cell defines what it probes"))
+    return results
+
+
+# == Report =====================================================================
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+COUNTS = ("mutants", "equivalent", "killed", "killed_raised", "killed_timeout",
+          "killed_some_seeds", "survived", "unseen")
+
+
+def table(results: list[PartResult], seeds: list[int]) -> str:
+    head = (f"{'part':<46} {'mutants':>7} {'equiv':>5} {'killed':>6} {'raised':>6} "
+            f"{'t/o':>4} {'some':>5} {'surv':>5} {'unseen':>6} {'score':>7} {'loses':>7}")
+    lines = [f"Mutation testing of the checks: {len(seeds)} grading seeds "
+             f"({', '.join(map(str, seeds))}); killed = at most {KILL_SHARE:.0%} of the part's "
+             "points on every seed; score = killed / (mutants - equiv).",
+             "raised, t/o: kills by an error or the time limit (included in killed); "
+             "some: killed on some seeds only;",
+             "surv: kept more than 25% on every seed; unseen: of some + surv, those with full "
+             "marks on at least one seed (no check noticed);",
+             "loses: share of the non-equivalent mutants that lose points on every seed "
+             "(killed, or partial credit).", "", head, "-" * len(head)]
+
+    def row(label, rs):
+        total = PartResult("", "", "", 0)
+        for r in rs:
+            for attr in COUNTS:
+                setattr(total, attr, getattr(total, attr) + getattr(r, attr))
+        return (f"{label:<46} {total.mutants:>7} {total.equivalent:>5} {total.killed:>6} "
+                f"{total.killed_raised:>6} {total.killed_timeout:>4} {total.killed_some_seeds:>5} "
+                f"{total.survived:>5} {total.unseen:>6} {_pct(total.score):>7} {_pct(total.loses):>7}")
+
+    for r in results:
+        label = f"{r.assignment}/{r.grade_id}"
+        lines.append(f"{label:<46} skipped: {r.skipped}" if r.skipped else row(label, [r]))
+    lines += ["", "Per assignment", head, "-" * len(head)]
+    for name in dict.fromkeys(r.assignment for r in results):
+        lines.append(row(name, [r for r in results if r.assignment == name and not r.skipped]))
+    lines.append("-" * len(head))
+    lines.append(row("all", [r for r in results if not r.skipped]))
+
+    lines += ["", "Per operator family (all parts)",
+              f"{'family':<28} {'mutants':>7} {'equiv':>5} {'killed':>6} {'some':>5} {'surv':>5} {'score':>7}"]
+    families: dict[str, dict[str, int]] = {}
+    for r in results:
+        for rec in r.records:
+            f = families.setdefault(rec["family"], dict.fromkeys(
+                ("mutants", "equivalent", "killed", "some", "survived"), 0))
+            f["mutants"] += 1
+            verdict = rec["verdict"]
+            key = ("equivalent" if verdict == "equivalent" else "killed" if verdict.startswith("killed")
+                   and verdict != "killed on some seeds" else "some" if verdict == "killed on some seeds"
+                   else "survived")
+            f[key] += 1
+    for family, f in sorted(families.items()):
+        judged = f["mutants"] - f["equivalent"]
+        lines.append(f"{family:<28} {f['mutants']:>7} {f['equivalent']:>5} {f['killed']:>6} "
+                     f"{f['some']:>5} {f['survived']:>5} {_pct(f['killed'] / judged if judged else None):>7}")
+    return "\n".join(lines)
+
+
+def listing(results: list[PartResult]) -> str:
+    """Every surviving mutant, with its points per seed and why it survives;
+    then every mutant judged equivalent, so that a person can confirm it."""
+    lines = []
+    alive = [(r, rec) for r in results for rec in r.records
+             if rec["verdict"] in ("survived", "killed on some seeds")]
+    unseen = [(r, rec) for r, rec in alive if rec["full_marks_on_a_seed"]]
+    partial = [(r, rec) for r, rec in alive if not rec["full_marks_on_a_seed"]]
+    lines.append(f"Surviving mutants: {len(alive)} (those killed on some seeds only included)."
+                 if alive else "No surviving mutant.")
+    for title, group in [
+            (f"A. Full marks on at least one seed ({len(unseen)}): no check noticed the mistake "
+             "on that draw", unseen),
+            (f"B. Points lost on every seed, but more than {KILL_SHARE:.0%} kept on some "
+             f"({len(partial)}): credit from the checks that still pass", partial)]:
+        if not group:
+            continue
+        lines += ["", title]
+        for r, rec in group:
+            scores = ", ".join(f"{s:g}" for s in rec["scores"])
+            some = " (killed on some seeds)" if rec["verdict"] != "survived" else ""
+            lines.append(f"{r.assignment}/{r.grade_id} line {rec['line']} [{rec['family']}]{some}: "
+                         f"points per seed {scores} of {r.points:g}")
+            lines.append(f"    {rec['before']}")
+            lines.append(f"  → {rec['after']}")
+            lines.append(f"    why: {rec['reason']}")
+    same = [(r, rec) for r in results for rec in r.records if rec["verdict"] == "equivalent"]
+    lines += ["", f"Equivalent mutants, left out of the scores ({len(same)}): identical to the "
+              "solution on every draw of the part's own cases, or (Read parts) accepted by its judge "
+              "on every seed. A real mistake listed here is one the cases never exercise."]
+    for r, rec in same:
+        read = " [judged correct]" if rec.get("basis", "").startswith("other values") else ""
+        lines.append(f"{r.assignment}/{r.grade_id} line {rec['line']}{read}: "
+                     f"{rec['before']}  →  {rec['after']}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    from autograder.assignment import list_assignments
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assignment", action="append",
+                        help="an assignment to test (repeatable; default: all)")
+    parser.add_argument("--seeds", type=int, default=3, help="grading draws per mutant (default 3)")
+    parser.add_argument("--extra-seeds", type=int, default=30,
+                        help="more draws for the equivalence test (default 30)")
+    parser.add_argument("--json", type=Path, help="where to write the results "
+                        "(default benchmarks/results/check_mutants[-NAME].json)")
+    args = parser.parse_args(argv)
+    names = args.assignment or list_assignments(ROOT / "solutions")
+    seeds = list(range(1, args.seeds + 1))
+    extra = list(range(1001, 1001 + args.extra_seeds))
+    started = time.monotonic()
+
+    def log(message):
+        print(f"[{time.monotonic() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+    results = []
+    for name in names:
+        results += evaluate_assignment(name, seeds, extra, log)
+    seconds = time.monotonic() - started
+    print(table(results, seeds))
+    print()
+    print(listing(results))
+    print(f"\n{len(names)} assignment(s) in {seconds:.0f} s")
+    path = args.json or RESULTS / (f"check_mutants-{names[0]}.json" if args.assignment and len(names) == 1
+                                   else "check_mutants.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"seeds": seeds, "extra_seeds": extra, "kill_share": KILL_SHARE,
+            "equivalence_tolerance": EQUIV_TOL, "seconds": round(seconds, 1),
+            "parts": [dict(asdict(r), score=r.score) for r in results]}
+    path.write_text(json.dumps(data, indent=1, default=float))
+    print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
