@@ -32,7 +32,15 @@ A zip downloaded from an LMS carries the LMS's times: the ``timestamp`` group
 of the file-name pattern (see :data:`DEFAULT_PATTERN`) if it has one, else
 the zip entry's time, else the time of collection.  The pattern must match
 the LMS's part of the name, which comes before the file name the student
-chose; it is matched from the start, so the earliest match wins.
+chose: it is matched from the start of the first path component where it
+matches, and an entry is refused when the pattern could also match in the
+student's part (see :func:`match_entry`).
+
+Links are never followed.  Each exchange folder is opened once, with
+``O_DIRECTORY | O_NOFOLLOW``, and everything in it is read relative to that
+descriptor (``os.fwalk``, ``O_NOFOLLOW`` on every file): swapping the folder
+or one of its subfolders for a link while collect runs cannot make it read
+anything outside the folder.
 
 Only the files collect wrote are trusted: ``grade`` uses a ``timestamp.txt``
 only when a receipt in ``.history`` vouches for it and for the notebook's
@@ -42,7 +50,9 @@ into a plain folder is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import fcntl
 import fnmatch
 import glob
@@ -63,7 +73,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 from traitlets import Unicode
 
 from autograder.checks import GradingError
-from autograder.intake import STUDENT_ID
+from autograder.intake import STUDENT_ID, describe, printable
 
 #: Where collect keeps every submission it has seen.
 HISTORY = ".history"
@@ -73,14 +83,21 @@ RECEIPT = "receipt.json"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 
 #: Default file-name pattern for zip files from an LMS, matched against each
-#: entry's path inside the zip.  It reads names like
+#: entry's path inside the zip from the start of a path component (see
+#: :func:`match_entry`).  It reads names like
 #: ``perceptrons_xor_minji_attempt_2026-11-30-23-59-59_perceptrons_xor.ipynb``
 #: (``<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>``, the
 #: style of nbgrader's own zip_collect example), in any folder of the zip.
 #: The student id cannot contain ``_`` here, since ``_`` separates the parts.
-DEFAULT_PATTERN = (r"(?:.*/)?[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
+#: The file name, the student's choice, is everything after the LMS's part.
+DEFAULT_PATTERN = (r"[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
                    r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
-                   r"_(?P<file_id>[^/]+)$")
+                   r"_(?P<file_id>.+)$")
+
+#: Bounds on one exchange submission, beyond nbgrader's ``max_file_size`` and
+#: ``max_dir_size``: files read, and how deep its folders may nest.
+MAX_SUBMISSION_FILES = 1000
+MAX_SUBMISSION_DEPTH = 16
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
@@ -108,12 +125,22 @@ class Event:
     action: str  # "new", "already collected", "skipped: <why>"
     source: str
 
+    def __post_init__(self):
+        # Names come from students: never let them reach a terminal raw.
+        self.student = printable(self.student)
+        self.action = printable(self.action)
+        self.source = printable(self.source)
+
 
 def _entries(folder: Path) -> list[tuple[dt.datetime, Path, dict]]:
     """Collected submissions of one student and assignment, oldest first."""
     found = []
+    if any(p.is_symlink() for p in (folder, folder.parent, folder.parent.parent)):
+        return []  # collect never writes a link: not a history it wrote
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         if entry.name.startswith("."):  # half-written by a collect that stopped
+            continue
+        if entry.is_symlink() or (entry / RECEIPT).is_symlink():
             continue
         try:
             record = json.loads((entry / RECEIPT).read_text())
@@ -203,18 +230,26 @@ def _refresh_current(to: Path, assignment: str, student: str, now: dt.datetime) 
     return newest
 
 
-def trusted_receipt(folder: Path, files: dict[str, Path]) -> str | None:
+def trusted_receipt(folder: Path, files: dict, stamp: str | None = None) -> str | None:
     """The receipt time of the submission in ``folder``
     (``DIR/<student>/<assignment>``), as ``timestamp.txt`` text, if collect
     wrote it: a receipt in ``DIR/.history`` must hold the same time and the
-    same content for every file in ``files`` (name -> path).  None for a
-    folder collect did not write, or changed since."""
-    stamp = folder / "timestamp.txt"
-    if not stamp.is_file() or stamp.is_symlink() or stamp.stat().st_size > 100:
+    same content for every file in ``files`` (file name -> its bytes, or
+    any key -> its path).  ``stamp`` is the folder's ``timestamp.txt`` when
+    the caller read it already ("" for none).  None for a folder collect did
+    not write, or changed since."""
+    if stamp is None:
+        path = folder / "timestamp.txt"
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 100:
+            return None
+        stamp = path.read_text(errors="replace")
+    text = stamp.strip()
+    if not text:
         return None
-    text = stamp.read_text(errors="replace").strip()
     history = folder.parent.parent / HISTORY / folder.parent.name / folder.name
-    hashes = {p.name: _sha256(p.read_bytes()) for p in files.values()}
+    hashes = {name if isinstance(data, bytes) else Path(data).name:
+              _sha256(data if isinstance(data, bytes) else Path(data).read_bytes())
+              for name, data in files.items()}
     for received, _, record in _entries(history):
         if format_time(received) == text and all(
                 record.get("files", {}).get(name) == digest for name, digest in hashes.items()):
@@ -282,35 +317,62 @@ class ReceiptCollect(ExchangeCollect):
         for path in sorted(glob.glob(pattern)):
             try:
                 self.src_records.append(self._path_to_record(path))
-            except (ExchangeError, ValueError, OverflowError):
+            except Exception:  # noqa: BLE001 - nbgrader parses the time in the name
                 self.events.append(Event("?", None, "skipped: unreadable name",
                                          os.path.basename(path)))
 
     def init_dest(self):
         pass
 
-    def _read(self, src: str) -> tuple[dict[str, bytes], str | None, int]:
-        """The regular files under ``src`` (no links followed), the
-        student's timestamp.txt, and the newest ctime seen (ns)."""
-        files, claimed, total = {}, None, 0
+    def _path_to_record(self, path):
+        # nbgrader's own logs the name raw when it cannot read it; names are
+        # the students' choice, so read it here without logging.
+        from nbgrader.utils import parse_utc
+
+        filename = os.path.basename(path)
+        parts = filename.rsplit("+", 3)
+        if len(parts) < 3:
+            raise ValueError("unreadable name")
+        return {"username": parts[0], "filename": filename, "timestamp": parse_utc(parts[2])}
+
+    def _walk(self, dir_fd: int):
+        """os.fwalk over the folder open as ``dir_fd``, never through a link
+        (fwalk checks that each subfolder it opens is the one it listed),
+        skipping nbgrader's ignored names and bounded in depth."""
+        skip = self.coursedir.ignore
+        for dirpath, dirnames, filenames, fd in os.fwalk(".", dir_fd=dir_fd,
+                                                         follow_symlinks=False):
+            depth = 0 if dirpath == "." else dirpath.count(os.sep)
+            if depth >= MAX_SUBMISSION_DEPTH and dirnames:
+                raise ExchangeError(f"folders nested more than {MAX_SUBMISSION_DEPTH} deep")
+            dirnames[:] = [d for d in dirnames if not any(fnmatch.fnmatch(d, g) for g in skip)]
+            yield dirpath, filenames, fd
+
+    def _read(self, dir_fd: int, src: str) -> tuple[dict[str, bytes], str | None, int]:
+        """The regular files in the folder open as ``dir_fd`` (no links
+        followed; ``src`` names it in messages), the student's timestamp.txt,
+        and the newest ctime seen (ns)."""
+        files, claimed, total, count = {}, None, 0, 0
         limit = 1000 * self.coursedir.max_file_size
         skip = self.coursedir.ignore
-        newest = os.lstat(src).st_ctime_ns
-        for dirpath, dirnames, filenames in os.walk(src):
-            dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
-                           and not any(fnmatch.fnmatch(d, g) for g in skip)]
-            newest = max(newest, os.lstat(dirpath).st_ctime_ns)
+        newest = os.fstat(dir_fd).st_ctime_ns
+        for dirpath, filenames, fd in self._walk(dir_fd):
+            newest = max(newest, os.fstat(fd).st_ctime_ns)
             for name in filenames:
-                path = os.path.join(dirpath, name)
-                relative = os.path.relpath(path, src)
+                relative = os.path.normpath(os.path.join(dirpath, name))
                 if any(fnmatch.fnmatch(name, g) for g in skip):
                     continue
+                count += 1
+                if count > MAX_SUBMISSION_FILES:
+                    raise ExchangeError(f"more than {MAX_SUBMISSION_FILES} files")
                 try:  # no links followed; a named pipe must not block the open
-                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                    file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                                      | os.O_CLOEXEC, dir_fd=fd)
                 except OSError:
-                    self.log.warning("not collected (a link or unreadable): %s", path)
+                    self.log.warning("not collected (a link or unreadable): %s",
+                                     printable(os.path.join(src, relative)))
                     continue
-                with os.fdopen(fd, "rb") as fh:
+                with os.fdopen(file_fd, "rb") as fh:
                     info = os.fstat(fh.fileno())
                     if not stat.S_ISREG(info.st_mode):
                         continue
@@ -318,52 +380,82 @@ class ReceiptCollect(ExchangeCollect):
                     newest = max(newest, os.fstat(fh.fileno()).st_ctime_ns)
                 if len(data) > limit:
                     self.log.warning("not collected (over %d kB): %s",
-                                     self.coursedir.max_file_size, path)
+                                     self.coursedir.max_file_size,
+                                     printable(os.path.join(src, relative)))
                     continue
                 total += len(data)
                 if total > 1000 * self.coursedir.max_dir_size:
-                    raise ExchangeError(f"submission {src} is larger than "
-                                        f"{self.coursedir.max_dir_size} kB")
+                    raise ExchangeError(f"larger than {self.coursedir.max_dir_size} kB")
                 if relative == "timestamp.txt":
                     claimed = data[:100].decode("utf-8", "replace").strip()
                     continue
                 files[relative] = data
         # Read the times again after reading: a change during the copy shows.
-        for dirpath, dirnames, filenames in os.walk(src):
-            for name in [dirpath] + [os.path.join(dirpath, f) for f in filenames]:
-                newest = max(newest, os.lstat(name).st_ctime_ns)
-        return files, claimed, newest
+        for _, filenames, fd in self._walk(dir_fd):
+            newest = max(newest, os.fstat(fd).st_ctime_ns)
+            for name in filenames:
+                with contextlib.suppress(FileNotFoundError):  # removed: its folder's ctime moved
+                    newest = max(newest, os.stat(name, dir_fd=fd,
+                                                 follow_symlinks=False).st_ctime_ns)
+        return files, claimed, max(newest, os.fstat(dir_fd).st_ctime_ns)
 
     def copy_files(self):
+        inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for record in self.src_records:
+                try:
+                    self._copy_one(record, inbound)
+                except Exception as error:  # noqa: BLE001 - one folder never stops collect
+                    self.events.append(Event(record.get("username", "?"), None,
+                                             f"skipped: could not be read: {describe(error)}",
+                                             record.get("filename", "?")))
+        finally:
+            os.close(inbound)
+
+    def _copy_one(self, record: dict, inbound: int) -> None:
         import pwd
 
-        for record in self.src_records:
-            student, source = record["username"], record["filename"]
-            src = os.path.join(self.inbound_path, source)
-            if not STUDENT_ID.match(student):
-                self.events.append(Event(student, None, "skipped: invalid student id", source))
-                continue
-            if os.path.islink(src) or not os.path.isdir(src):
-                self.events.append(Event(student, None, "skipped: not a folder", source))
-                continue
+        student, source = record["username"], record["filename"]
+        if not STUDENT_ID.match(student):
+            self.events.append(Event(student, None, "skipped: invalid student id", source))
+            return
+        # Opened once, never through a link; everything below is read
+        # relative to this descriptor, whatever happens to the name.
+        try:
+            fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK
+                         | os.O_CLOEXEC, dir_fd=inbound)
+        except OSError as error:
+            try:
+                link = stat.S_ISLNK(os.stat(source, dir_fd=inbound,
+                                            follow_symlinks=False).st_mode)
+            except OSError:
+                link = False
+            why = ("a symbolic link (links are never followed)" if link or error.errno == errno.ELOOP
+                   else "not a folder" if error.errno == errno.ENOTDIR
+                   else f"unreadable ({error.strerror})")
+            self.events.append(Event(student, None, f"skipped: {why}", source))
+            return
+        try:
+            info = os.fstat(fd)
             if self.check_owner:
-                uid = os.lstat(src).st_uid
                 try:
-                    owner = pwd.getpwuid(uid).pw_name
+                    owner = pwd.getpwuid(info.st_uid).pw_name
                 except KeyError:
-                    owner = f"uid {uid}"
+                    owner = f"uid {info.st_uid}"
                 if owner != student:
                     self.events.append(Event(student, None, f"skipped: the folder belongs to "
                                              f"{owner}, not {student}", source))
-                    continue
+                    return
             try:
-                files, claimed, ctime_ns = self._read(src)
+                files, claimed, ctime_ns = self._read(fd, source)
             except (ExchangeError, OSError) as error:
                 self.events.append(Event(student, None, f"skipped: {error}", source))
-                continue
-            received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
-            self.events.append(_store(self.to, self.coursedir.assignment_id, student, files,
-                                      received, f"exchange {source}", claimed))
+                return
+        finally:
+            os.close(fd)
+        received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
+        self.events.append(_store(self.to, self.coursedir.assignment_id, student, files,
+                                  received, f"exchange {source}", claimed))
 
 
 def collect_exchange(name: str, to: Path, config, *, root: str | None = None,
@@ -396,9 +488,51 @@ def collect_exchange(name: str, to: Path, config, *, root: str | None = None,
 # -- zip files from an LMS ---------------------------------------------------------
 
 
+def _component_starts(name: str) -> list[int]:
+    """Where each path component of a zip entry's name starts."""
+    return [0] + [i + 1 for i, char in enumerate(name) if char in "/\\"]
+
+
+def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
+    """Read a zip entry's ``name`` with the file-name pattern ``regex``:
+    (the named groups, None), or (None, why the entry is refused), or
+    (None, None) when the pattern does not match at all.
+
+    The LMS writes its part of the name (student, time) first; what follows,
+    the file name, and any folder in it, the student chose.  So the pattern
+    is matched from the start of the first path component where it matches,
+    never greedily from the last folder.  An entry is refused when the
+    pattern matches from more than one component, when it still matches
+    with the student id (or the time) it found blanked out (so that the
+    name holds a second student or time), or when the student id or the
+    time comes after the start of the file name."""
+    starts = _component_starts(name)
+    found = [(start, match) for start in starts if (match := regex.match(name[start:]))]
+    if not found:
+        return None, None
+    if len(found) > 1:
+        return None, "the name matches the pattern twice (in two of its folders)"
+    start, match = found[0]
+    groups = match.groupdict()
+    file_start = match.start("file_id")
+    for group in ("student_id", "timestamp"):
+        if group not in regex.groupindex or match.start(group) < 0:
+            continue
+        begin, end = start + match.start(group), start + match.end(group)
+        if file_start >= 0 and match.start(group) >= file_start:
+            return None, (f"the pattern takes the {group.replace('_', ' ')} from after the "
+                          "file name, which the student chose")
+        blanked = name[:begin] + "\0" * (end - begin) + name[end:]
+        if any(regex.match(blanked[s:]) for s in starts):
+            return None, (f"the name matches the pattern twice (a second "
+                          f"{group.replace('_', ' ')} in it)")
+    return groups, None
+
+
 class LmsFileNameCollector(FileNameCollectorPlugin):
     """nbgrader's file-name collector with the course's default pattern
-    (:data:`DEFAULT_PATTERN`), student ids checked, and LMS times read in
+    (:data:`DEFAULT_PATTERN`), matched from the LMS's part of the name
+    (:func:`match_entry`), student ids checked, and LMS times read in
     ``timezone`` when they carry none (``YYYY-MM-DD-HH-MM-SS`` accepted)."""
 
     named_regexp = Unicode(DEFAULT_PATTERN).tag(config=True)
@@ -418,22 +552,31 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
             when = when.replace(tzinfo=zone)
         return _utc(when)
 
-    def collect(self, submitted_file: str) -> dict | None:
-        info = super().collect(submitted_file)
+    def read_name(self, submitted_file: str) -> tuple[dict | None, str | None]:
+        """(student_id, file_id and timestamp, None) for an entry to collect;
+        (None, why) for a notebook refused; (None, None) for a file that is
+        not a notebook."""
+        if os.path.splitext(submitted_file)[1] not in self.valid_ext:
+            return None, None
+        info, why = match_entry(re.compile(self.named_regexp), submitted_file)
+        if why:
+            return None, why
         if not info or not isinstance(info.get("student_id"), str) \
                 or not isinstance(info.get("file_id"), str):
-            return None
+            return None, "name does not match the pattern"
         if not STUDENT_ID.match(info["student_id"]):
-            self.log.warning("Skipped (invalid student id %r): %s",
-                             info["student_id"], submitted_file)
-            return None
+            return None, f"invalid student id {printable(info['student_id'])!r}"
         if info.get("timestamp"):
             try:
                 info["timestamp"] = self.parse_time(info["timestamp"])
             except (ValueError, OverflowError):
-                self.log.warning("Skipped (unreadable time %r): %s",
-                                 info["timestamp"], submitted_file)
-                return None
+                return None, f"unreadable time {printable(info['timestamp'])!r}"
+        return info, None
+
+    def collect(self, submitted_file: str) -> dict | None:
+        info, why = self.read_name(submitted_file)
+        if why:
+            self.log.warning("Skipped (%s): %s", why, printable(submitted_file))
         return info
 
 
@@ -483,27 +626,38 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                 for entry in zf.infolist():
                     if entry.is_dir():
                         continue
-                    info = collector.collect(entry.filename)
+                    where = f"{archive.name}: {entry.filename}"
+                    info, why = collector.read_name(entry.filename)
                     if not info:
-                        if entry.filename.endswith(".ipynb"):
-                            events.append(Event("?", None, "skipped: name does not match the "
-                                                "pattern", f"{archive.name}: {entry.filename}"))
+                        if why:
+                            events.append(Event("?", None, f"skipped: {why}", where))
                         continue
                     if entry.file_size > limit:
                         events.append(Event(info["student_id"], None, "skipped: too large",
-                                            f"{archive.name}: {entry.filename}"))
+                                            where))
                         continue
-                    with zf.open(entry) as fh:
-                        data = fh.read(limit + 1)
+                    try:
+                        with zf.open(entry) as fh:
+                            data = fh.read(limit + 1)
+                    except Exception as error:  # noqa: BLE001 - damaged, encrypted, unsupported
+                        events.append(Event(info["student_id"], None, "skipped: could not be "
+                                            f"read: {describe(error)}", where))
+                        continue
                     if len(data) > limit:
+                        events.append(Event(info["student_id"], None, "skipped: too large",
+                                            where))
                         continue
                     received = info.get("timestamp")
                     if received is None and entry.date_time > (1980, 1, 1, 0, 0, 0):
-                        received = collector.parse_time(
-                            "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*entry.date_time))
+                        try:
+                            received = collector.parse_time(
+                                "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(
+                                    *entry.date_time))
+                        except (ValueError, OverflowError):
+                            received = None
                     if received is None:
-                        log(f"  {entry.filename}: no time in the name or the zip; "
-                            "using the time of collection")
+                        log(printable(f"  {entry.filename}: no time in the name or the zip; "
+                                      "using the time of collection"))
                         received = now
                     group = groups.setdefault((info["student_id"], received),
                                               {"files": {}, "sources": []})
@@ -520,7 +674,7 @@ def report(events: list[Event], to: Path, assignment: str) -> str:
     lines = []
     for event in events:
         when = f" received {format_time(event.received)}" if event.received else ""
-        lines.append(f"  {event.student}: {event.action}{when}  ({event.source})")
+        lines.append(printable(f"  {event.student}: {event.action}{when}  ({event.source})"))
     to = Path(to)
     current = sorted(p.parent.name for p in to.glob(f"*/{assignment}") if p.is_dir()
                      and not p.parent.name.startswith("."))
@@ -531,5 +685,5 @@ def report(events: list[Event], to: Path, assignment: str) -> str:
                      "where all students share one user id, use --no-check-owner)")
     lines.append(f"{new} new submission(s), {skipped} skipped; {len(current)} student(s) in "
                  f"{to} (the newest submission of each); every submission kept in "
-                 f"{to / HISTORY}")
+                 f"{printable(to / HISTORY)}")
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from autograder.assignment import (
     write_run,
 )
 from autograder.checks import GradingError
-from autograder.intake import STUDENT_ID, inspect, stage
+from autograder.intake import STUDENT_ID, describe, inspect, printable, stage
 from autograder.late import configure as configure_late, late_status
 from autograder.config import COURSE_ID, ROOT, course_config
 from autograder.gradebook import exclusive, open_gradebook, register_assignment
@@ -222,11 +222,28 @@ def _stage(course: Course, submission, assignment: Assignment) -> None:
                 pass
 
 
-def _register_student(course: Course, student: str) -> None:
-    from nbgrader.api import Gradebook
+def _record_not_graded(course: Course, assignment: Assignment, student: str) -> None:
+    """Make the gradebook hold this run's verdict for a submission that
+    could not be graded: a submission scoring 0 (every grade 0, no time, no
+    late penalty), in place of whatever an earlier run recorded, so that
+    ``export``, ``report`` and nbgrader's own tools show 0, never a stale
+    score.  (The status itself is in the run file and the CSV.)"""
+    from nbgrader.api import Gradebook, MissingEntry
 
+    if not STUDENT_ID.match(student):  # never a gradebook key
+        return
     with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
+        try:
+            gb.remove_submission(assignment.name, student)
+        except MissingEntry:
+            pass
+        submission = gb.add_submission(assignment.name, student)
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = 0.0
+            for grade in notebook.grades:
+                grade.auto_score, grade.manual_score, grade.extra_credit = 0.0, None, None
+        gb.db.commit()
 
 
 def _read_status(course: Course, assignment: Assignment, student: str) -> str:
@@ -268,6 +285,12 @@ def _record(run: dict, run_file: Path, row: Row) -> Row:
     return row
 
 
+def _key(folder: Path) -> str:
+    """A student folder's name as the run file, the CSV and the screen show
+    it (a valid student id is unchanged)."""
+    return printable(folder.name)
+
+
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(int(round(seconds)), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
@@ -303,8 +326,9 @@ class Progress:
         at intake, which took no time and says nothing about the time left."""
         self.done += 1
         self.graded += graded
-        line = (f"  [{self.done}/{self.total}] {row.student_id}: {row.score:g}/{row.max_score:g} "
-                f"{row.status} ({row.seconds:.1f} s{self.eta()})")
+        line = printable(f"  [{self.done}/{self.total}] {row.student_id}: "
+                         f"{row.score:g}/{row.max_score:g} {row.status} "
+                         f"({row.seconds:.1f} s{self.eta()})")
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
             self.bar.update(1)
@@ -368,6 +392,14 @@ def _autograde_in_worker(name: str, student: str) -> tuple[dict, float]:
     return _autograde(_WORKER["api"], name, student)
 
 
+def _failed(error: BaseException) -> tuple[dict, float]:
+    """autograde's result for a submission whose grading raised ``error``."""
+    import traceback
+
+    return ({"success": False, "log": "", "error": "".join(traceback.format_exception(error)),
+             "reason": describe(error)}, 0.0)
+
+
 def _warm_up() -> None:
     """A no-op task: submitting one per worker starts every worker at once."""
 
@@ -375,8 +407,8 @@ def _warm_up() -> None:
 def _slow_first(submission) -> int:
     """Sort key: notebooks that use TensorFlow first, since their kernels pay
     its long import; a run then ends with short submissions, not a long one."""
-    text = " ".join(path.read_text(errors="replace") for path in submission.files.values())
-    return 0 if ("tensorflow" in text or "keras" in text) else 1
+    text = b" ".join(submission.data.values())
+    return 0 if (b"tensorflow" in text or b"keras" in text) else 1
 
 
 def default_jobs() -> int:
@@ -430,7 +462,11 @@ class Workers:
         if self.pool is None or len(pending) < 2:
             api = self.course.api()
             for submission in pending:
-                yield (submission, *_autograde(api, self.name, submission.student))
+                try:
+                    outcome = _autograde(api, self.name, submission.student)
+                except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                    outcome = _failed(error)
+                yield (submission, *outcome)
             return
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
@@ -439,7 +475,13 @@ class Workers:
                    for s in pending}
         try:
             for future in as_completed(futures):
-                yield (futures[future], *future.result())
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                    outcome = _failed(error)
+                yield (futures[future], *outcome)
         except BrokenProcessPool:
             raise GradingError("a grading worker process died; what finished is saved, "
                                "run the same command again to grade the rest") from None
@@ -489,7 +531,7 @@ def grade(name: str, submissions: Path, *, csv_path: Path | None = None, seed: i
 
     run_file = course.work / "runs" / f"{name}.json"
     run = _unfinished_run(run_file, submissions, seed) if not restart else None
-    remaining = [f for f in folders if not (run and f.name in run["done"])]
+    remaining = [f for f in folders if not (run and _key(f) in run["done"])]
     with Workers(course, name, min(jobs, len(remaining))) as workers:
         return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
                           workers, csv_path, log)
@@ -523,37 +565,52 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
         write_run(cases_file, assignment, seed, cases, expected)
         _save_json(run_file, run)
 
-    rows: dict[str, Row] = {folder.name: Row(**run["done"][folder.name])
-                            for folder in folders if folder.name in run["done"]}
+    rows: dict[str, Row] = {_key(folder): Row(**run["done"][_key(folder)])
+                            for folder in folders if _key(folder) in run["done"]}
     progress = Progress(len(folders), done=len(rows), log=log)
     pending = []  # submissions that pass intake, staged for nbgrader
     for folder in folders:
-        if folder.name in rows:
+        key = _key(folder)
+        if key in rows:
             continue
-        submission = inspect(folder, assignment)
+        submission = inspect(folder, assignment)  # never raises: problems become the status
+        if not submission.problem:
+            try:
+                _stage(course, submission, assignment)
+            except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                submission.problem = f"could not be graded: {describe(error)}"
         if submission.problem:
-            row = Row(submission.student, 0.0, assignment.max_score, submission.status)
-            if STUDENT_ID.match(submission.student):
-                _register_student(course, submission.student)  # so that `export` lists them with 0
-            rows[folder.name] = _record(run, run_file, row)
+            row = Row(key, 0.0, assignment.max_score, submission.status)
+            _record_not_graded(course, assignment, submission.student)
+            rows[key] = _record(run, run_file, row)
             progress.step(row, graded=False)
         else:
-            _stage(course, submission, assignment)
             pending.append(submission)
 
     try:
         for submission, result, seconds in workers.autograde(pending):
             student = submission.student
-            logs = course.work / "logs" / name
-            logs.mkdir(parents=True, exist_ok=True)
-            (logs / f"{student}.log").write_text(result["log"] + result["error"])
-            if result["success"]:
-                row = _gradebook_row(course, assignment, student)
-                statuses = [_read_status(course, assignment, student)] + submission.notes \
-                    + [row.status]
-                row.status = "; ".join(s for s in statuses if s != "ok") or "ok"
-            else:
-                row = Row(student, 0.0, assignment.max_score, "grading error")
+            row = None
+            try:
+                logs = course.work / "logs" / name
+                logs.mkdir(parents=True, exist_ok=True)
+                (logs / f"{student}.log").write_text(result["log"] + result["error"],
+                                                     errors="backslashreplace")
+                if result.get("reason"):
+                    row = Row(student, 0.0, assignment.max_score,
+                              f"could not be graded: {result['reason']}")
+                elif result["success"]:
+                    row = _gradebook_row(course, assignment, student)
+                    statuses = [_read_status(course, assignment, student)] + submission.notes \
+                        + [row.status]
+                    row.status = printable("; ".join(s for s in statuses if s != "ok") or "ok")
+                else:
+                    row = Row(student, 0.0, assignment.max_score, "grading error")
+            except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                row = Row(student, 0.0, assignment.max_score,
+                          f"could not be graded: {describe(error)}")
+            if not row.parts:  # not graded: the gradebook says 0 too, never an older score
+                _record_not_graded(course, assignment, student)
             row.seconds = seconds
             rows[student] = _record(run, run_file, row)
             progress.step(row)
@@ -564,7 +621,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
             "run the same command again to grade the rest") from None
     progress.close()
 
-    rows = [rows[folder.name] for folder in folders]
+    rows = [rows[_key(folder)] for folder in folders]
     run["finished"] = True
     _save_json(run_file, run)
     if csv_path:
@@ -572,22 +629,30 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
     return rows
 
 
+def _csv_text(text: str) -> str:
+    """A text cell of the grades CSV: printable, and never read as a formula
+    by a spreadsheet (a leading ``= + - @`` gets a ``'``)."""
+    text = printable(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def write_csv(path: Path, rows: list[Row], assignment: Assignment) -> None:
     part_ids = [p.grade_id for p in assignment.parts]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_COLUMNS + part_ids)
         for row in rows:
-            writer.writerow([row.student_id, f"{row.score:g}", f"{row.max_score:g}", row.status]
+            writer.writerow([_csv_text(row.student_id), f"{row.score:g}", f"{row.max_score:g}",
+                             _csv_text(row.status)]
                             + [f"{row.parts.get(pid, 0.0):g}" for pid in part_ids])
 
 
 def format_table(rows: list[Row], assignment: Assignment) -> str:
     part_ids = [p.grade_id for p in assignment.parts]
     header = ["student"] + part_ids + ["total", "status"]
-    body = [[r.student_id] + [f"{r.parts.get(pid, 0.0):g}" for pid in part_ids]
-            + [f"{r.score:g}/{r.max_score:g}", r.status] for r in rows]
+    body = [[printable(r.student_id)] + [f"{r.parts.get(pid, 0.0):g}" for pid in part_ids]
+            + [f"{r.score:g}/{r.max_score:g}", printable(r.status)] for r in rows]
     points = ["(points)"] + [f"{p.points:g}" for p in assignment.parts] + [f"{assignment.max_score:g}", ""]
     table = [header, points] + body
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]

@@ -3,33 +3,122 @@ it can be graded.
 
 Every submission gets a clear answer and none stops the run.  A submission
 that cannot be graded at all (no notebook, not a notebook, another
-assignment's notebook, a file too large to open) gets a status saying why and
-scores 0.  One that can be graded despite a slip (a renamed file, an extra
-notebook, duplicated or retyped cells) is graded, and its status names the
-slip.  The chosen files are copied into the grading work folder
-(``grading/submitted/``, nbgrader's input), so grading never modifies or
-deletes what students handed in.
+assignment's notebook, a file too large to open, a symbolic link) gets a
+status saying why and scores 0; so does one whose inspection fails in any
+way nobody foresaw ("could not be graded: <reason>").  One that can be
+graded despite a slip (a renamed file, an extra notebook, duplicated or
+retyped cells) is graded, and its status names the slip.
+
+Links are never followed.  Each student folder, its assignment folder and
+the notebook are opened one component at a time, relative to the folder
+opened before, with ``O_NOFOLLOW``; a component that is a symbolic link is
+refused ("refused: ... is a symbolic link").  The notebook's bytes are read
+once: what is checked here is exactly what is copied into the grading work
+folder (``grading/submitted/``, nbgrader's input), so grading never reads,
+modifies or deletes what students handed in a second time.
+
+Intake work is bounded (the limits below) before anything reaches nbgrader,
+and every text that comes from a submission (folder and file names, error
+messages) goes through :func:`printable` before it reaches a terminal, a CSV
+or a log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import math
+import os
 import re
 import shutil
+import signal
+import stat
+import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 
 import nbformat
 
 from autograder.assignment import Assignment
 
 #: Student ids become folder names and gradebook keys: letters, digits and a
-#: few separators, starting with a letter or digit.
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+#: few separators, starting with a letter or digit.  (``\Z``, not ``$``:
+#: ``$`` also matches before a final newline.)
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}\Z")
 
-#: Largest notebook the grader opens.  Exercise notebooks are tens of kB; a
-#: notebook with a few figures a few MB.
+# -- limits on intake --------------------------------------------------------
+# A notebook is checked in the grader's own process, before any time limit of
+# the sandbox applies; these bounds keep that work small whatever a student
+# hands in.  Exercise notebooks have about 40 cells and a few kB of code.
+
+#: Largest notebook file the grader opens.  Exercise notebooks are tens of kB;
+#: a notebook with a few figures a few MB.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+#: Most cells a notebook may have (an exercise has about 40; 65,000 cells took
+#: minutes to validate, grade and render).
+MAX_CELLS = 1000
+#: Longest source of a single cell, in characters (2,000 lines of code).
+MAX_CELL_SOURCE_CHARS = 100_000
+#: Longest source of all cells together, in characters.
+MAX_SOURCE_CHARS = 1_000_000
+#: Deepest nesting of JSON arrays and objects (a notebook needs fewer than 10;
+#: a few thousand make Python's parsers raise RecursionError).
+MAX_JSON_DEPTH = 64
+#: Most JSON values (numbers, strings, arrays, objects) in one notebook.
+MAX_JSON_VALUES = 500_000
+#: Most entries read from one assignment folder.
+MAX_FOLDER_ENTRIES = 10_000
+#: Longest time intake may spend on one submission, in seconds (a normal
+#: notebook takes a few milliseconds).
+INTAKE_SECONDS = 30
+
+#: Shown when a folder, file or parent component is a symbolic link.
+LINK_REFUSED = "refused: {} is a symbolic link (links are never followed)"
+
+
+# -- text that reaches a person ------------------------------------------------
+
+
+def printable(text) -> str:
+    """``text`` safe to print on a terminal or write into a CSV or log that a
+    person opens: every control character (C0, DEL, C1: ESC and so the
+    terminal's escape sequences), bidirectional override, zero-width or other
+    format character, line or paragraph separator and unassigned code point
+    is replaced by a visible escape (``\\x1b``, ``\\u202e``).  Bytes of a
+    file name that were not UTF-8 (kept by Python as lone surrogates) are
+    shown as ``\\xNN``.  Anything else, Korean names included, is kept.
+
+    The one helper for this: statuses, collect's events, the printed table,
+    the CSV and the progress lines all go through it.  It changes nothing in
+    text it already returned."""
+    text = str(text)
+    if text.isprintable():  # the common case, and fast
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == " " or (char.isprintable()
+                           and unicodedata.category(char) not in ("Cf", "Zl", "Zp")):
+            out.append(char)
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
+def describe(error: BaseException) -> str:
+    """A one-line, printable description of an unexpected error."""
+    text = str(error).strip().splitlines()
+    detail = text[0][:200] if text else ""
+    return printable(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
 
 
 @dataclass
@@ -41,20 +130,40 @@ class Submission:
     problem: str | None = None  # why it cannot be graded; None if it can
     notes: list[str] = field(default_factory=list)  # slips that were worked around
     files: dict[str, Path] = field(default_factory=dict)  # expected name -> file handed in
+    data: dict[str, bytes] = field(default_factory=dict)  # expected name -> its bytes, as checked
+    stamp: str | None = None  # the folder's timestamp.txt, if any (read without following links)
 
     @property
     def status(self) -> str:
         if self.problem:
-            return self.problem
-        return "; ".join(self.notes) if self.notes else "ok"
+            return printable(self.problem)
+        return printable("; ".join(self.notes)) if self.notes else "ok"
+
+    @property
+    def name(self) -> str:
+        """The student's folder name, printable (a valid id is unchanged)."""
+        return printable(self.student)
+
+
+# -- notebook content ------------------------------------------------------------
+
+
+def _nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata, or {} when there is none (or it is not a dict)."""
+    if not isinstance(cell, dict):
+        return {}
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def _nbgrader_ids(nb) -> dict[str, str]:
     """grade_id -> cell type, for every nbgrader cell of a notebook."""
     ids = {}
-    for cell in nb.get("cells", []):
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    for cell in cells if isinstance(cells, list) else []:
+        meta = _nbgrader_meta(cell)
+        if isinstance(meta.get("grade_id"), str):
             ids.setdefault(meta["grade_id"], cell.get("cell_type"))
     return ids
 
@@ -64,56 +173,133 @@ def part_ids(nb) -> set[str]:
     one assignment from another (every assignment has a ``setup`` cell)."""
     ids = set()
     for cell in nb.get("cells", []):
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        if isinstance(meta, dict) and (meta.get("grade") or meta.get("solution")) \
-                and isinstance(meta.get("grade_id"), str):
+        meta = _nbgrader_meta(cell)
+        if (meta.get("grade") or meta.get("solution")) and isinstance(meta.get("grade_id"), str):
             ids.add(meta["grade_id"])
     return ids
 
 
-def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int,
-                 source_parts: set[str] | None = None) -> str | None:
-    """Why the file at ``path`` cannot be graded as this notebook, or None.
-    The notebook must share a cell with the source: one of ``source_parts``
-    (answer and graded cells) when given, else any of ``source_ids``."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        return f"notebook too large ({size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
-    raw = path.read_bytes()
+def _json_shape_problem(data) -> str | None:
+    """Too deep or too many JSON values, counted without recursion."""
+    stack, values = [(data, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if values > MAX_JSON_VALUES:
+            return f"more than {MAX_JSON_VALUES:,} JSON values"
+        if depth > MAX_JSON_DEPTH:
+            return f"nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+def _cells_problem(cells) -> str | None:
+    """Limits on cells and their sources, and nbgrader metadata nbgrader can read."""
+    if not isinstance(cells, list):
+        return "invalid notebook: its cells are not a list"
+    if len(cells) > MAX_CELLS:
+        return f"notebook too large ({len(cells):,} cells; the limit is {MAX_CELLS:,})"
+    total = 0
+    for index, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            return f"invalid notebook: cell {index} is not a cell"
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            if not all(isinstance(line, str) for line in source):
+                return f"invalid notebook: cell {index}'s source is not text"
+            size = sum(map(len, source))
+        elif isinstance(source, str):
+            size = len(source)
+        else:
+            return f"invalid notebook: cell {index}'s source is not text"
+        if size > MAX_CELL_SOURCE_CHARS:
+            return (f"notebook too large (cell {index} holds {size:,} characters; "
+                    f"the limit is {MAX_CELL_SOURCE_CHARS:,} per cell)")
+        total += size
+        if total > MAX_SOURCE_CHARS:
+            return (f"notebook too large (more than {MAX_SOURCE_CHARS:,} characters of "
+                    "source in all)")
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict):
+            return f"invalid notebook: cell {index}'s metadata is not a dictionary"
+        if "nbgrader" not in metadata:
+            continue
+        meta = metadata["nbgrader"]
+        if not isinstance(meta, dict):
+            return f"invalid notebook: cell {index}'s nbgrader metadata is damaged"
+        if "grade_id" in meta and not isinstance(meta["grade_id"], str):
+            return f"invalid notebook: cell {index}'s grade_id is not text"
+        for flag in ("grade", "solution", "locked", "task"):
+            if flag in meta and not isinstance(meta[flag], bool):
+                return f"invalid notebook: cell {index}'s nbgrader {flag!r} is not true or false"
+        points = meta.get("points", 0)
+        if isinstance(points, bool) or not isinstance(points, (int, float)) \
+                or not math.isfinite(points) or abs(points) > 1e6:
+            return f"invalid notebook: cell {index}'s nbgrader points are not a number"
+    return None
+
+
+def notebook_problem(raw: bytes, source_ids: dict[str, str],
+                     source_parts: set[str] | None = None):
+    """(why the bytes ``raw`` cannot be graded as this notebook or None, the
+    parsed notebook or None).  The notebook must share a cell with the
+    source: one of ``source_parts`` (answer and graded cells) when given,
+    else any of ``source_ids``."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "invalid notebook: not UTF-8 text"
+        return "invalid notebook: not UTF-8 text", None
     try:
         data = json.loads(text)
+    except RecursionError:
+        return f"invalid notebook: nested more than {MAX_JSON_DEPTH} levels deep", None
     except ValueError:
-        return "invalid notebook: not JSON (damaged or cut short)"
+        return "invalid notebook: not JSON (damaged or cut short)", None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
-        return "invalid notebook: JSON, but not a Jupyter notebook"
-    if not isinstance(data.get("nbformat"), int) or data["nbformat"] < 4:
-        return f"invalid notebook: old format (nbformat {data.get('nbformat')}); save it again in Jupyter"
+        return "invalid notebook: JSON, but not a Jupyter notebook", None
+    if not isinstance(data.get("nbformat"), int) or isinstance(data["nbformat"], bool) \
+            or data["nbformat"] < 4:
+        shown = printable(repr(data.get("nbformat"))[:20])
+        return f"invalid notebook: old format (nbformat {shown}); save it again in Jupyter", None
+    shape = _json_shape_problem(data)
+    if shape:
+        return f"invalid notebook: {shape}", None
+    problem = _cells_problem(data.get("cells"))
+    if problem:
+        return problem, None
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as error:  # nbformat raises many kinds; all mean the same here
         first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-        return f"invalid notebook: {first}"
+        return f"invalid notebook: {printable(first)}", None
     if not set(_nbgrader_ids(nb)) & set(source_parts or source_ids):
-        return "wrong assignment: no cell of this assignment's notebook"
-    return None
+        return "wrong assignment: no cell of this assignment's notebook", None
+    return None, nb
 
 
-def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
-    """What nbgrader will put right when it grades the notebook at ``path``."""
-    nb = nbformat.read(path, as_version=4)
+def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int,
+                 source_parts: set[str] | None = None) -> str | None:
+    """Why the file at ``path`` cannot be graded as this notebook, or None
+    (see :func:`notebook_problem`)."""
+    size = Path(path).stat().st_size
+    if size > max_bytes:
+        return f"notebook too large ({size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
+    return notebook_problem(Path(path).read_bytes(), source_ids, source_parts)[0]
+
+
+def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
+    """What nbgrader will put right when it grades the (valid) notebook ``nb``."""
     found: dict[str, int] = {}
     retyped = False
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if grade_id:
+    for cell in nb.get("cells", []):
+        grade_id = _nbgrader_meta(cell).get("grade_id")
+        if isinstance(grade_id, str) and grade_id:
             found[grade_id] = found.get(grade_id, 0) + 1
-            if grade_id in source_ids and cell.cell_type != source_ids[grade_id]:
+            if grade_id in source_ids and cell.get("cell_type") != source_ids[grade_id]:
                 retyped = True
     notes = []
     if any(count > 1 for count in found.values()):
@@ -125,63 +311,231 @@ def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
     return notes
 
 
+def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
+    """What nbgrader will put right when it grades the notebook at ``path``."""
+    return notebook_slips(nbformat.read(path, as_version=4), source_ids)
+
+
+_SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str]]] = {}
+
+
+def _source(path: Path) -> tuple[dict[str, str], set[str]]:
+    """(grade_id -> cell type, part ids) of a solution notebook, read once."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _SOURCES:
+        nb = nbformat.read(path, as_version=4)
+        _SOURCES[key] = (_nbgrader_ids(nb), part_ids(nb))
+    return _SOURCES[key]
+
+
+# -- reading without following links ------------------------------------------------
+
+
+class Refused(Exception):
+    """A submission that cannot be graded; the message is its status."""
+
+
+class IntakeTimeout(BaseException):
+    """Intake spent too long on one submission.  (Not an ``Exception``, so
+    that no ``except Exception`` on the way turns it into another status.)"""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise :class:`IntakeTimeout` in this thread after ``seconds`` (with
+    SIGALRM, in the main thread; elsewhere only the checks between steps)."""
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise IntakeTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:
+            signal.setitimer(signal.ITIMER_REAL, old_delay)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+def _lstat(name: str, dir_fd: int):
+    """lstat of ``name`` in the folder ``dir_fd``, or None if it is absent."""
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def open_folder(name: str, dir_fd: int, shown: str) -> int:
+    """Open the folder ``name`` inside ``dir_fd`` without following a link
+    (``shown`` names it in a refusal).  Raises :class:`Refused`."""
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno == errno.ELOOP or stat.S_ISLNK(getattr(_lstat(name, dir_fd), "st_mode", 0)):
+            raise Refused(LINK_REFUSED.format(shown)) from None
+        if error.errno == errno.ENOTDIR:
+            raise Refused(f"not a folder: {shown}") from None
+        raise
+    if not stat.S_ISDIR(os.fstat(fd).st_mode):  # pragma: no cover - O_DIRECTORY says so
+        os.close(fd)
+        raise Refused(f"not a folder: {shown}")
+    return fd
+
+
+def read_file(name: str, dir_fd: int, shown: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``name`` inside ``dir_fd``, never
+    through a link.  Raises :class:`Refused`."""
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise Refused(LINK_REFUSED.format(shown)) from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"missing notebook: {shown} is not a regular file")
+        if info.st_size > max_bytes:
+            raise Refused(f"notebook too large ({info.st_size / 2**20:.0f} MB; the limit is "
+                          f"{max_bytes / 2**20:.0f} MB)")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Refused(f"notebook too large (over {max_bytes / 2**20:.0f} MB)")
+    return data
+
+
+# -- one student's folder -------------------------------------------------------------
+
+
 def inspect(folder: Path, assignment: Assignment, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Submission:
-    """Decide what to grade in one student's folder ``folder``."""
+    """Decide what to grade in one student's folder ``folder``.  Never
+    raises (except on Ctrl-C): whatever goes wrong becomes the status."""
+    folder = Path(folder)
     submission = Submission(folder.name, folder)
-    if folder.is_symlink() or not folder.is_dir():
-        submission.problem = "not a folder (links are never followed)"
-        return submission
-    if not STUDENT_ID.match(folder.name):
-        submission.problem = ("invalid student id (use letters, digits and . _ @ + -; "
-                              "rename the folder)")
-        return submission
-    handed_in = folder / assignment.name
-    present = sorted(p for p in handed_in.glob("*.ipynb") if p.is_file() and not p.is_symlink()) \
-        if handed_in.is_dir() else []
-    for source in assignment.notebooks:
-        source_nb = nbformat.read(source, as_version=4)
-        source_ids = _nbgrader_ids(source_nb)
-        expected = handed_in / source.name
-        if expected in present:
-            chosen = expected
-            others = [p.name for p in present if p != expected and p.name not in
-                      {s.name for s in assignment.notebooks}]
-            if others and len(assignment.notebooks) == 1:
-                submission.notes.append(f"extra notebook ignored: {', '.join(others)}")
-        elif len(present) == 1 and len(assignment.notebooks) == 1:
-            chosen = present[0]
-            submission.notes.append(f"wrong file name: graded {chosen.name}")
-        elif present:
-            names = ", ".join(p.name for p in present)
-            submission.problem = f"missing notebook: found {names}, none named {source.name}"
-            return submission
-        else:
-            submission.problem = "missing notebook"
-            return submission
-        problem = read_problem(chosen, source_ids, max_bytes, part_ids(source_nb))
-        if problem:
-            submission.problem = problem
-            return submission
-        submission.notes += slips(chosen, source_ids)
-        submission.files[source.name] = chosen
+    try:
+        with _time_limit(INTAKE_SECONDS):
+            _inspect(submission, folder, assignment, max_bytes, monotonic() + INTAKE_SECONDS)
+    except Refused as refusal:
+        submission.problem = str(refusal)
+    except IntakeTimeout:
+        submission.problem = (f"could not be graded: intake took longer than "
+                              f"{INTAKE_SECONDS} s")
+    except Exception as error:  # noqa: BLE001 - one submission never stops the run
+        submission.problem = f"could not be graded: {describe(error)}"
+    if submission.problem:
+        submission.files.clear()
+        submission.data.clear()
+        submission.notes.clear()
+        submission.stamp = None
     return submission
 
 
+def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_bytes: int,
+             deadline: float) -> None:
+    student = folder.name
+    shown = printable(student)
+    # The submissions folder itself is the instructor's choice; from there on
+    # every component is opened without following links.
+    root_fd = os.open(folder.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    with contextlib.ExitStack() as close:
+        close.callback(os.close, root_fd)
+        info = _lstat(student, root_fd)
+        if info is None:
+            raise Refused("missing notebook: the folder is gone")
+        if stat.S_ISLNK(info.st_mode):
+            raise Refused(LINK_REFUSED.format(f"{shown}/"))
+        if not stat.S_ISDIR(info.st_mode):
+            raise Refused("not a folder")
+        if not STUDENT_ID.match(student):
+            raise Refused("invalid student id (use letters, digits and . _ @ + -; "
+                          "rename the folder)")
+        student_fd = open_folder(student, root_fd, f"{shown}/")
+        close.callback(os.close, student_fd)
+        where = f"{shown}/{assignment.name}"
+        info = _lstat(assignment.name, student_fd)
+        present: list[str] = []
+        work_fd = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            raise Refused(LINK_REFUSED.format(where))
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            work_fd = open_folder(assignment.name, student_fd, where)
+            close.callback(os.close, work_fd)
+            with os.scandir(work_fd) as entries:
+                for count, entry in enumerate(entries):
+                    if count >= MAX_FOLDER_ENTRIES:
+                        raise Refused(f"too many files in {where} (over {MAX_FOLDER_ENTRIES:,})")
+                    if not entry.name.endswith(".ipynb"):
+                        continue
+                    if entry.is_symlink():
+                        raise Refused(LINK_REFUSED.format(f"{where}/{printable(entry.name)}"))
+                    if entry.is_file(follow_symlinks=False):
+                        present.append(entry.name)
+            present.sort()
+        sources = {s.name for s in assignment.notebooks}
+        for source in assignment.notebooks:
+            if monotonic() > deadline:
+                raise IntakeTimeout
+            source_ids, source_parts = _source(source)
+            if source.name in present:
+                chosen = source.name
+                others = [n for n in present if n != chosen and n not in sources]
+                if others and len(assignment.notebooks) == 1:
+                    submission.notes.append(
+                        f"extra notebook ignored: {printable(', '.join(others))}")
+            elif len(present) == 1 and len(assignment.notebooks) == 1:
+                chosen = present[0]
+                submission.notes.append(f"wrong file name: graded {printable(chosen)}")
+            elif present:
+                raise Refused(f"missing notebook: found {printable(', '.join(present))}, "
+                              f"none named {source.name}")
+            else:
+                raise Refused("missing notebook")
+            raw = read_file(chosen, work_fd, f"{where}/{printable(chosen)}", max_bytes)
+            problem, nb = notebook_problem(raw, source_ids, source_parts)
+            if problem:
+                raise Refused(problem)
+            submission.notes += notebook_slips(nb, source_ids)
+            submission.files[source.name] = folder / assignment.name / chosen
+            submission.data[source.name] = raw
+        submission.stamp = _read_stamp(work_fd)
+
+
+def _read_stamp(work_fd: int) -> str | None:
+    """The assignment folder's ``timestamp.txt`` (short, never through a link)."""
+    try:
+        raw = read_file("timestamp.txt", work_fd, "timestamp.txt", 100)
+    except (Refused, OSError):
+        return None
+    return raw.decode("utf-8", "replace").strip()
+
+
 def stage(submission: Submission, staging: Path, assignment: Assignment) -> str | None:
-    """Copy what will be graded into ``staging/<student>/<assignment>/`` under
-    the expected names, with nbgrader's ``timestamp.txt`` when ``collect``
-    wrote the submission's receipt time (a ``timestamp.txt`` written by
-    anyone else is not copied: see :func:`autograder.collect.trusted_receipt`).
-    Returns that time, or None."""
+    """Copy what will be graded (the bytes intake checked) into
+    ``staging/<student>/<assignment>/`` under the expected names, with
+    nbgrader's ``timestamp.txt`` when ``collect`` wrote the submission's
+    receipt time (a ``timestamp.txt`` written by anyone else is not copied:
+    see :func:`autograder.collect.trusted_receipt`).  Returns that time, or
+    None."""
     from autograder.collect import trusted_receipt
 
     dest = staging / submission.student / assignment.name
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    for name, path in submission.files.items():
-        shutil.copyfile(path, dest / name)
-    received = trusted_receipt(submission.folder / assignment.name, submission.files)
+    for name in submission.files:
+        (dest / name).write_bytes(submission.data[name])
+    received = trusted_receipt(submission.folder / assignment.name, submission.data,
+                               stamp=submission.stamp)
     if received:
         (dest / "timestamp.txt").write_text(received)
     return received

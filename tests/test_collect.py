@@ -191,7 +191,7 @@ def test_links_and_bad_names_in_the_exchange_are_not_followed(exchange, tmp_path
     events = {e.student: e.action for e in collect(exchange, tmp_path / "to")}
     assert events["minji"] == "new"
     assert events["no way!"] == "skipped: invalid student id"
-    assert events["lee"] == "skipped: not a folder"
+    assert events["lee"] == "skipped: a symbolic link (links are never followed)"
     assert events["?"] == "skipped: unreadable name"
     assert sorted(p.name for p in (tmp_path / "to" / "minji" / NAME).iterdir()) == \
         [NOTEBOOK, "timestamp.txt"]
@@ -238,10 +238,12 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     archive = lms_zip(tmp_path / "download.zip", [
         (f"{NAME}_minji_attempt_2026-11-30-23-50-00_{NOTEBOOK}", fixture("blank"), stamp),
         (f"{NAME}_minji_attempt_2026-12-01-09-00-00_{NOTEBOOK}", fixture("solution"), stamp),
-        # The student chose the file name after the LMS's part: it cannot
-        # change who submitted or when.
-        (f"sub/{NAME}_joon_attempt_2026-11-30-10-00-00_x_attempt_2020-01-01-00-00-00_"
-         f"{NOTEBOOK}", fixture("solution"), stamp),
+        # In a folder of the zip.
+        (f"sub/{NAME}_joon_attempt_2026-11-30-10-00-00_{NOTEBOOK}", fixture("solution"), stamp),
+        # The student chose the file name after the LMS's part: one that
+        # names another time (or student) is refused, never read as the LMS's.
+        (f"{NAME}_joon_attempt_2026-11-30-11-00-00_x_attempt_2020-01-01-00-00-00_"
+         f"{NOTEBOOK}", fixture("blank"), stamp),
         ("readme.txt", b"not a notebook", stamp),
         ("../escape.ipynb", fixture("solution"), stamp),
     ])
@@ -249,6 +251,7 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     to = tmp_path / "to"
     assert sorted((e.student, e.action) for e in events) == [
         ("?", "skipped: name does not match the pattern"),
+        ("?", "skipped: the name matches the pattern twice (a second student id in it)"),
         ("joon", "new"), ("minji", "new"), ("minji", "new")]
     # 09:00 in Seoul is midnight UTC.
     assert (to / "minji" / NAME / "timestamp.txt").read_text() == "2026-12-01 00:00:00.000000 UTC"
@@ -256,12 +259,13 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     assert [(p / NOTEBOOK).read_bytes() for p in history(to, "minji")] == [fixture("blank"),
                                                                            fixture("solution")]
     assert (to / "joon" / NAME / "timestamp.txt").read_text() == "2026-11-30 01:00:00.000000 UTC"
-    assert [p.name for p in (to / "joon" / NAME).iterdir() if p.suffix == ".ipynb"] == \
-        [f"x_attempt_2020-01-01-00-00-00_{NOTEBOOK}"]
+    assert [p.name for p in (to / "joon" / NAME).iterdir() if p.suffix == ".ipynb"] == [NOTEBOOK]
+    assert (to / "joon" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
     assert not (tmp_path / "escape.ipynb").exists()
     # The same download again adds nothing.
     assert {e.action for e in collect_zips(NAME, [archive], to, config, timezone="Asia/Seoul")} \
-        == {"already collected", "skipped: name does not match the pattern"}
+        == {"already collected", "skipped: name does not match the pattern",
+            "skipped: the name matches the pattern twice (a second student id in it)"}
 
 
 def test_zip_names_without_a_time_use_the_zip_entry_time(tmp_path):

@@ -82,7 +82,7 @@ CASES = {
     "empty_folder": ({}, "missing notebook", 0),
     "huge_file": (None, "notebook too large", 0),
     "with space": ({NOTEBOOK: fixture_text("solution")}, "invalid student id", 0),
-    "escape": (None, "not a folder", 0),  # a symbolic link to the solutions
+    "escape": (None, "refused: escape/ is a symbolic link", 0),  # a link to the solutions
 }
 
 
