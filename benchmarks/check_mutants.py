@@ -2,7 +2,9 @@
 
 Run with `make bench-checks` (all assignments) or
 `make bench-checks ASSIGNMENT=activations`; the script itself takes
-`--assignment NAME` (repeatable), `--seeds N` (grading draws per mutant,
+`--assignment NAME` (repeatable), `--check-kernel` (also run each solution
+notebook in a real Jupyter kernel, as `grade` does, and check that it gives
+the in-process answers), `--seeds N` (grading draws per mutant,
 default 3), `--extra-seeds N` (draws for the equivalence test, default 30)
 and `--json PATH`.
 
@@ -694,6 +696,7 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
     except Exception as error:
         return {"cell_error": f"{type(error).__name__}: {error}"[:200]}
     from autograder.assignment import score_part
+    from autograder.probe import decode_array
 
     out = {}
     for ctx in contexts:
@@ -714,7 +717,20 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
             worst = max(worst, diff)
             passed = sorted({c.message.split(": ", 1)[-1] for c in checks if c.passed})
             failed = sorted({c.message.split(": ", 1)[-1] for c in checks if not c.passed})
+            # Per case, with the part's own judge (what score_part adds up):
+            # cases wholly right, and checks that still pass in the others.
+            cases_right = kept = in_wrong = 0
+            for case, answer, reference in zip(ctx.cases[seed], got, ctx.expected[seed]):
+                verdicts = [c.passed for c in part.judge(
+                    tuple(decode_array(a) for a in case), answer, reference)]
+                if all(verdicts):
+                    cases_right += 1
+                else:
+                    kept += sum(verdicts)
+                    in_wrong += len(verdicts)
             seeds.append({"seed": seed, "score": score, "passed": passed[:4], "failed": failed[:4],
+                          "cases": len(got), "cases_right": cases_right,
+                          "checks_kept_in_wrong_cases": [kept, in_wrong],
                           "errors": [a.error for a in got if not a.ok][:1]})
         killed_everywhere = all(s["score"] <= KILL_SHARE * part.points for s in seeds)
         result = {"seeds": seeds, "errors_only": errors_only,
@@ -811,6 +827,7 @@ class PartResult:
     killed_some_seeds: int = 0
     survived: int = 0
     unseen: int = 0          # not killed, and full marks on at least one seed
+    kernel_max_diff: float | None = None  # --check-kernel: in-process vs a real kernel
     records: list[dict] = field(default_factory=list)
 
     @property
@@ -872,12 +889,48 @@ def survival_reason(part, result: dict) -> str:
                 f"{result.get('graded_max_diff', 0.0):.3g}, within the part's tolerance")
     text = (f"full marks on seed {', '.join(map(str, full))} (the cases do not always expose "
             "it); " if full else "")
-    worst = min(seeds, key=lambda s: s["score"])
-    return (text + f"on seed {worst['seed']} passed: {_short(worst['passed'])}; "
-            f"failed: {_short(worst['failed'])}")
+    # Explain the seed that kept the most points short of full marks.
+    worst = max((s for s in seeds if s["score"] < part.points), key=lambda s: s["score"])
+    if "cases_right" in worst:
+        kept, total = worst["checks_kept_in_wrong_cases"]
+        wrong = worst["cases"] - worst["cases_right"]
+        pieces = []
+        if worst["cases_right"]:
+            pieces.append(f"{worst['cases_right']} of {worst['cases']} cases wholly right")
+        if kept:
+            pieces.append(f"{kept} of {total} checks still pass in the {wrong} wrong case"
+                          f"{'s' if wrong > 1 else ''}")
+        text += f"on seed {worst['seed']}: " + (", ".join(pieces) or "no check passes") + "; "
+    return (text + f"passed: {_short(worst['passed'], 60)}; failed: {_short(worst['failed'], 90)}")
 
 
-def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log) -> list[PartResult]:
+def kernel_agreement(assignment, drawn: dict, contexts: dict[str, PartContext], seed: int,
+                     log) -> dict[str, float]:
+    """Run the solution notebooks in real Jupyter kernels, as `grade` does
+    (``autograder.execute.solution_answers``), and compare their answers on
+    ``seed``'s draw with the in-process ones: the largest difference per part
+    (0.0 when identical; inf when shapes or errors differ)."""
+    import tempfile
+
+    from autograder.config import course_config
+    from autograder.execute import solution_answers
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as work:
+        kernel = solution_answers(assignment, drawn[seed], course_config(ROOT, work=Path(work)))
+    agreement = {}
+    for gid, context in contexts.items():
+        same, worst = same_answers(kernel[gid], context.expected[seed])
+        agreement[gid] = 0.0 if same and worst == 0.0 else worst
+    differ = {g: d for g, d in agreement.items() if d}
+    log(f"{assignment.name}: the solution in a real kernel ({time.monotonic() - started:.0f} s) "
+        + ("gives the same answers as in-process on every part" if not differ
+           else f"differs from in-process: {differ}"))
+    return agreement
+
+
+def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
+                        check_kernel: bool = False) -> list[PartResult]:
     from autograder.assignment import draw_cases, load_assignment
     from autograder.probe import PROBE_SOURCE
 
@@ -885,6 +938,7 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log) -> l
     results = []
     all_seeds = seeds + [s for s in extra if s not in seeds]
     drawn = {seed: draw_cases(assignment, seed) for seed in all_seeds}
+    contexts: dict[str, PartContext] = {}
     for path in assignment.notebooks:
         cells = code_cells(path)
         owner: dict[str, Cell] = {}
@@ -930,6 +984,7 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log) -> l
             extra_only = [s for s in extra if s not in seeds]
             context, solution_seconds = solution_context(
                 namespace, part, {s: drawn[s][part.grade_id] for s in all_seeds}, seeds, extra_only)
+            contexts[part.grade_id] = context
             timeout = 10.0 + 20.0 * solution_seconds
             mutants = mutants_of(cell.source, own_functions)
             log(f"{name}/{part.grade_id}: {len(mutants)} mutants "
@@ -967,6 +1022,11 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log) -> l
                     result.survived += 1
                 if number % 10 == 0 or number == len(mutants):
                     log(f"  {number}/{len(mutants)} ({time.monotonic() - t0:.0f} s)")
+    if check_kernel:
+        agreement = kernel_agreement(assignment, drawn, contexts, seeds[0], log)
+        for r in results:
+            if r.grade_id in agreement:
+                r.kernel_max_diff = agreement[r.grade_id]
     covered = {r.grade_id for r in results}
     for part in assignment.parts:
         if part.grade_id not in covered:
@@ -1017,6 +1077,13 @@ def table(results: list[PartResult], seeds: list[int]) -> str:
     lines.append("-" * len(head))
     lines.append(row("all", [r for r in results if not r.skipped]))
 
+    checked = [r for r in results if r.kernel_max_diff is not None]
+    if checked:
+        differ = [f"{r.assignment}/{r.grade_id} (up to {r.kernel_max_diff:.3g})"
+                  for r in checked if r.kernel_max_diff]
+        lines += ["", f"Solution notebooks in real Jupyter kernels (--check-kernel, seed {seeds[0]}): "
+                  + (f"the same answers as in-process on all {len(checked)} parts." if not differ
+                     else "answers differ from in-process on " + ", ".join(differ))]
     lines += ["", "Per operator family (all parts)",
               f"{'family':<28} {'mutants':>7} {'equiv':>5} {'killed':>6} {'some':>5} {'surv':>5} {'score':>7}"]
     families: dict[str, dict[str, int]] = {}
@@ -1083,6 +1150,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="grading draws per mutant (default 3)")
     parser.add_argument("--extra-seeds", type=int, default=30,
                         help="more draws for the equivalence test (default 30)")
+    parser.add_argument("--check-kernel", action="store_true",
+                        help="also run each solution notebook in a real Jupyter kernel, as "
+                        "`grade` does, and check that it gives the in-process answers")
     parser.add_argument("--json", type=Path, help="where to write the results "
                         "(default benchmarks/results/check_mutants[-NAME].json)")
     args = parser.parse_args(argv)
@@ -1096,7 +1166,7 @@ def main(argv=None) -> int:
 
     results = []
     for name in names:
-        results += evaluate_assignment(name, seeds, extra, log)
+        results += evaluate_assignment(name, seeds, extra, log, args.check_kernel)
     seconds = time.monotonic() - started
     print(table(results, seeds))
     print()

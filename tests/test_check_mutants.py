@@ -190,7 +190,8 @@ def test_a_mutant_that_keeps_more_than_a_quarter_survives(scale_setup):
     verdict, result = cm.classify(part, outcome)
     assert verdict == "survived"
     assert [s["score"] for s in result["seeds"]] == [2.0, 2.0, 2.0]
-    assert "passed: right" in cm.survival_reason(part, result)
+    reason = cm.survival_reason(part, result)
+    assert "2 of 4 cases wholly right" in reason and "passed: right" in reason
 
 
 def test_a_mutant_that_loops_forever_is_killed_by_the_time_limit(scale_setup):
