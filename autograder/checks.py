@@ -143,7 +143,9 @@ EDGE_FLOOR = 0.25
 def part_share(shares: Sequence[float], edge_cases: int = 0) -> float:
     """A part's share of its points from its cases' shares (see :class:`Part`)."""
     ordinary = list(shares[:len(shares) - edge_cases]) if edge_cases else list(shares)
-    edges = list(shares[len(shares) - edge_cases:]) if edge_cases else []
+    # An edge case is right or wrong as a whole: a 0 / 0 answered with one
+    # NaN among right zeros is the mistake the case is there to catch.
+    edges = [float(s == 1.0) for s in shares[len(shares) - edge_cases:]] if edge_cases else []
     share = sum(ordinary) / len(ordinary) if ordinary else 0.0
     if edges:
         share *= EDGE_FLOOR + (1 - EDGE_FLOOR) * sum(edges) / len(edges)

@@ -172,6 +172,8 @@ def test_edge_cases_scale_the_ordinary_cases_instead_of_adding_to_them():
     assert score_part(part, cases, constant, right)[0] == 0.0
     nan_at_edges = right[:2] + [answer(np.nan, np.nan)] * 2
     assert score_part(part, cases, nan_at_edges, right)[0] == pytest.approx(4 * EDGE_FLOOR)
+    one_nan_per_edge = right[:2] + [answer(np.nan, 0.0)] * 2
+    assert score_part(part, cases, one_nan_per_edge, right)[0] == pytest.approx(4 * EDGE_FLOOR)
 
 
 def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
