@@ -46,7 +46,8 @@ Verdicts, per part:
   ``--extra-seeds`` more draws of the part's own cases: it computes the same
   function, so it is left out of the score;
 * survived: everything else;
-* mutation score = killed / (mutants - equivalent).
+* mutation score = killed / (mutants - equivalent); the exit status is 1
+  when an assignment scores under TARGET (95%).
 
 The surviving mutants are listed in two groups: those that earned full marks
 on some seed (no check noticed them: the cases need strengthening), and
@@ -123,6 +124,8 @@ if str(ROOT) not in sys.path:
 
 #: A part is killed on a seed when it keeps at most this share of its points.
 KILL_SHARE = 0.25
+#: The issue's target: this mutation score per assignment, or exit status 1.
+TARGET = 0.95
 #: Tolerance of the equivalence test (same function as the solution).
 EQUIV_TOL = 1e-12
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -1180,7 +1183,22 @@ def main(argv=None) -> int:
             "parts": [dict(asdict(r), score=r.score) for r in results]}
     path.write_text(json.dumps(data, indent=1, default=float))
     print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-    return 0
+    missed = assignment_scores(results, below=TARGET)
+    print(f"\nTarget: a mutation score of at least {TARGET:.0%} per assignment. "
+          + ("Every assignment meets it." if not missed else
+             "Missed by " + ", ".join(f"{n} ({_pct(v)})" for n, v in missed.items()) + "."))
+    return 1 if missed else 0
+
+
+def assignment_scores(results: list[PartResult], below: float = 2.0) -> dict[str, float]:
+    """Each assignment's mutation score, for those under ``below``."""
+    scores = {}
+    for name in dict.fromkeys(r.assignment for r in results):
+        rs = [r for r in results if r.assignment == name and not r.skipped]
+        judged = sum(r.mutants - r.equivalent for r in rs)
+        if judged and sum(r.killed for r in rs) / judged < below:
+            scores[name] = sum(r.killed for r in rs) / judged
+    return scores
 
 
 if __name__ == "__main__":
