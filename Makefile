@@ -113,9 +113,10 @@ bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 bench-pages: $(TEST_STAMP) $(HTML)/index.html  ## Print each page's weight and load time in Chromium
 	$(PY) benchmarks/page_weight.py
 
-# ASSIGNMENT=name tests one assignment; the results are also written to benchmarks/results/.
+# ASSIGNMENT=name (or "name1 name2") tests only those; the results are also
+# written to benchmarks/results/.
 bench-checks: $(STAMP)  ## Mutation-test the grader's checks: which wrong answers they catch
-	$(PY) benchmarks/check_mutants.py $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+	$(PY) benchmarks/check_mutants.py $(foreach a,$(ASSIGNMENT),--assignment $(a))
 
 expected-scores: $(STAMP)  ## Rebuild the grading fixtures and rewrite their expected scores
 	$(PY) tests/submissions/build.py --expected

@@ -1157,7 +1157,7 @@ def main(argv=None) -> int:
                         help="also run each solution notebook in a real Jupyter kernel, as "
                         "`grade` does, and check that it gives the in-process answers")
     parser.add_argument("--json", type=Path, help="where to write the results "
-                        "(default benchmarks/results/check_mutants[-NAME].json)")
+                        "(default benchmarks/results/check_mutants[-NAME...].json)")
     args = parser.parse_args(argv)
     names = args.assignment or list_assignments(ROOT / "solutions")
     seeds = list(range(1, args.seeds + 1))
@@ -1175,7 +1175,7 @@ def main(argv=None) -> int:
     print()
     print(listing(results))
     print(f"\n{len(names)} assignment(s) in {seconds:.0f} s")
-    path = args.json or RESULTS / (f"check_mutants-{names[0]}.json" if args.assignment and len(names) == 1
+    path = args.json or RESULTS / (f"check_mutants-{'-'.join(names)}.json" if args.assignment
                                    else "check_mutants.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"seeds": seeds, "extra_seeds": extra, "kill_share": KILL_SHARE,
