@@ -98,6 +98,11 @@ DEFAULT_PATTERN = (r"[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
 #: ``max_dir_size``: files read, and how deep its folders may nest.
 MAX_SUBMISSION_FILES = 1000
 MAX_SUBMISSION_DEPTH = 16
+#: Most submissions of one student collected from the exchange in one run.
+MAX_SUBMISSIONS_PER_STUDENT = 100
+#: Longest zip entry name read (longer ones are skipped): matching a pattern
+#: costs time that grows with the square of the name's length.
+MAX_ENTRY_NAME_CHARS = 1000
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
@@ -401,8 +406,17 @@ class ReceiptCollect(ExchangeCollect):
 
     def copy_files(self):
         inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        seen: dict[str, int] = {}
         try:
             for record in self.src_records:
+                student = record.get("username", "?")
+                seen[student] = seen.get(student, 0) + 1
+                if seen[student] > MAX_SUBMISSIONS_PER_STUDENT:
+                    self.events.append(Event(student, None, "skipped: more than "
+                                             f"{MAX_SUBMISSIONS_PER_STUDENT} submissions of "
+                                             "this student in the exchange",
+                                             record.get("filename", "?")))
+                    continue
                 try:
                     self._copy_one(record, inbound)
                 except Exception as error:  # noqa: BLE001 - one folder never stops collect
@@ -610,7 +624,8 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                            "(?P<student_id>...) and (?P<file_id>...)")
     from nbgrader.coursedir import CourseDirectory
 
-    limit = 1000 * CourseDirectory(config=config).max_file_size
+    coursedir = CourseDirectory(config=config)
+    limit, group_limit = 1000 * coursedir.max_file_size, 1000 * coursedir.max_dir_size
     to = _check_target(to, Path(config.CourseDirectory.submitted_directory))
     now = dt.datetime.now(dt.timezone.utc)
     events: list[Event] = []
@@ -621,29 +636,26 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                 zf = zipfile.ZipFile(archive)
             except (OSError, zipfile.BadZipFile) as error:
                 raise GradingError(f"{archive}: not a readable zip file ({error})") from None
-            groups: dict[tuple[str, dt.datetime], dict] = {}
             with zf:
+                # First the names (who, when, which file), then the data one
+                # submission at a time: memory holds one submission at most.
+                groups: dict[tuple[str, dt.datetime], list] = {}
                 for entry in zf.infolist():
                     if entry.is_dir():
                         continue
                     where = f"{archive.name}: {entry.filename}"
+                    if len(entry.filename) > MAX_ENTRY_NAME_CHARS:
+                        if entry.filename.endswith(".ipynb"):
+                            events.append(Event("?", None, "skipped: name longer than "
+                                                f"{MAX_ENTRY_NAME_CHARS} characters",
+                                                where[:200] + "..."))
+                        continue
                     info, why = collector.read_name(entry.filename)
                     if not info:
                         if why:
                             events.append(Event("?", None, f"skipped: {why}", where))
                         continue
                     if entry.file_size > limit:
-                        events.append(Event(info["student_id"], None, "skipped: too large",
-                                            where))
-                        continue
-                    try:
-                        with zf.open(entry) as fh:
-                            data = fh.read(limit + 1)
-                    except Exception as error:  # noqa: BLE001 - damaged, encrypted, unsupported
-                        events.append(Event(info["student_id"], None, "skipped: could not be "
-                                            f"read: {describe(error)}", where))
-                        continue
-                    if len(data) > limit:
                         events.append(Event(info["student_id"], None, "skipped: too large",
                                             where))
                         continue
@@ -659,13 +671,28 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                         log(printable(f"  {entry.filename}: no time in the name or the zip; "
                                       "using the time of collection"))
                         received = now
-                    group = groups.setdefault((info["student_id"], received),
-                                              {"files": {}, "sources": []})
-                    group["files"][_safe_file_name(info["file_id"])] = data
-                    group["sources"].append(entry.filename)
-            for (student, received), group in sorted(groups.items()):
-                source = f"zip {archive.name}: " + ", ".join(group["sources"])
-                events.append(_store(to, name, student, group["files"], received, source, None))
+                    groups.setdefault((info["student_id"], received), []).append(
+                        (entry, _safe_file_name(info["file_id"])))
+                for (student, received), entries in sorted(groups.items()):
+                    files, sources, total = {}, [], 0
+                    for entry, file_name in entries:
+                        where = f"{archive.name}: {entry.filename}"
+                        try:
+                            with zf.open(entry) as fh:
+                                data = fh.read(limit + 1)
+                        except Exception as error:  # noqa: BLE001 - damaged, encrypted, ...
+                            events.append(Event(student, None, "skipped: could not be read: "
+                                                f"{describe(error)}", where))
+                            continue
+                        if len(data) > limit or total + len(data) > group_limit:
+                            events.append(Event(student, None, "skipped: too large", where))
+                            continue
+                        total += len(data)
+                        files[file_name] = data
+                        sources.append(entry.filename)
+                    if files:
+                        source = f"zip {archive.name}: " + ", ".join(sources)
+                        events.append(_store(to, name, student, files, received, source, None))
         return _finish(to, name, events, now)
 
 

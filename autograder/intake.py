@@ -392,9 +392,11 @@ def open_folder(name: str, dir_fd: int, shown: str) -> int:
     return fd
 
 
-def read_file(name: str, dir_fd: int, shown: str, max_bytes: int) -> bytes:
+def read_file(name: str, dir_fd: int, shown: str, max_bytes: int,
+              forbidden: frozenset = frozenset()) -> bytes:
     """The bytes of the regular file ``name`` inside ``dir_fd``, never
-    through a link.  Raises :class:`Refused`."""
+    through a link, nor when it is one of the files ``forbidden`` ((device,
+    inode) pairs: a hard link to them).  Raises :class:`Refused`."""
     try:
         fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
     except OSError as error:
@@ -405,6 +407,8 @@ def read_file(name: str, dir_fd: int, shown: str, max_bytes: int) -> bytes:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"missing notebook: {shown} is not a regular file")
+        if (info.st_dev, info.st_ino) in forbidden:
+            raise Refused(f"refused: {shown} is a hard link to the solution notebook")
         if info.st_size > max_bytes:
             raise Refused(f"notebook too large ({info.st_size / 2**20:.0f} MB; the limit is "
                           f"{max_bytes / 2**20:.0f} MB)")
@@ -482,6 +486,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                         present.append(entry.name)
             present.sort()
         sources = {s.name for s in assignment.notebooks}
+        solutions = frozenset((i.st_dev, i.st_ino) for i in map(os.stat, assignment.notebooks))
         for source in assignment.notebooks:
             if monotonic() > deadline:
                 raise IntakeTimeout
@@ -500,7 +505,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                               f"none named {source.name}")
             else:
                 raise Refused("missing notebook")
-            raw = read_file(chosen, work_fd, f"{where}/{printable(chosen)}", max_bytes)
+            raw = read_file(chosen, work_fd, f"{where}/{printable(chosen)}", max_bytes, solutions)
             problem, nb = notebook_problem(raw, source_ids, source_parts)
             if problem:
                 raise Refused(problem)

@@ -14,7 +14,8 @@ import zipfile
 import pytest
 
 from autograder import collect as collect_module
-from autograder.collect import (HISTORY, MAX_SUBMISSION_DEPTH, collect_exchange, collect_zips,
+from autograder.collect import (HISTORY, MAX_ENTRY_NAME_CHARS, MAX_SUBMISSION_DEPTH,
+                                MAX_SUBMISSIONS_PER_STUDENT, collect_exchange, collect_zips,
                                 report)
 from autograder.grading import Course
 from conftest import ROOT
@@ -168,6 +169,19 @@ def test_deep_or_crowded_exchange_folders_are_skipped_and_the_rest_collected(
     assert (tmp_path / "to" / "minji" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
 
 
+def test_one_student_flooding_the_exchange_is_capped(exchange, tmp_path):
+    for i in range(MAX_SUBMISSIONS_PER_STUDENT + 2):
+        make_submission(exchange, "flood", {NOTEBOOK: fixture("blank"), "n.txt": str(i).encode()},
+                        stamp=f"2026-01-01 00:{i // 60:02d}:{i % 60:02d} UTC")
+    make_submission(exchange, "minji", {NOTEBOOK: fixture("solution")})
+    events = collect(exchange, tmp_path / "to")
+    flood = [e.action for e in events if e.student == "flood"]
+    assert flood.count("new") == MAX_SUBMISSIONS_PER_STUDENT
+    assert flood.count(f"skipped: more than {MAX_SUBMISSIONS_PER_STUDENT} submissions of this "
+                       "student in the exchange") == 2
+    assert [e.action for e in events if e.student == "minji"] == ["new"]
+
+
 # -- 3. LMS zip entries: who submitted, and when, is the LMS's word -------------------------------
 
 
@@ -244,6 +258,29 @@ def test_a_greedy_or_misordered_pattern_cannot_be_used_to_impersonate(tmp_path):
     assert event.action == ("skipped: the pattern takes the student id from after the file "
                             "name, which the student chose")
     assert not any((tmp_path / d / "victim").exists() for d in ("to", "to2", "to3"))
+
+
+def test_zip_names_and_sizes_are_bounded(tmp_path):
+    import time
+
+    course = Course(ROOT, work=tmp_path / "work")
+    config = course.config
+    config.CourseDirectory.max_dir_size = 60  # kB for one submission
+    long_name = f"{NAME}_" + "a" * 60_000 + ".ipynb"  # the pattern would take minutes on it
+    part = b"x" * 40_000
+    archive = lms_zip(tmp_path / "lms.zip", [
+        (long_name, SOLUTION),
+        (f"{NAME}_minji_attempt_2026-12-01-10-00-00_a.ipynb", part),
+        (f"{NAME}_minji_attempt_2026-12-01-10-00-00_b.ipynb", part),
+        (VICTIM, fixture("blank"))])
+    started = time.monotonic()
+    events = collect_zips(NAME, [archive], tmp_path / "to", config)
+    assert time.monotonic() - started < 10
+    actions = sorted((e.student, e.action) for e in events)
+    assert actions == [("?", f"skipped: name longer than {MAX_ENTRY_NAME_CHARS} characters"),
+                       ("minji", "new"), ("minji", "skipped: too large"), ("victim", "new")]
+    assert len([p for p in (tmp_path / "to" / "minji" / NAME).iterdir()
+                if p.suffix == ".ipynb"]) == 1
 
 
 # -- 11. names never reach the terminal raw --------------------------------------------------

@@ -143,6 +143,18 @@ def test_links_into_the_solutions_are_refused_and_never_opened(tmp_path, decoy):
     assert list((staging / "eve" / NAME).iterdir()) == []
 
 
+def test_a_hard_link_to_the_solution_notebook_is_refused(tmp_path):
+    solutions = tmp_path / "solutions"
+    shutil.copytree(SOLUTION_DIR, solutions / NAME)
+    assignment = load_assignment(solutions, NAME)
+    (tmp_path / "subs" / "mallory" / NAME).mkdir(parents=True)
+    os.link(solutions / NAME / NOTEBOOK, tmp_path / "subs" / "mallory" / NAME / NOTEBOOK)
+    submission = inspect(tmp_path / "subs" / "mallory", assignment)
+    assert submission.status == (f"refused: mallory/{NAME}/{NOTEBOOK} is a hard link to the "
+                                 "solution notebook")
+    assert not submission.data
+
+
 def test_what_is_staged_is_exactly_what_was_checked(tmp_path):
     """The notebook is read once: replacing it after intake (by a link to the
     solution) changes nothing in what nbgrader grades."""
