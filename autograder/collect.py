@@ -381,9 +381,10 @@ class ReceiptCollect(ExchangeCollect):
                     info = os.fstat(fh.fileno())
                     if not stat.S_ISREG(info.st_mode):
                         continue
-                    data = fh.read(limit + 1)
+                    # Too large to keep: not even read (a sparse file costs nothing to make).
+                    data = fh.read(limit + 1) if info.st_size <= limit else None
                     newest = max(newest, os.fstat(fh.fileno()).st_ctime_ns)
-                if len(data) > limit:
+                if data is None or len(data) > limit:
                     self.log.warning("not collected (over %d kB): %s",
                                      self.coursedir.max_file_size,
                                      printable(os.path.join(src, relative)))

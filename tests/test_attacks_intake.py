@@ -222,6 +222,9 @@ HOSTILE = {
                                                        + "9" * 400, 1), "invalid notebook:"),
     "nbformat_true": (fixture_text("solution").replace('"nbformat": 4', '"nbformat": true', 1),
                       "invalid notebook: old format"),
+    "points_400_digits": (solution_with(change_cell(
+        lambda c: c["metadata"].setdefault("nbgrader", {}).__setitem__("points", 10**400))),
+        "invalid notebook: cell"),
     "infinity_points": (solution_with(change_cell(
         lambda c: c["metadata"].setdefault("nbgrader", {}).__setitem__("points", 1e999))),
         "invalid notebook: cell"),
