@@ -202,8 +202,13 @@ def _direction(diff: np.ndarray) -> str:
     return "some of yours are too large, some too small"
 
 
+#: The share of a value's credit kept when it is right but in another shape
+#: of the same size (an ``(n, 1)`` column for an ``(n,)`` vector).
+SHAPE_CREDIT = 0.25
+
+
 def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: float,
-                   label: str = "", args: tuple = (), shape_credit: float = 0.25) -> Check:
+                   label: str = "", args: tuple = (), shape_credit: float = SHAPE_CREDIT) -> Check:
     """One check: ``got`` holds the same values as ``expected``, within
     ``atol + rtol * |expected|`` at every position.
 
@@ -261,7 +266,7 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
 
 
 def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
-                     shape_credit: float = 0.25) -> Judge:
+                     shape_credit: float = SHAPE_CREDIT) -> Judge:
     """The values the solution returns, judged one returned value at a time.
 
     A function that returns several values (a tuple such as ``(MAE, MSE,

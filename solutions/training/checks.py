@@ -9,7 +9,8 @@ students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Answer, Call, Check, Part, error_checks, gate, same_as_solution
+from autograder.checks import (SHAPE_CREDIT, Answer, Call, Check, Part, error_checks, gate,
+                               same_as_solution)
 
 #: How far a trained parameter may be from the least-squares answer.
 FIT_TOLERANCE = 0.05
@@ -88,12 +89,15 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
         worst = float(np.max(np.abs(value.ravel() - target))) if np.all(np.isfinite(value)) \
             else float("inf")
         passed = worst <= FIT_TOLERANCE
+        if passed and name == "w" and w.shape != (d,):  # right values, another shape
+            checks.append(Check(False, f"w is within {FIT_TOLERANCE} of the least-squares "
+                                f"answer, but has shape {w.shape}; it should have shape ({d},)",
+                                credit=SHAPE_CREDIT))
+            continue
         checks.append(Check(passed, f"{name} is within {FIT_TOLERANCE} of the least-squares answer"
                             if passed else f"{name} is off by {worst:.3g} from the least-squares "
                             f"answer ({FIT_TOLERANCE} allowed): train longer or check the "
                             "learning rate"))
-    if w.shape != (d,):
-        checks.append(gate(False, f"w has shape {w.shape}, should have shape ({d},)"))
     return checks
 
 
