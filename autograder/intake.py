@@ -538,8 +538,10 @@ def stage(submission: Submission, staging: Path, assignment: Assignment) -> str 
     dest.mkdir(parents=True)
     for name in submission.files:
         (dest / name).write_bytes(submission.data[name])
-    received = trusted_receipt(submission.folder / assignment.name, submission.data,
-                               stamp=submission.stamp)
+    # The receipt names the files as handed in (a misnamed notebook under its own name).
+    handed_in = {path.name: submission.data[name] for name, path in submission.files.items()}
+    received = trusted_receipt(submission.folder / assignment.name, handed_in,
+                               stamp=submission.stamp or "")
     if received:
         (dest / "timestamp.txt").write_text(received)
     return received

@@ -283,6 +283,22 @@ def test_zip_names_and_sizes_are_bounded(tmp_path):
                 if p.suffix == ".ipynb"]) == 1
 
 
+def test_a_misnamed_notebook_keeps_its_receipt_time(tmp_path):
+    """Renaming the notebook must not shed the LMS's time (and a late penalty)."""
+    from autograder.assignment import load_assignment
+    from autograder.intake import inspect, stage
+
+    config = Course(ROOT, work=tmp_path / "work").config
+    archive = lms_zip(tmp_path / "lms.zip", [
+        (f"{NAME}_minji_attempt_2026-12-01-10-00-00_Untitled.ipynb", fixture("blank"))])
+    collect_zips(NAME, [archive], tmp_path / "to", config)
+    assignment = load_assignment(ROOT / "solutions", NAME)
+    submission = inspect(tmp_path / "to" / "minji", assignment)
+    assert submission.status == "wrong file name: graded Untitled.ipynb"
+    assert stage(submission, tmp_path / "staging", assignment) == \
+        "2026-12-01 10:00:00.000000 UTC"
+
+
 # -- 11. names never reach the terminal raw --------------------------------------------------
 
 
