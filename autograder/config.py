@@ -41,7 +41,7 @@ EXCHANGE_ROOT = "/usr/local/share/nbgrader/exchange"
 
 #: Folder, inside the feedback folder, that holds the pages' MathJax copy;
 #: pages sit two folders below (feedback/<student>/<assignment>/<nb>.html)
-#: and load it as ../../_mathjax/load.js (autograder/templates/feedback/).
+#: and load it as ../../_mathjax/tex-mml-chtml.js (autograder/feedback.py).
 FEEDBACK_MATHJAX_DIR = "_mathjax"
 
 
@@ -150,22 +150,33 @@ def course_config(
 
     # Feedback pages (nbgrader's generate_feedback): hidden-test regions are
     # cut from test cells before rendering (nbgrader's default feedback shows
-    # them), and the page is nbgrader's feedback template with MathJax loaded
-    # from a copy beside the pages, not a CDN (see autograder/feedback.py).
+    # them), and the page is the course's template "feedback"
+    # (autograder/templates/feedback/, on nbconvert's classic one): the scores
+    # first, each part by its name, MathJax from a copy beside the pages, not
+    # a CDN (see autograder/feedback.py).
     import nbgrader
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-    # A student's outputs are theirs: nbconvert drops JavaScript outputs and
-    # cleans HTML ones. Their markdown is rendered as written (escaping it
-    # would break the exercises' math), and the page's Content-Security-Policy
-    # (autograder/templates/feedback/mathjax.html.j2) runs no script but
-    # MathJax's files.
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    from autograder.feedback import FeedbackPage
+
+    # A student's outputs and markdown are theirs: nbconvert drops JavaScript
+    # and widget outputs (sanitize_html), and every piece of HTML a student
+    # wrote goes through the course's clean_html (nh3, an allowlist) instead
+    # of nbconvert's; math is kept as text for MathJax.  The page's
+    # Content-Security-Policy runs nothing but the MathJax loader.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
+                                        FeedbackPage]
     c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {
+        "clean_html": "autograder.feedback.clean_html",
+        "ansi2html": "autograder.feedback.ansi_to_html",
+        "score_text": "autograder.feedback.score_text",
+        "format_points": "autograder.feedback.format_points",
+    }
     # nbgrader always renders its template "feedback"; the course's folder of
-    # that name comes first and holds only mathjax.html.j2, so every other
-    # file is nbgrader's.
+    # that name comes first and holds the whole page (index.html.j2,
+    # feedback.css); nbgrader's folder is still searched for its conf.json.
     c.HTMLExporter.template_name = "feedback"
     c.HTMLExporter.extra_template_basedirs = [
         str(Path(__file__).with_name("templates")),

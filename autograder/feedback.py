@@ -13,40 +13,251 @@ solution's answers on them (``cases/<assignment>.json``), the probe.
 
 A submission that was never graded (no notebook, not a notebook, ...) gets a
 short page saying why, with its score of 0.
+
+What a student wrote cannot script or restyle the page (see
+``autograder/templates/feedback/index.html.j2``): their markdown, HTML,
+Markdown and raw outputs go through :func:`clean_html` (nh3, an allowlist:
+no script, style, form, frame, event handler or ``javascript:`` link, no
+class but the few markdown and code highlighting use, ids prefixed), the
+page's Content-Security-Policy (:data:`CONTENT_SECURITY_POLICY`) runs only
+the MathJax loader written into the page, whose hash it names, and what that
+loader adds ('strict-dynamic'); MathJax gets no ``\\href``, ``\\style``,
+``\\class`` or ``\\cssId``; and each cell of the notebook paints only inside
+its own box (CSS containment), so nothing drawn by a student can cover the
+scores.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import importlib.util
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+import nh3
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from pygments.token import STANDARD_TYPES
+from traitlets import Bool
 
 from autograder.checks import GradingError
 from autograder.config import FEEDBACK_MATHJAX_DIR, ROOT
 from autograder.intake import STUDENT_ID
 
-#: Loads the MathJax copy that sits beside this script, set up for notebook
-#: math ($...$ and $$...$$).  The pages refer to it by a relative URL.
-MATHJAX_LOADER = r"""// MathJax for the feedback pages, from the copy in this folder (no CDN).
+#: Where a page finds MathJax: pages sit in feedback/<student>/<assignment>/,
+#: MathJax in feedback/_mathjax/ (see autograder/config.py).
+MATHJAX_URL = f"../../{FEEDBACK_MATHJAX_DIR}/tex-mml-chtml.js"
+
+#: The one script a feedback page runs, written into the page (its hash is in
+#: the page's policy): MathJax's settings for notebook math ($...$, $$...$$),
+#: then MathJax itself from the copy beside the pages.  TeX may not make links,
+#: classes, ids or styles (no \href, \class, \cssId, \style; not through
+#: \require{html} either), and the safe extension drops any that get through.
+MATHJAX_LOADER = r"""
+window.MathJax = {
+  tex: {
+    inlineMath: [["$", "$"], ["\\(", "\\)"]],
+    displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+    processEscapes: true,
+    processEnvironments: true,
+    autoload: {html: []},
+    require: {allow: {html: false}}
+  },
+  loader: {load: ["ui/safe"]},
+  options: {safeOptions: {allow: {URLs: "none", classes: "none", cssIDs: "none", styles: "none"}}}
+};
 (function () {
-  var here = document.currentScript.src.replace(/[^\/]*$/, "");
-  window.MathJax = {
-    tex: {
-      inlineMath: [["$", "$"], ["\\(", "\\)"]],
-      displayMath: [["$$", "$$"], ["\\[", "\\]"]],
-      processEscapes: true,
-      processEnvironments: true
-    }
-  };
   var script = document.createElement("script");
-  script.src = here + "tex-mml-chtml.js";
+  script.src = "%s";
   script.async = true;
   document.head.appendChild(script);
 })();
-"""
+""" % MATHJAX_URL
+
+
+def csp_hash(text: str) -> str:
+    """A CSP hash source for an inline script or style with content ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+#: The feedback pages' Content-Security-Policy, as a <meta> element before
+#: anything a student wrote.  Scripts: only the loader above (its hash), and
+#: what it loads ('strict-dynamic': MathJax and its components); no 'self', no
+#: file:, so no script file on the disk or a server runs, whether the page is
+#: opened from a folder or served.  Styles: MathJax writes its CSS into <style>
+#: elements at run time, so <style> elements may be inline (students' ones are
+#: removed by clean_html), but no style="..." attribute applies.  Fonts: only
+#: from the page's own origin (MathJax's, beside the page).  Images: only data:
+#: (outputs), so nothing is fetched from the network.  Nothing else.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'",
+    f"script-src {csp_hash(MATHJAX_LOADER)} 'strict-dynamic'",
+    "style-src 'unsafe-inline'",
+    "style-src-elem 'unsafe-inline'",
+    "style-src-attr 'none'",
+    "font-src 'self'",
+    "img-src data:",
+    "connect-src 'none'",
+    "frame-src 'none'",
+    "worker-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+])
+
+#: The markup a student's markdown and outputs may keep: text structure,
+#: tables, code, images, links.  Everything else is dropped (the tags below
+#: with their content).
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p",
+    "pre", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u",
+    "ul", "var", "wbr",
+}
+DROPPED_WITH_CONTENT = {
+    "script", "style", "template", "iframe", "frame", "frameset", "object", "embed", "applet",
+    "noscript", "noembed", "noframes", "svg", "math", "title", "textarea", "select", "xmp",
+    "plaintext", "head",
+}
+#: Classes that markdown (headings' links, highlighted code) and pandas tables
+#: use; any other class a student writes is dropped, so no page style applies.
+ALLOWED_CLASSES = {
+    "a": {"anchor-link"},
+    "div": {"highlight"},
+    "span": {name for name in STANDARD_TYPES.values() if name},
+    "table": {"dataframe"},
+}
+#: Prefix of every id a student's markup keeps (headings' anchors), so that
+#: none is the page's own (#top, #part-...).
+ID_PREFIX = "user-content-"
+
+
+def _keep_attribute(tag: str, attribute: str, value: str):
+    if attribute == "href":
+        if value.startswith("#"):
+            return "#" + ID_PREFIX + value[1:]
+        return value if re.match(r"(?i)(https?|mailto):", value) else None
+    if attribute == "src":  # images from outputs and attachments only, no tracking pixels
+        return value if re.match(r"(?i)data:image/", value) else None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes={
+        "*": {"title"},
+        "a": {"href"},
+        "img": {"src", "alt", "width", "height"},
+        "ol": {"start"},
+        "td": {"colspan", "rowspan", "align"},
+        "th": {"colspan", "rowspan", "align", "scope"},
+        **{f"h{level}": {"id"} for level in range(1, 7)},
+    },
+    attribute_filter=_keep_attribute,
+    allowed_classes=ALLOWED_CLASSES,
+    id_prefix=ID_PREFIX,
+    url_schemes={"http", "https", "mailto", "data"},
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+
+def clean_html(markup) -> str:
+    """A student's HTML (rendered markdown, an HTML output), with only what
+    :data:`ALLOWED_TAGS` and the attributes above allow.  Text, and so math
+    ($...$, $$...$$) for MathJax, is kept as it is."""
+    markup = markup.decode() if isinstance(markup, bytes) else str(markup)
+    return _CLEANER.clean(markup)
+
+
+def ansi_to_html(text) -> str:
+    """Coloured output (tracebacks, progress bars) as HTML: nbconvert's
+    ansi2html, with its 16 colours as classes (feedback.css) and without the
+    style="..." it writes for 256 and 24-bit colours, which the page's policy
+    would refuse anyway.  The text itself is escaped by ansi2html."""
+    from nbconvert.filters import ansi2html
+
+    return re.sub(r' style="[^"<>]*"', "", ansi2html(text))
+
+
+def format_points(value) -> str:
+    """3 -> "3", 0.5 -> "0.5", 3.3333 -> "3.33"."""
+    return f"{round(float(value or 0), 2):g}"
+
+
+def score_text(score, points) -> str:
+    """ "0.5 of 1 point", "2 of 3 points"."""
+    total = format_points(points)
+    return f"{format_points(score)} of {total} point{'' if total == '1' else 's'}"
+
+
+_POINTS_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$")
+
+
+def readable_id(grade_id: str) -> str:
+    """ "check_stable_softmax" -> "stable softmax"."""
+    name = re.sub(r"^(check|test|grade)_", "", grade_id)
+    return name.replace("_", " ").strip() or grade_id
+
+
+def part_titles(notebook) -> dict:
+    """Each grade cell's part title in ``notebook``: the last markdown heading
+    above it, without its "(2 points)", e.g. "Part 1: the step activation"."""
+    titles, heading = {}, None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            found = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, re.M)
+            if found:
+                heading = _POINTS_SUFFIX.sub("", found[-1]).strip() or heading
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and isinstance(meta.get("grade_id"), str) and heading:
+            titles[meta["grade_id"]] = heading
+    return titles
+
+
+class FeedbackPage(Preprocessor):
+    """What the course's feedback template needs beyond nbgrader's grades:
+    each part's name, taken from the course's own notebook (the released
+    exercise, else the solution), never from the student's copy, whose
+    markdown the student may have edited; and the page's policy and loader."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        course = {}
+        folders = self.config.CourseDirectory
+        for key in ("release_directory", "source_directory"):
+            folder = folders.get(key)
+            if course or not isinstance(folder, str):
+                continue
+            path = Path(folder) / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
+            try:
+                course = part_titles(nbformat.read(path, as_version=4))
+            except (OSError, ValueError):
+                course = {}
+        titles = {}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if meta.get("grade") and isinstance(grade_id, str):
+                titles[grade_id] = course.get(grade_id) or readable_id(grade_id)
+        resources["feedback"] = {
+            "titles": titles,
+            "policy": CONTENT_SECURITY_POLICY,
+            "loader": MATHJAX_LOADER,
+        }
+        return nb, resources
+
 
 NOT_GRADED_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -85,7 +296,8 @@ def _book_mathjax():
 
 
 def install_mathjax(feedback_dir: Path) -> Path:
-    """Copy MathJax and its loader into ``feedback_dir/_mathjax/``."""
+    """Copy MathJax into ``feedback_dir/_mathjax/`` (the pages carry their
+    own loader)."""
     mathjax = _book_mathjax()
     source = mathjax.mathjax_source()
     target = Path(feedback_dir) / FEEDBACK_MATHJAX_DIR
@@ -96,7 +308,6 @@ def install_mathjax(feedback_dir: Path) -> Path:
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-    (target / "load.js").write_text(MATHJAX_LOADER)
     return target
 
 

@@ -9,8 +9,10 @@ report's numbers must be the gradebook's.
 
 import base64
 import csv
+import hashlib
 import io
 import json
+import re
 import shutil
 from datetime import datetime, timedelta
 
@@ -92,20 +94,62 @@ def json_report(work, student):
 # -- Feedback -----------------------------------------------------------------------
 
 
+#: The parts as the exercise names them (its headings, without the points).
+TITLES = {
+    "check_step": "Part 1: the step activation",
+    "check_perceptron_forward": "Part 2: a perceptron on a batch of inputs",
+    "check_perceptron_epoch": "Part 3: one epoch of the perceptron learning rule",
+    "check_nand": "Part 4: a NAND perceptron by hand",
+    "check_two_layer_forward": "Part 5: a two-layer network",
+    "check_xor_params": "Part 6: weights that compute XOR",
+    "check_xor_model": "Part 7: train a network that solves XOR",
+}
+
+
+def words(tag):
+    return " ".join(tag.get_text().split())
+
+
+def points(score, total):
+    return f"{score:g} of {total:g} point{'' if total == 1 else 's'}"
+
+
 @pytest.mark.grading
 def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
     _, work, rows, _ = run
     for student in GRADED:
-        text = page(work, student).get_text()
+        soup = page(work, student)
+        text = soup.get_text()
         row = rows[student]
-        assert f"(Score: {row.score:.1f} / {row.max_score:.1f})" in text, student
-        for part in json_report(work, student)["parts"].values():
-            assert f"Score: {part['score']:.1f} / {part['points']:.1f}" in text
+        header = soup.find("header")
+        assert f"Your score: {points(row.score, row.max_score)}" in words(header), student
+        # the header names each part and links to its self-check, which
+        # carries the same points
+        lines = [words(li) for li in header.find_all("li")]
+        parts = json_report(work, student)["parts"]
+        assert lines == [f"{TITLES[gid]}: {points(p['score'], p['points'])}"
+                         for gid, p in parts.items()], student
+        for gid, part in parts.items():
+            link = header.find("a", href=f"#part-{gid}")
+            assert link and words(link) == TITLES[gid]
+            target = words(soup.find(id=f"part-{gid}"))
+            assert f"Self-check: {TITLES[gid]}" in target
+            assert points(part["score"], part["points"]) in target
             for check in part["checks"]:
                 assert check["message"] in text, (student, check["message"])
+        # nbgrader's own labels, and the bare number nbgrader reads the
+        # points from, are not what a student reads
+        assert "Test cell" not in text and "Grade cell" not in text and "Out[" not in text
+        self_checks = soup.find_all("div", class_="self-check")
+        assert len(self_checks) == 7
+        for cell in self_checks:
+            outputs = [words(pre) for pre in cell.find_all("pre")][1:]  # after the code
+            assert not any(re.fullmatch(r"-?\d+(\.\d+)?", out) for out in outputs), outputs
     text = page(work, "wrong_step_at_zero").get_text()
     assert "3 of 6 checks passed on inputs drawn at grading time: 0.5 of 1 points" in text
     assert "values differ from the solution" in text
+    header = words(page(work, "wrong_step_at_zero").find("header"))
+    assert "Part 1: the step activation: 0.5 of 1 point" in header
 
 
 @pytest.mark.grading
@@ -165,8 +209,11 @@ def test_feedback_loads_only_files_beside_it_and_math_from_the_local_copy(run):
         for url in urls:
             assert "//" not in url, (student, url)
             assert (path.parent / url).resolve().is_file(), (student, url)
-    scripts = [s["src"] for s in page(work, "blank").find_all("script", src=True)]
-    assert scripts == ["../../_mathjax/load.js"]
+    # one script, written into the page, loads MathJax from beside the pages
+    (script,) = page(work, "blank").find_all("script")
+    assert not script.get("src")
+    (url,) = re.findall(r'script\.src = "([^"]+)"', script.string)
+    assert url == "../../_mathjax/tex-mml-chtml.js"
     mathjax = work / "feedback" / "_mathjax"
     assert (mathjax / "tex-mml-chtml.js").stat().st_size > 100_000
     assert any((mathjax / "output" / "chtml" / "fonts").rglob("*.woff"))
@@ -175,22 +222,27 @@ def test_feedback_loads_only_files_beside_it_and_math_from_the_local_copy(run):
 
 @pytest.mark.grading
 def test_feedback_runs_no_script_a_student_wrote(run):
-    """Outputs are cleaned; markdown is rendered as written (the exercises'
-    math needs it), so the page's policy forbids inline scripts and event
-    handlers.  (Checked by hand in Chromium: the injected handler runs
-    without the policy and not with it, and MathJax still typesets.)"""
+    """Outputs and markdown are cleaned (tests/test_feedback_safety.py runs
+    the attacks in Chromium); the page's policy runs only the loader written
+    into the page, by its hash, and what it loads."""
     _, work, _, _ = run
     html = (work / "feedback" / "solution" / NAME / f"{NAME}.html").read_text()
     soup = BeautifulSoup(html, "html.parser")
-    assert [s["src"] for s in soup.find_all("script", src=True)] == ["../../_mathjax/load.js"]
-    assert not any("output script" in s.get_text() for s in soup.find_all("script"))
-    assert "javascript output" not in html
+    (script,) = soup.find_all("script")
+    assert "MathJax" in script.string and not script.get("src")
+    assert "markdown script" not in html and "output script" not in html
+    assert "javascript output" not in html and "onerror" not in html
     assert soup.find("b", string="bold output")  # harmless HTML stays
+    assert soup.find("img", alt="picture")
     (policy,) = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
     rules = dict(rule.strip().split(" ", 1) for rule in policy["content"].split(";"))
-    assert rules["script-src"] == "'self' file:"  # no 'unsafe-inline', no 'unsafe-eval'
-    assert "http" not in policy["content"]
-    assert html.index("Content-Security-Policy") < html.index("markdown script")
+    digest = base64.b64encode(hashlib.sha256(script.string.encode()).digest()).decode()
+    assert rules["script-src"] == f"'sha256-{digest}' 'strict-dynamic'"
+    assert rules["default-src"] == "'none'" and rules["style-src-attr"] == "'none'"
+    for rule in ("frame-src", "object-src", "base-uri", "form-action"):
+        assert rules[rule] == "'none'", rule
+    assert "file:" not in policy["content"] and "http" not in policy["content"]
+    assert html.index("Content-Security-Policy") < html.index("<body")
 
 
 @pytest.mark.grading
