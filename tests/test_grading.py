@@ -389,3 +389,32 @@ def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_p
     assert float(by_student["missing_notebook"]["raw_score"]) == 0
     for sid, row in rows.items():
         assert float(by_student[sid]["raw_score"]) == pytest.approx(row.score), sid
+
+
+# -- Correct work in other forms earns full marks; shape-only stubs earn nothing ---------
+# Each assignment's right.py holds correct answers written other ways (float32,
+# lists, PyTorch or TensorFlow tensors, the other framework, loops, library
+# functions), and stub.py answers every cell with constants or zeros of the
+# right shape and untrained models (tests/submissions/build.py).
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_assignment_has_correct_variants_and_a_stub(name):
+    built = fixtures.fixtures_for(name)
+    right = [fixture for fixture in built if fixture.startswith("right_")]
+    assert len(right) >= 4, f"{name}: tests/submissions/{name}/right.py needs 4 variants"
+    assert "stub" in built, f"{name}: tests/submissions/{name}/stub.py is missing"
+
+
+@pytest.mark.grading
+def test_correct_variants_earn_full_marks_and_the_stub_earns_nothing(graded):
+    name, _, rows = graded
+    full = rows["solution"]
+    right = {sid: row for sid, row in rows.items() if sid.startswith("right_")}
+    assert right, f"{name} has no right_* fixtures"
+    lost = {sid: {pid: f"{points:g} of {full.parts[pid]:g}"
+                  for pid, points in row.parts.items() if points < full.parts[pid]}
+            for sid, row in right.items() if row.score < full.score or row.status != "ok"}
+    assert lost == {}, "correct work lost points"
+    stub = rows["stub"]
+    assert stub.score == 0, {pid: points for pid, points in stub.parts.items() if points}
