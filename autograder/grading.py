@@ -594,8 +594,8 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path, folder
             try:
                 logs = course.work / "logs" / name
                 logs.mkdir(parents=True, exist_ok=True)
-                (logs / f"{student}.log").write_text(result["log"] + result["error"],
-                                                     errors="backslashreplace")
+                (logs / f"{student}.log").write_text(
+                    printable(result["log"] + result["error"], lines=True), encoding="utf-8")
                 if result.get("reason"):
                     row = Row(student, 0.0, assignment.max_score,
                               f"could not be graded: {result['reason']}")

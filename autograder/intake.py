@@ -81,7 +81,7 @@ LINK_REFUSED = "refused: {} is a symbolic link (links are never followed)"
 # -- text that reaches a person ------------------------------------------------
 
 
-def printable(text) -> str:
+def printable(text, *, lines: bool = False) -> str:
     """``text`` safe to print on a terminal or write into a CSV or log that a
     person opens: every control character (C0, DEL, C1: ESC and so the
     terminal's escape sequences), bidirectional override, zero-width or other
@@ -91,9 +91,12 @@ def printable(text) -> str:
     shown as ``\\xNN``.  Anything else, Korean names included, is kept.
 
     The one helper for this: statuses, collect's events, the printed table,
-    the CSV and the progress lines all go through it.  It changes nothing in
-    text it already returned."""
+    the CSV, the progress lines and the grading logs all go through it.  It
+    changes nothing in text it already returned.  With ``lines=True`` line
+    breaks are kept (for a log), everything else is escaped the same way."""
     text = str(text)
+    if lines:
+        return "\n".join(printable(line) for line in text.split("\n"))
     if text.isprintable():  # the common case, and fast
         return text
     out = []

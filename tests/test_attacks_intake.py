@@ -350,6 +350,7 @@ def test_printable_escapes_every_control_and_bidi_character_and_keeps_the_rest()
         "\\u202e\\u2066\\u2069\\u200f\\u200b\\ufeff\\u2028"
     assert printable("\U000e0041") == "\\U000e0041"  # a tag character
     assert printable(os.fsdecode(b"\xff\xfe")) == "\\xff\\xfe"
+    assert printable(f"a{ESC}[31m\nb\r\n", lines=True) == "a\\x1b[31m\nb\\x0d\n"
     for text in (f"{ESC}x\u202e", os.fsdecode(b"a\xe9")):
         assert printable(printable(text)) == printable(text)
         assert printable(text).isprintable()
@@ -438,6 +439,8 @@ def test_a_hostile_class_is_graded_to_the_end_and_the_gradebook_follows_the_late
         assert rows[sid]["score"] == score and rows[sid]["status"].startswith(status), rows[sid]
     assert b"\x1b" not in raw and b"\x07" not in raw
     assert b"\x1b" not in grades.read_bytes()
+    for log in (work / "logs" / NAME).glob("*.log"):
+        assert b"\x1b" not in log.read_bytes(), log
 
     # The gradebook holds the latest verdict: what export (and so the
     # report's CSV) shows is 0 for minji and joon, not their earlier 15.
