@@ -78,7 +78,7 @@ def course_config(
     from nbconvert.preprocessors import ClearMetadataPreprocessor
 
     from autograder.collect import LmsFileNameCollector
-    from autograder.execute import JudgedExecute
+    from autograder.execute import JudgedExecute, RequireVerdict
     from autograder.late import LatePenalty
     from autograder.gradebook import resolve_url, stamp_in_process
     from autograder.sanitize import RestoreCellRoles
@@ -127,6 +127,7 @@ def course_config(
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
+        RequireVerdict,  # a self-check cell without the grader's verdict scores 0
         SaveAutoGrades,
         AssignLatePenalties,
         CheckCellMetadata,

@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import re
+import threading
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -30,8 +32,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
-from nbgrader.preprocessors import Execute
-from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
@@ -40,6 +42,183 @@ from autograder.config import CELL_TIMEOUT, SUBMISSION_TIMEOUT
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
 
 TIMEOUT_ENAME = "CellTimeoutError"
+#: Begin and end of nbgrader's hidden-test regions.
+HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+#: Most kernel messages read in one go while waiting for a probe's reply.
+DRAIN_BATCH = 256
+#: What one more output costs the grader beyond its text (bytes, roughly).
+OUTPUT_OVERHEAD = 1000
+
+
+def output_size(content: dict) -> int:
+    """The bytes an output message counts against the submission's output cap."""
+    total, stack = OUTPUT_OVERHEAD, [content.get(key) for key in
+                                     ("text", "data", "metadata", "traceback", "evalue")]
+    while stack:  # a loop, not recursion: the kernel chooses how deep it nests
+        value = stack.pop()
+        if isinstance(value, str):
+            total += len(value)
+        elif isinstance(value, dict):
+            total += sum(len(str(k)) for k in value)
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif value is not None:
+            total += 8
+    return total
+
+
+class KernelWatchdog(threading.Thread):
+    """Ends a kernel from outside the code that reads its messages.
+
+    The grader's loops read what the kernel sends; a kernel that never stops
+    sending can keep a loop busy past any deadline it checks only between
+    messages.  This thread has its own clock: at ``kill_at`` it kills the
+    kernel (``reason`` then says ``timeout``).  It also watches the grader's
+    sockets to the kernel: ZMQ drops the connection when the kernel sends a
+    message over the size limit (see ``autograder.sandbox.CHANNEL_LIMITS``);
+    that is noted as ``output limit``, and when it is the shell channel (no
+    reply can arrive any more) the kernel is killed too.
+    """
+
+    def __init__(self, km, kc, kill_at: float):
+        super().__init__(name="kernel-watchdog", daemon=True)
+        self.km, self.kill_at, self.reason, self.oversized = km, kill_at, "", []
+        self._stop_event = threading.Event()
+        self._monitors = {}
+        import zmq
+
+        self._context = zmq.Context.shadow(kc.context.underlying)
+        for name in ("shell", "iopub"):
+            channel = getattr(kc, f"{name}_channel", None)
+            socket = getattr(channel, "socket", None)
+            if socket is None:
+                continue
+            address = f"inproc://dlcourse-monitor-{id(self)}-{name}"
+            socket.monitor(address, zmq.EVENT_DISCONNECTED)
+            self._monitors[name] = (socket, address)
+
+    def _kernel_running(self) -> bool:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is None:
+            return False
+        try:
+            with open(f"/proc/{process.pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+        except OSError:
+            return False
+
+    def _kill(self, reason: str) -> None:
+        if not self.reason:
+            self.reason = reason
+        self.km.kill_now()
+
+    def run(self):
+        import zmq
+
+        pairs = {}
+        try:
+            self._watch(pairs)
+        except zmq.ZMQError:  # the sockets closed under us: the kernel is gone
+            pass
+        finally:
+            for pair in pairs.values():
+                pair.close(linger=0)
+
+    def _watch(self, pairs):
+        import zmq
+
+        for name, (_, address) in self._monitors.items():
+            pair = self._context.socket(zmq.PAIR)
+            pair.linger = 0
+            pair.connect(address)
+            pairs[name] = pair
+        poller = zmq.Poller()
+        for pair in pairs.values():
+            poller.register(pair, zmq.POLLIN)
+        while not self._stop_event.is_set():
+            if monotonic() >= self.kill_at:
+                self._kill("timeout")
+                return
+            events = dict(poller.poll(200)) if pairs else self._stop_event.wait(0.2) or {}
+            for name, pair in pairs.items():
+                if pair in events:
+                    pair.recv_multipart()
+                    # A kernel that exits closes its sockets too: only a
+                    # kernel still running had a message refused.
+                    if self._stop_event.wait(0.5) or not self._kernel_running():
+                        continue
+                    if name not in self.oversized:
+                        self.oversized.append(name)
+                    if name == "shell":
+                        self._kill("output limit")
+
+    def stop(self) -> None:
+        """Stop watching (call from the thread that owns the kernel's sockets)."""
+        self._stop_event.set()
+        if self.is_alive():
+            self.join()
+        for socket, _ in self._monitors.values():
+            try:
+                socket.disable_monitor()
+            except Exception:  # the socket may be closed already
+                pass
+
+
+def strip_hidden_tests(nb) -> int:
+    """Remove nbgrader's hidden-test regions from every cell; returns how
+    many cells had one.  Grading never runs tests in the student's kernel,
+    and code sent there can be read by the student's code (a ``pre_run_cell``
+    hook prints it into the student's own output).  A region with no end
+    runs to the end of its cell."""
+    changed = 0
+    for cell in nb.cells:
+        source = cell.get("source", "")
+        if HIDDEN_BEGIN not in source:
+            continue
+        kept, hidden = [], False
+        for line in source.split("\n"):
+            if HIDDEN_BEGIN in line:
+                hidden = True
+            elif HIDDEN_END in line:
+                hidden = False
+            elif not hidden:
+                kept.append(line)
+        cell.source = "\n".join(kept)
+        changed += 1
+    return changed
+
+
+def _is_graded_code(cell) -> bool:
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def zero_verdict(cell, reason: str) -> None:
+    """Outputs that give a self-check cell 0 points, saying why."""
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"Autograder: 0 points: {reason}.\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "0.0"},
+                               execution_count=cell.get("execution_count")),
+    ]
+
+
+class RequireVerdict(NbGraderPreprocessor):
+    """The last step before nbgrader's ``SaveAutoGrades``: a self-check cell
+    with no ``execute_result`` gets 0 points.
+
+    nbgrader gives full marks to a grade cell without an ``execute_result``
+    or an error.  ``JudgedExecute`` removes the kernel's own
+    ``execute_result`` outputs from these cells, so the only one left is the
+    grader's verdict; a cell that has none, whatever the path that led there,
+    scores 0 instead of full marks.
+    """
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if _is_graded_code(cell) and not any(
+                    out.get("output_type") == "execute_result" for out in cell.get("outputs", [])):
+                zero_verdict(cell, "the grader recorded no verdict for this cell")
+        return nb, resources
 
 
 class ProbeTimeout(Exception):
@@ -69,13 +248,21 @@ class JudgedExecute(Execute):
     max_output_bytes = Integer(
         10_000_000, help="Output a submission may produce; the rest is dropped."
     ).tag(config=True)
+    kill_grace = Integer(
+        20, help="Seconds after the submission's time limit at which the watchdog "
+        "kills a kernel that is still running."
+    ).tag(config=True)
+    # No cell waits forever for its last output message: the grade never
+    # depends on it, and a message a full queue dropped must not end the run.
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keep outputs until the submission has produced ``max_output_bytes``."""
-        content = msg.get("content", {})
-        size = len(content.get("text", "")) + sum(
-            len(v) if isinstance(v, str) else 0 for v in (content.get("data") or {}).values())
-        self._output_bytes += size
+        """Keep outputs until the submission has produced ``max_output_bytes``.
+
+        Each output counts its text, data, metadata and traceback, plus
+        ``OUTPUT_OVERHEAD`` (what keeping one more output costs the grader),
+        so that a flood of tiny messages is capped as soon as a big one."""
+        self._output_bytes += output_size(msg.get("content") or {})
         if self._output_bytes > self.max_output_bytes:
             if not self._output_capped:
                 self._output_capped = True
@@ -143,40 +330,56 @@ class JudgedExecute(Execute):
         """Run every cell, then probe ``parts``.  Returns the status (``ok``,
         ``timeout``, ``kernel died``) and, per part, the answers or the reason
         there are none."""
-        from autograder.sandbox import SandboxedKernelManager
+        from autograder.sandbox import LimitedKernelManager, SandboxedKernelManager
 
-        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else AsyncKernelManager
+        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else LimitedKernelManager
         timeout = self.timeout  # re-initialising reloads the configured value
         NotebookClient.__init__(self, nb, None)
         self.timeout = timeout
         self.reset_execution_trackers()
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)
+        strip_hidden_tests(self.nb)
         deadline = monotonic() + self.submission_timeout
         self.timeout_func = lambda cell: max(
             1, math.ceil(min(self.timeout or math.inf, deadline - monotonic())))
-        status, answers, km = "ok", {}, None
+        status, answers, km, watchdog = "ok", {}, None, None
         try:
             with self.setup_kernel():
                 km = self.km
-                reply = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = reply["content"]["language_info"]
-                for index, cell in enumerate(self.nb.cells):
-                    if monotonic() >= deadline:
+                watchdog = KernelWatchdog(km, self.kc, deadline + self.kill_grace)
+                watchdog.start()
+                try:
+                    reply = self.wait_for_reply(self.kc.kernel_info())
+                    self.nb.metadata["language_info"] = reply["content"]["language_info"]
+                    for index, cell in enumerate(self.nb.cells):
+                        if monotonic() >= deadline:
+                            status = "timeout"
+                            break
+                        self.preprocess_cell(cell, resources, index)
+                    if any(out.get("ename") == TIMEOUT_ENAME
+                           for cell in self.nb.cells for out in cell.get("outputs", [])):
                         status = "timeout"
-                        break
-                    self.preprocess_cell(cell, resources, index)
-                if any(out.get("ename") == TIMEOUT_ENAME
-                       for cell in self.nb.cells for out in cell.get("outputs", [])):
-                    status = "timeout"
-                answers = run_sync(self._async_probe_parts)(parts, cases, deadline)
+                    answers = run_sync(self._async_probe_parts)(parts, cases, deadline)
+                    if monotonic() >= deadline:  # the probes ran into the time limit
+                        status = "timeout"
+                finally:  # before the kernel's sockets close
+                    watchdog.stop()
         except DeadKernelError:
             status = "kernel died"
         except CellTimeoutError:  # the kernel ignored the interrupt: nothing more to ask it
             status = "timeout"
+        if watchdog is not None and watchdog.reason:
+            # Killed from outside: nothing it answered counts.
+            status, answers = watchdog.reason, {}
+        for cell in self.nb.cells:  # only the grader's verdict may score these cells
+            if _is_graded_code(cell):
+                cell.outputs = [o for o in cell.get("outputs", [])
+                                if o.get("output_type") != "execute_result"]
         flags = list(km.finish_sandbox()) if hasattr(km, "finish_sandbox") else []
-        if self._output_capped:
+        if self._output_capped or (watchdog is not None and watchdog.oversized):
             flags.append("output limit")
+        flags = [f for f in dict.fromkeys(flags) if f not in status]
         if flags:
             status = ", ".join(flags) if status == "ok" else f"{status} ({', '.join(flags)})"
         self.set_widgets_metadata()
@@ -185,7 +388,8 @@ class JudgedExecute(Execute):
     async def _async_probe_parts(self, parts, cases, deadline):
         answers: dict[str, list[Answer] | str] = {}
         try:
-            content = await self._async_ask(PROBE_SOURCE, monotonic() + self.probe_timeout, {})
+            content = await self._async_ask(
+                PROBE_SOURCE, min(deadline, monotonic() + self.probe_timeout), {})
         except ProbeTimeout:
             content = {"status": "timeout"}
         if content.get("status") != "ok":
@@ -202,8 +406,14 @@ class JudgedExecute(Execute):
                 content = await self._async_ask(
                     code, min(deadline, monotonic() + self.probe_timeout),
                     {"answer": ANSWER_VARIABLE})
+                if monotonic() > deadline:
+                    raise ProbeTimeout()
                 answers[gid] = parse_reply(content, secret, len(cases[gid]))
             except ProbeTimeout:
+                if monotonic() > deadline:
+                    answers[gid] = (f"not checked: the submission used up its "
+                                    f"{self.submission_timeout} s")
+                    continue
                 answers[gid] = f"took longer than {self.probe_timeout} s on the grader's inputs"
             except ValueError as error:
                 answers[gid] = f"no usable answer: {error}"
@@ -215,7 +425,7 @@ class JudgedExecute(Execute):
                                  user_expressions=expressions, allow_stdin=False)
         interrupted = False
         while True:
-            await self._async_drain_iopub()
+            await self._async_drain_iopub(deadline)
             remaining = deadline - monotonic()
             if remaining <= 0:
                 if interrupted:
@@ -234,9 +444,13 @@ class JudgedExecute(Execute):
                     raise ProbeTimeout()
                 return msg["content"]
 
-    async def _async_drain_iopub(self):
-        """Discard what the kernel prints while probed (it is never read)."""
-        while True:
+    async def _async_drain_iopub(self, deadline: float):
+        """Discard what the kernel prints while probed (it is never read):
+        at most ``DRAIN_BATCH`` messages, and nothing past ``deadline``, so
+        a kernel that never stops printing cannot keep the grader here."""
+        for _ in range(DRAIN_BATCH):
+            if monotonic() >= deadline:
+                return
             try:
                 await ensure_async(self.kc.iopub_channel.get_msg(timeout=0))
             except (Empty, asyncio.TimeoutError):

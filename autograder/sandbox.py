@@ -23,17 +23,24 @@ that; ``make sandbox`` installs and sets up what it needs.
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import pwd
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
+from traitlets import DottedObjectName, Integer, Type, Unicode
 from traitlets.config import Configurable
 
 import dlcourse
@@ -42,6 +49,34 @@ import dlcourse
 SANDBOX_USER = "dlgrader"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_NAME = "dlcourse-grading"
+#: Where the sandbox shows the grader's Python environment and the course's
+#: helper package: paths that say nothing about where the course lives.
+NEUTRAL_ROOT = Path("/opt/dlcourse")
+NEUTRAL_VENV = NEUTRAL_ROOT / "venv"
+NEUTRAL_LIB = NEUTRAL_ROOT / "lib"
+#: Prefix of each kernel's folder (in the temporary folder), of its cgroups'
+#: names, and of what `sweep_stale` looks for.
+PREFIX = "dlsb-"
+#: Sandbox folders and cgroups younger than this are never swept: another
+#: grader on the same machine may be starting a kernel in them.
+SWEEP_MIN_AGE = 120
+
+log = logging.getLogger(__name__)
+
+#: The sandbox's PID 1: starts the kernel, reaps orphaned processes, and
+#: exits with the kernel (which ends every process in the sandbox).  Passed
+#: with ``-c``, so the sandbox's /proc/1/cmdline names no host folder, unlike
+#: bubblewrap's own PID 1, a copy of the whole bwrap command line.
+INIT_SOURCE = """\
+import os, sys
+child = os.fork()
+if child == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+while True:
+    pid, status = os.wait()
+    if pid == child:
+        os._exit(os.waitstatus_to_exitcode(status) & 255)
+"""
 
 
 class SandboxError(RuntimeError):
@@ -57,6 +92,9 @@ class SandboxLimits(Configurable):
     cpu_seconds = Integer(1800, help="CPU time, all threads together (RLIMIT_CPU).").tag(config=True)
     file_mb = Integer(64, help="Largest file the kernel may write (RLIMIT_FSIZE).").tag(config=True)
     tmp_mb = Integer(256, help="Size of the kernel's private /tmp (tmpfs).").tag(config=True)
+    socket_dir_kb = Integer(
+        1024, help="Size of the kernel's socket folder, the one folder the grader "
+        "shares with it (a tmpfs of its own).").tag(config=True)
 
 #: Environment variables that set how many threads a kernel's math libraries
 #: start (OpenMP, OpenBLAS, MKL, TensorFlow's two pools).
@@ -66,8 +104,152 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 def _new_sandbox_dir() -> Path:
     """A short-named folder for one kernel (socket paths must stay under 108
-    characters)."""
-    return Path(tempfile.mkdtemp(prefix="dlsb-"))
+    characters), owned by root and naming the process that made it, so that
+    a later grader can tell a folder left by a dead one."""
+    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (base / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid())}\n")
+    return base
+
+
+def _start_time(pid: int) -> str:
+    """A process's start time (jiffies after boot): with the pid, names one process."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat_line.rsplit(")", 1)[-1].split()[19]
+
+
+def _command_lines() -> list[str]:
+    """Every process's command line (a kernel's names its folder)."""
+    lines = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            pass
+    return lines
+
+
+def _owner_alive(base: Path) -> bool:
+    try:
+        pid, started = (base / "owner").read_text().split()
+        return _start_time(int(pid)) == started
+    except (OSError, ValueError):
+        return False
+
+
+# -- mounts -------------------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MNT_DETACH = 2
+
+
+def mount_tmpfs(path: Path, size_kb: int, uid: int, gid: int, inodes: int = 4096) -> None:
+    """A size-limited tmpfs at ``path``: what is written there is counted
+    against the writer's memory cgroup and never reaches the host's disk."""
+    options = f"size={size_kb}k,nr_inodes={inodes},mode=0700,uid={uid},gid={gid}"
+    if _libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   options.encode()) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot mount a tmpfs at {path}: {os.strerror(error)}")
+
+
+def unmount(path: Path) -> bool:
+    """Detach the mount at ``path`` (lazily, so a busy one goes too); whether
+    there was one."""
+    if _libc.umount2(os.fsencode(path), MNT_DETACH) == 0:
+        return True
+    return False
+
+
+def _is_mount(path: Path) -> bool:
+    try:
+        return os.path.ismount(path)
+    except OSError:
+        return False
+
+
+def remove_tree(path: Path) -> tuple[int, int, int]:
+    """Delete ``path`` and everything under it, however deep; returns the
+    numbers of files, folders and bytes removed.
+
+    ``shutil.rmtree`` recurses once per level and builds full paths, so a
+    chain of thousands of nested folders makes it fail and leave data
+    behind.  Here folders are emptied one at a time, relative to open
+    descriptors (never following a link): a sub-folder's entries are moved up
+    into the top folder, under fresh names, before it is removed, so the
+    work never goes more than two levels deep.
+    """
+    files = folders = size = 0
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return 0, 0, 0
+    except OSError:  # a file or a link, not a folder
+        try:
+            size = os.lstat(path).st_size
+            os.unlink(path)
+            return 1, 0, size
+        except FileNotFoundError:
+            return 0, 0, 0
+    token, counter = os.urandom(4).hex(), 0
+    try:
+        while True:
+            names = os.listdir(top)
+            if not names:
+                break
+            for name in names:
+                try:
+                    info = os.stat(name, dir_fd=top, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                if not stat.S_ISDIR(info.st_mode):
+                    os.unlink(name, dir_fd=top)
+                    files, size = files + 1, size + info.st_size
+                    continue
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    os.fchmod(sub, 0o700)
+                    for inner in os.listdir(sub):
+                        counter += 1
+                        os.rename(inner, f".rm-{token}-{counter}", src_dir_fd=sub, dst_dir_fd=top)
+                finally:
+                    os.close(sub)
+                os.rmdir(name, dir_fd=top)
+                folders += 1
+    finally:
+        os.close(top)
+    os.rmdir(path)
+    return files, folders + 1, size
+
+
+def _usage(path: Path) -> tuple[int, int]:
+    """Bytes and files in use on the file system mounted at ``path``."""
+    try:
+        fs = os.statvfs(path)
+    except OSError:
+        return 0, 0
+    return (fs.f_blocks - fs.f_bfree) * fs.f_frsize, fs.f_files - fs.f_ffree
+
+
+def clean_sandbox_dir(base: Path) -> str:
+    """Remove a kernel's folder: unmount its socket tmpfs (whatever the
+    kernel left there goes with it), then delete the rest.  Returns what was
+    cleaned, in words."""
+    said = []
+    kernel_dir = base / "kernel"
+    if _is_mount(kernel_dir):
+        used, inodes = _usage(kernel_dir)
+        unmount(kernel_dir)
+        said.append(f"unmounted its socket folder ({inodes} files, {used // 1024} KB)")
+    try:
+        files, folders, size = remove_tree(base)
+    except OSError as error:
+        return f"could not remove {base}: {error}"
+    said.append(f"removed {files} files and {folders} folders ({size // 1024} KB)")
+    return f"{base}: " + ", ".join(said)
 
 
 # -- cgroups ------------------------------------------------------------------
@@ -79,6 +261,12 @@ def _cgroup_version() -> int:
     if (CGROUP_ROOT / "memory").is_dir() and (CGROUP_ROOT / "pids").is_dir():
         return 1
     return 0
+
+
+def _cgroup_parents() -> list[Path]:
+    if _cgroup_version() == 2:
+        return [CGROUP_ROOT / CGROUP_NAME]
+    return [CGROUP_ROOT / "memory" / CGROUP_NAME, CGROUP_ROOT / "pids" / CGROUP_NAME]
 
 
 def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
@@ -130,12 +318,77 @@ def limits_hit(groups: list[Path]) -> list[str]:
     return sorted(set(hit))
 
 
+def _members(group: Path) -> list[int]:
+    try:
+        return [int(pid) for pid in (group / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def kill_cgroups(groups: list[Path], wait: float = 5.0) -> int:
+    """SIGKILL every process in ``groups`` until they are empty (or ``wait``
+    seconds pass); returns how many were signalled.  Safe from any thread."""
+    killed, stop = 0, time.monotonic() + wait
+    while time.monotonic() < stop:
+        pids = {pid for group in groups for pid in _members(group)}
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    return killed
+
+
 def remove_cgroups(groups: list[Path]) -> None:
     for group in groups:
         try:
             group.rmdir()
         except OSError:
             pass
+
+
+def sweep_stale(min_age: float = SWEEP_MIN_AGE, prefix: str = PREFIX) -> list[str]:
+    """Remove what graders that are gone left behind: sandbox folders whose
+    owner process is dead (their socket tmpfs unmounted first) and empty
+    sandbox cgroups.  Things younger than ``min_age`` seconds are left alone.
+    Returns what was removed, in words (also logged)."""
+    done, now = [], time.time()
+    stale_names = set()
+    commands = _command_lines()
+    for base in Path(tempfile.gettempdir()).glob(prefix + "*"):
+        try:
+            info = base.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or now - info.st_mtime < min_age:
+            continue
+        if _owner_alive(base) or any(str(base) in line for line in commands):
+            continue
+        stale_names.add(base.name)
+        done.append("stale sandbox folder " + clean_sandbox_dir(base))
+    if _cgroup_version():
+        live = {p.name for p in Path(tempfile.gettempdir()).glob(PREFIX + "*")
+                if p.name not in stale_names}
+        for parent in _cgroup_parents():
+            for group in parent.glob(prefix + "*") if parent.is_dir() else []:
+                try:
+                    age = now - group.stat().st_mtime
+                except OSError:
+                    continue
+                if group.name in live or age < min_age or _members(group):
+                    continue
+                try:
+                    group.rmdir()
+                    done.append(f"stale sandbox cgroup {group}")
+                except OSError:
+                    pass
+    for line in done:
+        log.warning("removed %s", line)
+    return done
 
 
 # -- what the sandbox shows --------------------------------------------------------
@@ -147,20 +400,94 @@ def _python_roots() -> list[Path]:
     return sorted(roots)
 
 
+def _venv() -> Path | None:
+    """The grader's virtual environment, if it runs in one."""
+    return Path(sys.prefix) if sys.prefix != sys.base_prefix else None
+
+
 def _helper_package() -> Path:
     return Path(dlcourse.__file__).resolve().parent
 
 
-def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
+def _course_paths() -> list[str]:
+    """Host folders the sandbox must not name: the course (the helper
+    package's parent) and the venv, as written and resolved."""
+    paths = {str(_helper_package().parent), str(Path(sys.prefix)), str(Path(sys.prefix).resolve())}
+    return sorted(paths, key=len, reverse=True)
+
+
+def _neutral(text: str) -> str:
+    """``text`` with the course's and the venv's host folders replaced by the
+    sandbox's neutral ones."""
+    venv = _venv()
+    if venv is not None:
+        text = text.replace(str(venv), str(NEUTRAL_VENV))
+        text = text.replace(str(venv.resolve()), str(NEUTRAL_VENV))
+    return text.replace(str(_helper_package().parent), str(NEUTRAL_LIB))
+
+
+def _sanitized_files(base: Path) -> list[tuple[Path, Path]]:
+    """Small files of the venv that name the course's folder (its
+    ``pyvenv.cfg``, the helper package's editable-install hooks), rewritten
+    with the neutral paths into ``base``: (copy, where the sandbox shows it)."""
+    venv = _venv()
+    if venv is None:
+        return []
+    candidates = [venv / "pyvenv.cfg"]
+    for site in venv.glob("lib/python*/site-packages"):
+        candidates += list(site.glob("*.pth")) + list(site.glob("__editable__*.py"))
+        candidates += list(site.glob("*.dist-info/direct_url.json"))
+    out, folder = [], base / "files"
+    for index, path in enumerate(candidates):
+        try:
+            if path.is_symlink() or path.stat().st_size > 2**20:
+                continue
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(p in text for p in _course_paths()):
+            continue
+        folder.mkdir(exist_ok=True)
+        copy = folder / f"{index}-{path.name}"
+        copy.write_text(_neutral(text))
+        copy.chmod(0o644)
+        out.append((copy, NEUTRAL_VENV / path.relative_to(venv)))
+    return out
+
+
+def _copy_helper_package(base: Path) -> Path:
+    """A copy of the helper package in ``base`` (bound read-only into the
+    sandbox): a bind of the course's own folder would name it in the
+    sandbox's /proc/self/mountinfo."""
+    lib = base / "lib"
+    shutil.copytree(_helper_package(), lib / "dlcourse",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder, dirs, names in os.walk(lib):
+        os.chmod(folder, 0o755)
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return lib
+
+
+def sandbox_python() -> str:
+    """The kernel's Python, as the sandbox shows it."""
+    return _neutral(sys.executable)
+
+
+def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = None) -> list[str]:
+    """The bwrap arguments.  ``base`` is the kernel's own root-owned folder,
+    where the helper package's copy and the neutral files are put (default:
+    ``kernel_dir``'s parent)."""
+    base = base or kernel_dir.parent
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-           "--ro-bind", "/usr", "/usr"]
+           "--as-pid-1", "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib64", "sbin"):
         path = Path("/") / name
         if path.is_symlink():
             cmd += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             cmd += ["--ro-bind", str(path), str(path)]
-    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/fonts"):
         if Path(etc).exists():
             cmd += ["--ro-bind", etc, etc]
     # The private /tmp comes before the other mounts: one of them (the socket
@@ -168,18 +495,25 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
     # hidden by it.
     size = str(limits.tmp_mb * 2**20)
     cmd += ["--size", size, "--tmpfs", "/tmp"]
+    venv = _venv()
     for root in _python_roots():
-        cmd += ["--ro-bind", str(root), str(root)]
-    package = _helper_package()
-    cmd += ["--ro-bind", str(package), str(package),
+        if root != venv:
+            cmd += ["--ro-bind", str(root), str(root)]
+    if venv is not None:
+        cmd += ["--ro-bind", str(venv), str(NEUTRAL_VENV)]
+        for copy, shown in _sanitized_files(base):
+            cmd += ["--ro-bind", str(copy), str(shown)]
+    cmd += ["--ro-bind", str(_copy_helper_package(base)), str(NEUTRAL_LIB),
             "--bind", str(kernel_dir), str(kernel_dir),
             "--size", size, "--tmpfs", "/home/student",
             "--proc", "/proc", "--dev", "/dev",
             "--size", size, "--tmpfs", "/dev/shm",  # PyTorch's DataLoader workers share memory here
             "--chdir", "/home/student"]
-    env = {"HOME": "/home/student", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-           "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONPATH": str(package.parent)}
+    env = {"HOME": "/home/student", "PATH": f"{Path(sandbox_python()).parent}:/usr/bin:/bin",
+           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(NEUTRAL_LIB),
+           # Matplotlib and fontconfig keep caches; without a writable place
+           # every plotting notebook's output says "Fontconfig error".
+           "MPLCONFIGDIR": "/tmp/matplotlib", "XDG_CACHE_HOME": "/tmp/cache"}
     # One thread per kernel for NumPy's BLAS, PyTorch and TensorFlow: the
     # grader runs one kernel per core, and math libraries that start a thread
     # per core in each kernel (and spin while waiting) would fight over them.
@@ -190,22 +524,81 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits) -> list[str]:
 
 
 def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
-         limits: SandboxLimits) -> list[str]:
-    """``kernel_cmd`` run inside the cgroups, limits, user and namespaces."""
+         limits: SandboxLimits, base: Path | None = None) -> list[str]:
+    """``kernel_cmd`` run inside the cgroups, limits, user and namespaces,
+    under a small init of its own as the sandbox's PID 1."""
     join = " && ".join(f'echo $$ > "{g}/cgroup.procs"' for g in groups)
     user = pwd.getpwnam(limits.user)
+    python = sandbox_python()
+    kernel_cmd = [python if arg == sys.executable else arg for arg in kernel_cmd]
     return [
         "/bin/sh", "-c", f'{join} && exec "$@"', "sandbox",
         "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={limits.file_mb * 2**20}",
         "--nofile=4096", "--core=0", "--",
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-        *bwrap_command(kernel_dir, limits),
-        *kernel_cmd,
+        *bwrap_command(kernel_dir, limits, base),
+        python, "-c", INIT_SOURCE, *kernel_cmd,
     ]
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+# -- the grader's side of the kernel's sockets --------------------------------------
+
+#: Per channel: the largest message the grader accepts from a kernel, and
+#: how many received messages may wait in the grader before ZMQ drops (IOPub)
+#: or stops reading (the others).  A longer message is never parsed: ZMQ
+#: drops the connection instead (see `autograder.execute.KernelWatchdog`).
+#: IOPub carries output (10 MB per submission are kept at most); the shell
+#: carries replies, a probe's at most probe.MAX_REPLY_CHARS (4 M) characters.
+CHANNEL_LIMITS = {
+    "iopub": (8 * 2**20, 32),
+    "shell": (16 * 2**20, 8),
+    "control": (2**20, 8),
+    "stdin": (2**20, 8),
+    "hb": (2**20, 8),
+}
+
+
+class LimitedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse huge messages and queue few:
+    the memory a kernel can make the grader use is bounded by
+    ``CHANNEL_LIMITS`` (at most 8 MB x 32 on IOPub), however much it sends."""
+
+    def _create_connected_socket(self, channel, identity=None):
+        size, hwm = CHANNEL_LIMITS.get(channel, (2**20, 8))
+        defaults = self.context.sockopts
+        saved = dict(defaults)
+        defaults.update({zmq.MAXMSGSIZE: size, zmq.RCVHWM: hwm})
+        try:
+            return super()._create_connected_socket(channel, identity=identity)
+        finally:
+            defaults.clear()
+            defaults.update(saved)
+
+
+class LimitedKernelManager(AsyncKernelManager):
+    """jupyter_client's manager with :class:`LimitedKernelClient`; used for the
+    solution's kernel, and the base of :class:`SandboxedKernelManager`."""
+
+    client_class = DottedObjectName("autograder.sandbox.LimitedKernelClient")
+    client_factory = Type(LimitedKernelClient, klass=AsyncKernelClient, config=True)
+
+    def _context_default(self):
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, 2**20)  # the manager's control socket
+        return context
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel at once.  Safe from any thread (the watchdog)."""
+        process = getattr(getattr(self, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                os.kill(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, OSError):
+                pass
+
+
+class SandboxedKernelManager(LimitedKernelManager):
     """A kernel manager that starts the kernel inside the sandbox."""
 
     async def _async_pre_start_kernel(self, **kw):
@@ -215,8 +608,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         kernel_dir = base / "kernel"
         kernel_dir.mkdir()
         user = pwd.getpwnam(limits.user)
-        os.chown(kernel_dir, user.pw_uid, user.pw_gid)
-        kernel_dir.chmod(0o700)
+        # The socket folder is the one folder the kernel shares with the
+        # grader: a small tmpfs, so that what a kernel writes there is
+        # counted in its memory cgroup and never fills the host's disk.
+        mount_tmpfs(kernel_dir, limits.socket_dir_kb, user.pw_uid, user.pw_gid)
         base.chmod(0o755)
         # A signal would reach bwrap, not the kernel inside it: interrupt by
         # message instead (ipykernel then signals itself).
@@ -234,22 +629,34 @@ class SandboxedKernelManager(AsyncKernelManager):
         # grader's terminal; cell output travels as messages.
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         self.sandbox_flags: list[str] = []
-        return wrap(cmd, kernel_dir, self._sandbox_groups, limits), kw
+        self.sandbox_cleanup = ""
+        return wrap(cmd, kernel_dir, self._sandbox_groups, limits, base), kw
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel and everything it started.  Safe from any thread."""
+        super().kill_now()
+        kill_cgroups(list(getattr(self, "_sandbox_groups", []) or []), wait=2.0)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         self.finish_sandbox()
 
     def finish_sandbox(self) -> list[str]:
-        """Note which limits the kernel hit, then remove its cgroups and
-        folder.  Safe to call more than once; returns the limits hit."""
+        """Note which limits the kernel hit, end whatever it left running,
+        then remove its cgroups and folder (saying what was removed in the
+        log).  Safe to call more than once; returns the limits hit."""
         groups = getattr(self, "_sandbox_groups", [])
         if groups:
             self.sandbox_flags = limits_hit(groups)
+            kill_cgroups(groups)
             remove_cgroups(groups)
             self._sandbox_groups = []
         if getattr(self, "_sandbox_dir", None):
-            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            self.sandbox_cleanup = clean_sandbox_dir(self._sandbox_dir)
+            if Path(self._sandbox_dir).exists():
+                log.warning("sandbox cleanup incomplete: %s", self.sandbox_cleanup)
+            else:
+                log.info("sandbox cleanup: %s", self.sandbox_cleanup)
             self._sandbox_dir = None
         return getattr(self, "sandbox_flags", [])
 
@@ -258,7 +665,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 
 def check(limits: SandboxLimits | None = None) -> None:
-    """Raise SandboxError saying what is missing, or return if the sandbox works."""
+    """Raise SandboxError saying what is missing, or return if the sandbox
+    works.  Removes what earlier graders left behind first."""
     limits = limits or SandboxLimits()
     fix = "run `make sandbox` once (as root), or grade with --no-sandbox"
     if os.geteuid() != 0:
@@ -274,20 +682,28 @@ def check(limits: SandboxLimits | None = None) -> None:
     if _cgroup_version() == 0:
         raise SandboxError("no cgroup file system at /sys/fs/cgroup: memory and process "
                            "limits cannot be enforced; grade with --no-sandbox")
-    scratch = _new_sandbox_dir()
-    name = scratch.name
+    sweep_stale()
+    base = _new_sandbox_dir()
+    scratch = base / "kernel"
+    scratch.mkdir()
     user = pwd.getpwnam(limits.user)
-    os.chown(scratch, user.pw_uid, user.pw_gid)
     groups = []
     try:
-        groups = make_cgroups(name, limits)
-        cmd = wrap([sys.executable, "-c", "import numpy, dlcourse"], scratch, groups, limits)
+        try:
+            mount_tmpfs(scratch, limits.socket_dir_kb, user.pw_uid, user.pw_gid)
+        except OSError as error:
+            raise SandboxError(f"{error}; the grader must be able to mount file systems"
+                               " (root, outside a restricted container)") from None
+        base.chmod(0o755)
+        groups = make_cgroups(base.name, limits)
+        cmd = wrap([sys.executable, "-c", "import numpy, dlcourse"], scratch, groups, limits, base)
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except OSError as error:
         raise SandboxError(f"cannot create cgroups ({error}); {fix}") from None
     finally:
+        kill_cgroups(groups)
         remove_cgroups(groups)
-        shutil.rmtree(scratch, ignore_errors=True)
+        clean_sandbox_dir(base)
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise SandboxError(f"a sandboxed Python does not start ({detail}); {fix}")

@@ -111,6 +111,53 @@ try:
 except OSError as error:
     print("stopped after", written, error)
 ''', ""),
+        # The one folder the kernel shares with the grader: its sockets'.
+        "fill_socket_folder": ('''
+import os, sys
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+try:
+    for i in range(200):
+        with open(os.path.join(folder, f"filler-{i}"), "wb") as fh:
+            fh.write(bytes(2**20))
+except OSError as error:
+    print("stopped:", error)
+''', ""),
+        # One 80 MB message: refused by the grader's socket, never parsed.
+        "huge_message": ('''
+from IPython.display import display
+display({"text/plain": "x" * 80_000_000}, raw=True)
+''', "output limit"),
+        # Messages sent straight to IOPub, without end, from the moment the
+        # grader's probe arrives (an input transformer sees the probe's code):
+        # the grader reads on regardless, within the time limit.
+        "flood_at_probe": ('''
+import threading
+_kernel = get_ipython().kernel
+def _flood():
+    parent = _kernel.get_parent()
+    while True:
+        _kernel.session.send(_kernel.iopub_socket, "stream", {"name": "stdout", "text": "x"},
+                             parent=parent)
+def _on_probe(lines):
+    if "__dlcourse" in "".join(lines):
+        for _ in range(4):
+            threading.Thread(target=_flood, daemon=True).start()
+    return lines
+get_ipython().input_transformers_post.append(_on_probe)
+''', ""),
+        # A forged answer holding an integer no float can hold.
+        "huge_integer": ('''
+import json
+def _forge(lines):
+    text = "".join(lines)
+    if "__dlcourse_answer__ = __dlcourse_probe__(" in text:
+        request = json.loads(eval(text.split("__dlcourse_probe__(", 1)[1].rsplit(")", 1)[0]))
+        answer = {"secret": request["secret"], "answers": [
+            {"values": [{"shape": [], "data": [10**400]}]} for _ in request["cases"]]}
+        return [f"__dlcourse_answer__ = {json.dumps(answer)!r}\\n"]
+    return lines
+get_ipython().input_transformers_post.append(_forge)
+''', "ok"),
     }
 
 

@@ -1,0 +1,444 @@
+"""Attacks on how the grader runs, bounds and reads a student's kernel.
+
+Each test runs a small notebook through ``JudgedExecute.run_and_probe`` in
+the sandbox (as a student's submission is run) with one graded part, a
+function ``f`` probed on the grader's inputs, and checks a property of the
+run from outside: how long it took, the status, whether any answer was
+accepted, the grader's memory, the host's disk, what the kernel could see.
+"""
+
+import errno
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.grading
+
+GRACE = 5
+
+
+def notebook(*sources, grade_source="f(1.0)"):
+    cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    grade = nbformat.v4.new_code_cell(grade_source)
+    grade.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                  "grade_id": "part", "points": 2, "schema_version": 3}
+    nb = nbformat.v4.new_notebook(cells=cells + [grade])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def part():
+    from autograder.checks import Call, Check, Part
+
+    return Part(grade_id="part", title="f", points=2, probe=Call("f"),
+                judge=lambda args, got, expected: [Check(got.ok, "ran")])
+
+
+def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True):
+    """Run ``nb`` as a submission: (status, answers, seconds)."""
+    from autograder.execute import JudgedExecute
+    from autograder.probe import encode_array
+
+    runner = JudgedExecute(timeout=cell_timeout, submission_timeout=submission_timeout,
+                           kill_grace=GRACE, sandbox=sandbox)
+    started = time.monotonic()
+    status, answers = runner.run_and_probe(
+        nb, {"metadata": {"path": "/tmp"}}, [part()], {"part": [[encode_array(2.0)]]})
+    return status, answers, time.monotonic() - started
+
+
+def outputs(nb) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", "")) + str(o.get("evalue", ""))
+                   for cell in nb.cells for o in cell.get("outputs", []))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_ready():
+    from autograder.sandbox import SandboxError, check
+
+    try:
+        check()
+    except SandboxError as error:
+        pytest.fail(f"the sandbox cannot run here ({error}); run `make sandbox`")
+
+
+def test_an_honest_function_is_answered():
+    status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n"))
+    assert status == "ok"
+    assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
+
+
+# -- time: floods cannot outrun the limit -------------------------------------------
+
+# Many small messages, sent straight to the kernel's IOPub socket (no
+# buffering in between), from several threads, under the current request.
+FLOOD = '''
+import threading
+_kernel = get_ipython().kernel
+def _flood():
+    parent = _kernel.get_parent()
+    while True:
+        _kernel.session.send(_kernel.iopub_socket, "stream",
+                             {"name": "stdout", "text": "x"}, parent=parent)
+def _start_flood():
+    for _ in range(4):
+        threading.Thread(target=_flood, daemon=True).start()
+'''
+
+
+def test_a_flood_started_by_the_probe_is_stopped_at_the_deadline():
+    nb = notebook(FLOOD + '''
+import time
+def f(x):
+    _start_flood()
+    time.sleep(3600)
+    return x
+''')
+    status, answers, seconds = run(nb, submission_timeout=20)
+    print(f"flood at the probe: {status!r} after {seconds:.1f} s")
+    assert seconds < 20 + GRACE + 10
+    assert "timeout" in status
+    assert isinstance(answers.get("part", ""), str), "an answer from after the deadline counted"
+
+
+def test_a_flood_during_a_cell_is_stopped_at_the_deadline():
+    nb = notebook(FLOOD + '''
+import time
+_start_flood()
+while True:
+    time.sleep(1)
+''', "def f(x):\n    return x\n")
+    with PeakRss() as rss:
+        status, answers, seconds = run(nb, cell_timeout=15, submission_timeout=15)
+    print(f"flood in a cell: {status!r} after {seconds:.1f} s, grader RSS +{rss.growth_mb:.0f} MB")
+    assert seconds < 15 + GRACE + 10
+    assert "timeout" in status
+    # Each tiny message is an output the grader keeps, until the output cap.
+    assert "output limit" in status
+    assert rss.growth_mb < RSS_BOUND_MB
+    assert isinstance(answers.get("part", ""), str)
+
+
+def test_a_probe_reply_after_the_deadline_does_not_count():
+    # The answer itself is right; it only comes too late.
+    nb = notebook("import time\ndef f(x):\n    time.sleep(12)\n    return 2 * x\n")
+    status, answers, seconds = run(nb, submission_timeout=8)
+    assert "timeout" in status
+    assert isinstance(answers["part"], str)
+
+
+# -- memory: one huge message --------------------------------------------------------
+
+
+class PeakRss:
+    """The largest resident memory of this process while in the block, over its size before."""
+
+    def __init__(self):
+        self.process = psutil.Process()
+
+    def __enter__(self):
+        self.before = self.peak = self.process.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.01)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+
+    @property
+    def growth_mb(self):
+        return (self.peak - self.before) / 2**20
+
+
+#: What one huge message may cost the grader at most (README: the grader's
+#: side of a kernel's sockets holds at most 8 MB x 32 messages on IOPub).
+RSS_BOUND_MB = 150
+
+
+@pytest.mark.parametrize("how", ["display", "error"])
+def test_one_huge_message_is_refused_unparsed(how):
+    send = {
+        # one IOPub message of 80 MB
+        "display": "from IPython.display import display\n"
+                   "display({'text/plain': 'x' * 80_000_000}, raw=True)\n",
+        # an 80 MB error: on IOPub and in the execute reply on the shell channel
+        "error": "raise ValueError('x' * 80_000_000)\n",
+    }[how]
+    nb = notebook("def f(x):\n    return 2 * x\n", send)
+    with PeakRss() as rss:
+        status, answers, seconds = run(nb, submission_timeout=60)
+    print(f"{how}: grader RSS +{rss.growth_mb:.0f} MB, {status!r}, {seconds:.1f} s")
+    assert rss.growth_mb < RSS_BOUND_MB
+    assert "output limit" in status
+    assert "x" * 1000 not in outputs(nb)
+
+
+# -- the host's disk: the socket folder ----------------------------------------------
+
+SOCKET_FOLDER = '''
+import os, sys
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+'''
+
+
+def test_the_socket_folder_cannot_fill_the_host_disk():
+    nb = notebook(SOCKET_FOLDER + '''
+written, error = 0, None
+try:
+    for i in range(200):
+        with open(os.path.join(folder, f"fill-{i}"), "wb") as fh:
+            fh.write(bytes(2**20))
+            fh.flush()
+        written += 2**20
+except OSError as e:
+    error = e.errno
+print("WRITTEN", written, "ERRNO", error)
+''', "def f(x):\n    return x\n")
+    host = Path(ROOT)
+    free_before = shutil.disk_usage(host).free
+    lowest = [free_before]
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            lowest[0] = min(lowest[0], shutil.disk_usage(host).free)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        status, answers, _ = run(nb)
+    finally:
+        done.set()
+        watcher.join()
+    text = outputs(nb)
+    written = int(text.split("WRITTEN ")[1].split()[0])
+    print(f"written to the socket folder: {written / 2**20:.1f} MB; host disk dipped "
+          f"{(free_before - lowest[0]) / 2**20:.1f} MB during the run")
+    assert f"ERRNO {errno.ENOSPC}" in text
+    assert written < 8 * 2**20
+    assert free_before - lowest[0] < 100 * 2**20
+    assert answers["part"][0].ok, "the kernel still works after its folder was filled"
+
+
+def test_a_deep_folder_chain_is_cleaned_up(tmp_path):
+    nb = notebook(SOCKET_FOLDER + '''
+fd = os.open(folder, os.O_RDONLY)
+for i in range(3000):
+    os.mkdir("d", dir_fd=fd)
+    new = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = new
+with open(os.open("data", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as fh:
+    fh.write(b"x" * 1000)
+print("DEPTH 3000", "FOLDER", folder)
+''', "def f(x):\n    return x\n")
+    status, _, _ = run(nb)
+    text = outputs(nb)
+    assert "DEPTH 3000" in text, text[-500:]
+    folder = Path(text.split("FOLDER ")[1].split()[0])
+    assert not folder.parent.exists(), f"{folder.parent} was left behind"
+    assert str(folder.parent) not in Path("/proc/self/mountinfo").read_text()
+
+
+def test_remove_tree_removes_a_chain_rmtree_cannot(tmp_path):
+    from autograder.sandbox import remove_tree
+
+    def chain(top):
+        top.mkdir()
+        fd = os.open(top, os.O_RDONLY)
+        for _ in range(3000):
+            os.mkdir("d", dir_fd=fd)
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+        with open(os.open("data", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as fh:
+            fh.write(bytes(10_000))
+        os.close(fd)
+
+    chain(tmp_path / "a")
+    try:
+        shutil.rmtree(tmp_path / "a", ignore_errors=True)
+    except RecursionError:
+        pass
+    assert (tmp_path / "a").exists(), "rmtree managed: the test shows nothing"
+    chain(tmp_path / "b")
+    files, folders, size = remove_tree(tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+    assert (files, folders, size) == (1, 3001, 10_000)
+    remove_tree(tmp_path / "a")
+    assert not (tmp_path / "a").exists()
+
+
+def test_stale_sandbox_folders_and_cgroups_are_swept():
+    from autograder import sandbox
+
+    limits = sandbox.SandboxLimits()
+    base = Path(tempfile_dir()) / "dlsb-zz-stale"
+    (base / "kernel").mkdir(parents=True)
+    (base / "owner").write_text("999999999 0\n")  # a process that does not exist
+    sandbox.mount_tmpfs(base / "kernel", 64, 0, 0)
+    (base / "kernel" / "left").write_bytes(b"x" * 1000)
+    groups = sandbox.make_cgroups("dlsb-zz-stale", limits)
+    live = Path(tempfile_dir()) / "dlsb-zz-live"
+    live.mkdir()
+    (live / "owner").write_text(f"{os.getpid()} {sandbox._start_time(os.getpid())}\n")
+    try:
+        done = sandbox.sweep_stale(min_age=0, prefix="dlsb-zz")
+        assert not base.exists()
+        assert str(base / "kernel") not in Path("/proc/self/mountinfo").read_text()
+        assert not any(g.exists() for g in groups)
+        assert live.exists(), "a live grader's folder was swept"
+        assert any("dlsb-zz-stale" in line for line in done)
+    finally:
+        sandbox.unmount(base / "kernel")
+        sandbox.remove_tree(base)
+        sandbox.remove_tree(live)
+        sandbox.remove_cgroups(groups)
+
+
+def tempfile_dir():
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+# -- what the kernel can see ---------------------------------------------------------
+
+
+def test_the_sandbox_does_not_name_the_course_folder():
+    import dlcourse
+
+    # The course folder: the tests' and the helper package's (the same in a
+    # normal checkout).
+    roots = sorted({str(ROOT), str(Path(dlcourse.__file__).resolve().parents[1])})
+    nb = notebook(f'''
+import glob, os, sys
+found = []
+for root in {roots!r}:
+    found += [f"env {{k}}" for k, v in os.environ.items() if root in v]
+    found += [f"sys.path {{p}}" for p in sys.path if root in p]
+    for name in glob.glob("/proc/[0-9]*/cmdline") + glob.glob("/proc/[0-9]*/environ"):
+        try:
+            if root.encode() in open(name, "rb").read():
+                found.append(name)
+        except OSError:
+            pass
+    venv = "/opt/dlcourse/venv"
+    for line in open("/proc/self/mountinfo"):
+        fields = line.split()
+        if root in fields[4] or (root in fields[3] and fields[4] != venv):
+            found.append("mount " + line)
+    for name in [venv + "/pyvenv.cfg"] + glob.glob(venv + "/lib/python*/site-packages/*.pth"):
+        if os.path.exists(name) and root in open(name).read():
+            found.append(name)
+    import dlcourse
+    if root in dlcourse.__file__:
+        found.append(dlcourse.__file__)
+    print("FOUND", found)
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb)
+    assert "FOUND []" in outputs(nb), outputs(nb)
+    assert answers["part"][0].ok
+
+
+def test_plotting_writes_nothing_to_stderr():
+    nb = notebook('''
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.font_manager
+import matplotlib.pyplot as plt
+plt.plot([0, 1], [1, 0])
+plt.title("loss")
+plt.savefig("plot.png")
+print("plotted")
+''', "def f(x):\n    return x\n")
+    status, _, _ = run(nb, cell_timeout=60, submission_timeout=90)
+    streams = [o for cell in nb.cells for o in cell.get("outputs", [])
+               if o.get("output_type") == "stream"]
+    assert any("plotted" in o["text"] for o in streams)
+    stderr = "".join(o["text"] for o in streams if o["name"] == "stderr")
+    assert stderr == "", stderr
+
+
+# -- what the grader reads back ---------------------------------------------------------
+
+FORGE = '''
+import json
+def _forge(lines):
+    text = "".join(lines)
+    if "__dlcourse_answer__ = __dlcourse_probe__(" in text:
+        request = json.loads(eval(text.split("__dlcourse_probe__(", 1)[1].rsplit(")", 1)[0]))
+        answer = {"secret": request["secret"], "answers": [
+            {"values": [{"shape": [], "data": [VALUE]}]} for _ in request["cases"]]}
+        return [f"__dlcourse_answer__ = {json.dumps(answer)!r}\\n"]
+    return lines
+get_ipython().input_transformers_post.append(_forge)
+def f(x):
+    return x
+'''
+
+
+def test_a_forged_huge_integer_scores_zero_cleanly():
+    nb = notebook(FORGE.replace("VALUE", "10**400"))
+    status, answers, _ = run(nb)
+    assert status == "ok"
+    assert isinstance(answers["part"], str) and "too large" in answers["part"]
+
+
+def test_parse_reply_refuses_huge_integers():
+    from autograder.probe import parse_reply
+
+    payload = '{"secret": "s", "answers": [{"values": [{"shape": [], "data": [%d]}]}]}' % 10**400
+    content = {"status": "ok", "user_expressions": {"answer": {"data": {"text/plain": repr(payload)}}}}
+    with pytest.raises(ValueError, match="too large"):
+        parse_reply(content, "s", 1)
+
+
+def test_hidden_tests_never_reach_the_kernel():
+    hook = '''
+def _show(info):
+    print("SAW:", info.raw_cell)
+get_ipython().events.register("pre_run_cell", _show)
+def f(x):
+    return x
+'''
+    nb = notebook(hook, grade_source="assert f(1.0) == 1.0\n### BEGIN HIDDEN TESTS\n"
+                  "assert f(123456789.0) == 123456789.0  # secret-case\n### END HIDDEN TESTS\n")
+    run(nb)
+    text = outputs(nb)
+    assert "SAW:" in text, "the hook did not run: the test shows nothing"
+    assert "secret-case" not in text and "123456789" not in text
+
+
+def test_a_self_check_cell_without_a_verdict_scores_zero():
+    from nbgrader.utils import determine_grade
+
+    from autograder.execute import RequireVerdict
+
+    # The kernel's own execute_result in a self-check cell (here 2.0, full
+    # marks to nbgrader) is removed; with no verdict written, the cell scores 0.
+    nb = notebook("def f(x):\n    return x\n", grade_source="2.0")
+    run(nb)
+    cell = nb.cells[-1]
+    assert not any(o["output_type"] == "execute_result" for o in cell.outputs)
+    assert determine_grade(cell)[0] == 2.0  # what nbgrader alone would record
+    RequireVerdict().preprocess(nb, {})
+    assert determine_grade(cell)[0] == 0
+    assert "no verdict" in outputs(nb)
