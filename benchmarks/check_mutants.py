@@ -5,8 +5,8 @@ Run with `make bench-checks` (all assignments) or
 `--assignment NAME` (repeatable), `--check-kernel` (also run each solution
 notebook in a real Jupyter kernel, as `grade` does, and check that it gives
 the in-process answers), `--seeds N` (grading draws per mutant,
-default 3), `--extra-seeds N` (draws for the equivalence test, default 30)
-and `--json PATH`.
+default 3), `--extra-seeds N` (draws for the equivalence test, default 30),
+`--variants-only` (only the correct variants, below) and `--json PATH`.
 
 Mutation testing of the checks: every graded part's solution code (the lines
 between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` of the cell that
@@ -38,7 +38,14 @@ so it counts as killed, in its own columns.
 
 Verdicts, per part:
 
-* killed: the part keeps at most 25% of its points on *every* seed tried;
+* killed: the part keeps at most 25% of its points on *every* seed tried.
+  For a part whose answers are several values (a tuple such as ``(MAE, MSE,
+  RMSE)``, judged one value at a time on purpose, so that a wrong RMSE does
+  not cost MAE and MSE), the rule applies to the values the mutant gets
+  wrong: it is killed on a seed when the checks of the values where its raw
+  answer differs from the solution's (``same_as_solution`` gives one check
+  per value, in order) earn at most 25% of *their* share.  Values it leaves
+  right count neither for nor against it (see :func:`wrong_values_share`);
 * killed on some seeds: caught on some draws only (not good enough: a
   student's grade would depend on luck), not counted as killed;
 * equivalent: the mutant's answers equal the solution's (same shapes,
@@ -55,6 +62,17 @@ those that lost points on every seed but kept more than 25% (the credit
 comes from checks that still pass: the other components of a tuple, a shape
 check).  The ``loses`` column is the share of non-equivalent mutants that
 lose points on every seed.
+
+Correct work must keep full marks: every variant in
+``tests/submissions/<assignment>/right.py`` (float32, lists, loops, the
+other framework, library functions) is graded with the same machinery (its
+cells replace the solution's in a forked copy of the solved namespace, the
+same probe, the same ``score_part``) on every grading and extra seed; any
+variant short of full marks on any part and seed is printed as a FAILURE and
+the exit status is 1.  Run ``--variants-only`` after every change to the
+cases: a case that costs a correct variant points is a wrong case.  Cells
+that train a model are not run here (their parts are not evaluated
+in-process either).
 
 Only the mutated cell runs again; the cells after it keep what the solution
 computed.  That is what a kernel would hold for every part here, since no
@@ -567,6 +585,7 @@ class Cell:
     source: str
     solution: bool
     grade: bool
+    grade_id: str | None = None
 
 
 def code_cells(path: Path) -> list[Cell]:
@@ -579,7 +598,8 @@ def code_cells(path: Path) -> list[Cell]:
             continue
         meta = cell.metadata.get("nbgrader", {})
         cells.append(Cell(index, cell.source, bool(meta.get("solution")),
-                          bool(meta.get("grade")) and not meta.get("solution")))
+                          bool(meta.get("grade")) and not meta.get("solution"),
+                          meta.get("grade_id")))
     return cells
 
 
@@ -666,6 +686,7 @@ class PartContext:
     expected: dict[int, list]         # seed -> the solution's answers
     seeds: list[int]                  # grading seeds
     extra: list[int]                  # equivalence seeds
+    tuple_part: bool = False          # the solution returns several values
 
 
 def solution_context(namespace: dict, part, drawn: dict[int, list], seeds: list[int],
@@ -687,15 +708,63 @@ def solution_context(namespace: dict, part, drawn: dict[int, list], seeds: list[
         if score != part.points:
             raise RuntimeError(f"{part.grade_id}: the solution earns {score} of {part.points} "
                                f"against itself on seed {seed}")
-    context = PartContext(part, {s: drawn[s] for s in seeds + extra}, expected, seeds, extra)
+    several = all(len(a.values) > 1 for answers in expected.values() for a in answers)
+    context = PartContext(part, {s: drawn[s] for s in seeds + extra}, expected, seeds, extra,
+                          tuple_part=several)
     return context, time.monotonic() - started
+
+
+def differing_values(got, expected) -> list[bool]:
+    """For one case of a tuple part: which of the solution's values the
+    answer gets different (not the same shape and values within EQUIV_TOL).
+    An error, or another number of values, differs in every one."""
+    if not got.ok or len(got.values) != len(expected.values):
+        return [True] * len(expected.values)
+    return [not same_answers([type(got)(values=(a,))], [type(expected)(values=(b,))])[0]
+            for a, b in zip(got.values, expected.values)]
+
+
+def wrong_values_share(judged: list) -> float:
+    """The kill rule of a tuple part on one seed: the share of their points
+    that the values a mutant gets wrong still earn.
+
+    ``judged`` holds, per case, (the mutant's answer, the solution's answer,
+    the part's checks).  ``same_as_solution`` gives one check per returned
+    value, in order; only the checks of the values where the mutant's raw
+    answer differs from the solution's count (values it leaves right count
+    neither for nor against it).  A case whose checks do not line up with
+    its values (an error, a wrong number of values: one failed check) counts
+    with its own share for each of its values.  1.0 when the mutant differs
+    nowhere on this seed (it is then judged like an identical answer)."""
+    earned = total = 0.0
+    for got, expected, checks in judged:
+        differs = differing_values(got, expected)
+        if len(checks) == len(differs) and got.ok and len(got.values) == len(expected.values):
+            for wrong, check in zip(differs, checks):
+                if wrong:
+                    earned += check.earned
+                    total += 1
+        elif any(differs):
+            weight = sum(c.weight for c in checks)
+            share = sum(c.weight * c.earned for c in checks) / weight if weight else 0.0
+            earned += share * len(differs)
+            total += len(differs)
+    return earned / total if total else 1.0
+
+
+def killed_on(seed_result: dict, part) -> bool:
+    """Whether a mutant is killed on one seed: at most KILL_SHARE of the
+    part's points (a part of one value), or of the share of the values it
+    gets wrong (a tuple part, see :func:`wrong_values_share`)."""
+    return seed_result.get("share", seed_result["score"] / part.points) <= KILL_SHARE + 1e-12
 
 
 def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dict:
     """Run in the forked child: redefine the cell, then grade each part."""
     warnings.simplefilter("ignore")  # a warning is not an error in a kernel
     try:
-        run_cell(compile(code, "<mutant>", "exec"), namespace)
+        for one in ([code] if isinstance(code, str) else code):  # a variant: several cells
+            run_cell(compile(one, "<mutant>", "exec"), namespace)
     except Exception as error:
         return {"cell_error": f"{type(error).__name__}: {error}"[:200]}
     from autograder.assignment import score_part
@@ -709,7 +778,7 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
             try:
                 got = ask(namespace, part, ctx.cases[seed])
             except ValueError as error:  # the grader finds no usable answer: 0 points
-                seeds.append({"seed": seed, "score": 0.0, "passed": [], "failed": [],
+                seeds.append({"seed": seed, "score": 0.0, "share": 0.0, "passed": [], "failed": [],
                               "errors": [f"no usable answer: {error}"]})
                 identical = False
                 continue
@@ -723,19 +792,24 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
             # Per case, with the part's own judge (what score_part adds up):
             # cases wholly right, and checks that still pass in the others.
             cases_right = kept = in_wrong = 0
+            judged = []
             for case, answer, reference in zip(ctx.cases[seed], got, ctx.expected[seed]):
-                verdicts = [c.passed for c in part.judge(
-                    tuple(decode_array(a) for a in case), answer, reference)]
+                checks_here = part.judge(tuple(decode_array(a) for a in case), answer, reference)
+                verdicts = [c.passed for c in checks_here]
+                judged.append((answer, reference, checks_here))
                 if all(verdicts):
                     cases_right += 1
                 else:
                     kept += sum(verdicts)
                     in_wrong += len(verdicts)
-            seeds.append({"seed": seed, "score": score, "passed": passed[:4], "failed": failed[:4],
+            share = (wrong_values_share(judged) if ctx.tuple_part
+                     else score / part.points if part.points else 0.0)
+            seeds.append({"seed": seed, "score": score, "share": share,
+                          "passed": passed[:4], "failed": failed[:4],
                           "cases": len(got), "cases_right": cases_right,
                           "checks_kept_in_wrong_cases": [kept, in_wrong],
                           "errors": [a.error for a in got if not a.ok][:1]})
-        killed_everywhere = all(s["score"] <= KILL_SHARE * part.points for s in seeds)
+        killed_everywhere = all(killed_on(s, part) for s in seeds)
         result = {"seeds": seeds, "errors_only": errors_only,
                   "graded_identical": identical, "graded_max_diff": worst}
         if not killed_everywhere and identical:
@@ -857,7 +931,7 @@ def classify(part, outcome: dict) -> tuple[str, dict]:
         return "killed (raised)", {"error": outcome["crash"]}
     result = outcome[part.grade_id]
     scores = [s["score"] for s in result["seeds"]]
-    killed = [score <= KILL_SHARE * part.points for score in scores]
+    killed = [killed_on(s, part) for s in result["seeds"]]
     if all(killed):
         return ("killed (raised)" if result["errors_only"] else "killed"), result
     if result.get("equivalent"):
@@ -932,8 +1006,68 @@ def kernel_agreement(assignment, drawn: dict, contexts: dict[str, PartContext], 
     return agreement
 
 
+def load_right_variants(name: str) -> dict[str, dict[str, str]]:
+    """``tests/submissions/<name>/right.py``'s correct variants: fixture name
+    -> {answer cell grade_id: the cell's code} (none without the file)."""
+    import importlib.util
+
+    path = ROOT / "tests" / "submissions" / name / "right.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"right_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.RIGHT
+
+
+def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[Cell],
+                   namespace: dict, contexts: list[PartContext], skipped_cells: set[int],
+                   seconds: float, log) -> list[dict]:
+    """Grade every correct variant with the same machinery as a mutant: its
+    cells replace the solution's (in notebook order, in a forked copy of the
+    solved namespace), the probe is asked and ``score_part`` scores every
+    part on every seed of the contexts.  One dict per variant: the parts it
+    earned full marks on, the cells not run here (a cell that trains a model,
+    whose part is not evaluated in-process), and every shortfall."""
+    by_id = {c.grade_id: c for c in cells if c.solution and c.grade_id}
+    out = []
+    for fixture, changes in variants.items():
+        unknown = sorted(set(changes) - set(by_id))
+        ordered = sorted((by_id[g] for g in changes if g in by_id), key=lambda c: c.index)
+        not_run = [c.grade_id for c in ordered if c.index in skipped_cells]
+        codes = [changes[c.grade_id] for c in ordered if c.index not in skipped_cells]
+        started = time.monotonic()
+        outcome = in_child(judge_mutant, (namespace, codes, contexts), 60.0 + 20.0 * seconds)
+        failures = []
+        if outcome.get("timeout"):
+            failures.append("ran out of time")
+        elif "cell_error" in outcome or "crash" in outcome:
+            failures.append(f"raised {outcome.get('cell_error') or outcome.get('crash')}")
+        else:
+            for ctx in contexts:
+                part = ctx.part
+                for seed in outcome[part.grade_id]["seeds"]:
+                    if seed["score"] < part.points:
+                        failures.append(f"{part.grade_id} seed {seed['seed']}: {seed['score']:g} of "
+                                        f"{part.points:g} points; failed: {_short(seed['failed'], 150)}"
+                                        + (f" ({seed['errors'][0]})" if seed.get("errors") else ""))
+        if unknown:
+            failures.append(f"changes cells the solution does not have: {unknown}")
+        out.append({"assignment": name, "fixture": fixture, "cells": sorted(changes),
+                    "not_run": not_run, "parts": [c.part.grade_id for c in contexts],
+                    "seeds": len(contexts[0].seeds) if contexts else 0, "failures": failures})
+        log(f"{name}/{fixture}: {'full marks' if not failures else f'{len(failures)} FAILURE(S)'} "
+            f"({time.monotonic() - started:.0f} s)")
+    return out
+
+
 def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
-                        check_kernel: bool = False) -> list[PartResult]:
+                        check_kernel: bool = False, mutate: bool = True,
+                        variants_out: list | None = None) -> list[PartResult]:
+    """Mutation-test one assignment's parts (unless ``mutate`` is False); when
+    ``variants_out`` is a list, also grade the correct variants of
+    tests/submissions/<name>/right.py on every seed (grading and extra) and
+    append their results to it (see :func:`check_variants`)."""
     from autograder.assignment import draw_cases, load_assignment
     from autograder.probe import PROBE_SOURCE
 
@@ -974,6 +1108,8 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
         finally:
             os.chdir(cwd)
         log(f"{name}: ran {path.name} in {time.monotonic() - started:.1f} s")
+        variant_contexts: list[PartContext] = []
+        variant_seconds = 0.0
 
         for part in parts_here:
             cell = part_cell[part.grade_id]
@@ -988,6 +1124,11 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
             context, solution_seconds = solution_context(
                 namespace, part, {s: drawn[s][part.grade_id] for s in all_seeds}, seeds, extra_only)
             contexts[part.grade_id] = context
+            variant_contexts.append(PartContext(part, context.cases, context.expected,
+                                                seeds + extra_only, []))
+            variant_seconds += solution_seconds
+            if not mutate:
+                continue
             timeout = 10.0 + 20.0 * solution_seconds
             mutants = mutants_of(cell.source, own_functions)
             log(f"{name}/{part.grade_id}: {len(mutants)} mutants "
@@ -999,6 +1140,8 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
                 record = {"line": mutant.line, "family": mutant.family, "before": mutant.before,
                           "after": mutant.after, "verdict": verdict,
                           "scores": [s["score"] for s in detail.get("seeds", [])]}
+                if context.tuple_part:
+                    record["wrong_values_share"] = [s.get("share") for s in detail.get("seeds", [])]
                 if verdict in ("survived", "killed on some seeds"):
                     record["reason"] = survival_reason(part, detail)
                     record["full_marks_on_a_seed"] = max(record["scores"]) >= part.points
@@ -1025,6 +1168,9 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
                     result.survived += 1
                 if number % 10 == 0 or number == len(mutants):
                     log(f"  {number}/{len(mutants)} ({time.monotonic() - t0:.0f} s)")
+        if variants_out is not None:
+            variants_out += check_variants(name, load_right_variants(name), cells, namespace,
+                                           variant_contexts, skipped_cells, variant_seconds, log)
     if check_kernel:
         agreement = kernel_agreement(assignment, drawn, contexts, seeds[0], log)
         for r in results:
@@ -1055,6 +1201,9 @@ def table(results: list[PartResult], seeds: list[int]) -> str:
     lines = [f"Mutation testing of the checks: {len(seeds)} grading seeds "
              f"({', '.join(map(str, seeds))}); killed = at most {KILL_SHARE:.0%} of the part's "
              "points on every seed; score = killed / (mutants - equiv).",
+             f"Parts that return several values (tuples, judged per value): killed = the values the "
+             f"mutant gets wrong earn at most {KILL_SHARE:.0%} of their share on every seed",
+             "(values it leaves right count neither for nor against it).",
              "raised, t/o: kills by an error or the time limit (included in killed); "
              "some: killed on some seeds only;",
              "surv: kept more than 25% on every seed; unseen: of some + surv, those with full "
@@ -1128,8 +1277,10 @@ def listing(results: list[PartResult]) -> str:
         for r, rec in group:
             scores = ", ".join(f"{s:g}" for s in rec["scores"])
             some = " (killed on some seeds)" if rec["verdict"] != "survived" else ""
+            shares = ("; its wrong values keep " + ", ".join(f"{v:.0%}" for v in rec["wrong_values_share"])
+                      + " of their share" if rec.get("wrong_values_share") else "")
             lines.append(f"{r.assignment}/{r.grade_id} line {rec['line']} [{rec['family']}]{some}: "
-                         f"points per seed {scores} of {r.points:g}")
+                         f"points per seed {scores} of {r.points:g}{shares}")
             lines.append(f"    {rec['before']}")
             lines.append(f"  → {rec['after']}")
             lines.append(f"    why: {rec['reason']}")
@@ -1156,6 +1307,9 @@ def main(argv=None) -> int:
     parser.add_argument("--check-kernel", action="store_true",
                         help="also run each solution notebook in a real Jupyter kernel, as "
                         "`grade` does, and check that it gives the in-process answers")
+    parser.add_argument("--variants-only", action="store_true",
+                        help="only grade the correct variants of tests/submissions/*/right.py "
+                        "(quick: run it after every change to the cases)")
     parser.add_argument("--json", type=Path, help="where to write the results "
                         "(default benchmarks/results/check_mutants[-NAME...].json)")
     args = parser.parse_args(argv)
@@ -1167,27 +1321,58 @@ def main(argv=None) -> int:
     def log(message):
         print(f"[{time.monotonic() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
 
-    results = []
+    results, variants = [], []
     for name in names:
-        results += evaluate_assignment(name, seeds, extra, log, args.check_kernel)
+        results += evaluate_assignment(name, seeds, extra, log, args.check_kernel,
+                                       mutate=not args.variants_only, variants_out=variants)
     seconds = time.monotonic() - started
+    failed_variants = [v for v in variants if v["failures"]]
+    if args.variants_only:
+        print(variants_report(variants, len(seeds) + len(extra)))
+        print(f"\n{len(names)} assignment(s) in {seconds:.0f} s")
+        return 1 if failed_variants else 0
     print(table(results, seeds))
     print()
     print(listing(results))
+    print()
+    print(variants_report(variants, len(seeds) + len(extra)))
     print(f"\n{len(names)} assignment(s) in {seconds:.0f} s")
     path = args.json or RESULTS / (f"check_mutants-{'-'.join(names)}.json" if args.assignment
                                    else "check_mutants.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"seeds": seeds, "extra_seeds": extra, "kill_share": KILL_SHARE,
             "equivalence_tolerance": EQUIV_TOL, "seconds": round(seconds, 1),
-            "parts": [dict(asdict(r), score=r.score) for r in results]}
+            "parts": [dict(asdict(r), score=r.score) for r in results],
+            "right_variants": variants}
     path.write_text(json.dumps(data, indent=1, default=float))
     print(f"results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     missed = assignment_scores(results, below=TARGET)
     print(f"\nTarget: a mutation score of at least {TARGET:.0%} per assignment. "
           + ("Every assignment meets it." if not missed else
              "Missed by " + ", ".join(f"{n} ({_pct(v)})" for n, v in missed.items()) + "."))
-    return 1 if missed else 0
+    if failed_variants:
+        print(f"FAILURE: {len(failed_variants)} correct variant(s) lose points (see above).")
+    return 1 if missed or failed_variants else 0
+
+
+def variants_report(variants: list[dict], seeds: int) -> str:
+    """The correct variants' verdicts: full marks on every seed, or each FAILURE."""
+    failed = [v for v in variants if v["failures"]]
+    lines = [f"Correct variants (tests/submissions/*/right.py), graded like the mutants on "
+             f"{seeds} seeds (grading and extra draws): {len(variants) - len(failed)} of "
+             f"{len(variants)} earn full marks on every part and every seed."]
+    for v in variants:
+        not_run = (f"; not run in-process (trains a model): {', '.join(v['not_run'])}"
+                   if v["not_run"] else "")
+        if not v["failures"]:
+            lines.append(f"  ok       {v['assignment']}/{v['fixture']} "
+                         f"({', '.join(v['cells'])}){not_run}")
+            continue
+        lines.append(f"  FAILURE  {v['assignment']}/{v['fixture']} ({', '.join(v['cells'])}){not_run}")
+        lines += [f"           {f}" for f in v["failures"][:12]]
+        if len(v["failures"]) > 12:
+            lines.append(f"           ... and {len(v['failures']) - 12} more")
+    return "\n".join(lines)
 
 
 def assignment_scores(results: list[PartResult], below: float = 2.0) -> dict[str, float]:

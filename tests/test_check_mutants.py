@@ -212,3 +212,92 @@ def test_the_namespace_is_unchanged_after_a_mutant(scale_setup):
     namespace, part, context = scale_setup
     cm.in_child(cm.judge_mutant, (namespace, SCALE.replace("* k", "/ k"), [context]), 20.0)
     assert namespace["scale"](np.array([-2.0]), 3.0).tolist() == [6.0]
+
+
+# -- tuple parts: only the values a mutant gets wrong count --------------------------
+
+STATS = ("def stats(x, k):\n    ### BEGIN SOLUTION\n    total = np.abs(x).sum()\n"
+         "    return total * k, x.max()\n    ### END SOLUTION\n")
+
+
+@pytest.fixture(scope="module")
+def stats_setup():
+    from autograder.checks import same_as_solution
+
+    namespace = {"__name__": "__main__", "np": np}
+    cm.run_cell(STATS, namespace)
+    cm.run_cell(PROBE_SOURCE, namespace)
+    part = Part("check_stats", "stats", 4, Call("stats"),
+                same_as_solution(atol=1e-9, rtol=1e-9, names=("total", "max")), scale_cases)
+    seeds, extra = [1, 2, 3], [11, 12, 13]
+    drawn = {s: [[encode_array(a) for a in case] for case in scale_cases(np.random.default_rng(s))]
+             for s in seeds + extra}
+    context, _ = cm.solution_context(namespace, part, drawn, seeds, extra)
+    return namespace, part, context
+
+
+def stats_verdict(stats_setup, code):
+    namespace, part, context = stats_setup
+    return cm.classify(part, cm.in_child(cm.judge_mutant, (namespace, code, [context]), 20.0))
+
+
+def test_a_tuple_part_is_recognised(stats_setup):
+    assert stats_setup[2].tuple_part
+
+
+def test_a_tuple_mutant_is_killed_when_its_wrong_values_earn_nothing(stats_setup):
+    # The max stays right and keeps half the points; the total is wrong in the
+    # three cases where k != 1: its checks earn 1 of 4 (the k = 1 case).
+    verdict, result = stats_verdict(stats_setup, STATS.replace("total * k", "total / k"))
+    assert [s["score"] for s in result["seeds"]] == [2.5, 2.5, 2.5]  # 62.5% of the points
+    assert [s["share"] for s in result["seeds"]] == [0.0, 0.0, 0.0]   # k = 1: total unchanged
+    assert verdict == "killed"
+
+
+def test_a_tuple_mutant_wrong_in_every_value_is_killed(stats_setup):
+    verdict, result = stats_verdict(stats_setup, STATS.replace("return total * k, x.max()",
+                                                               "return total, x.min()"))
+    assert verdict == "killed" and all(s["share"] <= cm.KILL_SHARE for s in result["seeds"])
+
+
+def test_tuple_values_that_differ_within_the_tolerance_are_not_wrong(stats_setup):
+    # Off by 1e-10 (more than the equivalence tolerance, less than the judge's):
+    # the differing values pass their checks, so the mutant survives.
+    verdict, result = stats_verdict(stats_setup, STATS.replace("x.max()", "x.max() + 1e-10"))
+    assert verdict == "survived"
+    assert [s["share"] for s in result["seeds"]] == [1.0, 1.0, 1.0]
+
+
+def test_a_tuple_mutant_that_raises_counts_every_value_as_wrong(stats_setup):
+    verdict, result = stats_verdict(stats_setup, STATS.replace("return total * k, x.max()",
+                                                               "return total * k"))
+    assert verdict == "killed" and [s["share"] for s in result["seeds"]] == [0.0, 0.0, 0.0]
+
+
+def test_wrong_values_share_counts_only_the_differing_values():
+    expected = Answer(values=(np.array(1.0), np.array(2.0), np.array(3.0)))
+    got = Answer(values=(np.array(1.0), np.array(5.0), np.array(3.5)))
+    checks = [Check(True, "a"), Check(False, "b"), Check(True, "c")]  # c: within tolerance
+    assert cm.wrong_values_share([(got, expected, checks)]) == 0.5
+    same = [(expected, expected, [Check(True, "")] * 3)]
+    assert cm.wrong_values_share(same) == 1.0
+    failed = [(Answer(error="ValueError: x"), expected, [Check(False, "raised")])]
+    assert cm.wrong_values_share(same + failed) == 0.0
+
+
+# -- correct variants: full marks on every seed, or a FAILURE -----------------------
+
+def test_correct_variants_are_graded_like_mutants(scale_setup):
+    namespace, part, context = scale_setup
+    cells = [cm.Cell(0, SCALE, True, False, "scale")]
+    variants = {
+        "right_lists": {"scale": "def scale(x, k):\n    return [abs(v) * k for v in x]\n"},
+        "right_wrong": {"scale": "def scale(x, k):\n    return np.abs(x) * k + (k > 1)\n"},
+    }
+    out = {v["fixture"]: v for v in cm.check_variants("demo", variants, cells, namespace, [context],
+                                                     set(), 0.01, lambda message: None)}
+    assert out["right_lists"]["failures"] == []
+    failures = out["right_wrong"]["failures"]
+    assert len(failures) == 3 and all(f.startswith("check_scale seed ") for f in failures)
+    report = cm.variants_report(list(out.values()), 3)
+    assert "1 of 2 earn full marks" in report and "FAILURE  demo/right_wrong" in report
