@@ -3,12 +3,17 @@
 One Part per self-check cell of activations.ipynb.  Inputs are drawn at
 grading time and every answer is compared with what the solution notebook
 returns on the same inputs.  The cases are built so that each classic
-mistake shows in *every* case: softmax inputs always hold a row near +1000
-and one near -1000 (a direct formula gives nan), log-softmax inputs always
-hold a row with a gap of about 1000 (the log of an underflowed probability
-is -inf), leaky-ReLU inputs always hold exact zeros, and every dead-unit
-layer has a unit that is alive on some rows and not on others.  Not
-released to students (see autograder/config.py).
+mistake shows in *every* case (a mistake caught in two cases of three would
+keep a third of the points): softmax inputs always hold a row near +1000
+and one near -1000 (a direct formula gives nan) and a row with a gap of
+about 1000 (a shift by the row's minimum instead of its maximum overflows),
+log-softmax inputs always hold a row with a gap of about 1000 (the log of an
+underflowed probability is -inf), leaky-ReLU inputs always hold exact zeros
+and values on both sides of +-1, and every dead-unit layer has a unit that is
+alive on some rows and not on others.  Every array is 2-D or more with all
+its dimensions different, so a transpose or a reduction over the wrong axis
+always changes the answer.  Not released to students (see
+autograder/config.py).
 """
 
 import numpy as np
@@ -22,6 +27,7 @@ def softmax_cases(rng):
         Z = rng.normal(scale=3.0, size=(n, k))
         Z[0] += rng.uniform(800, 1200)    # np.exp overflows: inf / inf = nan
         Z[1] -= rng.uniform(800, 1200)    # every np.exp underflows: 0 / 0 = nan
+        Z[2, rng.integers(k)] += rng.uniform(800, 1200)  # a gap of ~1000: a min shift overflows
         cases.append((Z[rng.permutation(n)],))
     return cases
 
@@ -37,16 +43,22 @@ def log_softmax_cases(rng):
 
 
 def tanh_grad_cases(rng):
-    return [(rng.normal(scale=2.0, size=shape),) for shape in [(7,), (3, 4), (2, 2, 3)]]
+    """Elementwise: 2-D and 3-D arrays whose dimensions all differ (a
+    transposed answer has another shape)."""
+    return [(rng.normal(scale=2.0, size=shape),) for shape in [(4, 3), (3, 5), (2, 3, 4)]]
 
 
 def leaky_relu_grad_cases(rng):
+    """Exact zeros (the kink), values in (0, 1) and above 1, in (-1, 0) and
+    below -1 in every case (a threshold moved to 1 or -1 always shows), alpha
+    never 0 or 1, and 2-D or 3-D arrays whose dimensions all differ."""
     cases = []
-    for shape, alpha in [((8,), 0.0), ((3, 4), rng.uniform(0.01, 0.3)),
-                         ((2, 5), rng.uniform(0.01, 0.3))]:
+    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
         z = rng.normal(size=shape)
-        z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0  # the kink
-        cases.append((z, float(alpha)))
+        where = rng.choice(z.size, size=6, replace=False)
+        z.flat[where] = [0.0, 0.0, rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
+                         -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)]
+        cases.append((z, float(rng.uniform(0.01, 0.3))))
     return cases
 
 
@@ -70,18 +82,20 @@ def dead_units_cases(rng):
 
 
 def gelu_grad_cases(rng):
+    """The fixed points where the tanh form differs in every case, in 2-D
+    arrays whose dimensions differ (a transposed answer has another shape)."""
     fixed = np.array([-3.0, -1.5, -0.7, 0.0, 0.7, 1.5, 3.0])  # where the tanh form differs
-    return [(np.concatenate([fixed, rng.normal(scale=2.0, size=5)]),),
-            (rng.normal(scale=2.0, size=(3, 4)),),
-            (np.concatenate([fixed, rng.uniform(-4, 4, size=3)]).reshape(2, 5),)]
+    return [(rng.permutation(np.concatenate([fixed, rng.normal(scale=2.0, size=5)])).reshape(shape),)
+            for shape in [(4, 3), (3, 4), (2, 6)]]
 
 
 # Tolerances accept the same formulas computed in float32 (measured on these
 # cases, float32 against float64) and reject the mistakes the cases expose.
 PARTS = [
-    # float32: 1.5e-5 absolute, 7.6e-5 relative (a logit near 1000 keeps only
+    # float32: 1.9e-5 absolute, 9.1e-5 relative (a logit near 1000 keeps only
     # about 6e-5 of absolute precision in float32).  Mistakes: a naive exp
-    # gives NaN; a sum over the wrong axis or a missing exp is off by > 0.01.
+    # gives NaN, a shift by the row's minimum overflows on the row with a gap
+    # of ~1000; a sum over the wrong axis or a missing exp is off by > 0.01.
     Part("check_softmax", "stable softmax", 2, Call("softmax"),
          same_as_solution(atol=1e-4, rtol=1e-3), softmax_cases),
     # float32: 1.0e-4 absolute on values near -1000 (4.7e-5 relative).
