@@ -247,6 +247,14 @@ class FeedbackPage(Preprocessor):
                 course = {}
         titles = {}
         for cell in nb.cells:
+            if cell.cell_type == "markdown" and "attachment:" in cell.source:
+                # nbconvert refuses a whole notebook whose markdown names an
+                # attachment it does not hold; such an image shows its alt text
+                held = cell.get("attachments") or {}
+                cell.source = re.sub(
+                    r"attachment:([^\s)\"'>]*)",
+                    lambda m: m.group(0) if m.group(1) in held else f"missing-attachment:{m.group(1)}",
+                    cell.source)
             meta = cell.metadata.get("nbgrader", {})
             grade_id = meta.get("grade_id")
             if meta.get("grade") and isinstance(grade_id, str):
@@ -272,6 +280,23 @@ NOT_GRADED_PAGE = """<!DOCTYPE html>
 <p>Nothing in it was run. Check that you handed in the notebook you downloaded,
 saved from Jupyter under its original name, and ask your instructor if it
 should be graded again.</p>
+</body>
+</html>
+"""
+
+
+#: A graded submission whose page nbgrader could not draw: the score, and
+#: that the instructor has the details (in the log of `feedback`).
+UNDRAWN_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{assignment}: feedback</title>
+<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }}</style></head>
+<body>
+<h1>{assignment}</h1>
+<p>Student: <code>{student}</code></p>
+<p>Your submission was graded: {score:g} of {max_score:g} points.</p>
+<p>The page with each part and the autograder's checks could not be drawn
+from your notebook. Ask your instructor for the details.</p>
 </body>
 </html>
 """
@@ -341,22 +366,29 @@ def generate_feedback(name: str, course, log=print) -> list[Page]:
         folder = feedback_dir / student / name
         # Graded in this run: nbgrader's page.  Otherwise a note, even if an
         # earlier run left an autograded copy behind.
+        drawn = False
         if row.get("parts") and (autograded / student / name).is_dir():
-            with quiet_nbgrader():
-                _run(api.generate_feedback(name, student, force=True),
-                     f"write the feedback of {student}")
-            for notebook in assignment.notebooks:
+            try:
+                with quiet_nbgrader():
+                    _run(api.generate_feedback(name, student, force=True),
+                         f"write the feedback of {student}")
+                drawn = True
+            except GradingError as error:  # this student's page only; the others go on
+                log(f"  [{index}/{len(students)}] {student}: {error}")
+            for notebook in assignment.notebooks if drawn else []:
                 pages.append(Page(student, folder / f"{notebook.stem}.html", True, status))
-        else:
+        if not drawn:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
+            graded = bool(row.get("parts"))
             for notebook in assignment.notebooks:
                 path = folder / f"{notebook.stem}.html"
-                path.write_text(NOT_GRADED_PAGE.format(
+                page = (UNDRAWN_PAGE if graded else NOT_GRADED_PAGE).format(
                     assignment=html.escape(name), student=html.escape(student),
-                    status=html.escape(status), max_score=assignment.max_score))
-                pages.append(Page(student, path, False, status))
+                    status=html.escape(status), score=row["score"], max_score=assignment.max_score)
+                path.write_text(page)
+                pages.append(Page(student, path, graded, status))
         log(f"  [{index}/{len(students)}] {student}: {row['score']:g}/{row['max_score']:g} "
             f"{'' if status == 'ok' else status + ' '}-> {folder}")
     return pages

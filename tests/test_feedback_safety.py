@@ -64,6 +64,7 @@ def markdown_attacks(evil_js, evil_html):
         ("MathJax \\style", f"$\\style{{position:fixed;top:0;left:0;font-size:40px}}{{\\text{{{FAKE}}}}}$"),
         ("MathJax \\require{html}",
          f"$\\require{{html}}\\style{{position:fixed;top:0;left:0}}{{\\text{{{FAKE}}}}}$"),
+        ("missing attachment", "![a picture](attachment:missing.png)"),  # nbconvert refused the page
         ("MathJax \\raise", f"$\\raise{{150em}}{{\\Huge\\text{{{FAKE}}}}}$"),
     ]
 
