@@ -356,6 +356,10 @@ class JudgedExecute(Execute):
                         if monotonic() >= deadline:
                             status = "timeout"
                             break
+                        if "iopub" in watchdog.oversized:
+                            # Its output channel is closed: no cell waits for
+                            # output that cannot come.
+                            self.iopub_timeout = 0
                         self.preprocess_cell(cell, resources, index)
                     if any(out.get("ename") == TIMEOUT_ENAME
                            for cell in self.nb.cells for out in cell.get("outputs", [])):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import multiprocessing
 import os
 import pwd
 import re
@@ -95,6 +96,9 @@ class SandboxLimits(Configurable):
     socket_dir_kb = Integer(
         1024, help="Size of the kernel's socket folder, the one folder the grader "
         "shares with it (a tmpfs of its own).").tag(config=True)
+    worker_memory_mb = Integer(
+        3072, help="Memory a grading worker process may add once it starts kernels "
+        "(a memory cgroup of its own; 0: none).").tag(config=True)
 
 #: Environment variables that set how many threads a kernel's math libraries
 #: start (OpenMP, OpenBLAS, MKL, TensorFlow's two pools).
@@ -341,6 +345,35 @@ def kill_cgroups(groups: list[Path], wait: float = 5.0) -> int:
                 pass
         time.sleep(0.02)
     return killed
+
+
+_confined: dict[int, Path] = {}
+
+
+def confine_worker(limits: SandboxLimits) -> Path | None:
+    """Put this process, a grading worker, in a memory cgroup of its own
+    (once per process); returns the cgroup.  A worker reads what kernels
+    send: its own limit keeps whatever slips past the socket limits from
+    taking the machine's memory (the worker is stopped, not the machine).
+    Memory the worker held before counts not; what it takes after does."""
+    pid = os.getpid()
+    if pid in _confined or not limits.worker_memory_mb or not _cgroup_version():
+        return _confined.get(pid)
+    memory = str(limits.worker_memory_mb * 2**20)
+    name = f"{PREFIX}worker-{pid}"
+    if _cgroup_version() == 2:
+        group = CGROUP_ROOT / CGROUP_NAME / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "memory.max").write_text(memory)
+        if (group / "memory.swap.max").exists():
+            (group / "memory.swap.max").write_text("0")
+    else:
+        group = CGROUP_ROOT / "memory" / CGROUP_NAME / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "memory.limit_in_bytes").write_text(memory)
+    (group / "cgroup.procs").write_text(str(pid))
+    _confined[pid] = group
+    return group
 
 
 def remove_cgroups(groups: list[Path]) -> None:
@@ -603,6 +636,11 @@ class SandboxedKernelManager(LimitedKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         limits = SandboxLimits(parent=self)
+        if multiprocessing.parent_process() is not None:  # a grading worker
+            try:
+                confine_worker(limits)
+            except OSError as error:
+                log.warning("grading worker left without a memory limit: %s", error)
         base = self._sandbox_dir = _new_sandbox_dir()
         self._sandbox_name = base.name
         kernel_dir = base / "kernel"

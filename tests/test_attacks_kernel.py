@@ -442,3 +442,32 @@ def test_a_self_check_cell_without_a_verdict_scores_zero():
     RequireVerdict().preprocess(nb, {})
     assert determine_grade(cell)[0] == 0
     assert "no verdict" in outputs(nb)
+
+
+# -- the grader's own memory -----------------------------------------------------------
+
+
+def _grade_in_worker():
+    """Run one submission as a grading worker does; return the worker's
+    memory cgroup and its limit afterwards."""
+    from autograder.sandbox import CGROUP_ROOT
+
+    run(notebook("def f(x):\n    return x\n"))
+    line = next(line for line in Path("/proc/self/cgroup").read_text().splitlines()
+                if line.split(":")[1] in ("memory", ""))
+    group = CGROUP_ROOT / ("memory" if line.split(":")[1] == "memory" else "") / line.split(":")[2].lstrip("/")
+    limit = next((group / name).read_text().strip() for name in ("memory.max", "memory.limit_in_bytes")
+                 if (group / name).exists())
+    return str(group), int(limit)
+
+
+def test_a_grading_worker_has_a_memory_limit_of_its_own():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from autograder.sandbox import SandboxLimits
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        group, limit = pool.submit(_grade_in_worker).result(timeout=300)
+    assert "dlsb-worker-" in group
+    assert limit == SandboxLimits().worker_memory_mb * 2**20
