@@ -503,9 +503,25 @@ def collect_exchange(name: str, to: Path, config, *, root: str | None = None,
 # -- zip files from an LMS ---------------------------------------------------------
 
 
-def _component_starts(name: str) -> list[int]:
-    """Where each path component of a zip entry's name starts."""
-    return [0] + [i + 1 for i, char in enumerate(name) if char in "/\\"]
+def _components(name: str) -> list[tuple[int, int]]:
+    """(start, end) of each path component of a zip entry's name."""
+    spans, start = [], 0
+    for index, char in enumerate(name + "/"):
+        if char == "/":
+            spans.append((start, index))
+            start = index + 1
+    return spans
+
+
+def _anchored(regex: re.Pattern, name: str, start: int, end: int):
+    """The pattern's match that names its student inside the component
+    ``name[start:end]``: matched from the component's start over the rest of
+    the name, or else over the component alone; None if there is none."""
+    match = regex.match(name[start:])
+    if match and 0 <= match.start("student_id") < end - start:
+        return match
+    match = regex.match(name[start:end])
+    return match if match and match.start("student_id") >= 0 else None
 
 
 def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
@@ -515,14 +531,15 @@ def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
 
     The LMS writes its part of the name (student, time) first; what follows,
     the file name, and any folder in it, the student chose.  So the pattern
-    is matched from the start of the first path component where it matches,
-    never greedily from the last folder.  An entry is refused when the
-    pattern matches from more than one component, when it still matches
-    with the student id (or the time) it found blanked out (so that the
-    name holds a second student or time), or when the student id or the
-    time comes after the start of the file name."""
-    starts = _component_starts(name)
-    found = [(start, match) for start in starts if (match := regex.match(name[start:]))]
+    is matched from the start of a path component, and the first component
+    that names a student is the LMS's, never (greedily) the last folder.  An
+    entry is refused when a later component names a student too, when the
+    pattern still matches with the student id (or the time) it found blanked
+    out (so that the name holds a second student or time), or when the
+    student id or the time comes after the start of the file name."""
+    components = _components(name)
+    found = [(start, match) for start, end in components
+             if (match := _anchored(regex, name, start, end))]
     if not found:
         return None, None
     if len(found) > 1:
@@ -538,7 +555,8 @@ def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
             return None, (f"the pattern takes the {group.replace('_', ' ')} from after the "
                           "file name, which the student chose")
         blanked = name[:begin] + "\0" * (end - begin) + name[end:]
-        if any(regex.match(blanked[s:]) for s in starts):
+        if any(_anchored(regex, blanked, s, e) or regex.match(blanked[s:])
+               for s, e in components):
             return None, (f"the name matches the pattern twice (a second "
                           f"{group.replace('_', ' ')} in it)")
     return groups, None

@@ -234,14 +234,32 @@ def test_zip_entries_naming_a_second_student_or_time_are_refused(tmp_path):
     assert SOLUTION not in stored(to).values()
 
 
+GREEDY = (r"(?:.*/)?[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
+          r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)$")
+
+
+@pytest.mark.parametrize("entry, pattern", [
+    (f"Download 2026-12-02/{NAME}_minji_attempt_2026-12-01-10-00-00_{NOTEBOOK}", None),
+    (f"course\\{NAME}_minji_attempt_2026-12-01-10-00-00_{NOTEBOOK}", None),
+    (f"{NAME}_minji_attempt_2026-12-01-10-00-00_my notes (2).ipynb", None),
+    (f"{NAME}_minji_attempt_2026-12-01-10-00-00_{NAME}_final.ipynb", None),
+    (f"wrapper/{NAME}_minji_attempt_2026-12-01-10-00-00_{NOTEBOOK}", GREEDY),
+    (f"Minji Kim_minji_assignsubmission_file_/{NOTEBOOK}",
+     r"[^_/]+ [^_/]+_(?P<student_id>[a-z]+)_assignsubmission_file_/(?P<file_id>.+)"),
+])
+def test_ordinary_lms_layouts_are_still_collected(tmp_path, entry, pattern):
+    config = Course(ROOT, work=tmp_path / "work").config
+    archive = lms_zip(tmp_path / "lms.zip", [(entry, fixture("blank"))])
+    events = collect_zips(NAME, [archive], tmp_path / "to", config, pattern=pattern)
+    assert [(e.student, e.action) for e in events] == [("minji", "new")]
+
+
 def test_a_greedy_or_misordered_pattern_cannot_be_used_to_impersonate(tmp_path):
     config = Course(ROOT, work=tmp_path / "work").config
     quoted = next(iter(SPOOFS))
     # The old default: greedy from the last folder of the name.
-    greedy = (r"(?:.*/)?[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
-              r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)$")
     archive = lms_zip(tmp_path / "a.zip", [(quoted, SOLUTION)])
-    (event,) = collect_zips(NAME, [archive], tmp_path / "to", config, pattern=greedy)
+    (event,) = collect_zips(NAME, [archive], tmp_path / "to", config, pattern=GREEDY)
     assert event.action.startswith("skipped: the name matches the pattern twice"), event.action
     # A greedy prefix inside one component picks the later of two students.
     config = Course(ROOT, work=tmp_path / "work").config
