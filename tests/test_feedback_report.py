@@ -33,6 +33,9 @@ STUDENTS = ["blank", "invalid_notebook", "solution", "wrong_step_at_zero"]
 GRADED = ["blank", "solution", "wrong_step_at_zero"]
 #: Put into blank's autograded self-check cell, as nbgrader's hidden tests.
 HIDDEN_LINE = "assert hidden_reference_value == 12345.678"
+#: An instructor's comment on wrong_step_at_zero's answer to part 1.
+ANSWER_ID = "step"
+COMMENT = "Look again at **z = 0**.<script>document.title = 'comment script'</script>"
 #: wrong_step_at_zero is made late by this much in the gradebook.
 LATE_BY = timedelta(days=1, hours=2, minutes=5)
 
@@ -56,6 +59,8 @@ def run(tmp_path_factory):
     with Gradebook(course.db_url, COURSE_ID) as gb:
         gb.update_or_create_assignment(NAME, duedate=due)
         gb.find_submission(NAME, "wrong_step_at_zero").timestamp = due + LATE_BY
+        # an instructor's comment on an answer, written in the formgrader
+        gb.find_comment(ANSWER_ID, NAME, NAME, "wrong_step_at_zero").manual_comment = COMMENT
         gb.db.commit()
 
     path = work / "autograded" / "blank" / NAME / f"{NAME}.ipynb"
@@ -133,7 +138,7 @@ def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
             link = header.find("a", href=f"#part-{gid}")
             assert link and words(link) == TITLES[gid]
             target = words(soup.find(id=f"part-{gid}"))
-            assert f"Self-check: {TITLES[gid]}" in target
+            assert f"Self-check for {TITLES[gid]}" in target
             assert points(part["score"], part["points"]) in target
             for check in part["checks"]:
                 assert check["message"] in text, (student, check["message"])
@@ -150,6 +155,20 @@ def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
     assert "values differ from the solution" in text
     header = words(page(work, "wrong_step_at_zero").find("header"))
     assert "Part 1: the step activation: 0.5 of 1 point" in header
+
+
+@pytest.mark.grading
+def test_feedback_shows_the_instructors_comment_under_the_answer(run):
+    _, work, _, _ = run
+    soup = page(work, "wrong_step_at_zero")
+    (comment,) = soup.find_all("div", class_="comment")
+    assert words(comment) == "Your instructor's comment: Look again at z = 0."
+    assert comment.find("strong", string="z = 0") and not comment.find("script")
+    answer = comment.find_parent("div", class_="answer")
+    assert answer and "def step(z)" in words(answer)
+    # nbgrader's automatic "No response." on an answer left as released
+    left = [words(c) for c in page(work, "blank").find_all("div", class_="comment")]
+    assert left and set(left) == {"You left this cell as you received it."}
 
 
 @pytest.mark.grading
