@@ -101,6 +101,15 @@ class Check:
     weight: float = 1.0
     credit: float | None = None
 
+    def __post_init__(self):
+        # Plain Python types, whatever a judge computed them with (a NumPy
+        # bool is not JSON, and the report is written as JSON).
+        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "message", str(self.message))
+        object.__setattr__(self, "weight", float(self.weight))
+        if self.credit is not None:
+            object.__setattr__(self, "credit", float(self.credit))
+
     @property
     def earned(self) -> float:
         """The share of its weight this check earns, between 0 and 1."""

@@ -154,6 +154,12 @@ def test_gates_explain_but_earn_nothing():
     assert score_part(only_gates, [[]], [answer(1.0)], [answer(1.0)])[0] == 0.0
 
 
+def test_checks_hold_plain_python_values_whatever_a_judge_computed_them_with():
+    check = Check(np.bool_(True), "m", np.float32(0.5), np.float64(0.25))
+    assert json.dumps({"passed": check.passed, "weight": check.weight, "earned": check.earned})
+    assert type(check.passed) is bool and type(gate(np.bool_(False), "g").passed) is bool
+
+
 def test_accuracy_scales_from_the_floor_to_the_target():
     assert accuracy_check(0.95, floor=0.5, target=0.95, what="x").earned == 1.0
     assert accuracy_check(0.99, floor=0.5, target=0.95, what="x").earned == 1.0
