@@ -273,6 +273,22 @@ class JudgedExecute(Execute):
             return None
         return super().output(outs, msg, display_id, cell_index)
 
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widget messages count against the output cap too (nbclient keeps
+        each widget's state); past the cap they are dropped."""
+        self._output_bytes += output_size(msg.get("content") or {}) + sum(
+            len(b) for b in msg.get("buffers") or [])
+        if self._output_bytes > self.max_output_bytes:
+            self._output_capped = True
+            return None
+        try:
+            return super().handle_comm_msg(outs, msg, cell_index)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # A widget message the kernel made up: nbclient's handler trips on
+            # it, and grading goes on without it.
+            self.log.warning("ignored a malformed widget message: %r", error)
+            return None
+
     # -- nbgrader's entry point ------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):

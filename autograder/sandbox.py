@@ -619,6 +619,7 @@ class LimitedKernelManager(AsyncKernelManager):
     def _context_default(self):
         context = super()._context_default()
         context.setsockopt(zmq.MAXMSGSIZE, 2**20)  # the manager's control socket
+        context.setsockopt(zmq.RCVHWM, 8)
         return context
 
     def kill_now(self) -> None:

@@ -471,3 +471,22 @@ def test_a_grading_worker_has_a_memory_limit_of_its_own():
         group, limit = pool.submit(_grade_in_worker).result(timeout=300)
     assert "dlsb-worker-" in group
     assert limit == SandboxLimits().worker_memory_mb * 2**20
+
+
+def test_a_widget_state_flood_is_capped():
+    # Widget messages, each a new widget with 1 MB of state, under the cell's request.
+    nb = notebook('''
+import uuid
+_kernel = get_ipython().kernel
+for i in range(400):
+    _kernel.session.send(_kernel.iopub_socket, "comm_open", {
+        "comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget",
+        "data": {"state": {"value": "x" * 2**20}, "buffer_paths": []}},
+        parent=_kernel.get_parent())
+''', "def f(x):\n    return x\n")
+    with PeakRss() as rss:
+        status, answers, _ = run(nb, submission_timeout=60)
+    print(f"widget flood: grader RSS +{rss.growth_mb:.0f} MB, {status!r}")
+    assert "output limit" in status
+    assert rss.growth_mb < RSS_BOUND_MB
+    assert answers["part"][0].ok
