@@ -269,8 +269,11 @@ class FeedbackPage(Preprocessor):
 
 NOT_GRADED_PAGE = """<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{assignment}: not graded</title>
-<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }}
+<head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{assignment}: not graded</title>
+<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
 .status {{ color: #a33; font-weight: bold; }}</style></head>
 <body>
 <h1>{assignment}</h1>
@@ -289,8 +292,11 @@ should be graded again.</p>
 #: that the instructor has the details (in the log of `feedback`).
 UNDRAWN_PAGE = """<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{assignment}: feedback</title>
-<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }}</style></head>
+<head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{assignment}: feedback</title>
+<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}</style></head>
 <body>
 <h1>{assignment}</h1>
 <p>Student: <code>{student}</code></p>

@@ -271,6 +271,10 @@ def test_a_submission_never_graded_gets_a_page_saying_why(run):
     text = " ".join(page(work, "invalid_notebook").get_text().split())
     assert rows["invalid_notebook"].status in text
     assert "could not be graded" in text and "0 of 15 points" in text
+    soup = page(work, "invalid_notebook")  # readable on a phone, and runs nothing
+    assert soup.find("meta", attrs={"name": "viewport"}) and not soup.find("script")
+    (policy,) = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert policy["content"].startswith("default-src 'none'")
 
 
 # -- The class report -------------------------------------------------------------------
