@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 
-import nbformat
 import pytest
 
 from autograder import intake
