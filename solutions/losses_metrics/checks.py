@@ -6,8 +6,9 @@ returns on the same inputs.  The draws always contain the edge cases the
 exercise names, so a mistake on them loses points on every run:
 probabilities of exactly 0 and 1 (binary cross-entropy), a logit in the
 hundreds (cross-entropy from logits), a confusion matrix that is not
-symmetric, and a class that is never predicted or never present (precision
-and recall of 0 / 0).  Not released to students (see autograder/config.py).
+symmetric, a class that is never predicted or never present (precision and
+recall of 0 / 0), and precision or recall of exactly 1 and more errors than
+true positives (a 0 / 0 guard on the wrong count).  Not released to students (see autograder/config.py).
 """
 
 import numpy as np
@@ -70,28 +71,50 @@ def confusion_cases(rng):
     return cases
 
 
+def _prf_case(rng, k, n, positive, tp, fn, fp):
+    """Labels of k classes for n examples with exactly tp true positives, fn
+    false negatives and fp false positives of the class ``positive``; the
+    other examples are of other classes, right or wrong at random."""
+    others = [c for c in range(k) if c != positive]
+    y_true = rng.choice(others, size=n)
+    y_pred = np.where(rng.uniform(size=n) < 0.6, y_true, rng.choice(others, size=n))
+    y_true[:tp], y_pred[:tp] = positive, positive                      # true positives
+    y_true[tp:tp + fn], y_pred[tp:tp + fn] = positive, others[0]       # false negatives
+    y_true[tp + fn:tp + fn + fp] = others[1]                           # false positives
+    y_pred[tp + fn:tp + fn + fp] = positive
+    order = rng.permutation(n)
+    return y_true[order], y_pred[order], positive
+
+
 def prf_cases(rng):
-    """Three ordinary cases (each positive class occurs, is predicted, and
-    has a random number of true positives, false negatives and false
-    positives, never as many false negatives as false positives, so
-    precision, recall and F1 all differ, none is 0 or 1, and they change from
-    draw to draw), then the two edge cases, where every
-    ratio is 0 / 0 or 0: the positive class present but never predicted, and
-    never present nor predicted.  A constant (0, 0, 0) is right on the edge
-    cases only, which is why they count as edge cases (see Part)."""
+    """Four ordinary cases, then the two edge cases.
+
+    * Two cases where the counts differ from draw to draw and never as many
+      false negatives as false positives, so precision, recall and F1 all
+      differ and none is 0 or 1: one with more true positives than either
+      kind of error, one with fewer (fp > tp and fn > tp, so precision +
+      recall < 1: a guard written ``tp - fp > 0`` or ``precision + recall >
+      1`` gives 0 there).
+    * Precision exactly 1 (one true positive, no false positive) and recall
+      exactly 1 (one true positive, no false negative): a guard such as
+      ``fp > 0`` or ``tp + fp > 1`` gives 0 there instead of 1.
+    * The edge cases, where every ratio is 0 / 0 or 0: the positive class
+      present but never predicted, and never present nor predicted.  A
+      constant (0, 0, 0) is right on the edge cases only, which is why they
+      count as edge cases (see Part).
+    """
     k, n = 4, 20
-    cases = []
-    for positive in rng.choice(k, size=3, replace=False):
-        others = [c for c in range(k) if c != positive]
-        tp, fn, fp = int(rng.integers(2, 7)), *rng.choice(np.arange(1, 5), size=2, replace=False)
-        y_true = rng.choice(others, size=n)
-        y_pred = np.where(rng.uniform(size=n) < 0.6, y_true, rng.choice(others, size=n))
-        y_true[:tp], y_pred[:tp] = positive, positive                      # true positives
-        y_true[tp:tp + fn], y_pred[tp:tp + fn] = positive, others[0]       # false negatives
-        y_true[tp + fn:tp + fn + fp] = others[1]                           # false positives
-        y_pred[tp + fn:tp + fn + fp] = positive
-        order = rng.permutation(n)
-        cases.append((y_true[order], y_pred[order], positive))
+    positives = rng.choice(k, size=4, replace=False)
+    tp = int(rng.integers(1, 3))
+    low = rng.choice(np.arange(tp + 1, tp + 5), size=2, replace=False)    # fn, fp > tp
+    high_tp = int(rng.integers(5, 8))
+    high = rng.choice(np.arange(1, 5), size=2, replace=False)            # fn, fp < tp
+    cases = [
+        _prf_case(rng, k, n, positives[0], high_tp, *high),
+        _prf_case(rng, k, n, positives[1], tp, *low),
+        _prf_case(rng, k, n, positives[2], 1, int(rng.integers(1, 5)), 0),   # precision 1
+        _prf_case(rng, k, n, positives[3], 1, 0, int(rng.integers(1, 5))),   # recall 1
+    ]
     positive = int(rng.integers(k))
     others = [c for c in range(k) if c != positive]
     y_true = rng.integers(0, k, size=n)                      # present, never predicted
@@ -137,7 +160,9 @@ PARTS = [
     Part("check_confusion_matrix", "confusion matrix", 2, Call("confusion_matrix"),
          same_as_solution(atol=0, rtol=0), confusion_cases),
     # Ratios of small counts: float32 rounds them to 1e-7 relative.  Mistakes:
-    # NaN for 0 / 0, precision and recall swapped, or a mean instead of F1.
+    # NaN for 0 / 0, precision and recall swapped, a mean instead of F1, or a
+    # 0 / 0 guard that tests the wrong count (0 where precision or recall is
+    # exactly 1, or where there are more errors than true positives).
     Part("check_precision_recall_f1", "precision, recall and F1", 3, Call("precision_recall_f1"),
          same_as_solution(atol=1e-6, rtol=1e-6, names=("precision", "recall", "F1")),
          prf_cases, edge_cases=2),
