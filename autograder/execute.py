@@ -146,7 +146,7 @@ class KernelWatchdog(threading.Thread):
                     pair.recv_multipart()
                     # A kernel that exits closes its sockets too: only a
                     # kernel still running had a message refused.
-                    if self._stop_event.wait(0.5) or not self._kernel_running():
+                    if self._stop_event.wait(1.0) or not self._kernel_running():
                         continue
                     if name not in self.oversized:
                         self.oversized.append(name)
