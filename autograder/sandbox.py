@@ -64,15 +64,18 @@ SWEEP_MIN_AGE = 120
 
 log = logging.getLogger(__name__)
 
-#: The sandbox's PID 1: starts the kernel, reaps orphaned processes, and
-#: exits with the kernel (which ends every process in the sandbox).  Passed
+#: The sandbox's PID 1: starts the kernel, reaps orphaned processes, ignores
+#: the signals the kernel's code may send it, and exits with the kernel
+#: (which ends every process in the sandbox).  Passed
 #: with ``-c``, so the sandbox's /proc/1/cmdline names no host folder, unlike
 #: bubblewrap's own PID 1, a copy of the whole bwrap command line.
 INIT_SOURCE = """\
-import os, sys
+import os, signal, sys
 child = os.fork()
 if child == 0:
     os.execv(sys.argv[1], sys.argv[1:])
+for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGPIPE"):
+    signal.signal(getattr(signal, name), signal.SIG_IGN)
 while True:
     pid, status = os.wait()
     if pid == child:

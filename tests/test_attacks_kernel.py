@@ -490,3 +490,17 @@ for i in range(400):
     assert "output limit" in status
     assert rss.growth_mb < RSS_BOUND_MB
     assert answers["part"][0].ok
+
+
+def test_signals_to_the_sandbox_init_do_not_end_the_kernel():
+    nb = notebook('''
+import os, signal, time
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
+    os.kill(1, sig)
+time.sleep(1)
+def f(x):
+    return 2 * x
+''')
+    status, answers, _ = run(nb)
+    assert status == "ok"
+    assert answers["part"][0].ok
