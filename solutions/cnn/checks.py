@@ -7,10 +7,19 @@ by its accuracy on the whole held-out digits test split.  Not released
 to students (see autograder/config.py).
 
 Every case is built so that each fixture mistake in
-tests/submissions/cnn/wrong.py shows in it, whatever the drawn numbers:
-kernels are random (never symmetric under a flip), pooling windows hold
-random values (their mean is never their maximum), and every output-size
-case has a stride of 2 or 3 that does not divide n + 2p - k.
+tests/submissions/cnn/wrong.py, and each slip of the same kind, shows in it
+whatever the drawn numbers (a mistake caught in only some cases would keep
+their share of the points): kernels are random and never square (never
+symmetric under a flip; their height and width cannot be swapped), images and
+maps are never square and every size along one axis differs from the other
+axis's (image.shape[0] for image.shape[1] always gives another output
+shape), every stride is 2 or 3 (a stride ignored, or applied to one axis
+only, always shows), pooling maps hold dozens of windows of random values
+(their mean is never their maximum, and a window one row or column too wide
+or too narrow changes some maximum), and every output-size case has a
+stride that does not divide n + 2p - k, a padding at least as large as the
+stride and a kernel of 3 or more (so dropping or halving the padding,
+dropping k, or the floor, each changes the answer).
 """
 
 import numpy as np
@@ -27,34 +36,63 @@ ACCURACY_NEEDED = 0.95
 ACCURACY_FLOOR = 0.5
 
 
+def _unequal_sizes(rng, low, high, kh, kw, stride):
+    """An image height and width in [low, high) such that every output size
+    taken from the wrong axis, with the wrong kernel side or without the
+    kernel differs from the right one, and the output is not square."""
+    for _ in range(10_000):
+        h, w = (int(v) for v in rng.integers(low, high, size=2))
+        out = {(a, b): (a - b) // stride + 1 for a in (h, w) for b in (kh, kw)}
+        no_kernel = all(a // stride + 1 != out[a, b] for a in (h, w) for b in (kh, kw))
+        if h != w and len(set(out.values())) == len(out) and min(out.values()) >= 2 and no_kernel:
+            return h, w
+    raise ValueError(f"no image size in [{low}, {high}) for a {kh}x{kw} kernel, stride {stride}")
+
+
 def conv_cases(rng):
-    """Image and kernel sizes with stride 1, 2 and 3, non-square on purpose."""
-    return [(rng.normal(size=image), rng.normal(size=kernel), float(stride))
-            for image, kernel, stride in [((7, 7), (3, 3), 1), ((9, 8), (2, 3), 2),
-                                          ((10, 11), (3, 2), 3)]]
+    """Non-square kernels (kh != kw, both at least the stride) on non-square
+    images, with strides 2, 3 and 2; every output has at least two rows and
+    columns."""
+    cases = []
+    for (kh, kw), stride in [((2, 3), 2), ((4, 3), 3), ((3, 4), 2)]:
+        h, w = _unequal_sizes(rng, 8, 20, kh, kw, stride)
+        cases.append((rng.normal(size=(h, w)), rng.normal(size=(kh, kw)), float(stride)))
+    return cases
 
 
 def pool_cases(rng):
-    """Non-overlapping, overlapping and stride-1 windows on uneven maps."""
-    return [(rng.normal(size=shape), float(size), float(stride))
-            for shape, size, stride in [((6, 6), 2, 2), ((7, 5), 3, 2), ((5, 6), 2, 1)]]
+    """Non-overlapping (2, 2), overlapping (3, 2) and (3, 3) windows on
+    non-square maps of about 25 to 80 windows each."""
+    cases = []
+    for size, stride in [(2, 2), (3, 2), (3, 3)]:
+        h, w = _unequal_sizes(rng, 5 * stride + size, 10 * stride + size, size + 1, size, stride)
+        cases.append((rng.normal(size=(h, w)), float(size), float(stride)))
+    return cases
 
 
 def output_size_cases(rng):
-    """Five (n, k, stride, pad) with stride 2 or 3 not dividing n + 2*pad - k,
-    so the floor always matters."""
+    """Five (n, k, stride, pad) with stride 2 or 3 not dividing n + 2*pad - k
+    (the floor always matters), pad >= stride (pad once or not at all gives
+    another size) and k of 3 or more, at least the stride (dropping k does)."""
     cases = []
     while len(cases) < 5:
-        n, k = int(rng.integers(5, 65)), int(rng.choice([1, 2, 3, 5, 7]))
-        stride, pad = int(rng.choice([2, 3])), int(rng.integers(0, 4))
+        n, k = int(rng.integers(5, 65)), int(rng.choice([3, 5, 7]))
+        stride = int(rng.choice([2, 3]))
+        pad = int(rng.integers(stride, stride + 3))
         if n + 2 * pad >= k and (n + 2 * pad - k) % stride != 0:
             cases.append((float(n), float(k), float(stride), float(pad)))
     return cases
 
 
 def param_cases(rng):
-    return [(float(rng.choice([1, 3, 5, 7])), float(rng.integers(1, 65)), float(rng.integers(1, 129)))
-            for _ in range(4)]
+    """k of 3 or more (k * k, k and 1 all differ), and input and output
+    channels of at least 2 that differ (so they cannot be swapped)."""
+    cases = []
+    for _ in range(4):
+        k = float(rng.choice([3, 5, 7]))
+        c_in, c_out = rng.choice(np.arange(2, 129), size=2, replace=False)
+        cases.append((k, float(c_in), float(c_out)))
+    return cases
 
 
 def digits_test_split(rng):
@@ -94,9 +132,10 @@ def judge_digits_model(args, got: Answer, expected: Answer):
 # Tolerances accept the same computations in float32 and reject the mistakes
 # the cases expose.
 PARTS = [
-    # float32: sums of at most 9 products of values near 1, about 1e-6.
+    # float32: sums of at most 12 products of values near 1, about 1e-6.
     # Mistakes: a flipped kernel, a stride ignored or applied twice, change
-    # outputs by more than 0.1 on random kernels.
+    # outputs by more than 0.1 on random kernels; an output size from the
+    # wrong axis gives another shape.
     Part("check_conv2d", "strided 2-D convolution", 3, Call("conv2d"),
          same_as_solution(atol=1e-5, rtol=1e-4), conv_cases),
     # A maximum is one of the inputs: float32 only rounds it (1e-7 relative).
