@@ -15,13 +15,19 @@ from autograder.checks import Call, Part, same_as_solution
 
 
 def softmax_cases(rng):
-    """Logits of a few shapes at temperatures away from 1; one row of every
-    case is shifted by thousands, which overflows np.exp without the max trick."""
+    """Logits of one 2-D and three 3-D shapes whose dimensions all differ (a
+    softmax over another axis, axis=1 included, or a transposed answer,
+    always shows but for axis=1 in the 2-D case) at temperatures away from 1;
+    one row of every case is shifted by thousands, which overflows np.exp
+    without the max trick, and another holds one logit thousands above the
+    rest (a shift by the row's minimum overflows)."""
     cases = []
-    for shape, temperature in [((6,), rng.uniform(0.3, 0.8)), ((4, 5), rng.uniform(1.5, 3.0)),
-                               ((2, 3, 4), rng.uniform(0.3, 0.8))]:
+    for shape, temperature in [((5, 7), rng.uniform(0.3, 0.8)), ((2, 3, 5), rng.uniform(1.5, 3.0)),
+                               ((3, 5, 4), rng.uniform(0.3, 0.8)), ((4, 2, 3), rng.uniform(1.5, 3.0))]:
         logits = rng.normal(scale=2.0, size=shape)
-        logits.reshape(-1, shape[-1])[0] += rng.uniform(3000, 5000)
+        rows = logits.reshape(-1, shape[-1])
+        rows[0] += rng.uniform(3000, 5000)
+        rows[1, rng.integers(shape[-1])] += rng.uniform(3000, 5000)
         cases.append((logits, temperature))
     return cases
 
@@ -50,25 +56,56 @@ def random_mask(rng, T, S):
     return mask.astype(float)
 
 
+def with_large_row(rng, Q, K, mask):
+    """Q and the mask changed so that one query row (in every head) has a
+    single allowed key whose score is about +-1000: its weights are exactly
+    one-hot in any precision, but np.exp overflows or underflows there
+    without the max shift (inf / inf or 0 / 0), and a max taken over the
+    whole array instead of each row underflows every other row."""
+    Q, mask = Q.copy(), mask.copy()
+    i = rng.integers(Q.shape[-2])
+    j = rng.choice(np.flatnonzero(mask[i]))       # a key the mask allowed (causal stays causal)
+    mask[i] = 0.0
+    mask[i, j] = 1.0
+    key = K[..., j, :]
+    scale = rng.choice([-1.0, 1.0]) * rng.uniform(1000, 1200) * np.sqrt(Q.shape[-1])
+    Q[..., i, :] = scale * key / np.sum(key**2, axis=-1, keepdims=True)
+    return Q, mask
+
+
 def attention_cases(rng):
-    """2-D and head-batched inputs, with and without masks.  In every case
-    the number of heads, T, S, d_k and d_v are all different, so taking d_k
-    from the wrong axis or the wrong array (Q.shape[0], len(Q), V's width)
-    always gives another scale; d_k is never 1."""
+    """2-D and head-batched inputs, three with masks and one without (the
+    mask=None path).  In every case the number of heads, T, S, d_k and d_v
+    are all different, so taking d_k from the wrong axis or the wrong array
+    (Q.shape[0], len(Q), V's width) always gives another scale; d_k is never
+    1.  Every masked case has a query row with scores near +-1000 (see
+    with_large_row), so a softmax without its max shift, or with the max of
+    the whole array, gives NaN in it; the unmasked case is the only one where
+    such a mistake can pass, a quarter of the part."""
     n = lambda *shape: rng.normal(size=shape)
     T, S = rng.choice([2, 5, 6, 7], size=2, replace=False)      # never 4 or 3
     T3, S3 = rng.choice([3, 4, 7], size=2, replace=False)       # never 2, 5 or 6
+    Q1, K1 = n(T, 4), n(S, 4)
+    Q1, mask1 = with_large_row(rng, Q1, K1, random_mask(rng, T, S))
+    Q2, K2 = n(5, 8), n(5, 8)
+    Q2, mask2 = with_large_row(rng, Q2, K2, np.tril(np.ones((5, 5))))
+    Q3, K3 = n(2, T3, 6), n(2, S3, 6)
+    Q3, mask3 = with_large_row(rng, Q3, K3, random_mask(rng, T3, S3))
     return [
-        (n(T, 4), n(S, 4), n(S, 3)),                                       # no mask, T != S
-        (n(5, 8), n(5, 8), n(5, 2), np.tril(np.ones((5, 5)))),             # causal
-        (n(2, T3, 6), n(2, S3, 6), n(2, S3, 5), random_mask(rng, T3, S3)),  # heads + mask
+        (Q1, K1, n(S, 3), mask1),                                          # T != S
+        (Q2, K2, n(5, 2), mask2),                                          # causal
+        (Q3, K3, n(2, S3, 5), mask3),                                      # heads + mask
         (n(2, 4, 3), n(2, 4, 3), n(2, 4, 5)),                              # heads, no mask
     ]
 
 
 def positional_cases(rng):
-    lengths = rng.integers(3, 30, size=3)
-    widths = 2 * rng.integers(2, 17, size=3)
+    """Lengths of 40 to 64 positions and widths of 6 to 32 (never equal, so
+    a transposed answer has another shape): a base of 10001 or 9999 instead
+    of 10000 moves the late positions' angles by more than the tolerance
+    (not with a width of 4, never drawn)."""
+    lengths = rng.integers(40, 65, size=3)
+    widths = 2 * rng.integers(3, 17, size=3)
     return [(float(L), float(D)) for L, D in zip(lengths, widths)]
 
 
@@ -101,7 +138,8 @@ PARTS = [
     # axis change outputs by more than 0.01.
     Part("check_attention", "scaled dot-product attention", 3, Call("attention"),
          same_as_solution(atol=1e-5, rtol=1e-4), attention_cases),
-    # float32: sin and cos of angles up to 30 radians, about 2e-6 absolute.
+    # float32: sin and cos of angles up to 64 radians, at most 2.6e-6
+    # absolute (a sixth of the tolerance, on every length and width drawn).
     # Mistake: i instead of 2i in the exponent moves most columns by > 0.01.
     Part("check_positional_encoding", "sinusoidal positional encoding", 2,
          Call("positional_encoding"), same_as_solution(atol=1e-5, rtol=1e-4), positional_cases),
