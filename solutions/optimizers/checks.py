@@ -3,11 +3,17 @@
 One Part per self-check cell of optimizers.ipynb.  Inputs are drawn at
 grading time and every answer is compared with what the solution notebook
 returns on the same inputs.  The draws make each of the usual mistakes show
-in every case: mini-batch data sizes are never a multiple of the batch size
-(a dropped or rounded-down last batch always changes the answer), RMSProp's
-eps is large enough that its place matters, and Adam's step numbers are
-small, so its bias correction is never close to 1.  Not released to students
-(see autograder/config.py).
+in every case: mini-batch data sizes leave a last batch of 1 and of more
+than 1 example, and once none (n a multiple of the batch size: a loop that
+runs one batch too far meets an empty batch), RMSProp's eps is large enough
+that its place matters, and Adam's step numbers are small, so its bias
+correction is never close to 1.  Every update state is a 2-D array whose
+dimensions differ, and every RMSProp and Adam case holds an entry whose
+gradient and squared average are exactly 0 (a missing eps divides by zero
+there; for Adam, with a momentum that is not 0, an eps of the wrong sign
+flips the step) and, for Adam, an entry whose corrected v is below 1 (a
+floor division gives 0 there).  Not released to students (see
+autograder/config.py).
 """
 
 import numpy as np
@@ -16,8 +22,10 @@ from autograder.checks import Call, Part, same_as_solution
 
 
 def minibatch_cases(rng):
+    """n % batch_size is 1 three times, 0 once and 3 once: a dropped last
+    batch shows in four cases of five."""
     cases = []
-    for n, batch_size in [(7, 3), (10, 4), (13, 5), (11, 2)]:
+    for n, batch_size in [(7, 3), (12, 4), (13, 4), (11, 2), (13, 5)]:
         x = rng.uniform(-2, 2, size=n)
         y = rng.normal(2, 1) * x + rng.normal(1, 1) + rng.normal(0, 0.3, size=n)
         cases.append((x, y, rng.normal(), rng.normal(), rng.uniform(0.01, 0.2),
@@ -26,32 +34,54 @@ def minibatch_cases(rng):
 
 
 def num_updates_cases(rng):
+    """Four data sizes that leave a smaller last batch (of 1 example twice,
+    of more than 1 twice: rounding down always shows) and one that is a
+    multiple of the batch size; 2 to 10 epochs (never 1)."""
     cases = []
-    for _ in range(5):
-        batch_size = int(rng.integers(2, 65))
-        n = batch_size * int(rng.integers(1, 40)) + int(rng.integers(1, batch_size))
-        cases.append((float(n), float(batch_size), float(rng.integers(1, 11))))
+    for remainder in ["one", "one", "more", "more", "none"]:
+        batch_size = int(rng.integers(3, 65))
+        n = batch_size * int(rng.integers(1, 40)) + {
+            "one": 1, "more": int(rng.integers(2, batch_size)), "none": 0}[remainder]
+        cases.append((float(n), float(batch_size), float(rng.integers(2, 11))))
     return cases
+
+
+SHAPES = [(3, 4), (2, 5), (4, 3)]   # 2-D, unequal dimensions
 
 
 def momentum_cases(rng):
     return [(rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=shape),
              rng.uniform(0.01, 0.5), rng.uniform(0.5, 0.99))
-            for shape in [(3,), (2, 3), (5,)]]
+            for shape in SHAPES]
 
 
 def rmsprop_cases(rng):
-    return [(rng.normal(size=shape), rng.normal(size=shape), rng.uniform(0, 2, size=shape),
-             rng.uniform(0.01, 0.5), rng.uniform(0.8, 0.99), rng.uniform(0.01, 0.1))
-            for shape in [(3,), (2, 3), (5,)]]
+    """One entry with a gradient and a squared average of exactly 0."""
+    cases = []
+    for shape in SHAPES:
+        g, sq_avg = rng.normal(size=shape), rng.uniform(0, 2, size=shape)
+        zero = np.unravel_index(rng.integers(g.size), shape)
+        g[zero] = sq_avg[zero] = 0.0
+        cases.append((rng.normal(size=shape), g, sq_avg, rng.uniform(0.01, 0.5),
+                      rng.uniform(0.8, 0.99), rng.uniform(0.01, 0.1)))
+    return cases
 
 
 def adam_cases(rng):
-    return [(rng.normal(size=shape), rng.normal(size=shape), rng.normal(0, 0.3, size=shape),
-             rng.uniform(0, 0.5, size=shape), float(rng.integers(1, 11)),
-             rng.uniform(0.001, 0.2), rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.999),
-             10.0 ** rng.integers(-8, -5))
-            for shape in [(3,), (2, 3), (5,)]]
+    """One entry with a gradient and v of exactly 0 but a momentum m that is
+    not 0, and one with a small gradient and v (its corrected v below 1)."""
+    cases = []
+    for shape in SHAPES:
+        g, m = rng.normal(size=shape), rng.normal(0, 0.3, size=shape)
+        v = rng.uniform(0, 0.5, size=shape)
+        zero, small = (np.unravel_index(i, shape) for i in rng.choice(g.size, 2, replace=False))
+        g[zero], v[zero] = 0.0, 0.0
+        m[zero] = rng.choice([-1, 1]) * rng.uniform(0.1, 0.5)
+        g[small], v[small] = rng.choice([-1, 1]) * rng.uniform(0.01, 0.05), rng.uniform(1e-4, 1e-3)
+        cases.append((rng.normal(size=shape), g, m, v, float(rng.integers(1, 11)),
+                      rng.uniform(0.001, 0.2), rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.999),
+                      10.0 ** rng.integers(-8, -5)))
+    return cases
 
 
 def trajectory_cases(rng):
@@ -81,7 +111,11 @@ PARTS = [
     # Mistake: eps inside the square root (eps is 0.01 to 0.1 here).
     Part("check_rmsprop_step", "one RMSProp step", 2, Call("rmsprop_step"),
          same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "sq_avg")), rmsprop_cases),
-    # Mistake: no bias correction (steps 1 to 10, so 1 - beta**t is far from 1).
+    # Mistake: no bias correction (steps 1 to 10, so 1 - beta**t is far from 1);
+    # eps missing or of the wrong sign (NaN, inf or a flipped step at the
+    # zero entry).  float32 computes 1 - beta2**t with up to 6e-5 relative
+    # error (beta2 near 1), and the zero entry's step lr * m_hat / eps is
+    # about 1e5 to 1e7: at most an eighth of atol + rtol * |w| (measured).
     Part("check_adam_step", "one Adam step with bias correction", 3, Call("adam_step"),
          same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "m", "v")), adam_cases),
     # Keras or PyTorch, in float32: Keras' Adam also places eps slightly
