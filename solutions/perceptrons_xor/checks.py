@@ -18,17 +18,46 @@ _, NAND_Y = logic_gate("nand")
 
 
 def step_cases(rng):
+    """2-D and 3-D arrays whose dimensions all differ (a transposed answer
+    has another shape), each with exact zeros (the edge case) and values in
+    (0, 1), above 1, in (-1, 0) and below -1 (a threshold at 1 or -1 shows)."""
     cases = []
-    for shape in [(7,), (3, 4), (2, 3, 2)]:
+    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
         z = rng.normal(size=shape)
-        z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0  # the edge case
+        where = rng.choice(z.size, size=6, replace=False)
+        z.flat[where] = [0.0, 0.0, rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
+                         -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)]
         cases.append((z,))
     return cases
 
 
+def _until(draw, shows, tries=10_000):
+    """``draw()`` again until ``shows(case)``: each listed mistake changes
+    the answer on the case (so it loses the case's points on every draw)."""
+    for _ in range(tries):
+        case = draw()
+        if shows(case):
+            return case
+    raise ValueError("no case drawn shows every listed mistake")
+
+
+def _differs(a, b) -> bool:
+    return not np.array_equal(a, b)
+
+
 def forward_cases(rng):
-    return [(rng.normal(size=(n, d)), rng.normal(size=d), rng.normal())
-            for n, d in [(5, 2), (8, 3), (12, 4)]]
+    """Rows of X (n != d), and a bias of 0.3 to 1.5 in size, redrawn until
+    some row's output changes when the bias is dropped or subtracted."""
+    def draw(n, d):
+        b = float(rng.choice([-1, 1]) * rng.uniform(0.3, 1.5))
+        return rng.normal(size=(n, d)), rng.normal(size=d), b
+
+    def shows(case):
+        X, w, b = case
+        right = step(X @ w + b)
+        return _differs(step(X @ w), right) and _differs(step(X @ w - b), right)
+
+    return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
 
 def epoch_cases(rng):
@@ -46,9 +75,24 @@ def epoch_cases(rng):
 
 
 def two_layer_cases(rng):
-    return [(rng.normal(size=(n, d)), rng.normal(size=(d, k)), rng.normal(size=k),
-             rng.normal(size=k), rng.normal())
-            for n, d, k in [(6, 2, 2), (9, 3, 4), (12, 2, 5)]]
+    """n, d and k all different (a transposed W1 does not fit), biases of
+    0.3 to 1.5 in size, redrawn until some row's output changes when either
+    layer's bias is dropped or subtracted."""
+    def draw(n, d, k):
+        sign = lambda *size: rng.choice([-1, 1], size=size)
+        return (rng.normal(size=(n, d)), rng.normal(size=(d, k)),
+                sign(k) * rng.uniform(0.3, 1.5, size=k), rng.normal(size=k),
+                float(sign() * rng.uniform(0.3, 1.5)))
+
+    def shows(case):
+        X, W1, b1, W2, b2 = case
+        hidden = step(X @ W1 + b1)
+        right = step(hidden @ W2 + b2)
+        wrong = [step(step(X @ W1) @ W2 + b2), step(step(X @ W1 - b1) @ W2 + b2),
+                 step(hidden @ W2), step(hidden @ W2 - b2)]
+        return all(_differs(out, right) for out in wrong)
+
+    return [_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
 
 
 def near_corners(rng):
@@ -112,7 +156,8 @@ def judge_xor_model(args, got: Answer, expected: Answer):
 # Tolerances accept the same computations in float32 and reject the mistakes
 # the cases expose.
 PARTS = [
-    # 0 or 1: exact.  Mistake: z >= 0 at the exact zeros every case holds.
+    # 0 or 1: exact.  Mistakes: z >= 0 at the exact zeros every case holds; a
+    # bias dropped or subtracted (every case has a row where that shows).
     Part("check_step", "step activation", 1, Call("step"),
          same_as_solution(atol=0, rtol=0), step_cases),
     Part("check_perceptron_forward", "perceptron on a batch", 2, Call("perceptron_forward"),
