@@ -28,9 +28,10 @@ MOONS_POINTS = 4000
 
 def dropout_cases(rng):
     """Masks always keep some units and drop others, and h has no zeros, so
-    a missing 1 / keep_prob always shows."""
+    a missing 1 / keep_prob always shows; 2-D and 3-D arrays whose
+    dimensions all differ (a transposed answer has another shape)."""
     cases = []
-    for shape in [(6,), (3, 4), (2, 3, 2)]:
+    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
         keep_prob = rng.uniform(0.5, 0.9)
         mask = (rng.random(shape) < keep_prob).astype(float)
         mask.flat[0], mask.flat[1] = 1.0, 0.0
