@@ -24,39 +24,53 @@ def standardize_cases(rng):
 
 
 def distance_cases(rng):
+    """n, m and d all different: a transposed answer has another shape."""
     return [(rng.normal(size=(n, d)), rng.normal(size=(m, d)))
-            for n, m, d in [(4, 5, 3), (6, 6, 2), (3, 7, 5)]]
+            for n, m, d in [(4, 5, 3), (6, 4, 2), (3, 7, 5)]]
 
 
 def channels_cases(rng):
-    """At least 2 channels and 2 x 2 pixels: with one channel, reshape and
-    transpose would agree."""
-    return [(rng.normal(size=shape),) for shape in [(2, 4, 5, 3), (3, 2, 6, 2), (1, 3, 3, 4)]]
+    """At least 2 channels and 2 x 2 pixels (with one channel, reshape and
+    transpose would agree), and n, h, w and c all different (any other order
+    of the axes gives another shape)."""
+    return [(rng.normal(size=shape),) for shape in [(2, 4, 5, 3), (3, 2, 6, 4), (5, 3, 2, 4)]]
 
 
 def broadcast_cases(rng):
-    """Six shape pairs of fixed kinds: four that broadcast (equal ranks, a
-    vector against a rank-3 shape, 1s on both sides, a scalar) and two that
-    do not.  Lengths are drawn from 2..6, never 1 unless placed on purpose."""
+    """Four shape pairs that broadcast, then two that do not (the part's
+    edge cases, see Part: a rule that never answers -1 keeps a quarter).
+
+    The ranks always differ.  In the first three pairs the first shape is
+    the shorter one, by 2 (so padding it with one 1, or not at all, or with
+    2s or 0s, or padding the wrong shape, gives another answer); the fourth
+    is the other way round.  Every pair holds an equal length, a 1 in the
+    second shape against another length in the first, and a 1 (or padding)
+    in the first against another length in the second (so "m == n and n ==
+    1", or a test for 2 or 0 instead of 1, always shows), but the third,
+    a scalar against a 2-D shape.  Lengths are 3 to 9 and all different
+    within a pair, except where equal on purpose.
+
+    The two that do not broadcast have the second shape shorter and agree
+    when aligned on the left (wrongly), not on the right: a rule that skips
+    padding the shorter shape, or takes the smaller rank, answers a shape
+    there instead of -1."""
 
     def lengths(k):
-        return [int(v) for v in rng.integers(2, 7, size=k)]
+        return [int(v) for v in rng.choice(np.arange(3, 10), size=k, replace=False)]
 
-    def other_than(n):
-        return int(rng.choice([v for v in range(2, 7) if v != n]))
-
-    d1, d2, d3 = lengths(3)
-    e1, e2, e3 = lengths(3)
-    f1, f2 = lengths(2)
-    g1, g2, g3 = lengths(3)
+    p, q, x, y = lengths(4)
+    p2, q2, x2, y2, z2 = lengths(5)
     h1, h2 = lengths(2)
+    p4, x4, y4, z4 = lengths(4)
+    a1, b1, c1 = lengths(3)
+    a2, b2 = lengths(2)
     pairs = [
-        ([d1, 1, d3], [1, d2, d3]),
-        ([e1, e2, e3], [e3]),
-        ([f1, 1, f2], [other_than(f2), 1]),
+        ([x, y], [p, q, x, 1]),
+        ([x2, y2, 1], [p2, q2, x2, 1, z2]),
         ([], [h1, h2]),
-        ([g1, g2], [other_than(g2)]),                 # cannot broadcast
-        ([g1, g2, g3], [g1, other_than(g2), g3]),     # cannot broadcast
+        ([p4, x4, 1, y4], [x4, z4, 1]),
+        ([a1, b1, c1], [a1, b1]),                    # cannot broadcast (b1 against c1)
+        ([a2, b2], [a2]),                            # cannot broadcast (a2 against b2)
     ]
     return [(np.array(a, dtype=float), np.array(b, dtype=float)) for a, b in pairs]
 
@@ -102,7 +116,7 @@ PARTS = [
          Call("to_channels_first"), same_as_solution(atol=1e-6, rtol=1e-6), channels_cases),
     # Whole numbers: exact.
     Part("check_broadcast_shape", "the broadcasting rule", 2, Call("broadcast_shape"),
-         same_as_solution(atol=0, rtol=0), broadcast_cases),
+         same_as_solution(atol=0, rtol=0), broadcast_cases, edge_cases=2),
     # float32: 4e-6 absolute on gradients of size about 1.  Mistake: a
     # forward difference is off by about h * f'' > 1e-3 with the drawn h.
     Part("check_numerical_gradient", "central-difference gradient", 3,
