@@ -23,10 +23,12 @@ def linear_cases(rng):
 
 
 def epoch_cases(rng):
-    """Three cases whose batch size does not divide the number of rows (a
-    smaller last batch) and one where it does."""
+    """Four cases whose batch size does not divide the number of rows (a
+    smaller last batch: of one row once, so a loop that stops one row early
+    shows) and one where it does (a loop that runs one batch too far meets
+    an empty batch)."""
     cases = []
-    for n, d, batch_size in [(10, 2, 4), (13, 1, 5), (17, 3, 6), (12, 2, 4)]:
+    for n, d, batch_size in [(10, 2, 4), (13, 1, 5), (17, 3, 6), (12, 2, 4), (13, 3, 4)]:
         X = rng.normal(size=(n, d))
         y = X @ rng.normal(size=d) + rng.normal() + 0.3 * rng.normal(size=n)
         cases.append((X, y, rng.normal(size=d), rng.normal(),
@@ -36,14 +38,15 @@ def epoch_cases(rng):
 
 def iteration_cases(rng):
     """Two cases where the batch size divides the samples, two where it
-    leaves a remainder, and one where it is larger than the data."""
+    leaves a remainder (of exactly 1 in the second), and one where it is
+    larger than the data."""
     cases = []
     for _ in range(2):
         batch_size = int(rng.integers(8, 257))
         cases.append((float(batch_size * rng.integers(2, 60)), float(batch_size)))
-    for _ in range(2):
+    for one in (False, True):
         batch_size = int(rng.integers(8, 257))
-        remainder = int(rng.integers(1, batch_size))
+        remainder = 1 if one else int(rng.integers(2, batch_size))
         cases.append((float(batch_size * rng.integers(2, 60) + remainder), float(batch_size)))
     batch_size = int(rng.integers(64, 513))
     cases.append((float(rng.integers(1, batch_size)), float(batch_size)))
