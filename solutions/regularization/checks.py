@@ -43,9 +43,9 @@ def dropout_cases(rng):
 
 def standardize_cases(rng):
     """Test rows come from a shifted distribution, so their own statistics
-    always differ from the training set's."""
+    always differ from the training set's; n, m and d all different."""
     cases = []
-    for n, m, d in [(8, 3, 2), (12, 5, 3), (20, 4, 4)]:
+    for n, m, d in [(8, 3, 2), (12, 5, 3), (20, 6, 4)]:
         centre = rng.normal(scale=10, size=d)
         scale = rng.uniform(0.5, 5, size=d)
         X_train = centre + scale * rng.normal(size=(n, d))
