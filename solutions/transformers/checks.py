@@ -73,15 +73,32 @@ def with_large_row(rng, Q, K, mask):
     return Q, mask
 
 
+def with_leading_key(rng, Q, K):
+    """Q changed so that one query row (in every head) scores its
+    largest-norm key at 1000 or more after scaling and every other key at
+    least 40 lower: its weights are one-hot to within exp(-40) in any
+    precision, and np.exp overflows there without the max shift.  For the
+    unmasked case, which keeps the mask=None path graded."""
+    Q = Q.copy()
+    i = rng.integers(Q.shape[-2])
+    for head in np.ndindex(Q.shape[:-2]):
+        keys = K[head]
+        j = int(np.argmax(np.sum(keys**2, axis=-1)))
+        ratio = keys @ keys[j] / np.sum(keys[j] ** 2)        # 1 at j, below 1 elsewhere
+        others = np.delete(ratio, j)
+        scale = max(rng.uniform(1000, 1200), 40 / (1 - others.max()))
+        Q[head][i] = scale * np.sqrt(Q.shape[-1]) * keys[j] / np.sum(keys[j] ** 2)
+    return Q
+
+
 def attention_cases(rng):
     """2-D and head-batched inputs, three with masks and one without (the
     mask=None path).  In every case the number of heads, T, S, d_k and d_v
     are all different, so taking d_k from the wrong axis or the wrong array
     (Q.shape[0], len(Q), V's width) always gives another scale; d_k is never
-    1.  Every masked case has a query row with scores near +-1000 (see
-    with_large_row), so a softmax without its max shift, or with the max of
-    the whole array, gives NaN in it; the unmasked case is the only one where
-    such a mistake can pass, a quarter of the part."""
+    1.  Every case has a query row with scores of 1000 or more (see
+    with_large_row and with_leading_key), so a softmax without its max
+    shift, or with the max of the whole array, gives NaN in it."""
     n = lambda *shape: rng.normal(size=shape)
     T, S = rng.choice([2, 5, 6, 7], size=2, replace=False)      # never 4 or 3
     T3, S3 = rng.choice([3, 4, 7], size=2, replace=False)       # never 2, 5 or 6
@@ -91,11 +108,12 @@ def attention_cases(rng):
     Q2, mask2 = with_large_row(rng, Q2, K2, np.tril(np.ones((5, 5))))
     Q3, K3 = n(2, T3, 6), n(2, S3, 6)
     Q3, mask3 = with_large_row(rng, Q3, K3, random_mask(rng, T3, S3))
+    Q4, K4 = n(2, 4, 3), n(2, 4, 3)
     return [
         (Q1, K1, n(S, 3), mask1),                                          # T != S
         (Q2, K2, n(5, 2), mask2),                                          # causal
         (Q3, K3, n(2, S3, 5), mask3),                                      # heads + mask
-        (n(2, 4, 3), n(2, 4, 3), n(2, 4, 5)),                              # heads, no mask
+        (with_leading_key(rng, Q4, K4), K4, n(2, 4, 5)),                   # heads, no mask
     ]
 
 
