@@ -102,7 +102,7 @@ def f(x):
     _start_flood()
     time.sleep(3600)
     return x
-''')
+''', grade_source="print('the self-check does not call f')")
     status, answers, seconds = run(nb, submission_timeout=20)
     print(f"flood at the probe: {status!r} after {seconds:.1f} s")
     assert seconds < 20 + GRACE + 10
