@@ -208,4 +208,33 @@ def conv_param_count(k, in_channels, out_channels):
     return weights + biases
 ''',
     },
+    # PyTorch in its default float32, tensors as results.
+    "right_torch_float32": {
+        "conv2d": '''\
+import torch
+import torch.nn.functional as F
+
+
+def conv2d(image, kernel, stride):
+    x = torch.tensor(image, dtype=torch.float32).reshape(1, 1, *image.shape)
+    w = torch.tensor(kernel, dtype=torch.float32).reshape(1, 1, *kernel.shape)
+    return F.conv2d(x, w, stride=int(stride)).squeeze()
+''',
+        "max_pool2d": '''\
+import torch
+from torch import nn
+
+
+def max_pool2d(x, size, stride):
+    pool = nn.MaxPool2d(int(size), int(stride))
+    return pool(torch.tensor(x, dtype=torch.float32)[None, None])[0, 0]
+''',
+        "conv_output_size": '''\
+import torch
+
+
+def conv_output_size(n, k, stride, pad):
+    return torch.div(torch.tensor(n + 2 * pad - k), stride, rounding_mode="floor") + 1
+''',
+    },
 }

@@ -213,4 +213,41 @@ def positional_encoding(length, d_model):
     return pe
 ''',
     },
+    # PyTorch in its default float32 (torch.tensor(..., dtype=torch.float32)),
+    # tensors as results.
+    "right_torch_float32": {
+        "softmax_with_temperature": '''\
+import torch
+
+
+def softmax_with_temperature(logits, temperature):
+    z = torch.tensor(logits, dtype=torch.float32) / temperature
+    return torch.softmax(z, dim=-1)
+''',
+        "attention": '''\
+import torch
+
+
+def attention(Q, K, V, mask=None):
+    Q, K, V = (torch.tensor(a, dtype=torch.float32) for a in (Q, K, V))
+    scores = Q @ K.transpose(-2, -1) / Q.shape[-1] ** 0.5
+    if mask is not None:
+        scores = scores.masked_fill(~torch.tensor(mask).bool(), float("-inf"))
+    weights = scores.softmax(dim=-1)
+    return weights @ V, weights
+''',
+        "positional_encoding": '''\
+import torch
+
+
+def positional_encoding(length, d_model):
+    length, d_model = int(length), int(d_model)
+    pos = torch.arange(length).float()[:, None]
+    freq = torch.exp(-torch.arange(0, d_model, 2).float() / d_model * torch.log(torch.tensor(10000.0)))
+    pe = torch.zeros(length, d_model)
+    pe[:, 0::2] = torch.sin(pos * freq)
+    pe[:, 1::2] = torch.cos(pos * freq)
+    return pe
+''',
+    },
 }
