@@ -37,9 +37,10 @@ def decode_array(obj) -> np.ndarray:
         raise ValueError("not an encoded array")
     shape = obj["shape"]
     if not isinstance(shape, list) or len(shape) > 32 or not all(
-            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_VALUES
-            for n in shape):
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise ValueError("bad shape")
+    if any(n > MAX_VALUES for n in shape):
+        raise ValueError("too many values")
     data = obj["data"]
     if not isinstance(data, list) or len(data) > MAX_VALUES:
         raise ValueError("too many values")
