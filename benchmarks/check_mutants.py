@@ -59,9 +59,11 @@ Verdicts, per part:
 The surviving mutants are listed in two groups: those that earned full marks
 on some seed (no check noticed them: the cases need strengthening), and
 those that lost points on every seed but kept more than 25% (the credit
-comes from checks that still pass: the other components of a tuple, a shape
-check).  The ``loses`` column is the share of non-equivalent mutants that
-lose points on every seed.
+comes from checks that still pass: cases the mistake does not change, or,
+for a tuple part, wrong values that are still within the tolerance; the
+line then also gives the share the wrong values keep).  The ``loses``
+column is the share of non-equivalent mutants that lose points on every
+seed.
 
 Correct work must keep full marks: every variant in
 ``tests/submissions/<assignment>/right.py`` (float32, lists, loops, the
