@@ -165,9 +165,13 @@ def part_share(shares: Sequence[float], edge_cases: int = 0) -> float:
 
 
 def describe_value(a) -> str:
+    """An argument as the feedback names it: a whole number in full (a
+    student can call the function with it again), another number to four
+    significant digits, an array by its shape."""
     a = np.asarray(a)
     if a.ndim == 0:
-        return f"{float(a):.3g}"
+        x = float(a)
+        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.4g}"
     return f"<array of shape {a.shape}>"
 
 

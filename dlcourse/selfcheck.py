@@ -52,8 +52,10 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
         raise SelfCheckFailed(message)
 
     def close(self, got, expected, *, call: str, hint: str | None = None,
-              atol: float = 1e-6) -> None:
-        """``got`` must have ``expected``'s shape and values (within ``atol``)."""
+              atol: float = 1e-6, rtol: float = 1e-5) -> None:
+        """``got`` must have ``expected``'s shape and values, within
+        ``atol + rtol * |expected|``: the same formula computed in float32
+        passes, as it does with the autograder."""
         expected = np.asarray(expected, dtype=float)
         try:
             got_array = to_numpy(got)
@@ -65,7 +67,7 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             self._fail(
                 f"{call} returned an array of shape {got_array.shape}; "
                 f"expected shape {expected.shape}.\n  Got:      {_show(got_array)}", hint)
-        if not np.allclose(got_array, expected, atol=atol, rtol=0):
+        if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
             self._fail(
                 f"{call} returned the wrong values.\n"
                 f"  Expected: {_show(expected)}\n  Got:      {_show(got_array)}", hint)

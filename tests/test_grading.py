@@ -154,6 +154,15 @@ def test_gates_explain_but_earn_nothing():
     assert score_part(only_gates, [[]], [answer(1.0)], [answer(1.0)])[0] == 0.0
 
 
+def test_feedback_names_whole_numbers_in_full():
+    from autograder.checks import describe_value
+
+    assert describe_value(10700.0) == "10700" and describe_value(-3.0) == "-3"
+    assert describe_value(0.123456) == "0.1235" and describe_value(np.ones((2, 3))) == (
+        "<array of shape (2, 3)>")
+    assert Call("count_iterations").describe((10700.0, 194.0)) == "count_iterations(10700, 194)"
+
+
 def test_checks_hold_plain_python_values_whatever_a_judge_computed_them_with():
     check = Check(np.bool_(True), "m", np.float32(0.5), np.float64(0.25))
     assert json.dumps({"passed": check.passed, "weight": check.weight, "earned": check.earned})
@@ -372,14 +381,22 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     path = work / "autograded" / "wrong_step_at_zero" / name / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     (check,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step"]
-    text = check.outputs[0]["text"]
-    assert check.outputs[-1]["data"]["text/plain"] == "0.5"
-    assert "3 of 6 checks passed" in text
-    assert "values differ from the solution" in text
-    assert "Expected" not in text  # hidden checks never show the reference's numbers
+    said, verdict, points = check.outputs
+    # The student's own self-check run stays, indented under its heading,
+    # with its hint; the grader's verdict follows; the points come last.
+    assert said["text"].startswith("Your self-check said")
+    assert "Hint:" in said["text"]
+    assert all(line.startswith("  │ ") for line in said["text"].splitlines()[1:])
+    assert verdict["text"].startswith("Autograder (step activation): 0 of 1 points")
+    assert "values differ from the solution's" in verdict["text"]
+    assert "yours are too large" in verdict["text"]  # 1 where the solution has 0
+    assert points["data"]["text/plain"] == "0.0"
     report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
-    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
-    assert [c["passed"] for c in report["parts"]["check_step"]["checks"]] == [True, False] * 3
+    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.0
+    checks = report["parts"]["check_step"]["checks"]
+    assert checks and not any(c["passed"] for c in checks)
+    for text in (verdict["text"], json.dumps(report)):  # never the reference's numbers
+        assert "Expected" not in text
 
 
 @pytest.mark.grading

@@ -314,3 +314,14 @@ def test_to_numpy_accepts_tensors_that_track_gradients():
 
     np.testing.assert_array_equal(to_numpy(torch.ones(2, requires_grad=True) * 2), [2, 2])
     np.testing.assert_array_equal(to_numpy(tf.constant([1, 2])), [1.0, 2.0])
+
+
+def test_self_check_accepts_float32_work_and_rejects_a_wrong_value():
+    from dlcourse.selfcheck import SelfCheckFailed, self_check
+
+    exact = 500.2998
+    with self_check("part") as check:  # float32 rounding of a value near 500
+        check.close(np.float32(exact), exact, call="f()")
+    with pytest.raises(SelfCheckFailed, match="returned the wrong values"):
+        with self_check("part") as check:
+            check.close(500.2, exact, call="f()")
