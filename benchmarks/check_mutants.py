@@ -1013,13 +1013,18 @@ def load_right_variants(name: str) -> dict[str, dict[str, str]]:
     -> {answer cell grade_id: the cell's code} (none without the file)."""
     import importlib.util
 
-    path = ROOT / "tests" / "submissions" / name / "right.py"
-    if not path.exists():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"right_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.RIGHT
+    variants = {}
+    for file, attribute in (("right.py", "RIGHT"), ("stub.py", "STUB")):
+        path = ROOT / "tests" / "submissions" / name / file
+        if not path.exists():
+            continue
+        spec = importlib.util.spec_from_file_location(f"{path.stem}_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found = getattr(module, attribute)
+        # stub.py holds one submission (answer cells -> code) that must earn nothing.
+        variants.update({"stub": found} if attribute == "STUB" else found)
+    return variants
 
 
 def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[Cell],
@@ -1049,7 +1054,10 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
             for ctx in contexts:
                 part = ctx.part
                 for seed in outcome[part.grade_id]["seeds"]:
-                    if seed["score"] < part.points:
+                    if fixture == "stub" and seed["score"] > 0:
+                        failures.append(f"{part.grade_id} seed {seed['seed']}: the stub earned "
+                                        f"{seed['score']:g} of {part.points:g} points")
+                    elif fixture != "stub" and seed["score"] < part.points:
                         failures.append(f"{part.grade_id} seed {seed['seed']}: {seed['score']:g} of "
                                         f"{part.points:g} points; failed: {_short(seed['failed'], 150)}"
                                         + (f" ({seed['errors'][0]})" if seed.get("errors") else ""))
@@ -1058,7 +1066,9 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
         out.append({"assignment": name, "fixture": fixture, "cells": sorted(changes),
                     "not_run": not_run, "parts": [c.part.grade_id for c in contexts],
                     "seeds": len(contexts[0].seeds) if contexts else 0, "failures": failures})
-        log(f"{name}/{fixture}: {'full marks' if not failures else f'{len(failures)} FAILURE(S)'} "
+        verdict = ("earns nothing" if fixture == "stub" else "full marks") if not failures \
+            else f"{len(failures)} FAILURE(S)"
+        log(f"{name}/{fixture}: {verdict} "
             f"({time.monotonic() - started:.0f} s)")
     return out
 
@@ -1360,9 +1370,9 @@ def main(argv=None) -> int:
 def variants_report(variants: list[dict], seeds: int) -> str:
     """The correct variants' verdicts: full marks on every seed, or each FAILURE."""
     failed = [v for v in variants if v["failures"]]
-    lines = [f"Correct variants (tests/submissions/*/right.py), graded like the mutants on "
-             f"{seeds} seeds (grading and extra draws): {len(variants) - len(failed)} of "
-             f"{len(variants)} earn full marks on every part and every seed."]
+    lines = [f"Correct variants (tests/submissions/*/right.py) and stubs (stub.py), graded like "
+             f"the mutants on {seeds} seeds (grading and extra draws): {len(variants) - len(failed)} "
+             f"of {len(variants)} earn full marks (a stub: nothing) on every part and every seed."]
     for v in variants:
         not_run = (f"; not run in-process (trains a model): {', '.join(v['not_run'])}"
                    if v["not_run"] else "")

@@ -45,9 +45,15 @@ def _differs(a, b) -> bool:
     return not np.array_equal(a, b)
 
 
+def _both_outputs(out) -> bool:
+    """Some rows give 0 and some 1, so a constant answer is never right."""
+    return 0 < np.sum(out) < np.size(out)
+
+
 def forward_cases(rng):
     """Rows of X (n != d), and a bias of 0.3 to 1.5 in size, redrawn until
-    some row's output changes when the bias is dropped or subtracted."""
+    some row's output changes when the bias is dropped or subtracted, and
+    the outputs hold both 0 and 1."""
     def draw(n, d):
         b = float(rng.choice([-1, 1]) * rng.uniform(0.3, 1.5))
         return rng.normal(size=(n, d)), rng.normal(size=d), b
@@ -55,7 +61,8 @@ def forward_cases(rng):
     def shows(case):
         X, w, b = case
         right = step(X @ w + b)
-        return _differs(step(X @ w), right) and _differs(step(X @ w - b), right)
+        return (_both_outputs(right) and _differs(step(X @ w), right)
+                and _differs(step(X @ w - b), right))
 
     return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
@@ -77,7 +84,7 @@ def epoch_cases(rng):
 def two_layer_cases(rng):
     """n, d and k all different (a transposed W1 does not fit), biases of
     0.3 to 1.5 in size, redrawn until some row's output changes when either
-    layer's bias is dropped or subtracted."""
+    layer's bias is dropped or subtracted, and the outputs hold both 0 and 1."""
     def draw(n, d, k):
         sign = lambda *size: rng.choice([-1, 1], size=size)
         return (rng.normal(size=(n, d)), rng.normal(size=(d, k)),
@@ -90,7 +97,7 @@ def two_layer_cases(rng):
         right = step(hidden @ W2 + b2)
         wrong = [step(step(X @ W1) @ W2 + b2), step(step(X @ W1 - b1) @ W2 + b2),
                  step(hidden @ W2), step(hidden @ W2 - b2)]
-        return all(_differs(out, right) for out in wrong)
+        return _both_outputs(right) and all(_differs(out, right) for out in wrong)
 
     return [_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
 
