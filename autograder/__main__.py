@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
-                     help="time limit per cell (default 300)")
+                     help="CPU seconds per cell (default 300; wall-clock backstop 4x)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",
-                     help="time limit per submission, probes included (default 900)")
+                     help="CPU seconds per submission, probes included "
+                     "(default 900; wall-clock backstop 4x)")
     grd.add_argument("--due", metavar="TIME",
                      help="due date with its time zone, e.g. 2026-12-01T23:59+09:00 "
                      "(kept for later runs; 'none' removes it)")
@@ -182,14 +183,14 @@ def main(argv: list[str] | None = None) -> int:
             print(collect.report(events, args.to, args.assignment))
             return 0
         if args.command == "sandbox-check":
-            from autograder.sandbox import SandboxError, check
+            from autograder.sandbox import SandboxError, check, cpu_accounting
 
             try:
                 check()
             except SandboxError as error:
                 print(f"The sandbox cannot run here: {error}", file=sys.stderr)
                 return 1
-            print("The sandbox works on this machine.")
+            print(f"The sandbox works on this machine (CPU time counted by {cpu_accounting()}).")
             return 0
         if args.command == "feedback":
             from autograder.config import FEEDBACK_MATHJAX_DIR

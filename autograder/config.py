@@ -26,12 +26,19 @@ CHECKS_FILE = "checks.py"
 #: grading reports and the gradebook.
 WORK_DIR = "grading"
 
-#: Seconds one cell may run (nbgrader's default of 30 s is too short for a
-#: training cell).
+#: CPU seconds one cell may use (nbgrader's default of 30 s is too short for a
+#: training cell).  Time limits count the CPU time of the submission's own
+#: kernel (its cgroup's, child processes and threads included), not the wall
+#: clock, so that a busy grading machine changes no grade
+#: (autograder.execute.TimeLimits).
 CELL_TIMEOUT = 300
 
-#: Seconds a whole submission may take, probes included.
+#: CPU seconds a whole submission may use, probes included.
 SUBMISSION_TIMEOUT = 900
+
+#: Each CPU-time limit has a wall-clock backstop this many times as long: it
+#: stops a kernel that waits instead of working (a sleeping loop uses no CPU).
+WALL_CLOCK_FACTOR = 4
 
 #: nbgrader's exchange folder, shared by instructors and students on one
 #: machine or JupyterHub (``collect --exchange ROOT`` uses another).  This is
@@ -145,6 +152,7 @@ def course_config(
     c.KernelManager.ip = str(work / "ipc" / "kernel")
     c.Execute.timeout = CELL_TIMEOUT
     c.JudgedExecute.submission_timeout = SUBMISSION_TIMEOUT
+    c.JudgedExecute.wall_clock_factor = WALL_CLOCK_FACTOR
     c.JudgedExecute.report_directory = str(work / "reports")
     c.JudgedExecute.cases_directory = str(work / "cases")
     c.JudgedExecute.checks_directory = cd.source_directory

@@ -2,7 +2,9 @@
 
 :class:`JudgedExecute` replaces ``Execute`` in nbgrader's autograde pipeline
 (see :mod:`autograder.config`).  It runs the notebook as nbgrader would, with a
-per-cell and a per-submission time limit.  Then, while the kernel is still
+per-cell and a per-submission time limit, both counted in CPU seconds of the
+submission's own kernel (see :class:`TimeLimits`), so that a busy grading
+machine changes no grade.  Then, while the kernel is still
 alive, it asks the kernel to evaluate each part's function, variables or
 model on the inputs drawn for this grading run, reads back plain numbers, and
 scores them in this process against the solution notebook's answers.  The
@@ -31,14 +33,15 @@ from time import monotonic
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.client import timestamp
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
-from autograder.config import CELL_TIMEOUT, SUBMISSION_TIMEOUT
+from autograder.config import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -48,6 +51,102 @@ HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 DRAIN_BATCH = 256
 #: What one more output costs the grader beyond its text (bytes, roughly).
 OUTPUT_OVERHEAD = 1000
+#: How often (seconds) the grader reads the kernel's CPU time while it waits.
+CPU_POLL = 0.2
+#: Seconds a kernel has to answer once interrupted for a time limit.
+INTERRUPT_GRACE = 10
+
+
+class TimeLimits:
+    """A submission's time limits, counted in CPU seconds of its own kernel.
+
+    ``meter()`` says how many CPU seconds the kernel has used so far: its
+    cgroup's count in the sandbox (every process and thread in it, those
+    that exited included), the process tree's without the sandbox (see
+    ``autograder.sandbox``).  Other work on the grading machine slows the
+    kernel down but adds nothing to that count, so a submission stops at the
+    same point of its work however busy the machine is.
+
+    Each limit has a wall-clock backstop, ``factor`` times as long, for a
+    kernel that waits instead of working (a ``time.sleep`` loop): it uses
+    no CPU and would otherwise never stop.  The statuses say which limit was
+    hit, and how much CPU had been used then (whole seconds)::
+
+        timeout: 900 s of CPU used (limit 900 s)
+        timeout: a cell used 300 s of CPU (limit 300 s per cell)
+        timeout (wall clock): 3600 s
+        timeout (wall clock): a cell ran 1200 s (limit 1200 s per cell)
+    """
+
+    def __init__(self, meter, *, cell: float | None, submission: float, probe: float,
+                 factor: float):
+        self.meter = meter
+        self.cell = cell or math.inf  # nbclient's "no limit": 0 or None
+        self.submission, self.probe, self.factor = submission, probe, factor
+        self.started = monotonic()
+        self.wall_limit = factor * submission
+        self.wall_deadline = self.started + self.wall_limit
+        self.used = 0.0
+        self.reason = ""  # the first limit the submission hit, in words
+
+    def cpu(self) -> float:
+        """CPU seconds the kernel has used so far."""
+        try:
+            used = self.meter()
+        except Exception:  # noqa: BLE001 - the kernel may be half-started or gone
+            used = None
+        if used is not None and used > self.used:
+            self.used = used
+        return self.used
+
+    def note(self, reason: str) -> str:
+        if reason and not self.reason:
+            self.reason = reason
+        return reason
+
+    def cell_wall_limit(self) -> float:
+        """nbclient's own per-cell timeout: the cell's backstop, never past the submission's."""
+        return max(1.0, min(self.factor * self.cell, self.wall_deadline - monotonic()))
+
+    def submission_over(self, grace: float = 0.0) -> str:
+        """Why the submission must stop (``grace`` seconds past its limits), or ""."""
+        used = self.cpu()
+        if used >= self.submission + grace:
+            return f"timeout: {int(used)} s of CPU used (limit {self.submission:g} s)"
+        if monotonic() >= self.wall_deadline + grace:
+            return f"timeout (wall clock): {self.wall_limit:g} s"
+        return ""
+
+    def cell_over(self, cpu_start: float, wall_deadline: float) -> str:
+        """Why the running cell must be interrupted, or ""."""
+        reason = self.submission_over()
+        if reason:
+            return reason
+        used = self.cpu() - cpu_start
+        if used >= self.cell:
+            return f"timeout: a cell used {int(used)} s of CPU (limit {self.cell:g} s per cell)"
+        if monotonic() >= wall_deadline:
+            limit = self.factor * self.cell
+            return f"timeout (wall clock): a cell ran {limit:g} s (limit {limit:g} s per cell)"
+        return ""
+
+    def probe_over(self, cpu_start: float, wall_deadline: float) -> str:
+        """Why a running probe must be interrupted, or ""."""
+        reason = self.submission_over()
+        if reason:
+            return self.note(reason)
+        if self.cpu() - cpu_start >= self.probe:
+            return f"took more than {self.probe:g} s of CPU on the grader's inputs"
+        if monotonic() >= wall_deadline:
+            return (f"took more than {self.factor * self.probe:g} s (wall clock) "
+                    f"on the grader's inputs")
+        return ""
+
+    def used_up(self) -> str:
+        """Why a part was not checked once the submission is over its limit."""
+        if self.reason.startswith("timeout (wall clock)"):
+            return f"not checked: the submission ran for its {self.wall_limit:g} s (wall clock)"
+        return f"not checked: the submission used up its {self.submission:g} s of CPU"
 
 
 def output_size(content: dict) -> int:
@@ -72,18 +171,22 @@ class KernelWatchdog(threading.Thread):
     """Ends a kernel from outside the code that reads its messages.
 
     The grader's loops read what the kernel sends; a kernel that never stops
-    sending can keep a loop busy past any deadline it checks only between
-    messages.  This thread has its own clock: at ``kill_at`` it kills the
-    kernel (``reason`` then says ``timeout``).  It also watches the grader's
+    sending can keep a loop busy past any limit it checks only between
+    messages.  This thread reads the kernel's CPU time every ``CPU_POLL``
+    seconds: ``grace`` CPU seconds past the submission's CPU limit, or
+    ``grace`` seconds past its wall-clock backstop, it kills the kernel
+    (``reason`` then says which, as :class:`TimeLimits` words it; the
+    grader's loops stop the submission at the limits themselves, and this is
+    for a kernel or a flood they cannot stop).  It also watches the grader's
     sockets to the kernel: ZMQ drops the connection when the kernel sends a
     message over the size limit (see ``autograder.sandbox.CHANNEL_LIMITS``);
     that is noted as ``output limit``, and when it is the shell channel (no
     reply can arrive any more) the kernel is killed too.
     """
 
-    def __init__(self, km, kc, kill_at: float):
+    def __init__(self, km, kc, limits: TimeLimits, grace: float):
         super().__init__(name="kernel-watchdog", daemon=True)
-        self.km, self.kill_at, self.reason, self.oversized = km, kill_at, "", []
+        self.km, self.limits, self.grace, self.reason, self.oversized = km, limits, grace, "", []
         self._stop_event = threading.Event()
         self._monitors = {}
         import zmq
@@ -137,10 +240,12 @@ class KernelWatchdog(threading.Thread):
         for pair in pairs.values():
             poller.register(pair, zmq.POLLIN)
         while not self._stop_event.is_set():
-            if monotonic() >= self.kill_at:
-                self._kill("timeout")
+            reason = self.limits.submission_over(self.grace)
+            if reason:
+                self._kill(reason)
                 return
-            events = dict(poller.poll(200)) if pairs else self._stop_event.wait(0.2) or {}
+            events = (dict(poller.poll(int(CPU_POLL * 1000))) if pairs
+                      else self._stop_event.wait(CPU_POLL) or {})
             for name, pair in pairs.items():
                 if pair in events:
                     pair.recv_multipart()
@@ -229,10 +334,15 @@ class JudgedExecute(Execute):
     """Execute the notebook, then probe and score its graded parts."""
 
     submission_timeout = Integer(
-        900, help="Seconds the whole submission may take: cells and probes."
+        900, help="CPU seconds the whole submission's kernel may use: cells and probes "
+        "(the per-cell limit, nbgrader's Execute.timeout, counts CPU seconds too)."
     ).tag(config=True)
     probe_timeout = Integer(
-        120, help="Seconds one part's probe may take in the kernel."
+        120, help="CPU seconds one part's probe may use in the kernel."
+    ).tag(config=True)
+    wall_clock_factor = Float(
+        WALL_CLOCK_FACTOR, help="Each CPU-time limit has a wall-clock backstop this many "
+        "times as long, for a kernel that waits instead of working."
     ).tag(config=True)
     cases_directory = Unicode(
         help="Folder of <assignment>.json files: the inputs drawn for this run "
@@ -249,8 +359,8 @@ class JudgedExecute(Execute):
         10_000_000, help="Output a submission may produce; the rest is dropped."
     ).tag(config=True)
     kill_grace = Integer(
-        20, help="Seconds after the submission's time limit at which the watchdog "
-        "kills a kernel that is still running."
+        20, help="CPU seconds past the submission's CPU limit, and seconds past its "
+        "wall-clock backstop, at which the watchdog kills a kernel that is still running."
     ).tag(config=True)
     # No cell waits forever for its last output message: the grade never
     # depends on it, and a message a full queue dropped must not end the run.
@@ -334,6 +444,7 @@ class JudgedExecute(Execute):
             if grade_id not in report["parts"]:  # no part in checks.py: never free points
                 write_verdict(cell, None, 0.0, [Check(False, "no check is defined for this cell")])
         report["seconds"] = round(monotonic() - started, 2)
+        report["cpu_seconds"] = round(self.cpu_seconds, 2)
         if self.report_directory and student:
             path = Path(self.report_directory) / assignment_name / student / f"{notebook}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -344,8 +455,9 @@ class JudgedExecute(Execute):
 
     def run_and_probe(self, nb, resources, parts: list[Part], cases: dict):
         """Run every cell, then probe ``parts``.  Returns the status (``ok``,
-        ``timeout``, ``kernel died``) and, per part, the answers or the reason
-        there are none."""
+        a ``timeout`` as :class:`TimeLimits` words it, ``kernel died``) and,
+        per part, the answers or the reason there are none.  ``cpu_seconds``
+        then holds the CPU time the kernel used."""
         from autograder.sandbox import LimitedKernelManager, SandboxedKernelManager
 
         self.kernel_manager_class = SandboxedKernelManager if self.sandbox else LimitedKernelManager
@@ -356,39 +468,40 @@ class JudgedExecute(Execute):
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)
         strip_hidden_tests(self.nb)
-        deadline = monotonic() + self.submission_timeout
-        self.timeout_func = lambda cell: max(
-            1, math.ceil(min(self.timeout or math.inf, deadline - monotonic())))
+        limits = self._limits = TimeLimits(
+            lambda: self.km.cpu_seconds() if hasattr(self.km, "cpu_seconds") else None,
+            cell=self.timeout, submission=self.submission_timeout, probe=self.probe_timeout,
+            factor=self.wall_clock_factor)
+        # nbclient's own (wall-clock) cell timeout is the backstop; the CPU
+        # limits are checked while waiting (_async_poll_for_reply).
+        self.timeout_func = lambda cell: math.ceil(limits.cell_wall_limit())
         status, answers, km, watchdog = "ok", {}, None, None
         try:
             with self.setup_kernel():
                 km = self.km
-                watchdog = KernelWatchdog(km, self.kc, deadline + self.kill_grace)
+                watchdog = KernelWatchdog(km, self.kc, limits, self.kill_grace)
                 watchdog.start()
                 try:
                     reply = self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = reply["content"]["language_info"]
                     for index, cell in enumerate(self.nb.cells):
-                        if monotonic() >= deadline:
-                            status = "timeout"
+                        if limits.note(limits.submission_over()):
                             break
                         if "iopub" in watchdog.oversized:
                             # Its output channel is closed: no cell waits for
                             # output that cannot come.
                             self.iopub_timeout = 0
                         self.preprocess_cell(cell, resources, index)
-                    if any(out.get("ename") == TIMEOUT_ENAME
-                           for cell in self.nb.cells for out in cell.get("outputs", [])):
-                        status = "timeout"
-                    answers = run_sync(self._async_probe_parts)(parts, cases, deadline)
-                    if monotonic() >= deadline:  # the probes ran into the time limit
-                        status = "timeout"
+                    answers = run_sync(self._async_probe_parts)(parts, cases)
+                    limits.note(limits.submission_over())  # the probes ran into the limit
+                    status = limits.reason or "ok"
                 finally:  # before the kernel's sockets close
+                    limits.cpu()
                     watchdog.stop()
         except DeadKernelError:
             status = "kernel died"
         except CellTimeoutError:  # the kernel ignored the interrupt: nothing more to ask it
-            status = "timeout"
+            status = limits.reason or "timeout"
         if watchdog is not None and watchdog.reason:
             # Killed from outside: nothing it answered counts.
             status, answers = watchdog.reason, {}
@@ -397,6 +510,8 @@ class JudgedExecute(Execute):
                 cell.outputs = [o for o in cell.get("outputs", [])
                                 if o.get("output_type") != "execute_result"]
         flags = list(km.finish_sandbox()) if hasattr(km, "finish_sandbox") else []
+        # The last count, read as the sandbox ended.
+        self.cpu_seconds = max(limits.cpu(), km.cpu_seconds() if hasattr(km, "cpu_seconds") else 0)
         if self._output_capped or (watchdog is not None and watchdog.oversized):
             flags.append("output limit")
         flags = [f for f in dict.fromkeys(flags) if f not in status]
@@ -405,64 +520,115 @@ class JudgedExecute(Execute):
         self.set_widgets_metadata()
         return status, answers
 
-    async def _async_probe_parts(self, parts, cases, deadline):
+    async def _async_probe_parts(self, parts, cases):
+        limits = self._limits
         answers: dict[str, list[Answer] | str] = {}
+        if limits.note(limits.submission_over()):
+            return {p.grade_id: limits.used_up() for p in parts}
         try:
-            content = await self._async_ask(
-                PROBE_SOURCE, min(deadline, monotonic() + self.probe_timeout), {})
+            content = await self._async_ask(PROBE_SOURCE, {})
         except ProbeTimeout:
             content = {"status": "timeout"}
         if content.get("status") != "ok":
-            return {p.grade_id: "the grader could not run its probe in this notebook's kernel"
+            return {p.grade_id: (limits.used_up() if limits.reason else
+                                 "the grader could not run its probe in this notebook's kernel")
                     for p in parts}
         for part in parts:
             gid = part.grade_id
-            if monotonic() >= deadline:
-                answers[gid] = f"not checked: the submission used up its {self.submission_timeout} s"
+            if limits.note(limits.submission_over()):
+                answers[gid] = limits.used_up()
                 continue
             secret = new_secret()
             code = request_code(part.probe, cases[gid], secret)
             try:
-                content = await self._async_ask(
-                    code, min(deadline, monotonic() + self.probe_timeout),
-                    {"answer": ANSWER_VARIABLE})
-                if monotonic() > deadline:
-                    raise ProbeTimeout()
+                content = await self._async_ask(code, {"answer": ANSWER_VARIABLE})
+                if limits.note(limits.submission_over()):  # answered past the limit
+                    raise ProbeTimeout(limits.reason)
                 answers[gid] = parse_reply(content, secret, len(cases[gid]))
-            except ProbeTimeout:
-                if monotonic() > deadline:
-                    answers[gid] = (f"not checked: the submission used up its "
-                                    f"{self.submission_timeout} s")
-                    continue
-                answers[gid] = f"took longer than {self.probe_timeout} s on the grader's inputs"
+            except ProbeTimeout as reason:
+                answers[gid] = limits.used_up() if limits.reason else str(reason)
             except ValueError as error:
                 answers[gid] = f"no usable answer: {error}"
         return answers
 
-    async def _async_ask(self, code: str, deadline: float, expressions: dict) -> dict:
-        """Execute ``code`` silently; return the execute reply's content."""
+    async def _async_ask(self, code: str, expressions: dict) -> dict:
+        """Execute ``code`` silently; return the execute reply's content.
+
+        Raises :class:`ProbeTimeout` (saying why) when the kernel goes past
+        the probe's CPU limit or its wall-clock backstop, or the submission's
+        (it is interrupted then, and what it answers after does not count)."""
+        limits = self._limits
         msg_id = self.kc.execute(code, silent=True, store_history=False,
                                  user_expressions=expressions, allow_stdin=False)
-        interrupted = False
+        cpu_start = limits.cpu()
+        wall_deadline = min(monotonic() + limits.factor * limits.probe,
+                            limits.wall_deadline)
+        reason, answer_by = "", math.inf
         while True:
-            await self._async_drain_iopub(deadline)
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                if interrupted:
-                    raise ProbeTimeout()
-                await ensure_async(self.km.interrupt_kernel())
-                interrupted, deadline = True, monotonic() + 10
-                continue
+            await self._async_drain_iopub(monotonic() + 1.0)
+            if not reason:
+                reason = limits.probe_over(cpu_start, wall_deadline)
+                if reason:
+                    await ensure_async(self.km.interrupt_kernel())
+                    answer_by = monotonic() + INTERRUPT_GRACE
+            elif monotonic() >= answer_by:
+                raise ProbeTimeout(reason)
             try:
-                msg = await ensure_async(
-                    self.kc.shell_channel.get_msg(timeout=min(1.0, remaining)))
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=CPU_POLL))
             except (Empty, asyncio.TimeoutError):
                 await self._async_check_alive()
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
-                if interrupted:
-                    raise ProbeTimeout()
+                if reason:
+                    raise ProbeTimeout(reason)
                 return msg["content"]
+
+    async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg,
+                                    task_poll_kernel_alive):
+        """nbclient's wait for a cell's reply, with the CPU-time limits.
+
+        ``timeout`` is nbclient's wall-clock one, here the backstop.  Every
+        ``CPU_POLL`` seconds the kernel's CPU time is read: past the cell's
+        CPU limit, the submission's, or the backstop, the kernel is
+        interrupted and the cell ends with a ``CellTimeoutError`` saying which
+        limit (as nbclient does on its own timeout)."""
+        limits = self._limits
+        cpu_start = limits.cpu()
+        wall_deadline = monotonic() + timeout if timeout else math.inf
+        timed_out = None
+        while True:
+            if timed_out is None:
+                reason = limits.note(limits.cell_over(cpu_start, wall_deadline))
+                if reason:
+                    task_poll_kernel_alive.cancel()
+                    await self._async_check_alive()
+                    self.log.error("Interrupting the kernel: %s", reason)
+                    await ensure_async(self.km.interrupt_kernel())
+                    timed_out = {"parent_header": {"msg_id": msg_id}, "content": {
+                        "status": "error", "ename": TIMEOUT_ENAME, "evalue": reason,
+                        "traceback": [f"\x1b[0;31m{TIMEOUT_ENAME}\x1b[0m: {reason}"]}}
+            if timed_out is not None:
+                msg = timed_out
+            else:
+                try:
+                    msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=CPU_POLL))
+                except (Empty, asyncio.TimeoutError):
+                    continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if self.record_timing:
+                cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(msg)
+            try:
+                await asyncio.wait_for(task_poll_output_msg, self.iopub_timeout)
+            except (asyncio.TimeoutError, Empty):
+                if self.raise_on_iopub_timeout:
+                    task_poll_kernel_alive.cancel()
+                    raise CellTimeoutError.error_from_timeout_and_cell(
+                        "Timeout waiting for IOPub output", self.iopub_timeout, cell
+                    ) from None
+                self.log.warning("Timeout waiting for IOPub output")
+            task_poll_kernel_alive.cancel()
+            return msg
 
     async def _async_drain_iopub(self, deadline: float):
         """Discard what the kernel prints while probed (it is never read):
@@ -553,9 +719,12 @@ def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]
         in_notebook = grade_cells(nb)
         parts = [p for p in assignment.parts if p.grade_id in in_notebook]
         # The course's own code: no sandbox, and the default time limits even
-        # when the students' are set shorter.
+        # when the students' are set shorter: CPU seconds of its kernel's
+        # process tree, each with the wall-clock backstop.
         runner = JudgedExecute(config=config, sandbox=False, timeout=CELL_TIMEOUT,
-                               submission_timeout=SUBMISSION_TIMEOUT)
+                               submission_timeout=SUBMISSION_TIMEOUT,
+                               wall_clock_factor=max(WALL_CLOCK_FACTOR,
+                                                     config.JudgedExecute.get("wall_clock_factor", 0)))
         status, got = runner.run_and_probe(
             nb, {"metadata": {"path": str(path.parent)}}, parts, cases)
         if status != "ok":

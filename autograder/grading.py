@@ -59,18 +59,21 @@ class Course:
 
     def __init__(self, root: Path = ROOT, *, work: Path | None = None, release: Path | None = None,
                  cell_timeout: int | None = None, submission_timeout: int | None = None,
-                 sandbox: bool = True, db_url: str | None = None):
+                 sandbox: bool = True, db_url: str | None = None,
+                 wall_clock_factor: float | None = None):
         self.root = Path(root).resolve()
         # What a grading worker process needs to set up the same course.
         self.settings = dict(root=str(self.root), work=work and str(work),
                              release=release and str(release), cell_timeout=cell_timeout,
                              submission_timeout=submission_timeout, sandbox=sandbox,
-                             db_url=db_url)
+                             db_url=db_url, wall_clock_factor=wall_clock_factor)
         self.config = course_config(self.root, work=work, release=release, db_url=db_url)
         if cell_timeout:
             self.config.Execute.timeout = cell_timeout
         if submission_timeout:
             self.config.JudgedExecute.submission_timeout = submission_timeout
+        if wall_clock_factor:
+            self.config.JudgedExecute.wall_clock_factor = wall_clock_factor
         self.sandbox = sandbox
         self.config.JudgedExecute.sandbox = sandbox
         cd = self.config.CourseDirectory

@@ -6,7 +6,11 @@ through well-kept tools from Debian's packages instead:
 
 * a memory cgroup and a pids cgroup (v1 or v2), joined before anything else
   runs, cap memory and the number of processes and threads (RLIMIT_AS would
-  break TensorFlow and PyTorch, which reserve huge address space);
+  break TensorFlow and PyTorch, which reserve huge address space); the CPU
+  time of everything in the sandbox is counted there too (v1: a cpuacct
+  cgroup's ``cpuacct.usage``; v2: ``cpu.stat``'s ``usage_usec``), and the
+  grader's time limits count that, not the wall clock (see
+  :func:`cgroup_cpu_seconds` and ``autograder.execute.TimeLimits``);
 * ``prlimit`` caps CPU seconds, file size and open files;
 * ``setpriv`` drops to an unprivileged user with no capabilities *before*
   ``bwrap`` starts (bubblewrap started by root keeps root's file access);
@@ -93,7 +97,10 @@ class SandboxLimits(Configurable):
     user = Unicode(SANDBOX_USER, help="Unprivileged user the kernel runs as.").tag(config=True)
     memory_mb = Integer(3072, help="Memory cgroup limit (MB).").tag(config=True)
     max_tasks = Integer(256, help="Processes and threads (pids cgroup).").tag(config=True)
-    cpu_seconds = Integer(1800, help="CPU time, all threads together (RLIMIT_CPU).").tag(config=True)
+    cpu_seconds = Integer(
+        1800, help="CPU time of the kernel's own process, all threads together (RLIMIT_CPU): "
+        "a last resort; the grader's time limits count the whole sandbox's CPU time "
+        "(autograder.execute.TimeLimits).").tag(config=True)
     file_mb = Integer(64, help="Largest file the kernel may write (RLIMIT_FSIZE).").tag(config=True)
     tmp_mb = Integer(256, help="Size of the kernel's private /tmp (tmpfs).").tag(config=True)
     socket_dir_kb = Integer(
@@ -270,10 +277,25 @@ def _cgroup_version() -> int:
     return 0
 
 
+#: The cgroup v1 controller that counts CPU time (v2 counts it in every cgroup).
+CPU_CONTROLLER_V1 = "cpuacct"
+
+
 def _cgroup_parents() -> list[Path]:
     if _cgroup_version() == 2:
         return [CGROUP_ROOT / CGROUP_NAME]
-    return [CGROUP_ROOT / "memory" / CGROUP_NAME, CGROUP_ROOT / "pids" / CGROUP_NAME]
+    return [CGROUP_ROOT / "memory" / CGROUP_NAME, CGROUP_ROOT / "pids" / CGROUP_NAME,
+            CGROUP_ROOT / CPU_CONTROLLER_V1 / CGROUP_NAME]
+
+
+def cpu_accounting() -> str:
+    """Where this machine counts a sandbox's CPU time, in words ("" when it cannot)."""
+    version = _cgroup_version()
+    if version == 2:
+        return "cgroup v2 (cpu.stat usage_usec)"
+    if version == 1 and (CGROUP_ROOT / CPU_CONTROLLER_V1).is_dir():
+        return "cgroup v1 (cpuacct.usage)"
+    return ""
 
 
 def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
@@ -305,7 +327,58 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
     if swap.exists():
         swap.write_text(memory)
     (pids / "pids.max").write_text(str(limits.max_tasks))
-    return [mem, pids]
+    cpu = CGROUP_ROOT / CPU_CONTROLLER_V1 / CGROUP_NAME / name
+    cpu.mkdir(parents=True)
+    return [mem, pids, cpu]
+
+
+def cgroup_cpu_seconds(groups: list[Path]) -> float | None:
+    """CPU seconds used so far by every process and thread that is or was in
+    ``groups`` (children that exited included); None when none of them counts
+    CPU time (or they are gone).  Cheap (one small file): safe to call often,
+    from any thread."""
+    for group in groups:
+        try:
+            return int((group / "cpuacct.usage").read_text()) / 1e9  # v1, nanoseconds
+        except (OSError, ValueError):
+            pass
+        try:
+            stat = (group / "cpu.stat").read_text()  # v2; a v1 cpu controller's has no usage_usec
+        except OSError:
+            continue
+        found = re.search(r"^usage_usec (\d+)", stat, re.M)
+        if found:
+            return int(found.group(1)) / 1e6
+    return None
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by process ``pid``, its threads and its
+    descendants (running ones, and the exited ones their parents waited
+    for); None when ``pid`` is gone.  How an unsandboxed kernel's time is
+    counted (the solution notebook's, or ``--no-sandbox``)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        child = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        # utime, stime, cutime, cstime (fields 14-17 of /proc/pid/stat)
+        times[child] = sum(int(value) for value in fields[11:15])
+    if pid not in times:
+        return None
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += times.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total / _CLOCK_TICKS
 
 
 def limits_hit(groups: list[Path]) -> list[str]:
@@ -409,19 +482,26 @@ def sweep_stale(min_age: float = SWEEP_MIN_AGE, prefix: str = PREFIX) -> list[st
     if _cgroup_version():
         live = {p.name for p in Path(tempfile.gettempdir()).glob(PREFIX + "*")
                 if p.name not in stale_names}
+        # A kernel's groups share its name; their age is the oldest one's (a
+        # cgroup v1 folder's time can be reset to now when the kernel
+        # reloads its inode, as cpuacct's often are).
+        groups, ages = [], {}
         for parent in _cgroup_parents():
             for group in parent.glob(prefix + "*") if parent.is_dir() else []:
                 try:
                     age = now - group.stat().st_mtime
                 except OSError:
                     continue
-                if group.name in live or age < min_age or _members(group):
-                    continue
-                try:
-                    group.rmdir()
-                    done.append(f"stale sandbox cgroup {group}")
-                except OSError:
-                    pass
+                groups.append(group)
+                ages[group.name] = max(age, ages.get(group.name, age))
+        for group in groups:
+            if group.name in live or ages[group.name] < min_age or _members(group):
+                continue
+            try:
+                group.rmdir()
+                done.append(f"stale sandbox cgroup {group}")
+            except OSError:
+                pass
     for line in done:
         log.warning("removed %s", line)
     return done
@@ -625,6 +705,17 @@ class LimitedKernelManager(AsyncKernelManager):
         context.setsockopt(zmq.RCVHWM, 8)
         return context
 
+    _cpu_seen = 0.0
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the kernel has used so far (with its threads and child
+        processes); the last value read once it is gone.  Safe from any thread."""
+        process = getattr(getattr(self, "provisioner", None), "process", None)
+        used = process_tree_cpu_seconds(process.pid) if process is not None else None
+        if used is not None and used > self._cpu_seen:
+            self._cpu_seen = used
+        return self._cpu_seen
+
     def kill_now(self) -> None:
         """SIGKILL the kernel at once.  Safe from any thread (the watchdog)."""
         process = getattr(getattr(self, "provisioner", None), "process", None)
@@ -674,6 +765,14 @@ class SandboxedKernelManager(LimitedKernelManager):
         self.sandbox_cleanup = ""
         return wrap(cmd, kernel_dir, self._sandbox_groups, limits, base), kw
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds used by everything in the kernel's sandbox so far (its
+        cgroup's count); the last value read once the sandbox is gone."""
+        used = cgroup_cpu_seconds(list(getattr(self, "_sandbox_groups", []) or []))
+        if used is not None and used > self._cpu_seen:
+            self._cpu_seen = used
+        return self._cpu_seen
+
     def kill_now(self) -> None:
         """SIGKILL the kernel and everything it started.  Safe from any thread."""
         super().kill_now()
@@ -689,6 +788,7 @@ class SandboxedKernelManager(LimitedKernelManager):
         log).  Safe to call more than once; returns the limits hit."""
         groups = getattr(self, "_sandbox_groups", [])
         if groups:
+            self.cpu_seconds()  # the last count, before the cgroups go
             self.sandbox_flags = limits_hit(groups)
             kill_cgroups(groups)
             remove_cgroups(groups)
@@ -724,6 +824,9 @@ def check(limits: SandboxLimits | None = None) -> None:
     if _cgroup_version() == 0:
         raise SandboxError("no cgroup file system at /sys/fs/cgroup: memory and process "
                            "limits cannot be enforced; grade with --no-sandbox")
+    if not cpu_accounting():
+        raise SandboxError(f"no {CPU_CONTROLLER_V1} cgroup at {CGROUP_ROOT}: a kernel's CPU time "
+                           "cannot be counted for its time limits; grade with --no-sandbox")
     sweep_stale()
     base = _new_sandbox_dir()
     scratch = base / "kernel"

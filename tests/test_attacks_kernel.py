@@ -43,16 +43,22 @@ def part():
                 judge=lambda args, got, expected: [Check(got.ok, "ran")])
 
 
-def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True):
-    """Run ``nb`` as a submission: (status, answers, seconds)."""
+def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
+        probe_timeout=120, cpu=None):
+    """Run ``nb`` as a submission: (status, answers, seconds).  Limits are
+    CPU seconds, each with a wall-clock backstop ``factor`` times as long;
+    ``cpu``, a list, receives the CPU seconds the kernel used."""
     from autograder.execute import JudgedExecute
     from autograder.probe import encode_array
 
     runner = JudgedExecute(timeout=cell_timeout, submission_timeout=submission_timeout,
-                           kill_grace=GRACE, sandbox=sandbox)
+                           probe_timeout=probe_timeout, kill_grace=GRACE, sandbox=sandbox,
+                           wall_clock_factor=factor)
     started = time.monotonic()
     status, answers = runner.run_and_probe(
         nb, {"metadata": {"path": "/tmp"}}, [part()], {"part": [[encode_array(2.0)]]})
+    if cpu is not None:
+        cpu.append(runner.cpu_seconds)
     return status, answers, time.monotonic() - started
 
 
@@ -75,6 +81,92 @@ def test_an_honest_function_is_answered():
     status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n"))
     assert status == "ok"
     assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
+
+
+# -- time: CPU seconds of the kernel, and a wall-clock backstop ----------------------
+
+#: Burns ``seconds`` of the kernel's CPU time, however busy the machine.
+BURN = """
+import time
+def burn(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+"""
+
+
+def test_a_busy_loop_stops_at_the_cell_cpu_limit():
+    cpu = []
+    nb = notebook("while True:\n    pass\n", "def f(x):\n    return 2 * x\n")
+    status, answers, seconds = run(nb, cell_timeout=5, submission_timeout=30, factor=10, cpu=cpu)
+    print(f"busy loop: {status!r} after {seconds:.1f} s, {cpu[0]:.1f} s of CPU")
+    assert status == "timeout: a cell used 5 s of CPU (limit 5 s per cell)"
+    assert 5 <= cpu[0] < 5 + 8  # the loop, plus the kernel's start and the probe
+    # Interrupted, not killed: the cells after it ran, and f is answered.
+    assert answers["part"][0].ok
+    cell = nb.cells[0]
+    assert any(o.get("ename") == "CellTimeoutError" and "5 s of CPU" in o.get("evalue", "")
+               for o in cell.outputs), cell.outputs
+
+
+def test_a_sleeping_loop_stops_at_the_wall_clock_backstop():
+    cpu = []
+    nb = notebook("import time\nwhile True:\n    time.sleep(1)\n", "def f(x):\n    return 2 * x\n")
+    status, answers, seconds = run(nb, cell_timeout=4, submission_timeout=30, factor=2, cpu=cpu)
+    print(f"sleeping loop: {status!r} after {seconds:.1f} s, {cpu[0]:.1f} s of CPU")
+    assert status == "timeout (wall clock): a cell ran 8 s (limit 8 s per cell)"
+    assert 8 <= seconds < 8 + 30
+    assert cpu[0] < 4
+    assert answers["part"][0].ok
+
+
+def test_the_submission_cpu_limit_counts_every_cell():
+    # Three cells of 3 CPU seconds each, each within the per-cell limit; the
+    # submission's 7 s run out in the third, and no cell runs after it.
+    nb = notebook(BURN, "burn(3)", "burn(3)", "burn(3)", "def f(x):\n    return 2 * x\n")
+    status, answers, _ = run(nb, cell_timeout=5, submission_timeout=7, factor=10)
+    assert status == "timeout: 7 s of CPU used (limit 7 s)"
+    assert not nb.cells[4].get("outputs") and nb.cells[4].get("execution_count") is None
+    assert answers["part"] == "not checked: the submission used up its 7 s of CPU"
+
+
+def test_the_submission_wall_clock_backstop():
+    # Sleeping cells, each within its own backstop (2 x 4 s), together
+    # past the submission's (2 x 6 s).
+    nb = notebook(*["import time\ntime.sleep(5)"] * 3, "def f(x):\n    return 2 * x\n")
+    status, answers, seconds = run(nb, cell_timeout=4, submission_timeout=6, factor=2)
+    assert status == "timeout (wall clock): 12 s"
+    assert seconds < 12 + 30
+    assert isinstance(answers["part"], str)
+
+
+@pytest.mark.parametrize("how", ["threads", "child process"])
+def test_cpu_time_counts_threads_and_child_processes(how):
+    # The kernel's own thread only waits; the work is elsewhere in its sandbox.
+    work = {
+        "threads": "import threading, time\n"
+                   "def spin():\n    while True:\n        pass\n"
+                   "for _ in range(2):\n    threading.Thread(target=spin, daemon=True).start()\n"
+                   "while True:\n    time.sleep(0.1)\n",
+        "child process": "import subprocess, sys\n"
+                         "subprocess.run([sys.executable, '-c', 'while True: pass'])\n",
+    }[how]
+    cpu = []
+    status, _, seconds = run(notebook(work), cell_timeout=4, submission_timeout=30, factor=10,
+                             cpu=cpu)
+    print(f"{how}: {status!r} after {seconds:.1f} s, {cpu[0]:.1f} s of CPU")
+    assert status.startswith("timeout: ") and "of CPU" in status, status
+    assert seconds < 40, "stopped by the wall clock, not the CPU time"
+
+
+def test_an_unsandboxed_kernel_is_limited_by_its_process_tree_cpu_time():
+    cpu = []
+    nb = notebook("import subprocess, sys\n"
+                  "subprocess.run([sys.executable, '-c', 'while True: pass'])\n")
+    status, _, seconds = run(nb, cell_timeout=4, submission_timeout=30, factor=10,
+                             sandbox=False, cpu=cpu)
+    assert status == "timeout: a cell used 4 s of CPU (limit 4 s per cell)"
+    assert 4 <= cpu[0] < 15 and seconds < 40
 
 
 # -- time: floods cannot outrun the limit -------------------------------------------
@@ -105,7 +197,8 @@ def f(x):
 ''', grade_source="print('the self-check does not call f')")
     status, answers, seconds = run(nb, submission_timeout=20)
     print(f"flood at the probe: {status!r} after {seconds:.1f} s")
-    assert seconds < 20 + GRACE + 10
+    # Stopped at its CPU limit, or at the latest at the wall-clock backstop (2 x 20 s).
+    assert seconds < 2 * 20 + GRACE + 10
     assert "timeout" in status
     assert isinstance(answers.get("part", ""), str), "an answer from after the deadline counted"
 
@@ -120,7 +213,7 @@ while True:
     with PeakRss() as rss:
         status, answers, seconds = run(nb, cell_timeout=15, submission_timeout=15)
     print(f"flood in a cell: {status!r} after {seconds:.1f} s, grader RSS +{rss.growth_mb:.0f} MB")
-    assert seconds < 15 + GRACE + 10
+    assert seconds < 2 * 15 + GRACE + 10
     assert "timeout" in status
     # Each tiny message is an output the grader keeps, until the output cap.
     assert "output limit" in status
@@ -129,11 +222,21 @@ while True:
 
 
 def test_a_probe_reply_after_the_deadline_does_not_count():
-    # The answer itself is right; it only comes too late.
-    nb = notebook("import time\ndef f(x):\n    time.sleep(12)\n    return 2 * x\n")
-    status, answers, seconds = run(nb, submission_timeout=8)
-    assert "timeout" in status
-    assert isinstance(answers["part"], str)
+    # The answer itself is right; it only comes too late: f ignores the
+    # interrupt at the submission's CPU limit and answers anyway.
+    nb = notebook(BURN + "def f(x):\n    try:\n        burn(12)\n    except KeyboardInterrupt:\n"
+                  "        pass\n    return 2 * x\n", grade_source="print('no call')")
+    status, answers, seconds = run(nb, submission_timeout=8, factor=10)
+    assert status == "timeout: 8 s of CPU used (limit 8 s)"
+    assert answers["part"] == "not checked: the submission used up its 8 s of CPU"
+
+
+def test_a_probe_stops_at_its_cpu_limit():
+    nb = notebook(BURN + "def f(x):\n    burn(60)\n    return 2 * x\n",
+                  grade_source="print('no call')")
+    status, answers, _ = run(nb, submission_timeout=60, probe_timeout=4, factor=10)
+    assert status == "ok"
+    assert answers["part"] == "took more than 4 s of CPU on the grader's inputs"
 
 
 # -- memory: one huge message --------------------------------------------------------

@@ -24,7 +24,10 @@ import build as fixtures  # noqa: E402
 
 NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
+#: CPU seconds per cell and per submission, and the wall-clock backstop's factor.
 CELL_TIMEOUT = 20
+SUBMISSION_TIMEOUT = 40
+WALL_CLOCK_FACTOR = 3
 
 
 def attacks(work, submissions, port):
@@ -58,8 +61,12 @@ print("grading detected" if GRADING else "not detected")
         "os_exit": ("import os\nos._exit(3)\n", "kernel died"),
         "sys_exit": ("import sys\nsys.exit(0)\n", "ok"),
         "kill_parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n", ""),
-        "busy_loop": ("while True:\n    pass\n", "timeout"),
-        "sleeping_loop": ("import time\nwhile True:\n    time.sleep(1)\n", "timeout"),
+        # Stopped at the per-cell CPU limit; a loop that sleeps uses no CPU
+        # and stops at the wall-clock backstop.
+        "busy_loop": ("while True:\n    pass\n",
+                      f"timeout: a cell used {CELL_TIMEOUT} s of CPU (limit {CELL_TIMEOUT} s per cell)"),
+        "sleeping_loop": ("import time\nwhile True:\n    time.sleep(1)\n",
+                          f"timeout (wall clock): a cell ran {CELL_TIMEOUT * WALL_CLOCK_FACTOR} s"),
         "memory_numpy": ("import numpy as np\nhoard = [np.ones(2**27) for _ in range(64)]\n",
                          "memory limit"),
         "memory_torch": ("import torch\nhoard = [torch.ones(2**27, dtype=torch.float64) "
@@ -208,7 +215,8 @@ def graded(tmp_path_factory):
 
     course_tree = [ROOT / d for d in ("solutions", "exercises", "autograder", "dlcourse")]
     before = tree_hashes(*course_tree, submissions)
-    course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT, submission_timeout=90)
+    course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT,
+                    submission_timeout=SUBMISSION_TIMEOUT, wall_clock_factor=WALL_CLOCK_FACTOR)
     started = monotonic()
     try:
         rows = grade(NAME, submissions, course=course, seed=7)
@@ -253,7 +261,9 @@ def test_nothing_outside_the_sandbox_changed(graded):
 
 
 def test_grading_every_attack_takes_bounded_time(graded):
-    # Each submission is capped at 90 s; most attacks end far sooner.
+    # Each submission is capped at 40 s of CPU, and at the latest by the
+    # wall-clock backstop (3 x 40 s) and the watchdog's 20 s of grace; most
+    # attacks end far sooner.
     worst = max(row.seconds for row in graded["rows"].values())
     print(f"whole run {graded['seconds']:.0f} s, slowest submission {worst:.0f} s")
-    assert worst < 90 + 30
+    assert worst < WALL_CLOCK_FACTOR * SUBMISSION_TIMEOUT + 20 + 10

@@ -1,0 +1,148 @@
+"""A student's grade does not depend on how busy the grading machine is.
+
+Time limits count the CPU time of the submission's own kernel (its cgroup's
+count), not the wall clock: the same submissions are graded on a quiet
+machine and again with two processes burning CPU beside the grader the whole
+time, and every score and status must be the same.  Among them: a Keras and
+a PyTorch submission that finish well within their limits, one that runs a
+busy loop (stopped at the per-cell CPU limit) and one that sleeps in a loop
+(stopped at the wall-clock backstop), each followed by the solution, so that
+each scores full marks once its loop is stopped.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "submissions"))
+import build as fixtures  # noqa: E402
+
+pytestmark = pytest.mark.grading
+
+NAME = "perceptrons_xor"
+FIXTURES = ROOT / "tests" / "submissions" / NAME
+#: Short limits, so that the loops stop soon; the Keras cell (TensorFlow's
+#: import and a training run) still fits well within the per-cell one.
+CELL_CPU = 20
+SUBMISSION_CPU = 150
+WALL_CLOCK_FACTOR = 5
+#: What each submission must get, quiet or loaded.
+EXPECTED = {
+    "keras": (15, "ok"),
+    "pytorch": (15, "ok"),
+    "busy_loop": (15, f"timeout: a cell used {CELL_CPU} s of CPU (limit {CELL_CPU} s per cell)"),
+    "sleeping_loop": (15, f"timeout (wall clock): a cell ran {CELL_CPU * WALL_CLOCK_FACTOR} s "
+                          f"(limit {CELL_CPU * WALL_CLOCK_FACTOR} s per cell)"),
+}
+
+
+def submissions(folder):
+    solved = nbformat.read(FIXTURES / "solution" / NAME / f"{NAME}.ipynb", as_version=4)
+    notebooks = {
+        "keras": nbformat.read(FIXTURES / "full_marks_keras" / NAME / f"{NAME}.ipynb",
+                               as_version=4),
+        "pytorch": solved,
+        "busy_loop": fixtures.insert_after_setup(solved, "while True:\n    pass\n"),
+        "sleeping_loop": fixtures.insert_after_setup(
+            solved, "import time\nwhile True:\n    time.sleep(1)\n"),
+    }
+    for student, nb in notebooks.items():
+        (folder / student / NAME).mkdir(parents=True)
+        nbformat.write(nb, folder / student / NAME / f"{NAME}.ipynb")
+    return folder
+
+
+def grade_once(work, folder):
+    from autograder.grading import Course, grade
+
+    course = Course(ROOT, work=work, cell_timeout=CELL_CPU, submission_timeout=SUBMISSION_CPU,
+                    wall_clock_factor=WALL_CLOCK_FACTOR)
+    started = time.monotonic()
+    rows = grade(NAME, folder, course=course, seed=11, jobs=4, log=lambda *a, **k: None)
+    seconds = time.monotonic() - started
+    reports = {row.student_id: json.loads(
+        (work / "reports" / NAME / row.student_id / f"{NAME}.json").read_text()) for row in rows}
+    return {row.student_id: row for row in rows}, reports, seconds
+
+
+class Burners:
+    """Processes that burn CPU beside the grader until closed."""
+
+    def __init__(self, count=2):
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                          for _ in range(count)]
+
+    def cpu_seconds(self) -> list[float]:
+        """The CPU time each burner has used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        return [sum(int(v) for v in Path(f"/proc/{p.pid}/stat").read_text()
+                    .rsplit(")", 1)[1].split()[11:13]) / ticks for p in self.processes]
+
+    def close(self):
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    folder = submissions(tmp_path_factory.mktemp("cpu-submissions"))
+    quiet = grade_once(tmp_path_factory.mktemp("quiet"), folder)
+    burners = Burners()
+    try:
+        loaded = grade_once(tmp_path_factory.mktemp("loaded"), folder)
+        alive = all(p.poll() is None for p in burners.processes)
+        burned = burners.cpu_seconds()
+    finally:
+        burners.close()
+    assert alive, "a CPU burner stopped before the loaded run ended"
+    return quiet, loaded + (burned,)
+
+
+def show(label, run):
+    rows, reports, seconds = run
+    print(f"\n{label}: {seconds:.0f} s")
+    for sid, row in sorted(rows.items()):
+        print(f"  {sid}: {row.score:g}/{row.max_score:g} {row.status!r} "
+              f"({row.seconds:.1f} s, {reports[sid]['cpu_seconds']:.1f} s of CPU)")
+
+
+def test_each_submission_gets_its_score_and_status(both):
+    quiet, loaded = both
+    show("quiet", quiet)
+    show("loaded", loaded[:3])
+    for label, (rows, *_) in (("quiet", quiet), ("loaded", loaded)):
+        got = {sid: (row.score, row.status) for sid, row in rows.items()}
+        assert got == EXPECTED, label
+
+
+def test_a_busy_machine_changes_no_score_or_status(both):
+    (quiet, *_), (loaded, *_) = both
+    assert {sid: (r.score, r.status, r.parts) for sid, r in quiet.items()} == \
+        {sid: (r.score, r.status, r.parts) for sid, r in loaded.items()}
+
+
+def test_the_burners_kept_the_machine_busy(both):
+    # Two busy processes on this machine's cores the whole time: each got a
+    # real share of the CPU while the kernels ran.
+    _, (_, _, seconds, burned) = both
+    print(f"burners: {', '.join(f'{b:.0f}' for b in burned)} s of CPU in {seconds:.0f} s")
+    assert all(b > 0.15 * seconds for b in burned), burned
+
+
+def test_the_report_records_the_cpu_time_used(both):
+    for rows, reports, *_ in both:
+        busy = reports["busy_loop"]["cpu_seconds"]
+        sleeping = reports["sleeping_loop"]["cpu_seconds"]
+        assert CELL_CPU <= busy < CELL_CPU + 60
+        # Sleeping for its whole backstop used little CPU.
+        assert sleeping < busy
+        assert rows["sleeping_loop"].seconds >= CELL_CPU * WALL_CLOCK_FACTOR
