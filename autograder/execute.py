@@ -70,10 +70,12 @@ class TimeLimits:
     Each limit has a wall-clock backstop, ``factor`` times as long, for a
     kernel that waits instead of working (a ``time.sleep`` loop): it uses
     no CPU and would otherwise never stop.  The statuses say which limit was
-    hit, and how much CPU had been used then (whole seconds)::
+    hit and so how much CPU the submission had used (the same words on every
+    run, so a class's statuses can be compared; the report of each notebook
+    records the exact CPU seconds)::
 
-        timeout: 900 s of CPU used (limit 900 s)
-        timeout: a cell used 300 s of CPU (limit 300 s per cell)
+        timeout: used its 900 s of CPU (the limit per submission)
+        timeout: a cell used its 300 s of CPU (the limit per cell)
         timeout (wall clock): 3600 s
         timeout (wall clock): a cell ran 1200 s (limit 1200 s per cell)
     """
@@ -112,7 +114,7 @@ class TimeLimits:
         """Why the submission must stop (``grace`` seconds past its limits), or ""."""
         used = self.cpu()
         if used >= self.submission + grace:
-            return f"timeout: {int(used)} s of CPU used (limit {self.submission:g} s)"
+            return f"timeout: used its {self.submission:g} s of CPU (the limit per submission)"
         if monotonic() >= self.wall_deadline + grace:
             return f"timeout (wall clock): {self.wall_limit:g} s"
         return ""
@@ -124,7 +126,7 @@ class TimeLimits:
             return reason
         used = self.cpu() - cpu_start
         if used >= self.cell:
-            return f"timeout: a cell used {int(used)} s of CPU (limit {self.cell:g} s per cell)"
+            return f"timeout: a cell used its {self.cell:g} s of CPU (the limit per cell)"
         if monotonic() >= wall_deadline:
             limit = self.factor * self.cell
             return f"timeout (wall clock): a cell ran {limit:g} s (limit {limit:g} s per cell)"

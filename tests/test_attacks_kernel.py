@@ -100,7 +100,7 @@ def test_a_busy_loop_stops_at_the_cell_cpu_limit():
     nb = notebook("while True:\n    pass\n", "def f(x):\n    return 2 * x\n")
     status, answers, seconds = run(nb, cell_timeout=5, submission_timeout=30, factor=10, cpu=cpu)
     print(f"busy loop: {status!r} after {seconds:.1f} s, {cpu[0]:.1f} s of CPU")
-    assert status == "timeout: a cell used 5 s of CPU (limit 5 s per cell)"
+    assert status == "timeout: a cell used its 5 s of CPU (the limit per cell)"
     assert 5 <= cpu[0] < 5 + 8  # the loop, plus the kernel's start and the probe
     # Interrupted, not killed: the cells after it ran, and f is answered.
     assert answers["part"][0].ok
@@ -125,7 +125,7 @@ def test_the_submission_cpu_limit_counts_every_cell():
     # submission's 7 s run out in the third, and no cell runs after it.
     nb = notebook(BURN, "burn(3)", "burn(3)", "burn(3)", "def f(x):\n    return 2 * x\n")
     status, answers, _ = run(nb, cell_timeout=5, submission_timeout=7, factor=10)
-    assert status == "timeout: 7 s of CPU used (limit 7 s)"
+    assert status == "timeout: used its 7 s of CPU (the limit per submission)"
     assert not nb.cells[4].get("outputs") and nb.cells[4].get("execution_count") is None
     assert answers["part"] == "not checked: the submission used up its 7 s of CPU"
 
@@ -165,7 +165,7 @@ def test_an_unsandboxed_kernel_is_limited_by_its_process_tree_cpu_time():
                   "subprocess.run([sys.executable, '-c', 'while True: pass'])\n")
     status, _, seconds = run(nb, cell_timeout=4, submission_timeout=30, factor=10,
                              sandbox=False, cpu=cpu)
-    assert status == "timeout: a cell used 4 s of CPU (limit 4 s per cell)"
+    assert status == "timeout: a cell used its 4 s of CPU (the limit per cell)"
     assert 4 <= cpu[0] < 15 and seconds < 40
 
 
@@ -227,7 +227,7 @@ def test_a_probe_reply_after_the_deadline_does_not_count():
     nb = notebook(BURN + "def f(x):\n    try:\n        burn(12)\n    except KeyboardInterrupt:\n"
                   "        pass\n    return 2 * x\n", grade_source="print('no call')")
     status, answers, seconds = run(nb, submission_timeout=8, factor=10)
-    assert status == "timeout: 8 s of CPU used (limit 8 s)"
+    assert status == "timeout: used its 8 s of CPU (the limit per submission)"
     assert answers["part"] == "not checked: the submission used up its 8 s of CPU"
 
 

@@ -38,7 +38,7 @@ WALL_CLOCK_FACTOR = 5
 EXPECTED = {
     "keras": (15, "ok"),
     "pytorch": (15, "ok"),
-    "busy_loop": (15, f"timeout: a cell used {CELL_CPU} s of CPU (limit {CELL_CPU} s per cell)"),
+    "busy_loop": (15, f"timeout: a cell used its {CELL_CPU} s of CPU (the limit per cell)"),
     "sleeping_loop": (15, f"timeout (wall clock): a cell ran {CELL_CPU * WALL_CLOCK_FACTOR} s "
                           f"(limit {CELL_CPU * WALL_CLOCK_FACTOR} s per cell)"),
 }

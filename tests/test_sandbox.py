@@ -64,7 +64,7 @@ print("grading detected" if GRADING else "not detected")
         # Stopped at the per-cell CPU limit; a loop that sleeps uses no CPU
         # and stops at the wall-clock backstop.
         "busy_loop": ("while True:\n    pass\n",
-                      f"timeout: a cell used {CELL_TIMEOUT} s of CPU (limit {CELL_TIMEOUT} s per cell)"),
+                      f"timeout: a cell used its {CELL_TIMEOUT} s of CPU (the limit per cell)"),
         "sleeping_loop": ("import time\nwhile True:\n    time.sleep(1)\n",
                           f"timeout (wall clock): a cell ran {CELL_TIMEOUT * WALL_CLOCK_FACTOR} s"),
         "memory_numpy": ("import numpy as np\nhoard = [np.ones(2**27) for _ in range(64)]\n",
