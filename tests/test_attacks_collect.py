@@ -19,27 +19,12 @@ from autograder.collect import (HISTORY, MAX_ENTRY_NAME_CHARS, MAX_SUBMISSION_DE
                                 report)
 from autograder.grading import Course
 from conftest import ROOT
+from test_collect import NAME, NOTEBOOK, exchange, fixture  # noqa: F401 (exchange: a fixture)
 
-NAME = "perceptrons_xor"
-NOTEBOOK = f"{NAME}.ipynb"
-FIXTURES = ROOT / "tests" / "submissions" / NAME
 ESC = "\x1b"
 
 
-def fixture(name):
-    return (FIXTURES / name / NAME / NOTEBOOK).read_bytes()
-
-
 SOLUTION = (ROOT / "solutions" / NAME / NOTEBOOK).read_bytes()
-
-
-@pytest.fixture
-def exchange(tmp_path):
-    course = Course(ROOT, work=tmp_path / "work")
-    course.config.Exchange.root = str(tmp_path / "exchange")
-    result = course.api().release_assignment(NAME)
-    assert result["success"], result.get("error")
-    return course
 
 
 def inbound(course):
