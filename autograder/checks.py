@@ -183,9 +183,9 @@ def _number(x: float) -> str:
 SKIPPED = "(skipped: see the error above)"
 
 
-def error_checks(got: Answer, n: int = 1) -> list[Check]:
+def error_checks(got: Answer) -> list[Check]:
     """The verdict on an answer that raised instead of returning: one failed
-    check (``n`` is accepted for older judges and ignored)."""
+    check saying why."""
     error = got.error or ""
     if "NotImplementedError" in error:
         text = "not written yet (it still raises NotImplementedError)"
