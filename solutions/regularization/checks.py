@@ -7,6 +7,7 @@ moons points.  Not released to students (see autograder/config.py).
 """
 
 import numpy as np
+from scipy.spatial import cKDTree
 from sklearn.datasets import make_moons
 
 from autograder.checks import (Answer, Call, Part, Predict, accuracy_check,
@@ -92,15 +93,17 @@ def l2_cases(rng):
 _T = np.linspace(0, np.pi, 2001)
 _OUTER = np.column_stack([np.cos(_T), np.sin(_T)])              # class 0's centre line
 _INNER = np.column_stack([1 - np.cos(_T), 0.5 - np.sin(_T)])    # class 1's centre line
+_OUTER_TREE, _INNER_TREE = cKDTree(_OUTER), cKDTree(_INNER)
 
 
 def moon_labels(X):
     """The class of the moon whose noise-free centre line is nearer to each
     point (the best possible guess for a noisy point).  Computed here from
     the points alone, so no labels are ever sent to the student's kernel."""
-    def distance(curve):
-        return np.min(np.linalg.norm(X[:, None, :] - curve[None, :, :], axis=2), axis=1)
-    return (distance(_INNER) < distance(_OUTER)).astype(int)
+    # A k-d tree finds each point's nearest point of a centre line exactly,
+    # without the (points x 2001) distance matrix (128 MB for 4000 points).
+    distance = lambda tree: tree.query(np.asarray(X, dtype=float))[0]
+    return (distance(_INNER_TREE) < distance(_OUTER_TREE)).astype(int)
 
 
 def fresh_moons(rng):
