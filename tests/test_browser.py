@@ -175,6 +175,35 @@ def test_framework_switch_shows_one_framework_and_remembers_it(book_url, browser
     assert problems == [], "\n".join(problems)
 
 
+# Prose that points at one framework's code: "the PyTorch cell", "our Keras
+# run", "the PyTorch loop".
+NAMES_A_CELL = r"\b(?:the|our|this|that)\s+{framework}\s+(?:cells?|runs?|loops?|code|versions?)\b"
+
+
+def visible_prose(page):
+    """The text of every paragraph and list item a reader can see in the article."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+            'article.bd-article p, article.bd-article li')]
+        .filter(e => !e.closest('.cell') && e.checkVisibility())
+        .map(e => e.innerText)""")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_prose_follows_the_framework_switch(book_url, browser_context, chapter):
+    """With one framework chosen, no visible paragraph talks about the other
+    framework's cells (they are hidden); with both, every paragraph shows."""
+    page = browser_context.new_page()
+    open_page(page, book_url + chapter_page(chapter))
+    everything = visible_prose(page)
+    for choice, other in (("Keras", "PyTorch"), ("PyTorch", "Keras")):
+        choose(page, choice)
+        pattern = re.compile(NAMES_A_CELL.format(framework=other), re.IGNORECASE)
+        wrong = [text for text in visible_prose(page) if pattern.search(text)]
+        assert wrong == [], f"{chapter.stem} in {choice} mode: " + "\n".join(wrong)
+    choose(page, "Both")
+    assert visible_prose(page) == everything
+
+
 def test_the_switch_appears_only_on_pages_with_framework_code(book_url, browser_context):
     page = browser_context.new_page()
     for path in ["intro.html", "glossary.html", "exercises.html"]:
