@@ -159,12 +159,63 @@ def glossary_entries():
     return entries
 
 
+# Entries whose Korean name is written in Latin letters, because Korean
+# textbooks keep these acronyms and names untransliterated (ReLU, not 렐루).
+# Their one name serves as both the English and the Korean name. Every other
+# entry must have a name in Hangul.
+LATIN_KOREAN_NAMES = {"Adam", "GELU", "Leaky ReLU", "ReLU", "RMSProp", "Swish"}
+
+
 def test_every_glossary_entry_has_an_english_and_a_korean_name():
     entries = glossary_entries()
     assert len(entries) >= 10
     for names in entries:
-        assert any(HANGUL.search(n) for n in names), f"{names[0]} has no Korean name"
         assert any(not HANGUL.search(n) for n in names), f"{names[0]} has no English name"
+        if names[0] in LATIN_KOREAN_NAMES:
+            assert not any(HANGUL.search(n) for n in names), (
+                f"{names[0]} has a Hangul name: take it off LATIN_KOREAN_NAMES")
+        else:
+            assert any(HANGUL.search(n) for n in names), f"{names[0]} has no Korean name"
+
+
+def test_latin_letter_korean_names_are_glossary_entries():
+    first_names = {names[0] for names in glossary_entries()}
+    assert LATIN_KOREAN_NAMES <= first_names, sorted(LATIN_KOREAN_NAMES - first_names)
+
+
+# A {term} role followed by a parenthesis, across a line break if need be.
+TERM_WITH_PARENTHESIS = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`\s*\(([^()]*)\)")
+
+
+def korean_name_problems(text, entries):
+    """Korean names in parentheses after {term} roles that the glossary does not give.
+
+    ``(기울기, gradient)`` or ``(규제 / 정규화)`` list several names: each part
+    written in Hangul must be one of the names of the linked entry.
+    """
+    by_name = {name.lower(): names for names in entries for name in names}
+    problems = []
+    for match in TERM_WITH_PARENTHESIS.finditer(text):
+        target, inside = match.groups()
+        names = by_name.get(target.strip().lower(), [])
+        for part in re.split(r"[,;/]", inside):
+            part = " ".join(part.split())
+            if HANGUL.search(part) and part not in names:
+                problems.append(f"{target} ({part}): the glossary gives {names}")
+    return problems
+
+
+def test_korean_name_checker_catches_a_transliteration():
+    entries = [["ReLU"], ["gradient", "기울기"]]
+    assert korean_name_problems("the {term}`gradient` (기울기, gradient) and", entries) == []
+    assert korean_name_problems("{term}`ReLU` (렐루)", entries)
+    assert korean_name_problems("{term}`gradients <gradient>`\n(경사)", entries)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_korean_names_match_the_glossary(chapter):
+    problems = korean_name_problems(chapter.read_text(encoding="utf-8"), glossary_entries())
+    assert problems == [], problems
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
