@@ -46,7 +46,7 @@ from autograder.grading import Course, quiet_nbgrader  # noqa: E402
 
 #: Fixtures a class is made of, in proportions a class might show: most
 #: notebooks work, some have one mistake, a few are blank.
-SKIP = {"invalid_notebook", "missing_notebook", "timeout_loop_then_solution"}
+SKIP = {"invalid_notebook", "missing_notebook"}
 SEED = 2026
 CELL_TIMEOUT = 60
 

@@ -369,7 +369,8 @@ def test_bad_submissions_get_a_status_and_the_others_still_grade(graded):
     _, _, rows = graded
     assert rows["invalid_notebook"].status.startswith("invalid notebook")
     assert rows["missing_notebook"].status == "missing notebook"
-    assert rows["timeout_loop_then_solution"].status.startswith("timeout: a cell used")
+    # A loop that hits the CPU limit, then correct work: tests/test_cpu_time.py
+    # (quiet and on a busy machine) and tests/test_attacks_kernel.py.
     assert rows["solution"].status == "ok"
 
 

@@ -258,7 +258,6 @@ def fixtures_for(name: str) -> dict[str, object]:
         "tamper_deleted_checks_solution": deleted_checks(solved),
         "tamper_points": inflated_points(released),
         "tamper_env_gated": insert_after_setup(released, ENV_GATED),
-        "timeout_loop_then_solution": insert_after_setup(solved, "while True:\n    pass\n"),
         "invalid_notebook": "this file is not a notebook\n",
         "missing_notebook": None,
     })
