@@ -123,6 +123,14 @@ def feedback(tmp_path_factory):
     return work / "feedback", page
 
 
+def settle(page):
+    """Wait until the page has made no request for half a second and has
+    painted twice: by then anything it loaded, or a handler it triggered,
+    has run (or was blocked)."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def open_page(chromium, url, shot=None):
     """Open ``url``, let MathJax finish, hover and click what a reader might;
     return what happened."""
@@ -147,7 +155,7 @@ def open_page(chromium, url, shot=None):
         page.evaluate("() => MathJax.startup.promise")
     except Exception as error:  # noqa: BLE001 - recorded, the tests say what failed
         console.append(f"MathJax did not start: {error}")
-    page.wait_for_timeout(1500)
+    settle(page)  # whatever the page loads or schedules has happened
     for text in ["hover me", "click me 1", "click me 2", "click me 3", "click me 4"]:
         for element in page.get_by_text(text).all():
             try:
@@ -155,9 +163,9 @@ def open_page(chromium, url, shot=None):
                 element.click(timeout=2000, no_wait_after=True)
             except Exception:  # hidden or covered: a reader could not click it either
                 pass
-    page.wait_for_timeout(1000)
-    page.evaluate("() => window.scrollTo(0, 0)")
-    page.wait_for_timeout(200)
+    settle(page)
+    page.evaluate("() => new Promise(done => { window.scrollTo(0, 0); "
+                  "requestAnimationFrame(() => requestAnimationFrame(done)); })")
     state = page.evaluate("""() => {
         const header = document.querySelector('header.scoreboard');
         const box = header ? header.getBoundingClientRect() : null;
