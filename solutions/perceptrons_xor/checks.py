@@ -67,18 +67,34 @@ def forward_cases(rng):
     return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
 
+def _epoch(X, y, w, b, lr):
+    """One epoch of the learning rule, as the exercise states it: only to
+    choose cases on which ignoring the learning rate shows."""
+    w, b = np.array(w, dtype=float), float(b)
+    for x_i, y_i in zip(X, y):
+        error = y_i - step(x_i @ w + b)
+        w, b = w + lr * error * x_i, b + lr * error
+    return w, b
+
+
 def epoch_cases(rng):
     """Random data where the first row is always misclassified, so every case
-    makes at least one update."""
-    cases = []
-    for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]:
+    makes at least one update, redrawn until an epoch that ignores the
+    learning rate ends with another w *and* another b (updates of +1 and -1
+    can cancel in b, which would hand the mistake half the case)."""
+    def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
         w = rng.normal(size=d)
         margin = rng.uniform(0.5, 1.5)
         b = -X[0] @ w + (-margin if y[0] == 1 else margin)
-        cases.append((X, y, w, b, rng.uniform(0.05, 0.5)))
-    return cases
+        return X, y, w, b, rng.uniform(0.05, 0.5)
+
+    def shows(case):
+        (w, b), (w_1, b_1) = _epoch(*case), _epoch(*case[:4], 1.0)
+        return not np.allclose(w, w_1) and not np.isclose(b, b_1)
+
+    return [_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
 
 def two_layer_cases(rng):
