@@ -215,8 +215,11 @@ while True:
     print(f"flood in a cell: {status!r} after {seconds:.1f} s, grader RSS +{rss.growth_mb:.0f} MB")
     assert seconds < 2 * 15 + GRACE + 10
     assert "timeout" in status
-    # Each tiny message is an output the grader keeps, until the output cap.
-    assert "output limit" in status
+    # Each tiny message is an output the grader keeps, until the output cap;
+    # on a busy machine the flood may send too few to reach it before the
+    # wall-clock backstop stops the cell. Either way it stops, and the
+    # grader's memory stays bounded.
+    assert "output limit" in status or status.startswith("timeout (wall clock)"), status
     assert rss.growth_mb < RSS_BOUND_MB
     assert isinstance(answers.get("part", ""), str)
 
