@@ -2,16 +2,31 @@
 the class report, export grades.
 
 Run ``python -m autograder --help`` (or ``COMMAND --help``) for the options;
-the README has a worked example.
+docs/instructor-guide.md has a worked example.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
-from autograder.checks import GradingError
+# Start-up time: jsonschema, which nbformat imports, compiles a grammar for
+# the optional "iri" string format when the rfc3987_syntax package is
+# installed (about 0.7 s).  Notebook schemas never use that format, so the
+# command line does without it.  (Set here, where the program starts, not on
+# any import of the package; grading workers, which multiprocessing starts
+# without this module, pay it once each.)
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from autograder.checks import GradingError  # noqa: E402
+from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT  # noqa: E402
+
+# Each command's module (and nbgrader, nbconvert, SQLAlchemy with it: about
+# a second) is imported once the arguments are parsed, by the function that
+# runs that command, so that --help, a mistyped option and `validate` do not
+# wait for the others.
 
 
 def add_db_url(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +36,7 @@ def add_db_url(parser: argparse.ArgumentParser) -> None:
         "it between graders (default: $DLCOURSE_DB_URL, else gradebook.db in the work folder)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
         description="Generate the student exercises from the solution notebooks, "
@@ -55,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     add_db_url(grd)
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code WITHOUT the sandbox (only for code you trust)")
+    grd.add_argument("--cold-kernels", action="store_true",
+                     help="start each student's kernel cold (import the frameworks again) instead "
+                     "of forking it from a warm process; slower, the same grades")
     grd.add_argument("--jobs", "-j", type=int, metavar="N",
-                     help="grade N submissions at once (default: CPU cores + 1)")
+                     help="grade N submissions at once (default: the CPU cores; "
+                     "one more with --cold-kernels)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
@@ -89,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="zip files downloaded from an LMS")
     col.add_argument("--pattern", metavar="REGEX",
                      help="file-name pattern of the zip entries, with the named groups "
-                     "student_id, file_id and, optionally, timestamp (see the README)")
+                     "student_id, file_id and, optionally, timestamp (see docs/instructor-guide.md)")
     col.add_argument("--timezone", metavar="ZONE",
                      help="time zone of LMS times that carry none, e.g. Asia/Seoul (default UTC)")
     col.add_argument("--no-check-owner", action="store_true",
@@ -137,85 +156,151 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--work", type=Path, metavar="DIR",
                      help="grading work folder (default: grading/)")
     add_db_url(rep)
+    for command in commands.choices.values():
+        amount = command.add_mutually_exclusive_group()
+        amount.add_argument("-v", "--verbose", action="store_true",
+                            help="also say each step's details")
+        amount.add_argument("-q", "--quiet", action="store_true",
+                            help="say only warnings and errors")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def show_logs(args) -> None:
+    """What the grader says goes to stderr as plain lines: every step at the
+    default level, details with --verbose, warnings only with --quiet."""
+    logger = logging.getLogger("autograder")
+    for handler in [h for h in logger.handlers if getattr(h, "course_cli", False)]:
+        logger.removeHandler(handler)  # main() run again in one process
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.course_cli = True
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG if getattr(args, "verbose", False)
+                    else logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
+
+
+def course_from(args, settings: Path = ROOT / "nbgrader_config.py"):
+    """The course the command works on.  Its traits come from the ``Course``
+    section of ``nbgrader_config.py`` (the settings plain ``nbgrader``
+    commands read too), then from the command-line options, which win."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.course import Course
+
+    config = Config()
+    if settings.is_file():
+        loaded = PyFileConfigLoader(settings.name, path=str(settings.parent)).load_config()
+        config.Course.merge(loaded.Course)
+    options = {"work": "work_directory", "db_url": "database_url", "cell_timeout": "cell_timeout",
+               "timeout": "submission_timeout"}
+    for option, trait in options.items():
+        if getattr(args, option, None) is not None:
+            config.Course[trait] = str(getattr(args, option)) if option == "work" \
+                else getattr(args, option)
+    if getattr(args, "no_sandbox", False):
+        config.Course.sandbox = False
+    if getattr(args, "cold_kernels", False):
+        config.Course.zygote = False
+    return Course(config=config)
+
+
+def run_generate(args, course) -> int:
+    from autograder.generate import generate
+
+    return 1 if generate(course, args.assignments or None, check=args.check) else 0
+
+
+def run_grade(args, course) -> int:
+    from autograder.grade import grade
+    from autograder.late import set_policy
+    from autograder.results import format_table
+
+    if args.due is not None or args.late_penalty is not None or args.late_max is not None:
+        set_policy(course, args.assignment, due=args.due, penalty=args.late_penalty,
+                   penalty_max=args.late_max)
+    results = grade(args.assignment, args.submissions, course, csv_path=args.csv,
+                    seed=args.seed, restart=args.restart, jobs=args.jobs)
+    print(format_table(results, course.assignment(args.assignment)))
+    if args.csv:
+        print(f"\nWrote {args.csv}", file=sys.stderr)
+    return 0
+
+
+def run_collect(args, course) -> int:
+    from autograder import collect
+
+    course.assignment(args.assignment)  # a clear error for an unknown name
+    if args.zip:
+        events = collect.collect_zips(args.assignment, args.zip, args.to, course.config,
+                                      pattern=args.pattern, timezone=args.timezone)
+    else:
+        events = collect.collect_exchange(
+            args.assignment, args.to, course.config, root=args.exchange or None,
+            check_owner=False if args.no_check_owner else None)
+    print(collect.report(events, args.to, args.assignment))
+    return 0
+
+
+def run_sandbox_check(args, course) -> int:
+    from autograder import sandbox
+
+    try:
+        sandbox.check()
+    except sandbox.SandboxError as error:
+        print(f"The sandbox cannot run here: {error}", file=sys.stderr)
+        return 1
+    print(f"The sandbox works on this machine (CPU time counted by {sandbox.cpu_accounting()}).")
+    return 0
+
+
+def run_feedback(args, course) -> int:
+    from autograder.feedback import generate_feedback
+
+    course.open_gradebook()
+    pages = generate_feedback(args.assignment, course)
+    graded = sum(p.graded for p in pages)
+    folder = Path(course.config.CourseDirectory.feedback_directory)
+    print(f"Wrote {len(pages)} feedback page(s) under {folder} ({graded} graded, "
+          f"{len(pages) - graded} not graded, with a note why); they load MathJax "
+          f"from {folder / FEEDBACK_MATHJAX_DIR}: hand it out beside them")
+    return 0
+
+
+def run_report(args, course) -> int:
+    from autograder.report import write_report
+
+    course.open_gradebook()
+    report = write_report(args.assignments or None, course, to=args.to)
+    print(f"Wrote {report.path}: {report.summary}")
+    return 0
+
+
+def run_export(args, course) -> int:
+    from autograder.export import export
+
+    path = export(course, args.to)
+    print(f"Wrote {path}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"generate": run_generate, "grade": run_grade, "collect": run_collect,
+            "sandbox-check": run_sandbox_check, "feedback": run_feedback,
+            "report": run_report, "export": run_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    show_logs(args)
     if args.command == "validate":
         from autograder.validate import main as validate
 
         return validate(args.file, args.assignment)
     from sqlalchemy.exc import SQLAlchemyError
 
-    from autograder import grading  # heavy imports only once the arguments are valid
-
     try:
-        if args.command == "generate":
-            stale = grading.generate(args.assignments or None, check=args.check)
-            return 1 if stale else 0
-        if args.command == "grade":
-            course = grading.Course(work=args.work, cell_timeout=args.cell_timeout,
-                                    submission_timeout=args.timeout,
-                                    sandbox=not args.no_sandbox, db_url=args.db_url)
-            if args.due is not None or args.late_penalty is not None or args.late_max is not None:
-                from autograder import late
-
-                late.set_policy(course, args.assignment, due=args.due,
-                                penalty=args.late_penalty, penalty_max=args.late_max)
-            rows = grading.grade(args.assignment, args.submissions, csv_path=args.csv,
-                                 seed=args.seed, course=course, restart=args.restart,
-                                 jobs=args.jobs)
-            assignment = course.assignment(args.assignment)
-            print(grading.format_table(rows, assignment))
-            if args.csv:
-                print(f"\nWrote {args.csv}", file=sys.stderr)
-            return 0
-        if args.command == "collect":
-            from autograder import collect
-
-            course = grading.Course()
-            course.assignment(args.assignment)  # a clear error for an unknown name
-            if args.zip:
-                events = collect.collect_zips(args.assignment, args.zip, args.to, course.config,
-                                              pattern=args.pattern, timezone=args.timezone)
-            else:
-                events = collect.collect_exchange(
-                    args.assignment, args.to, course.config, root=args.exchange or None,
-                    check_owner=False if args.no_check_owner else None)
-            print(collect.report(events, args.to, args.assignment))
-            return 0
-        if args.command == "sandbox-check":
-            from autograder.sandbox import SandboxError, check, cpu_accounting
-
-            try:
-                check()
-            except SandboxError as error:
-                print(f"The sandbox cannot run here: {error}", file=sys.stderr)
-                return 1
-            print(f"The sandbox works on this machine (CPU time counted by {cpu_accounting()}).")
-            return 0
-        if args.command == "feedback":
-            from autograder.config import FEEDBACK_MATHJAX_DIR
-            from autograder.feedback import generate_feedback
-
-            course = grading.Course(work=args.work, db_url=args.db_url)
-            pages = generate_feedback(args.assignment, course,
-                                      log=lambda *a: print(*a, file=sys.stderr))
-            graded = sum(p.graded for p in pages)
-            folder = Path(course.config.CourseDirectory.feedback_directory)
-            print(f"Wrote {len(pages)} feedback page(s) under {folder} ({graded} graded, "
-                  f"{len(pages) - graded} not graded, with a note why); they load MathJax "
-                  f"from {folder / FEEDBACK_MATHJAX_DIR}: hand it out beside them")
-            return 0
-        if args.command == "report":
-            from autograder.report import write_report
-
-            course = grading.Course(work=args.work, db_url=args.db_url)
-            report = write_report(args.assignments or None, course, to=args.to)
-            print(f"Wrote {report.path}: {report.summary}")
-            return 0
-        if args.command == "export":
-            path = grading.export(args.to, work=args.work, db_url=args.db_url)
-            print(f"Wrote {path}", file=sys.stderr)
-            return 0
+        return COMMANDS[args.command](args, course_from(args))
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -223,7 +308,6 @@ def main(argv: list[str] | None = None) -> int:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [""]
         print(f"error: the gradebook failed: {type(error).__name__}: {reason[0]}", file=sys.stderr)
         return 2
-    return 0  # pragma: no cover - argparse requires a command
 
 
 if __name__ == "__main__":

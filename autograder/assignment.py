@@ -12,8 +12,8 @@ import nbformat
 import numpy as np
 
 from autograder.checks import Answer, Check, GradingError, Part, part_share
-from autograder.config import CHECKS_FILE
 from autograder.probe import decode_answer, encode_answer, encode_array
+from autograder.settings import CHECKS_FILE
 
 
 @dataclass

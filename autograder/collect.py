@@ -44,7 +44,7 @@ anything outside the folder.
 
 Only the files collect wrote are trusted: ``grade`` uses a ``timestamp.txt``
 only when a receipt in ``.history`` vouches for it and for the notebook's
-content (:func:`trusted_receipt`).  A ``timestamp.txt`` a student wrote
+content (:func:`autograder.receipts.trusted_receipt`).  A ``timestamp.txt`` a student wrote
 into a plain folder is ignored.
 """
 
@@ -53,11 +53,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import fnmatch
 import glob
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -67,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dateutil.tz import gettz
+from filelock import FileLock, Timeout
 from nbgrader.exchange.abc import ExchangeError
 from nbgrader.exchange.default import ExchangeCollect
 from nbgrader.plugins import FileNameCollectorPlugin
@@ -74,13 +75,10 @@ from traitlets import Unicode
 
 from autograder.checks import GradingError
 from autograder.intake import STUDENT_ID, describe, printable
+from autograder.receipts import HISTORY, RECEIPT, format_time, history_entries, sha256, utc
+from autograder.utils import trees_differ
 
-#: Where collect keeps every submission it has seen.
-HISTORY = ".history"
-#: The record of one collected submission, beside its files in ``.history``.
-RECEIPT = "receipt.json"
-#: nbgrader's format for ``timestamp.txt`` (``Exchange.timestamp_format``).
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+log = logging.getLogger(__name__)
 
 #: Default file-name pattern for zip files from an LMS, matched against each
 #: entry's path inside the zip from the start of a path component (see
@@ -105,19 +103,6 @@ MAX_SUBMISSIONS_PER_STUDENT = 100
 MAX_ENTRY_NAME_CHARS = 1000
 
 
-def _utc(when: dt.datetime) -> dt.datetime:
-    return when.astimezone(dt.timezone.utc)
-
-
-def format_time(when: dt.datetime) -> str:
-    """A receipt time as nbgrader writes ``timestamp.txt`` (UTC)."""
-    return _utc(when).strftime(TIMESTAMP_FORMAT)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 # -- the history and the current copy ---------------------------------------
 
 
@@ -137,30 +122,10 @@ class Event:
         self.source = printable(self.source)
 
 
-def _entries(folder: Path) -> list[tuple[dt.datetime, Path, dict]]:
-    """Collected submissions of one student and assignment, oldest first."""
-    found = []
-    if any(p.is_symlink() for p in (folder, folder.parent, folder.parent.parent)):
-        return []  # collect never writes a link: not a history it wrote
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if entry.name.startswith("."):  # half-written by a collect that stopped
-            continue
-        if entry.is_symlink() or (entry / RECEIPT).is_symlink():
-            continue
-        try:
-            record = json.loads((entry / RECEIPT).read_text())
-            received = dt.datetime.fromisoformat(record["received"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if not record.get("unrecorded"):
-            found.append((received, entry, record))
-    return sorted(found, key=lambda item: item[0])
-
-
 def _content_hash(files: dict[str, bytes]) -> str:
     digest = hashlib.sha256()
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + _sha256(files[name]).encode() + b"\0")
+        digest.update(name.encode() + b"\0" + sha256(files[name]).encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -169,12 +134,12 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
     """Keep one submission in the history, unless it is already there."""
     folder = to / HISTORY / student / assignment
     content = _content_hash(files)
-    for _, entry, record in _entries(folder):
+    for _, _, record in history_entries(folder):
         if record.get("source") == source and record.get("content") == content:
             return Event(student, dt.datetime.fromisoformat(record["received"]),
                          "already collected", source)
-    key = (_utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
-           + _sha256(source.encode())[:4])
+    key = (utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
+           + sha256(source.encode())[:4])
     final = folder / key
     tmp = folder / f".{key}.tmp"
     if tmp.exists():
@@ -184,8 +149,8 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp / name).write_bytes(data)
     (tmp / "timestamp.txt").write_text(format_time(received))
-    record = {"received": _utc(received).isoformat(), "source": source, "content": content,
-              "files": {name: _sha256(data) for name, data in files.items()},
+    record = {"received": utc(received).isoformat(), "source": source, "content": content,
+              "files": {name: sha256(data) for name, data in files.items()},
               "student_timestamp": claimed}
     (tmp / RECEIPT).write_text(json.dumps(record, indent=1))
     os.replace(tmp, final)
@@ -193,8 +158,6 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
 
 
 def _same_folder(a: Path, b: Path) -> bool:
-    from autograder.grading import trees_differ
-
     return a.is_dir() and b.is_dir() and not trees_differ(
         a, b, keep=lambda relative: relative.name != RECEIPT)
 
@@ -204,7 +167,7 @@ def _refresh_current(to: Path, assignment: str, student: str, now: dt.datetime) 
 
     A folder found there that collect did not write (put there by hand) is
     first moved into the history, marked unrecorded, so nothing is lost."""
-    entries = _entries(to / HISTORY / student / assignment)
+    entries = history_entries(to / HISTORY / student / assignment)
     if not entries:
         return None
     newest = entries[-1][1]
@@ -213,10 +176,10 @@ def _refresh_current(to: Path, assignment: str, student: str, now: dt.datetime) 
         return newest
     if current.exists() and not any(_same_folder(current, e) for _, e, _ in entries):
         keep = to / HISTORY / student / assignment / (
-            _utc(now).strftime("%Y%m%dT%H%M%S.%fZ") + "-unrecorded")
+            utc(now).strftime("%Y%m%dT%H%M%S.%fZ") + "-unrecorded")
         shutil.copytree(current, keep, symlinks=True)
         (keep / RECEIPT).write_text(json.dumps(
-            {"received": _utc(now).isoformat(), "unrecorded": True,
+            {"received": utc(now).isoformat(), "unrecorded": True,
              "source": f"found in {student}/{assignment} before collect replaced it"}))
     new = current.parent / f".{assignment}.new"
     if new.exists():
@@ -235,50 +198,15 @@ def _refresh_current(to: Path, assignment: str, student: str, now: dt.datetime) 
     return newest
 
 
-def trusted_receipt(folder: Path, files: dict, stamp: str | None = None) -> str | None:
-    """The receipt time of the submission in ``folder``
-    (``DIR/<student>/<assignment>``), as ``timestamp.txt`` text, if collect
-    wrote it: a receipt in ``DIR/.history`` must hold the same time and the
-    same content for every file in ``files`` (file name -> its bytes, or
-    any key -> its path).  ``stamp`` is the folder's ``timestamp.txt`` when
-    the caller read it already ("" for none).  None for a folder collect did
-    not write, or changed since."""
-    if stamp is None:
-        path = folder / "timestamp.txt"
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > 100:
-            return None
-        stamp = path.read_text(errors="replace")
-    text = stamp.strip()
-    if not text:
-        return None
-    history = folder.parent.parent / HISTORY / folder.parent.name / folder.name
-    hashes = {name if isinstance(data, bytes) else Path(data).name:
-              _sha256(data if isinstance(data, bytes) else Path(data).read_bytes())
-              for name, data in files.items()}
-    for received, _, record in _entries(history):
-        if format_time(received) == text and all(
-                record.get("files", {}).get(name) == digest for name, digest in hashes.items()):
-            return text
-    return None
-
-
-class _Lock:
+@contextlib.contextmanager
+def _lock(to: Path):
     """One collect at a time into the same folder."""
-
-    def __init__(self, to: Path):
-        to.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.file = open(to / ".collect.lock", "w")
-
-    def __enter__(self):
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GradingError("another collect is writing into this folder; wait for it") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.file, fcntl.LOCK_UN)
-        self.file.close()
+    to.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        with FileLock(to / ".collect.lock", timeout=0):
+            yield
+    except Timeout:
+        raise GradingError("another collect is writing into this folder; wait for it") from None
 
 
 def _finish(to: Path, assignment: str, events: list[Event], now: dt.datetime) -> list[Event]:
@@ -491,7 +419,7 @@ def collect_exchange(name: str, to: Path, config, *, root: str | None = None,
                          config=config)
     app.to = to
     now = dt.datetime.now(dt.timezone.utc)
-    with _Lock(to):
+    with _lock(to):
         try:
             app.init_src()
             app.copy_files()
@@ -583,7 +511,7 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
             if zone is None:
                 raise ValueError(f"unknown time zone {self.timezone!r}")
             when = when.replace(tzinfo=zone)
-        return _utc(when)
+        return utc(when)
 
     def read_name(self, submitted_file: str) -> tuple[dict | None, str | None]:
         """(student_id, file_id and timestamp, None) for an entry to collect;
@@ -620,8 +548,7 @@ def _safe_file_name(file_id: str) -> str:
 
 
 def collect_zips(name: str, zips: list[Path], to: Path, config, *,
-                 pattern: str | None = None, timezone: str | None = None,
-                 log=print) -> list[Event]:
+                 pattern: str | None = None, timezone: str | None = None) -> list[Event]:
     """Collect the notebooks in LMS zip files ``zips`` into ``to``.
 
     Each entry's path inside the zip goes through nbgrader's
@@ -648,7 +575,7 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
     to = _check_target(to, Path(config.CourseDirectory.submitted_directory))
     now = dt.datetime.now(dt.timezone.utc)
     events: list[Event] = []
-    with _Lock(to):
+    with _lock(to):
         for archive in zips:
             archive = Path(archive)
             try:
@@ -687,8 +614,8 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                         except (ValueError, OverflowError):
                             received = None
                     if received is None:
-                        log(printable(f"  {entry.filename}: no time in the name or the zip; "
-                                      "using the time of collection"))
+                        log.warning(printable(f"  {entry.filename}: no time in the name or "
+                                              "the zip; using the time of collection"))
                         received = now
                     groups.setdefault((info["student_id"], received), []).append(
                         (entry, _safe_file_name(info["file_id"])))

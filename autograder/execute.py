@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import re
 import threading
 from pathlib import Path
@@ -32,8 +31,8 @@ from time import monotonic
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import timestamp
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
@@ -41,8 +40,8 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
-from autograder.config import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
+from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 
 TIMEOUT_ENAME = "CellTimeoutError"
 #: Begin and end of nbgrader's hidden-test regions.
@@ -357,6 +356,10 @@ class JudgedExecute(Execute):
     sandbox = Bool(
         True, help="Run the kernel in the sandbox (autograder/sandbox.py)."
     ).tag(config=True)
+    zygote = Bool(
+        True, help="In the sandbox, fork each kernel from a warm process that has imported "
+        "the frameworks once (autograder/zygote.py) instead of starting it cold."
+    ).tag(config=True)
     max_output_bytes = Integer(
         10_000_000, help="Output a submission may produce; the rest is dropped."
     ).tag(config=True)
@@ -461,8 +464,14 @@ class JudgedExecute(Execute):
         per part, the answers or the reason there are none.  ``cpu_seconds``
         then holds the CPU time the kernel used."""
         from autograder.sandbox import LimitedKernelManager, SandboxedKernelManager
+        from autograder.zygote import ZygoteKernelManager
 
-        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else LimitedKernelManager
+        self.kernel_manager_class = (
+            LimitedKernelManager if not self.sandbox
+            else ZygoteKernelManager if self.zygote else SandboxedKernelManager)
+        sockets = self.config.KernelManager
+        if sockets.get("transport") == "ipc" and sockets.get("ip"):  # the kernel's socket folder
+            Path(sockets.ip).parent.mkdir(parents=True, exist_ok=True)
         timeout = self.timeout  # re-initialising reloads the configured value
         NotebookClient.__init__(self, nb, None)
         self.timeout = timeout
@@ -504,6 +513,15 @@ class JudgedExecute(Execute):
             status = "kernel died"
         except CellTimeoutError:  # the kernel ignored the interrupt: nothing more to ask it
             status = limits.reason or "timeout"
+        except RuntimeError as error:  # jupyter_client: the kernel died as it started
+            if "Kernel died" not in str(error):
+                self._finish_after_error()
+                raise
+            status = "kernel died"
+        except BaseException:
+            self._finish_after_error()
+            raise
+        km = km or getattr(self, "km", None)
         if watchdog is not None and watchdog.reason:
             # Killed from outside: nothing it answered counts.
             status, answers = watchdog.reason, {}
@@ -521,6 +539,13 @@ class JudgedExecute(Execute):
             status = ", ".join(flags) if status == "ok" else f"{status} ({', '.join(flags)})"
         self.set_widgets_metadata()
         return status, answers
+
+    def _finish_after_error(self) -> None:
+        """End the sandbox of a kernel whose run raised (its cgroups and
+        folders must not outlive it)."""
+        km = getattr(self, "km", None)
+        if hasattr(km, "finish_sandbox"):
+            km.finish_sandbox()
 
     async def _async_probe_parts(self, parts, cases):
         limits = self._limits

@@ -31,23 +31,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import importlib.util
-import json
+import logging
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import nh3
 import nbformat
+import nh3
 from nbconvert.preprocessors import Preprocessor
 from pygments.token import STANDARD_TYPES
 from traitlets import Bool
 
 from autograder.checks import GradingError
-from autograder.config import FEEDBACK_MATHJAX_DIR, ROOT
 from autograder.intake import STUDENT_ID
+from autograder.results import read_run
+from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
+from autograder.utils import quiet_nbgrader, require_success, templates
+
+log = logging.getLogger(__name__)
 
 #: Where a page finds MathJax: pages sit in feedback/<student>/<assignment>/,
 #: MathJax in feedback/_mathjax/ (see autograder/config.py).
@@ -267,47 +270,6 @@ class FeedbackPage(Preprocessor):
         return nb, resources
 
 
-NOT_GRADED_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{assignment}: not graded</title>
-<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
-.status {{ color: #a33; font-weight: bold; }}</style></head>
-<body>
-<h1>{assignment}</h1>
-<p>Student: <code>{student}</code></p>
-<p>Your submission could not be graded: <span class="status">{status}</span>.</p>
-<p>Score: 0 of {max_score:g} points.</p>
-<p>Nothing in it was run. Check that you handed in the notebook you downloaded,
-saved from Jupyter under its original name, and ask your instructor if it
-should be graded again.</p>
-</body>
-</html>
-"""
-
-
-#: A graded submission whose page nbgrader could not draw: the score, and
-#: that the instructor has the details (in the log of `feedback`).
-UNDRAWN_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{assignment}: feedback</title>
-<style>body {{ font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}</style></head>
-<body>
-<h1>{assignment}</h1>
-<p>Student: <code>{student}</code></p>
-<p>Your submission was graded: {score:g} of {max_score:g} points.</p>
-<p>The page with each part and the autograder's checks could not be drawn
-from your notebook. Ask your instructor for the details.</p>
-</body>
-</html>
-"""
-
-
 @dataclass
 class Page:
     student: str
@@ -342,59 +304,52 @@ def install_mathjax(feedback_dir: Path) -> Path:
     return target
 
 
-def _read_run(course, name: str) -> dict:
-    path = course.work / "runs" / f"{name}.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise GradingError(f"{name} has not been graded in {course.work} "
-                           f"(no {path}); run `python -m autograder grade {name}` first") from None
-
-
-def generate_feedback(name: str, course, log=print) -> list[Page]:
+def generate_feedback(name: str, course) -> list[Page]:
     """Write the feedback pages of every student in the last grading run of
     assignment ``name`` into ``<work>/feedback/<student>/<name>/``."""
-    from autograder.grading import _run, quiet_nbgrader
 
     assignment = course.assignment(name)
-    run = _read_run(course, name)
+    _, results = read_run(course.work, name)
     feedback_dir = Path(course.config.CourseDirectory.feedback_directory)
     autograded = Path(course.config.CourseDirectory.autograded_directory)
     install_mathjax(feedback_dir)
     api = course.api()
+    # A graded submission whose page nbgrader could not draw: the score, and
+    # that the instructor has the details; one never graded: why.
+    note = templates().get_template("feedback_note.html.j2")
     pages = []
-    students = sorted(run["done"].items())
-    for index, (student, row) in enumerate(students, 1):
+    students = sorted(results.items())
+    for index, (student, result) in enumerate(students, 1):
         if not STUDENT_ID.match(student):
-            log(f"  [{index}/{len(students)}] {student!r}: no page (not a valid student id)")
+            log.warning(f"  [{index}/{len(students)}] {student!r}: no page (not a valid student id)")
             continue
-        status = row["status"]
+        status = result.status
         folder = feedback_dir / student / name
         # Graded in this run: nbgrader's page.  Otherwise a note, even if an
         # earlier run left an autograded copy behind.
         drawn = False
-        if row.get("parts") and (autograded / student / name).is_dir():
+        if result.graded and (autograded / student / name).is_dir():
             try:
                 with quiet_nbgrader():
-                    _run(api.generate_feedback(name, student, force=True),
-                         f"write the feedback of {student}")
+                    require_success(api.generate_feedback(name, student, force=True),
+                                    f"write the feedback of {student}")
                 drawn = True
             except GradingError as error:  # this student's page only; the others go on
-                log(f"  [{index}/{len(students)}] {student}: {error}")
+                log.warning(f"  [{index}/{len(students)}] {student}: {error}")
             for notebook in assignment.notebooks if drawn else []:
                 pages.append(Page(student, folder / f"{notebook.stem}.html", True, status))
         if not drawn:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            graded = bool(row.get("parts"))
+            graded = result.graded
             for notebook in assignment.notebooks:
                 path = folder / f"{notebook.stem}.html"
-                page = (UNDRAWN_PAGE if graded else NOT_GRADED_PAGE).format(
-                    assignment=html.escape(name), student=html.escape(student),
-                    status=html.escape(status), score=row["score"], max_score=assignment.max_score)
+                page = note.render(assignment=name, student=student, status=status,
+                                   score=result.score, max_score=assignment.max_score,
+                                   graded=graded)
                 path.write_text(page)
                 pages.append(Page(student, path, graded, status))
-        log(f"  [{index}/{len(students)}] {student}: {row['score']:g}/{row['max_score']:g} "
+        log.info(f"  [{index}/{len(students)}] {student}: {result.score:g}/{result.max_score:g} "
             f"{'' if status == 'ok' else status + ' '}-> {folder}")
     return pages

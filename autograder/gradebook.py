@@ -21,14 +21,14 @@ a SQLite gradebook.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
-import sys
-import tempfile
 from pathlib import Path
 
+from filelock import FileLock
+
 from autograder.checks import GradingError
+from autograder.settings import COURSE_ID, WorkDir
 
 #: The environment variable that points every command, and plain
 #: ``nbgrader`` through ``nbgrader_config.py``, at a shared gradebook.
@@ -49,7 +49,7 @@ def resolve_url(work: Path, url: str | None = None) -> str:
     """The gradebook's URL: ``url``, else ``$DLCOURSE_DB_URL``, else
     ``gradebook.db`` in the work folder.  A SQLite URL gets a busy timeout
     unless it sets one."""
-    url = url or os.environ.get(ENV_VAR) or f"sqlite:///{Path(work) / 'gradebook.db'}"
+    url = url or os.environ.get(ENV_VAR) or f"sqlite:///{WorkDir(Path(work)).gradebook}"
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -147,12 +147,8 @@ def exclusive(url: str):
         finally:
             engine.dispose()
     elif backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        with open(f"{parsed.database}.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with FileLock(f"{parsed.database}.lock"):
+            yield
     else:
         yield  # another database: nbgrader's own handling only
 
@@ -185,8 +181,6 @@ def open_gradebook(url: str) -> None:
     stamp_in_process()
     from nbgrader.api import Gradebook
 
-    from autograder.config import COURSE_ID
-
     with exclusive(url), Gradebook(url, COURSE_ID):
         pass
 
@@ -195,8 +189,6 @@ def describe(url: str, name: str) -> dict | None:
     """What the gradebook records of assignment ``name``: its notebooks'
     cells, points and checksums (None if it is not registered)."""
     from nbgrader.api import Gradebook, MissingEntry
-
-    from autograder.config import COURSE_ID
 
     with Gradebook(url, COURSE_ID) as gb:
         try:
@@ -211,40 +203,3 @@ def describe(url: str, name: str) -> dict | None:
             "source": sorted((c.name, c.cell_type, c.locked, c.checksum or "", c.source or "")
                              for c in nb.source_cells),
         } for nb in assignment.notebooks}
-
-
-def register_assignment(course, name: str, log=print) -> None:
-    """Record assignment ``name`` (cells, points, checksums) in the course's
-    gradebook, unless it is already recorded exactly so.
-
-    The assignment is first generated into a throw-away folder and a
-    throw-away gradebook; the shared gradebook is only written when it
-    differs, under :func:`exclusive`.  Warns when the committed
-    ``exercises/`` has drifted from the solution notebook.
-    """
-    from autograder.grading import Course, _run, quiet_nbgrader, trees_differ
-
-    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:
-        tmp = Path(tmp)
-        scratch = Course(course.root, release=tmp / "release", work=tmp / "work",
-                         db_url=f"sqlite:///{tmp / 'gradebook.db'}")
-        with quiet_nbgrader():
-            _run(scratch.api().generate_assignment(name, force=True),
-                 f"generate {name}")
-        committed = course.root / "exercises" / name
-        stale = trees_differ(tmp / "release" / name, committed)
-        if stale and course.release / name == committed:
-            log(f"warning: exercises/{name} differs from its solution notebook "
-                f"({', '.join(stale)}); run `python -m autograder generate {name}`",
-                file=sys.stderr)
-        wanted = describe(scratch.db_url, name)
-        if describe(course.db_url, name) == wanted:
-            return
-        with exclusive(course.db_url):
-            if describe(course.db_url, name) == wanted:
-                return  # another grader registered it meanwhile
-            api = course.api()
-            api.coursedir.release_directory = str(tmp / "registered")
-            with quiet_nbgrader():
-                _run(api.generate_assignment(name, force=True),
-                     f"register {name} in the gradebook")

@@ -34,6 +34,7 @@ import shutil
 import signal
 import stat
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from time import monotonic
 import nbformat
 
 from autograder.assignment import Assignment
+from autograder.receipts import trusted_receipt
 
 #: Student ids become folder names and gradebook keys: letters, digits and a
 #: few separators, starting with a letter or digit.  (``\Z``, not ``$``:
@@ -356,13 +358,14 @@ def _time_limit(seconds: float):
 
     previous = signal.signal(signal.SIGALRM, expire)
     old_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if old_delay:
-            signal.setitimer(signal.ITIMER_REAL, old_delay)
+        if old_delay:  # someone else's alarm (a test runner's, say): what was left of it
+            signal.setitimer(signal.ITIMER_REAL, max(old_delay - (time.monotonic() - started), 1e-3))
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -531,10 +534,8 @@ def stage(submission: Submission, staging: Path, assignment: Assignment) -> str 
     ``staging/<student>/<assignment>/`` under the expected names, with
     nbgrader's ``timestamp.txt`` when ``collect`` wrote the submission's
     receipt time (a ``timestamp.txt`` written by anyone else is not copied:
-    see :func:`autograder.collect.trusted_receipt`).  Returns that time, or
+    see :func:`autograder.receipts.trusted_receipt`).  Returns that time, or
     None."""
-    from autograder.collect import trusted_receipt
-
     dest = staging / submission.student / assignment.name
     if dest.exists():
         shutil.rmtree(dest)

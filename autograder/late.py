@@ -4,7 +4,7 @@ nbgrader.
 nbgrader does the work: the due date is the gradebook assignment's
 ``duedate``; the submission time is the ``timestamp.txt`` staged with the
 submission (the receipt time :mod:`autograder.collect` wrote, never one a
-student wrote: see :func:`autograder.collect.trusted_receipt`); and its
+student wrote: see :func:`autograder.receipts.trusted_receipt`); and its
 ``AssignLatePenalties`` step, already in the grading pipeline, asks a
 ``LateSubmissionPlugin`` for the penalty.  :class:`LatePenalty` adds to
 nbgrader's methods ``none`` and ``zero`` one more, ``per_day``: a percentage
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 from pathlib import Path
@@ -28,8 +29,10 @@ from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Enum, Float
 
 from autograder.checks import GradingError
+from autograder.settings import COURSE_ID
 
-POLICY_FILE = "late_policy.json"
+log = logging.getLogger(__name__)
+
 
 
 class LatePenalty(LateSubmissionPlugin):
@@ -90,9 +93,9 @@ def describe_penalty(policy: dict) -> str:
     return "no penalty"
 
 
-def _policies(work: Path) -> dict:
+def _policies(course) -> dict:
     try:
-        return json.loads((work / POLICY_FILE).read_text())
+        return json.loads(course.paths.late_policy.read_text())
     except (OSError, ValueError):
         return {}
 
@@ -103,14 +106,13 @@ def set_policy(course, name: str, *, due: str | None = None, penalty: str | None
     folder) for this and later grading runs."""
     from nbgrader.api import Gradebook
 
-    from autograder.config import COURSE_ID
-
+    course.open_gradebook()
     if due is not None:
         when = parse_due(due)
         with Gradebook(course.db_url, COURSE_ID) as gb:
             gb.update_or_create_assignment(name, duedate=when)
     if penalty is not None or penalty_max is not None:
-        policies = _policies(course.work)
+        policies = _policies(course)
         current = policies.get(name, {"method": "none"})
         if penalty is None:
             penalty = ("{:g}%/day".format(current["percent_per_day"])
@@ -118,18 +120,15 @@ def set_policy(course, name: str, *, due: str | None = None, penalty: str | None
         if penalty_max is None and "max_percent" in current:
             penalty_max = f"{current['max_percent']:g}%"
         policies[name] = parse_penalty(penalty, penalty_max)
-        path = course.work / POLICY_FILE
-        path.write_text(json.dumps(policies, indent=1))
+        course.paths.late_policy.write_text(json.dumps(policies, indent=1))
 
 
-def configure(course, name: str, log=print) -> dict:
+def configure(course, name: str) -> dict:
     """Set nbgrader's late-penalty plugin for grading ``name`` and say what
     applies.  Returns the policy (with ``due``, a datetime or None)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.config import COURSE_ID
-
-    policy = dict(_policies(course.work).get(name, {"method": "none"}))
+    policy = dict(_policies(course).get(name, {"method": "none"}))
     plugin = course.config.LatePenalty
     plugin.penalty_method = policy["method"]
     if policy["method"] == "per_day":
@@ -147,7 +146,7 @@ def configure(course, name: str, log=print) -> dict:
                 pass
     policy["due"] = due.replace(tzinfo=dt.timezone.utc) if due else None
     if due:
-        log(f"  {name} is due {due:%Y-%m-%d %H:%M} UTC; late penalty: {describe_penalty(policy)}")
+        log.info(f"  {name} is due {due:%Y-%m-%d %H:%M} UTC; late penalty: {describe_penalty(policy)}")
     return policy
 
 

@@ -21,23 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograder.checks import SKIPPED, GradingError
-from autograder.config import COURSE_ID
+from autograder.export import export
+from autograder.results import Result, from_gradebook, read_run
+from autograder.settings import COURSE_ID
+from autograder.utils import quiet_nbgrader, templates
 
 #: How many of the most often failed checks each assignment lists.
 TOP_FAILED = 10
-
-
-@dataclass
-class Student:
-    student_id: str
-    score: float
-    max_score: float
-    status: str
-    parts: dict[str, float]
-    graded: bool
-    timestamp: str = ""
-    seconds_late: float = 0.0
-    late_penalty: float = 0.0
 
 
 @dataclass
@@ -62,21 +52,21 @@ class AssignmentReport:
     max_score: float
     seed: int | None
     parts: list[tuple[str, float]]  # (grade id, points)
-    students: list[Student]
+    students: list[Result]
     failed_checks: list[FailedCheck]
     finished: bool = True
     figures: list[Figure] = field(default_factory=list)
 
     @property
-    def graded(self) -> list[Student]:
+    def graded(self) -> list[Result]:
         return [s for s in self.students if s.graded]
 
     @property
-    def flagged(self) -> list[Student]:
+    def flagged(self) -> list[Result]:
         return [s for s in self.students if s.status != "ok"]
 
     @property
-    def late(self) -> list[Student]:
+    def late(self) -> list[Result]:
         return [s for s in self.students if s.seconds_late > 0]
 
     @property
@@ -115,35 +105,19 @@ def _read_json(path: Path):
 
 def graded_assignments(course) -> list[str]:
     """Assignments with a grading run in the work folder."""
-    runs = course.work / "runs"
+    runs = course.paths.runs
     return sorted(p.stem for p in runs.glob("*.json")) if runs.is_dir() else []
 
 
-def _gradebook_students(course, name: str) -> dict[str, Student]:
+def _gradebook_results(course, name: str) -> dict[str, Result]:
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.grading import quiet_nbgrader
-
-    found = {}
     with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
         try:
             submissions = gb.assignment_submissions(name)
         except MissingEntry:
             return {}
-        for sub in submissions:
-            found[sub.student_id] = Student(
-                student_id=sub.student_id,
-                score=float(sub.score),
-                max_score=float(sub.max_score),
-                status="ok",
-                parts={g.name: float(g.score) for nb in sub.notebooks for g in nb.grades},
-                graded=True,
-                timestamp=(sub.timestamp.replace(tzinfo=timezone.utc).isoformat(" ", "seconds")
-                           if sub.timestamp else ""),
-                seconds_late=float(sub.total_seconds_late),
-                late_penalty=float(sub.late_submission_penalty or 0.0),
-            )
-    return found
+        return {sub.student_id: from_gradebook(sub) for sub in submissions}
 
 
 def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
@@ -152,7 +126,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
     a part that was not checked at all counts under its reason."""
     reports = []
     for student in students:
-        for path in sorted((course.work / "reports" / name / student).glob("*.json")):
+        for path in sorted((course.paths.reports / name / student).glob("*.json")):
             report = _read_json(path)
             if report:
                 reports.append(report)
@@ -194,20 +168,16 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
 
 def collect(course, name: str) -> AssignmentReport:
     assignment = course.assignment(name)
-    run = _read_json(course.work / "runs" / f"{name}.json")
-    if run is None:
-        raise GradingError(f"{name} has not been graded in {course.work}; "
-                           f"run `python -m autograder grade {name}` first")
-    in_gradebook = _gradebook_students(course, name)
+    run, results = read_run(course.work, name)
+    in_gradebook = _gradebook_results(course, name)
     students = []
-    for student_id, row in sorted(run["done"].items()):
-        status = row["status"]
-        if student_id in in_gradebook and status != "grading error" and row.get("parts"):
-            student = in_gradebook[student_id]
-            student.status = status
-        else:
-            student = Student(student_id, 0.0, float(row["max_score"]), status, {}, False)
-        students.append(student)
+    for student_id, result in sorted(results.items()):
+        if result.graded and student_id in in_gradebook:
+            # The gradebook's record (scores, receipt time, lateness), with
+            # this run's status, which also says what intake noticed.
+            status, result = result.status, in_gradebook[student_id]
+            result.status = status
+        students.append(result)
     graded_ids = [s.student_id for s in students if s.graded]
     return AssignmentReport(
         name=name, max_score=assignment.max_score, seed=run.get("seed"),
@@ -286,14 +256,10 @@ def _breakable(name: str):
     return Markup("_<wbr>").join(escape(part) for part in name.split("_"))
 
 
-def write_report(names: list[str] | None, course, to: Path | None = None, log=None) -> Report:
+def write_report(names: list[str] | None, course, to: Path | None = None) -> Report:
     """Write the class report for ``names`` (default: every graded
     assignment) to ``to`` (default ``<work>/report/index.html``), with the
     grades CSV beside it."""
-    import jinja2
-
-    from autograder.grading import export
-
     names = names or graded_assignments(course)
     if not names:
         raise GradingError(f"nothing graded in {course.work} yet; "
@@ -303,15 +269,10 @@ def write_report(names: list[str] | None, course, to: Path | None = None, log=No
         report = collect(course, name)
         report.figures = figures(report)
         reports.append(report)
-    path = Path(to) if to else course.work / "report" / "index.html"
+    path = Path(to) if to else course.paths.report / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    csv_path = export(path.with_name("grades.csv"), root=course.root, work=course.work)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True,  # student ids and error messages come from submissions
-        undefined=jinja2.StrictUndefined)
-    env.filters["duration"] = _duration
-    env.filters["breakable"] = _breakable
+    csv_path = export(course, path.with_name("grades.csv"))
+    env = templates(duration=_duration, breakable=_breakable)
     html = env.get_template("report.html.j2").render(
         assignments=reports, csv_name=csv_path.name, course=COURSE_ID,
         generated=datetime.now(timezone.utc).isoformat(" ", "seconds"),

@@ -125,6 +125,30 @@ def _new_sandbox_dir() -> Path:
     return base
 
 
+def new_kernel_folder(limits: SandboxLimits) -> tuple[Path, Path]:
+    """A new sandbox folder and in it the kernel's socket folder, the one
+    folder a kernel shares with the grader: a small tmpfs owned by the
+    sandbox user, so that what a kernel writes there is counted in its memory
+    cgroup and never fills the host's disk.  Returns (folder, socket folder)."""
+    base = _new_sandbox_dir()
+    kernel_dir = base / "kernel"
+    kernel_dir.mkdir()
+    user = pwd.getpwnam(limits.user)
+    try:
+        mount_tmpfs(kernel_dir, limits.socket_dir_kb, user.pw_uid, user.pw_gid)
+    except OSError:
+        clean_sandbox_dir(base)
+        raise
+    base.chmod(0o755)
+    return base, kernel_dir
+
+
+def launch_environment() -> dict[str, str]:
+    """The environment the sandbox's command starts with (bubblewrap then
+    clears it and sets the kernel's own): PATH only, none of the grader's."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
 def _start_time(pid: int) -> str:
     """A process's start time (jiffies after boot): with the pid, names one process."""
     try:
@@ -578,7 +602,7 @@ def _copy_helper_package(base: Path) -> Path:
     lib = base / "lib"
     shutil.copytree(_helper_package(), lib / "dlcourse",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for folder, dirs, names in os.walk(lib):
+    for folder, _, names in os.walk(lib):
         os.chmod(folder, 0o755)
         for name in names:
             os.chmod(os.path.join(folder, name), 0o644)
@@ -624,6 +648,11 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
             "--size", size, "--tmpfs", "/home/student",
             "--proc", "/proc", "--dev", "/dev",
             "--size", size, "--tmpfs", "/dev/shm",  # PyTorch's DataLoader workers share memory here
+            # The root and /dev are bubblewrap's own tmpfs: read-only, so that
+            # only the private folders above are writable.  (A zygote's
+            # kernels share its root: a file left in /etc, or /home renamed,
+            # would reach every later kernel.)
+            "--remount-ro", "/dev", "--remount-ro", "/",
             "--chdir", "/home/student"]
     env = {"HOME": "/home/student", "PATH": f"{Path(sandbox_python()).parent}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(NEUTRAL_LIB),
@@ -727,7 +756,13 @@ class LimitedKernelManager(AsyncKernelManager):
 
 
 class SandboxedKernelManager(LimitedKernelManager):
-    """A kernel manager that starts the kernel inside the sandbox."""
+    """A kernel manager that starts the kernel inside the sandbox (cold: a
+    new Python; ``autograder.zygote.ZygoteKernelManager`` forks it warm)."""
+
+    def _warm_start(self, limits: SandboxLimits):
+        """``(provisioner, socket folder, name)`` to fork the kernel from a
+        warm process with, or None to start it cold."""
+        return None
 
     async def _async_pre_start_kernel(self, **kw):
         limits = SandboxLimits(parent=self)
@@ -736,16 +771,14 @@ class SandboxedKernelManager(LimitedKernelManager):
                 confine_worker(limits)
             except OSError as error:
                 log.warning("grading worker left without a memory limit: %s", error)
-        base = self._sandbox_dir = _new_sandbox_dir()
-        self._sandbox_name = base.name
-        kernel_dir = base / "kernel"
-        kernel_dir.mkdir()
+        warm = self._warm_start(limits)
         user = pwd.getpwnam(limits.user)
-        # The socket folder is the one folder the kernel shares with the
-        # grader: a small tmpfs, so that what a kernel writes there is
-        # counted in its memory cgroup and never fills the host's disk.
-        mount_tmpfs(kernel_dir, limits.socket_dir_kb, user.pw_uid, user.pw_gid)
-        base.chmod(0o755)
+        if warm is not None:
+            provisioner, kernel_dir, self._sandbox_name = warm
+            self._sandbox_dir = None
+        else:
+            self._sandbox_dir, kernel_dir = new_kernel_folder(limits)
+            self._sandbox_name = self._sandbox_dir.name
         # A signal would reach bwrap, not the kernel inside it: interrupt by
         # message instead (ipykernel then signals itself).
         self.kernel_spec.interrupt_mode = "message"
@@ -753,17 +786,23 @@ class SandboxedKernelManager(LimitedKernelManager):
         self.ip = str(kernel_dir / "socket")
         self.connection_file = str(kernel_dir / "connection.json")
         kw.pop("cwd", None)  # the sandbox has its own working folder
+        self._sandbox_groups = make_cgroups(self._sandbox_name, limits)
+        self.sandbox_flags: list[str] = []
+        self.sandbox_cleanup = ""
+        if warm is not None:
+            # jupyter_client uses a provisioner already set instead of making one.
+            provisioner.groups = self._sandbox_groups
+            self.provisioner = provisioner
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         os.chown(self.connection_file, user.pw_uid, user.pw_gid)
-        self._sandbox_groups = make_cgroups(self._sandbox_name, limits)
-        kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if warm is not None:
+            return cmd, kw
+        kw["env"] = launch_environment()
         # What the kernel process writes to its own stdout and stderr (its
         # start-up banner, or a student's os.write(1, ...)) never reaches the
         # grader's terminal; cell output travels as messages.
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-        self.sandbox_flags: list[str] = []
-        self.sandbox_cleanup = ""
-        return wrap(cmd, kernel_dir, self._sandbox_groups, limits, base), kw
+        return wrap(cmd, kernel_dir, self._sandbox_groups, limits, self._sandbox_dir), kw
 
     def cpu_seconds(self) -> float:
         """CPU seconds used by everything in the kernel's sandbox so far (its
@@ -798,7 +837,7 @@ class SandboxedKernelManager(LimitedKernelManager):
             if Path(self._sandbox_dir).exists():
                 log.warning("sandbox cleanup incomplete: %s", self.sandbox_cleanup)
             else:
-                log.info("sandbox cleanup: %s", self.sandbox_cleanup)
+                log.debug("sandbox cleanup: %s", self.sandbox_cleanup)
             self._sandbox_dir = None
         return getattr(self, "sandbox_flags", [])
 

@@ -29,8 +29,8 @@ from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locke
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from autograder.config import CELL_TIMEOUT, ROOT
 from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, slips
+from autograder.settings import CELL_TIMEOUT, ROOT
 
 
 class _KeepingValidator(Validator):

@@ -1249,7 +1249,8 @@ def table(results: list[PartResult], seeds: list[int]) -> str:
                   + (f"the same answers as in-process on all {len(checked)} parts." if not differ
                      else "answers differ from in-process on " + ", ".join(differ))]
     lines += ["", "Per operator family (all parts)",
-              f"{'family':<28} {'mutants':>7} {'equiv':>5} {'killed':>6} {'some':>5} {'surv':>5} {'score':>7}"]
+              f"{'family':<28} {'mutants':>7} {'equiv':>5} {'killed':>6} {'some':>5} "
+              f"{'surv':>5} {'score':>7}"]
     families: dict[str, dict[str, int]] = {}
     for r in results:
         for rec in r.records:

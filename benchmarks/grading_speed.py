@@ -6,30 +6,35 @@ machine.
 
 It makes a class of generated submissions from the course's fixture
 notebooks (solutions, plausible mistakes, blank notebooks, some in Keras and
-some in PyTorch), then grades the same class twice, with the sandbox on and
-the same drawn inputs both times:
+some in PyTorch), then grades the same class three times, with the sandbox
+on and the same drawn inputs each time:
 
 1. plain nbgrader: `nbgrader autograde ASSIGNMENT` in one process, one
    submission after another, with the course's configuration (the same
-   judging step), after the assignment was registered and the solution's
-   answers computed, which that command cannot do itself and which are
-   therefore not timed;
-2. ours: the whole `python -m autograder grade` command, registration and
-   the solution's answers included.
+   judging step) and cold kernels, after the assignment was registered and
+   the solution's answers computed, which that command cannot do itself and
+   which are therefore not timed;
+2. `python -m autograder grade --cold-kernels`: the whole command,
+   registration and the solution's answers included, each kernel started
+   cold;
+3. `python -m autograder grade`: the same, each kernel forked from the warm
+   zygote (autograder/zygote.py).
 
-It checks that every student gets the same score both ways, and prints both
-wall-clock times and their ratio, and the CPU time each way used (the
-whole machine, which should be otherwise idle): CPU time / wall time is how
-many cores a way kept busy on average, which bounds what parallel grading
-can gain on this machine.
+It checks that every student gets the same score all three ways, and prints
+the wall-clock times and their ratios, the CPU time each way used (the
+whole machine, which should be otherwise idle: CPU time / wall time is how
+many cores a way kept busy on average), and the CPU seconds one submission's
+kernel used (its sandbox's count, from the JSON reports), cold and warm.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,9 +45,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.assignment import draw_cases, write_run  # noqa: E402
-from autograder.config import COURSE_ID  # noqa: E402
+from autograder.course import Course  # noqa: E402
 from autograder.execute import solution_answers  # noqa: E402
-from autograder.grading import Course, quiet_nbgrader  # noqa: E402
+from autograder.settings import COURSE_ID  # noqa: E402
+from autograder.utils import quiet_nbgrader  # noqa: E402
 
 #: Fixtures a class is made of, in proportions a class might show: most
 #: notebooks work, some have one mistake, a few are blank.
@@ -89,13 +95,16 @@ def gradebook_scores(work: Path, name: str) -> dict[str, float]:
 
 def plain_nbgrader(name: str, submissions: Path, work: Path) -> tuple[float, float]:
     """Time `nbgrader autograde` over the class, after its prerequisites."""
+    work.mkdir(parents=True)
     course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT)
     assignment = course.assignment(name)
     api = course.api()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-release-") as release:
         api.coursedir.release_directory = release
         with quiet_nbgrader():
-            assert api.generate_assignment(name, force=True)["success"]
+            result = api.generate_assignment(name, force=True)
+        if not result["success"]:
+            raise SystemExit(f"registering {name} failed: {result.get('error')}\n{result.get('log')}")
     cases = draw_cases(assignment, SEED)
     expected = solution_answers(assignment, cases, course.config)
     write_run(work / "cases" / f"{name}.json", assignment, SEED, cases, expected)
@@ -111,19 +120,29 @@ def plain_nbgrader(name: str, submissions: Path, work: Path) -> tuple[float, flo
         "c = get_config()\n"
         f"c.merge(course_config(Path({str(ROOT)!r}), work=Path({str(work)!r})))\n"
         f"c.CourseDirectory.root = {str(config_dir)!r}\n"
-        f"c.Execute.timeout = {CELL_TIMEOUT}\n")
+        f"c.Execute.timeout = {CELL_TIMEOUT}\n"
+        "c.JudgedExecute.zygote = False\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return timed([str(Path(sys.executable).parent / "nbgrader"), "autograde", name],
                  cwd=config_dir, env=env)
 
 
-def ours(name: str, submissions: Path, work: Path, jobs: int | None) -> tuple[float, float]:
+def ours(name: str, submissions: Path, work: Path, jobs: int | None,
+         cold: bool = False) -> tuple[float, float]:
     command = [sys.executable, "-m", "autograder", "grade", name, "--submissions",
                str(submissions), "--work", str(work), "--seed", str(SEED),
                "--cell-timeout", str(CELL_TIMEOUT)]
     if jobs:
         command += ["--jobs", str(jobs)]
+    if cold:
+        command.append("--cold-kernels")
     return timed(command, cwd=ROOT)
+
+
+def kernel_cpu(work: Path) -> list[float]:
+    """CPU seconds each submission's kernel used, from the JSON reports."""
+    return [json.loads(p.read_text())["cpu_seconds"]
+            for p in sorted((work / "reports").glob("*/*/*.json"))]
 
 
 def main() -> int:
@@ -143,19 +162,30 @@ def main() -> int:
         baseline_busy = baseline_cpu / baseline  # cores nbgrader kept busy on average
         print(f"plain nbgrader autograde (sequential): {baseline:7.1f} s wall, "
               f"{baseline_cpu:7.1f} s CPU ({baseline_busy:.2f} cores busy)", flush=True)
-        ours_time, ours_cpu = ours(args.assignment, submissions, tmp / "ours", args.jobs)
-        print(f"python -m autograder grade:            {ours_time:7.1f} s wall, "
-              f"{ours_cpu:7.1f} s CPU ({ours_cpu / ours_time:.2f} cores busy)", flush=True)
+        runs = {"cold": tmp / "cold", "warm": tmp / "warm"}
+        took = {}
+        for way, work in runs.items():
+            took[way] = ours(args.assignment, submissions, work, args.jobs, cold=way == "cold")
+            wall, cpu = took[way]
+            label = "python -m autograder grade" + (" --cold-kernels:" if way == "cold" else ":")
+            print(f"{label:39s}{wall:7.1f} s wall, {cpu:7.1f} s CPU "
+                  f"({cpu / wall:.2f} cores busy)", flush=True)
         theirs = gradebook_scores(tmp / "nbgrader", args.assignment)
-        mine = gradebook_scores(tmp / "ours", args.assignment)
-        differ = sorted(s for s in ids if theirs.get(s) != mine.get(s))
-        if differ or len(mine) != len(ids):
-            print(f"scores differ for {differ or 'missing students'}")
-            return 1
-        print(f"scores agree for all {len(ids)} students")
-        print(f"speed-up: {baseline / ours_time:.2f}x (at most {os.cpu_count() / baseline_busy:.2f}x "
-              f"from parallelism alone: nbgrader's own run already kept "
-              f"{baseline_busy:.2f} of {os.cpu_count()} cores busy)")
+        for way, work in runs.items():
+            mine = gradebook_scores(work, args.assignment)
+            differ = sorted(s for s in ids if theirs.get(s) != mine.get(s))
+            if differ or len(mine) != len(ids):
+                print(f"scores differ ({way} kernels) for {differ or 'missing students'}")
+                return 1
+        print(f"scores agree for all {len(ids)} students, all three ways")
+        for way, work in runs.items():
+            used = kernel_cpu(work)
+            print(f"CPU per submission's kernel, {way}: median {statistics.median(used):.2f} s, "
+                  f"min {min(used):.2f} s, max {max(used):.2f} s")
+        for way in runs:
+            print(f"speed-up over plain nbgrader, {way} kernels: {baseline / took[way][0]:.2f}x")
+        print(f"(at most {os.cpu_count() / baseline_busy:.2f}x from parallelism alone: nbgrader's "
+              f"own run already kept {baseline_busy:.2f} of {os.cpu_count()} cores busy)")
     return 0
 
 

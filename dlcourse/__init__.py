@@ -6,9 +6,9 @@ repeating the code. Nothing here imports TensorFlow or PyTorch at import time.
 """
 
 from .data import load_digits, load_moons, logic_gate, weight_height
+from .notebook_setup import quiet_logs, set_seed
 from .plot import plot_decision_boundary, plot_learning_curves
 from .scratch import sigmoid, sigmoid_grad, softmax, step
-from .notebook_setup import quiet_logs, set_seed
 
 __all__ = [
     "load_digits",

@@ -52,7 +52,7 @@ def load_digits(test_size=0.2, seed=0, images=False):
     data and are divided by 16. With ``images=True`` each sample has shape
     (8, 8); otherwise it is a flat vector of 64 features. The split is
     stratified, so every digit appears in both parts in the same proportion.
-    Used from chapter 5 (Loss functions and metrics) on.
+    Used from chapter 4 (Activation functions) on.
     """
     from sklearn.datasets import load_digits as _sk_load_digits
     from sklearn.model_selection import train_test_split

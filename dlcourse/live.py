@@ -25,6 +25,7 @@ server; the pages keep it in the browser. Ctrl-C stops both servers.
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import http.server
 import os
@@ -48,7 +49,8 @@ BOOK = Path(__file__).resolve().parents[1] / "book"
 # thebe from npm: exact version and the registry's integrity string for its
 # tarball (`npm view thebe@0.9.3 dist.integrity`), checked before unpacking.
 THEBE_VERSION = "0.9.3"
-THEBE_INTEGRITY = "sha512-Rb/7kVhtlffXra3kIe7OuIGE7awsm2/fGWxw21DiNfnWLnUQiDl9AWqYdshPwZPG/5DzLpsJRPix2xtCPtJmQQ=="
+THEBE_INTEGRITY = ("sha512-Rb/7kVhtlffXra3kIe7OuIGE7awsm2/fGWxw21DiNfnWLnUQiDl9AWqYdshPwZPG/"
+                   "5DzLpsJRPix2xtCPtJmQQ==")
 HOST = "127.0.0.1"
 
 
@@ -176,13 +178,16 @@ def wait_for_jupyter(process, port, token, timeout=120):
 
 
 def stop(process, timeout=20):
-    """Stop JupyterLab (it shuts its kernels down on SIGTERM)."""
+    """Stop JupyterLab (it shuts its kernels down on SIGTERM); if it takes
+    longer than ``timeout``, kill it and everything it started (it leads a
+    session of its own)."""
     if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
@@ -207,13 +212,19 @@ def serve(book, port, jupyter_port):
     def terminate(signum, frame):
         raise KeyboardInterrupt
 
+    # Ctrl-C stops both servers even when this command was started with
+    # SIGINT ignored (as a shell does for a command run in the background),
+    # and SIGTERM does the same.
+    signal.signal(signal.SIGINT, terminate)
     signal.signal(signal.SIGTERM, terminate)
     try:
         wait_for_jupyter(jupyter, jupyter_port, token)
         print(f"\nJupyterLab (runs the code):  http://{HOST}:{jupyter_port}/lab?token={token}", flush=True)
-        print(f"The book, with live code:    {origin}/intro.html#jupyter-port={jupyter_port}&jupyter-token={token}",
+        print("The book, with live code:    "
+              f"{origin}/intro.html#jupyter-port={jupyter_port}&jupyter-token={token}",
               flush=True)
-        print("Open the book's address (it hands the token to the pages); Ctrl-C stops both servers.", flush=True)
+        print("Open the book's address (it hands the token to the pages); "
+              "Ctrl-C stops both servers.", flush=True)
         while jupyter.poll() is None:
             time.sleep(0.5)
         raise LiveError(f"JupyterLab stopped (code {jupyter.returncode})")

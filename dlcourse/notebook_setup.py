@@ -19,7 +19,7 @@ def quiet_logs():
     """Keep TensorFlow's start-up log lines out of notebook outputs.
 
     Call it before ``import tensorflow``: TensorFlow reads these settings only
-    once. Introduced in chapter 2 (Perceptrons and XOR), used by every chapter.
+    once. Introduced in chapter 1 (Tensors and frameworks), used by every chapter.
     Returns the environment settings it applied.
     """
     if "tensorflow" in sys.modules:
@@ -39,8 +39,8 @@ def set_seed(seed=0):
 
     Call it after the framework imports. It never imports a framework itself,
     so a PyTorch-only notebook does not pay for loading TensorFlow. Returns the
-    names of the libraries it seeded. Introduced in chapter 2 (Perceptrons and
-    XOR); every chapter calls it once near the top so that the numbers quoted
+    names of the libraries it seeded. Introduced in chapter 1 (Tensors and
+    frameworks); every chapter calls it once near the top so that the numbers quoted
     in the text are the numbers the code prints.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from book_browser import CHROMIUM, MISSING_CHROMIUM, launch_chromium, serve
+
 from dlcourse import quiet_logs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +19,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SESSION_START = time.time()
 
 # The tests make their own gradebooks; a shared one named in the environment
-# (see README, "Several graders and JupyterHub") must never receive their rows.
+# (see docs/deployment.md, "Several graders") must never receive their rows.
 os.environ.pop("DLCOURSE_DB_URL", None)
 
 # Tests that import TensorFlow get the same quiet start-up as the chapters.

@@ -12,14 +12,20 @@ import threading
 import zipfile
 
 import pytest
-
-from autograder import collect as collect_module
-from autograder.collect import (HISTORY, MAX_ENTRY_NAME_CHARS, MAX_SUBMISSION_DEPTH,
-                                MAX_SUBMISSIONS_PER_STUDENT, collect_exchange, collect_zips,
-                                report)
-from autograder.grading import Course
 from conftest import ROOT
 from test_collect import NAME, NOTEBOOK, exchange, fixture  # noqa: F401 (exchange: a fixture)
+
+from autograder import collect as collect_module
+from autograder.collect import (
+    MAX_ENTRY_NAME_CHARS,
+    MAX_SUBMISSION_DEPTH,
+    MAX_SUBMISSIONS_PER_STUDENT,
+    collect_exchange,
+    collect_zips,
+    report,
+)
+from autograder.course import Course
+from autograder.receipts import HISTORY
 
 ESC = "\x1b"
 

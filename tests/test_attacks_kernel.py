@@ -17,7 +17,6 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-
 from conftest import ROOT
 
 pytestmark = pytest.mark.grading
@@ -44,7 +43,7 @@ def part():
 
 
 def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
-        probe_timeout=120, cpu=None):
+        probe_timeout=120, cpu=None, zygote=True):
     """Run ``nb`` as a submission: (status, answers, seconds).  Limits are
     CPU seconds, each with a wall-clock backstop ``factor`` times as long;
     ``cpu``, a list, receives the CPU seconds the kernel used."""
@@ -53,7 +52,7 @@ def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
 
     runner = JudgedExecute(timeout=cell_timeout, submission_timeout=submission_timeout,
                            probe_timeout=probe_timeout, kill_grace=GRACE, sandbox=sandbox,
-                           wall_clock_factor=factor)
+                           wall_clock_factor=factor, zygote=zygote)
     started = time.monotonic()
     status, answers = runner.run_and_probe(
         nb, {"metadata": {"path": "/tmp"}}, [part()], {"part": [[encode_array(2.0)]]})
@@ -272,8 +271,9 @@ class PeakRss:
         return (self.peak - self.before) / 2**20
 
 
-#: What one huge message may cost the grader at most (README: the grader's
-#: side of a kernel's sockets holds at most 8 MB x 32 messages on IOPub).
+#: What one huge message may cost the grader at most (docs/instructor-guide.md,
+#: "The sandbox": the grader's side of a kernel's sockets holds at most
+#: 8 MB x 32 messages on IOPub).
 RSS_BOUND_MB = 150
 
 
@@ -343,7 +343,8 @@ print("WRITTEN", written, "ERRNO", error)
     assert answers["part"][0].ok, "the kernel still works after its folder was filled"
 
 
-def test_a_deep_folder_chain_is_cleaned_up(tmp_path):
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_deep_folder_chain_is_cleaned_up(zygote):
     nb = notebook(SOCKET_FOLDER + '''
 fd = os.open(folder, os.O_RDONLY)
 for i in range(3000):
@@ -355,12 +356,15 @@ with open(os.open("data", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as fh:
     fh.write(b"x" * 1000)
 print("DEPTH 3000", "FOLDER", folder)
 ''', "def f(x):\n    return x\n")
-    status, _, _ = run(nb)
+    status, _, _ = run(nb, zygote=zygote)
     text = outputs(nb)
     assert "DEPTH 3000" in text, text[-500:]
     folder = Path(text.split("FOLDER ")[1].split()[0])
-    assert not folder.parent.exists(), f"{folder.parent} was left behind"
-    assert str(folder.parent) not in Path("/proc/self/mountinfo").read_text()
+    if zygote:  # the folder is the zygote's, emptied for its next kernel
+        assert folder.is_dir() and list(folder.iterdir()) == [], f"{folder} was not emptied"
+    else:
+        assert not folder.parent.exists(), f"{folder.parent} was left behind"
+        assert str(folder.parent) not in Path("/proc/self/mountinfo").read_text()
 
 
 def test_remove_tree_removes_a_chain_rmtree_cannot(tmp_path):
@@ -561,7 +565,8 @@ def _grade_in_worker():
     run(notebook("def f(x):\n    return x\n"))
     line = next(line for line in Path("/proc/self/cgroup").read_text().splitlines()
                 if line.split(":")[1] in ("memory", ""))
-    group = CGROUP_ROOT / ("memory" if line.split(":")[1] == "memory" else "") / line.split(":")[2].lstrip("/")
+    _, controller, path = line.split(":", 2)
+    group = CGROUP_ROOT / ("memory" if controller == "memory" else "") / path.lstrip("/")
     limit = next((group / name).read_text().strip() for name in ("memory.max", "memory.limit_in_bytes")
                  if (group / name).exists())
     return str(group), int(limit)

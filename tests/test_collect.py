@@ -13,19 +13,19 @@ import time
 import zipfile
 
 import pytest
+from conftest import ROOT
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 from traitlets.config import Config
 
 from autograder.assignment import load_assignment
-from autograder.collect import (HISTORY, RECEIPT, collect_exchange, collect_zips, format_time,
-                                trusted_receipt)
-from autograder.grading import Course
+from autograder.checks import GradingError
+from autograder.collect import collect_exchange, collect_zips
+from autograder.course import Course
 from autograder.intake import inspect, stage
 from autograder.late import LatePenalty, late_status, parse_due, parse_penalty
-from autograder.checks import GradingError
-from conftest import ROOT
+from autograder.receipts import HISTORY, RECEIPT, format_time, trusted_receipt
 
 NAME = "perceptrons_xor"
 NOTEBOOK = f"{NAME}.ipynb"
@@ -346,9 +346,11 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
     later from a plain copy (none): the gradebook must not keep the old time."""
     from nbgrader.api import Gradebook
 
-    from autograder.grading import _stage, quiet_nbgrader
+    from autograder.grade import _stage
+    from autograder.utils import quiet_nbgrader
 
     course = Course(ROOT, work=tmp_path / "work")
+    course.open_gradebook()
     with quiet_nbgrader(), Gradebook(course.db_url, "dlcourse") as gb:
         gb.update_or_create_assignment(NAME, duedate=dt.datetime(2026, 1, 1))
         gb.update_or_create_student("minji")
@@ -364,22 +366,39 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
     assert not (course.submitted / "minji" / NAME / "timestamp.txt").exists()
 
 
-def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path):
+def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path, caplog):
     from autograder.late import configure, set_policy
 
     course = Course(ROOT, work=tmp_path / "work")
     set_policy(course, NAME, due="2026-12-01T23:59+09:00", penalty="10%/day", penalty_max="30%")
     set_policy(course, NAME, penalty="5%/day")  # the maximum stays
-    said = []
     later = Course(ROOT, work=tmp_path / "work")
-    policy = configure(later, NAME, log=said.append)
+    with caplog.at_level("INFO", logger="autograder"):
+        policy = configure(later, NAME)
+    said = [record.getMessage() for record in caplog.records if record.name == "autograder.late"]
     assert policy == {"method": "per_day", "percent_per_day": 5.0, "max_percent": 30.0,
                       "due": dt.datetime(2026, 12, 1, 14, 59, tzinfo=dt.timezone.utc)}
     assert said == [f"  {NAME} is due 2026-12-01 14:59 UTC; late penalty: 5% of the score "
                     "per day or part of a day late, at most 30%"]
     assert later.config.LatePenalty.percent_per_day == 5.0
     set_policy(course, NAME, due="none", penalty="none")
-    assert configure(Course(ROOT, work=tmp_path / "work"), NAME, log=said.append) == \
+    assert configure(Course(ROOT, work=tmp_path / "work"), NAME) == \
         {"method": "none", "due": None}
     # Another class (work folder) has its own policy.
     assert configure(Course(ROOT, work=tmp_path / "other"), NAME)["method"] == "none"
+
+
+def test_a_second_collect_into_the_same_folder_is_refused_while_one_runs(tmp_path):
+    from autograder.collect import _lock
+
+    config = Course(ROOT, work=tmp_path / "work").config
+    archive = lms_zip(tmp_path / "download.zip", [
+        (f"{NAME}_minji_attempt_2026-11-30-23-50-00_{NOTEBOOK}", fixture("blank"),
+         (2026, 12, 2, 12, 0, 0))])
+    to = tmp_path / "collected"
+    with _lock(to):  # the first collect, still at work
+        with pytest.raises(GradingError, match="another collect is writing into this folder"):
+            collect_zips(NAME, [archive], to, config)
+    assert not (to / "minji").exists()
+    events = collect_zips(NAME, [archive], to, config)  # once it is done, collecting works
+    assert [e.action for e in events] == ["new"]

@@ -18,7 +18,6 @@ import time
 import nbformat
 import psutil
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
@@ -68,15 +67,15 @@ def submissions(folder):
 
 def grade_once(work, folder):
     """Grade each group with its limits; the rows and reports of all four."""
-    from autograder.grading import Course, grade
+    from autograder.course import Course
+    from autograder.grade import grade
 
     started = time.monotonic()
     rows, reports = {}, {}
     for group, (cell, submission, factor) in LIMITS.items():
         course = Course(ROOT, work=work / group, cell_timeout=cell,
                         submission_timeout=submission, wall_clock_factor=factor)
-        for row in grade(NAME, folder / group, course=course, seed=11, jobs=4,
-                         log=lambda *a, **k: None):
+        for row in grade(NAME, folder / group, course=course, seed=11, jobs=4):
             rows[row.student_id] = row
             reports[row.student_id] = json.loads(
                 (work / group / "reports" / NAME / row.student_id / f"{NAME}.json").read_text())

@@ -20,12 +20,12 @@ import matplotlib.image
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from conftest import ROOT
 
 from autograder.__main__ import main
 from autograder.assignment import read_run
-from autograder.config import COURSE_ID
 from autograder.probe import ANSWER_VARIABLE, PROBE_FUNCTION, PROBE_SOURCE
-from conftest import ROOT
+from autograder.settings import COURSE_ID
 
 NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
@@ -46,14 +46,15 @@ def run(tmp_path_factory):
     autograded notebook, then write the feedback pages and the report."""
     from nbgrader.api import Gradebook
 
-    from autograder.grading import Course, grade
+    from autograder.course import Course
+    from autograder.grade import grade
 
     tmp = tmp_path_factory.mktemp("feedback-report")
     submissions, work = tmp / "submissions", tmp / "work"
     for student in STUDENTS:
         shutil.copytree(FIXTURES / student, submissions / student)
     course = Course(ROOT, work=work, cell_timeout=30)
-    rows = {r.student_id: r for r in grade(NAME, submissions, course=course, log=lambda *a, **k: None)}
+    rows = {r.student_id: r for r in grade(NAME, submissions, course=course)}
 
     due = datetime(2026, 3, 2, 23, 59)
     with Gradebook(course.db_url, COURSE_ID) as gb:

@@ -15,10 +15,10 @@ import textwrap
 
 import nbformat
 import pytest
-
-from autograder.__main__ import main
 from book_browser import serve
 from conftest import ROOT
+
+from autograder.__main__ import main
 
 NAME = "perceptrons_xor"
 STUDENT = "attacker"
@@ -91,7 +91,8 @@ MATH_CELL = "## My notes\n\nMy math: $\\alpha_{\\mathrm{mine}}^2 + \\beta$ and $
 @pytest.fixture(scope="module")
 def feedback(tmp_path_factory):
     """Grade the hostile notebook and write its feedback page."""
-    from autograder.grading import Course, grade
+    from autograder.course import Course
+    from autograder.grade import grade
 
     tmp = tmp_path_factory.mktemp("feedback-safety")
     evil_js, evil_html = tmp / "evil.js", tmp / "evil.html"
@@ -113,7 +114,7 @@ def feedback(tmp_path_factory):
 
     work = tmp / "work"
     course = Course(ROOT, work=work, cell_timeout=60)
-    (row,) = grade(NAME, tmp / "submissions", course=course, log=lambda *a, **k: None)
+    (row,) = grade(NAME, tmp / "submissions", course=course)
     assert row.status == "ok" and row.score == 0, row
     assert main(["feedback", NAME, "--work", str(work)]) == 0
     page = work / "feedback" / STUDENT / NAME / f"{NAME}.html"
@@ -174,10 +175,12 @@ def open_page(chromium, url, shot=None):
             for (let x = box.left + 5; x < box.right; x += 40)
                 for (let y = box.top + 5; y < box.bottom; y += 20) {
                     const hit = document.elementFromPoint(x, y);
-                    if (!hit || !header.contains(hit)) covered.push([x, y, hit ? hit.outerHTML.slice(0, 80) : null]);
+                    if (!hit || !header.contains(hit))
+                        covered.push([x, y, hit ? hit.outerHTML.slice(0, 80) : null]);
                 }
         }
-        const notes = [...document.querySelectorAll('.text_cell')].find(c => c.textContent.includes('My notes'));
+        const notes = [...document.querySelectorAll('.text_cell')]
+            .find(c => c.textContent.includes('My notes'));
         return {
             url: location.href,
             header: header ? header.innerText : null,

@@ -14,6 +14,7 @@ import sys
 import nbformat
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from autograder.assignment import (
     consistency_problems,
@@ -22,10 +23,19 @@ from autograder.assignment import (
     load_assignment,
     score_part,
 )
-from autograder.checks import (EDGE_FLOOR, Answer, Call, Check, GradingError, Part, Read,
-                               accuracy_check, gate, same_as_solution)
+from autograder.checks import (
+    EDGE_FLOOR,
+    Answer,
+    Call,
+    Check,
+    GradingError,
+    Part,
+    Read,
+    accuracy_check,
+    gate,
+    same_as_solution,
+)
 from autograder.probe import encode_array, parse_reply
-from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 import build as fixtures  # noqa: E402  (tests/submissions/build.py)
@@ -290,7 +300,8 @@ def test_committed_fixtures_are_what_their_builder_produces_now():
 
 @pytest.mark.grading
 def test_generate_refuses_a_solution_that_fails_its_own_checks(tmp_path):
-    from autograder.grading import generate
+    from autograder.course import Course
+    from autograder.generate import generate
 
     shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
     shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
@@ -302,7 +313,7 @@ def test_generate_refuses_a_solution_that_fails_its_own_checks(tmp_path):
     nbformat.write(nb, path)
     before = (tmp_path / "exercises" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_bytes()
     with pytest.raises(GradingError, match="the solution"):
-        generate(["perceptrons_xor"], root=tmp_path, log=lambda *a, **k: None)
+        generate(Course(tmp_path), ["perceptrons_xor"])
     after = (tmp_path / "exercises" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_bytes()
     assert after == before
 
@@ -402,10 +413,11 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
 
 @pytest.mark.grading
 def test_export_writes_every_graded_student_with_nbgraders_columns(graded, tmp_path):
-    from autograder.grading import export
+    from autograder.course import Course
+    from autograder.export import export
 
     name, work, rows = graded
-    path = export(tmp_path / "all.csv", work=work)
+    path = export(Course(work=work), tmp_path / "all.csv")
     with open(path, newline="") as fh:
         exported = list(csv.DictReader(fh))
     by_student = {r["student_id"]: r for r in exported if r["assignment"] == name}

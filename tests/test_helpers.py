@@ -9,10 +9,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib.collections import PathCollection
-from matplotlib.contour import ContourSet
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.contour import ContourSet
 
 import dlcourse
 from dlcourse import (

@@ -16,10 +16,10 @@ import time
 
 import nbformat
 import pytest
+from conftest import ROOT, tree_hashes
 
 from autograder.assignment import load_assignment
 from autograder.intake import inspect
-from conftest import ROOT, tree_hashes
 
 NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME

@@ -8,21 +8,19 @@ edited NumPy cell, and read the new output under the cell. Finally stops the
 servers with Ctrl-C (SIGINT) and checks that no process is left behind.
 """
 
+import contextlib
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
 import psutil
 import pytest
 import yaml
-
 from conftest import BOOK, ROOT
 
 pytestmark = pytest.mark.browser
@@ -43,7 +41,8 @@ def live_book():
     result = subprocess.run(["make", "--no-print-directory", "live-book"], cwd=ROOT,
                             capture_output=True, text=True)
     if result.returncode != 0:
-        pytest.fail(f"make live-book failed (exit {result.returncode}):\n{(result.stdout + result.stderr)[-6000:]}")
+        output = (result.stdout + result.stderr)[-6000:]
+        pytest.fail(f"make live-book failed (exit {result.returncode}):\n{output}")
     return LIVE_HTML
 
 
@@ -52,8 +51,11 @@ def live_servers(live_book):
     """`make live`'s command on free ports; yields (book address, port, token)."""
     command = [sys.executable, "-m", "dlcourse.live", "serve",
                "--port", str(free_port()), "--jupyter-port", str(free_port())]
+    # Started with SIGINT ignored, as a shell starts a command run in the
+    # background (and as `make test &` passes on): Ctrl-C must stop it anyway.
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines, found = [], threading.Event()
 
     def read():
@@ -75,8 +77,20 @@ def live_servers(live_book):
     try:  # JupyterLab shuts its kernels down first: slow on a busy machine
         code = process.wait(180)
     except subprocess.TimeoutExpired:
+        # Say where it hung: what it printed, and what was still running.
+        running = []
+        for p in [psutil.Process(process.pid), *started]:
+            try:
+                running.append(f"{p.pid} {p.status()} {' '.join(p.cmdline())[:120]} "
+                               f"threads={p.num_threads()}")
+            except psutil.Error:
+                pass
         process.kill()
-        pytest.fail("the live command did not stop within 180 s of Ctrl-C")
+        for p in started:  # nothing left behind for the tests that follow
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        pytest.fail("the live command did not stop within 180 s of Ctrl-C; still running:\n"
+                    + "\n".join(running) + "\noutput:\n" + "".join(lines)[-3000:])
     process.stdout.close()
     gone, alive = psutil.wait_procs(started, timeout=10)
     left = [p.pid for p in alive]

@@ -19,13 +19,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.config import COURSE_ID
-from autograder.gradebook import open_gradebook, resolve_url
 from conftest import ROOT
+
+from autograder.gradebook import open_gradebook, resolve_url
+from autograder.settings import COURSE_ID
 
 SUBMISSIONS = ROOT / "tests" / "submissions" / "perceptrons_xor"
 PASSWORD = "pg-s3cret-word"
+#: Every test here reaches a real gradebook (a PostgreSQL server, or SQLite
+#: from several processes) through the command line: end-to-end and slow.
+pytestmark = pytest.mark.grading
 #: Two graders, two folders; NumPy-only submissions so the run stays short.
 FOLDERS = {
     "first": ["solution", "blank", "wrong_step_at_zero", "missing_notebook"],
@@ -248,8 +251,8 @@ def test_registering_an_up_to_date_assignment_again_changes_nothing(postgres, tm
     already registered as it is now is left alone."""
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import register_assignment
-    from autograder.grading import Course
+    from autograder.course import Course
+    from autograder.grade import register_assignment
 
     course = Course(ROOT, work=tmp_path / "work",
                     db_url=new_database(postgres, "registered_twice"))
@@ -268,20 +271,19 @@ def test_registering_an_up_to_date_assignment_again_changes_nothing(postgres, tm
         engine.dispose()
         return versions
 
-    register_assignment(course, "perceptrons_xor", log=lambda *a, **k: None)
+    register_assignment(course, "perceptrons_xor")
     first = row_versions()
     with Gradebook(course.db_url, COURSE_ID) as gb:
         notebook = gb.find_notebook("perceptrons_xor", "perceptrons_xor")
         assert sorted(c.name for c in notebook.grade_cells) == sorted(
             p.grade_id for p in course.assignment("perceptrons_xor").parts)
-    register_assignment(course, "perceptrons_xor", log=lambda *a, **k: None)
+    register_assignment(course, "perceptrons_xor")
     assert row_versions() == first
 
 
 # -- Two graders, one PostgreSQL gradebook ---------------------------------------------------
 
 
-@pytest.mark.grading
 def test_two_graders_at_once_write_one_gradebook_and_lose_nothing(postgres, tmp_path):
     from nbgrader.api import Gradebook
 

@@ -16,7 +16,6 @@ from time import monotonic
 
 import nbformat
 import pytest
-
 from conftest import ROOT, tree_hashes
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
@@ -194,7 +193,8 @@ class Listener:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from autograder.grading import Course, grade
+    from autograder.course import Course
+    from autograder.grade import grade
 
     base = tmp_path_factory.mktemp("sandbox")
     work, submissions = base / "work", base / "submissions"

@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
+from conftest import ROOT
 
 from autograder.validate import check
-from conftest import ROOT
 
 NAME = "perceptrons_xor"
 NOTEBOOK = f"{NAME}.ipynb"
@@ -20,6 +21,7 @@ def fixture(name):
     return FIXTURES / name / NAME / NOTEBOOK
 
 
+@pytest.mark.grading  # runs the whole solution, Keras and PyTorch parts included, in a kernel
 def test_a_solution_is_ready_and_validate_needs_no_solutions(tmp_path):
     """Run the command as a student would, from a course folder that has
     the exercises and the grader but no solutions/."""
@@ -52,6 +54,7 @@ def test_a_blank_notebook_lists_every_part_not_answered(tmp_path):
     assert messages[-1] == "Not ready to submit: 7 problem(s) above."
 
 
+@pytest.mark.grading  # runs a whole notebook, Keras and PyTorch parts included, in a kernel
 def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path):
     nb = nbformat.read(fixture("wrong_step_at_zero"), as_version=4)
     locked = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")

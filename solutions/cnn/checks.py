@@ -24,8 +24,16 @@ dropping k, or the floor, each changes the answer).
 
 import numpy as np
 
-from autograder.checks import (Answer, Call, Part, Predict, accuracy_check, error_checks, gate,
-                               same_as_solution)
+from autograder.checks import (
+    Answer,
+    Call,
+    Part,
+    Predict,
+    accuracy_check,
+    error_checks,
+    gate,
+    same_as_solution,
+)
 from dlcourse import load_digits
 
 #: Accuracy on the held-out test split that earns all the model's points

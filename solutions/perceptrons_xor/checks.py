@@ -8,9 +8,20 @@ on the truth tables.  Not released to students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import (Answer, Call, Check, Part, Predict, Read, accuracy_check,
-                               error_checks, gate, probability_checks, same_as_solution,
-                               shapes_are)
+from autograder.checks import (
+    Answer,
+    Call,
+    Check,
+    Part,
+    Predict,
+    Read,
+    accuracy_check,
+    error_checks,
+    gate,
+    probability_checks,
+    same_as_solution,
+    shapes_are,
+)
 from dlcourse import logic_gate, step
 
 GATE_X, XOR_Y = logic_gate("xor")

@@ -10,8 +10,15 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.datasets import make_moons
 
-from autograder.checks import (Answer, Call, Part, Predict, accuracy_check,
-                               probability_checks, same_as_solution)
+from autograder.checks import (
+    Answer,
+    Call,
+    Part,
+    Predict,
+    accuracy_check,
+    probability_checks,
+    same_as_solution,
+)
 
 MOONS_NOISE = 0.25  # the setup cell's noise level
 #: Agreement with the best possible classifier (see moon_labels) on 4000

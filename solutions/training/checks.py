@@ -9,8 +9,7 @@ students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import (SHAPE_CREDIT, Answer, Call, Check, Part, error_checks, gate,
-                               same_as_solution)
+from autograder.checks import SHAPE_CREDIT, Answer, Call, Check, Part, error_checks, gate, same_as_solution
 
 #: How far a trained parameter may be from the least-squares answer.
 FIT_TOLERANCE = 0.05

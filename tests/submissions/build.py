@@ -283,7 +283,7 @@ def assignments() -> list[str]:
 
 def stale(name: str) -> list[str]:
     """Fixture files of ``name`` that differ from a fresh build."""
-    from autograder.grading import trees_differ
+    from autograder.utils import trees_differ
 
     with tempfile.TemporaryDirectory() as tmp:
         build(name, Path(tmp))
@@ -299,7 +299,8 @@ CELL_TIMEOUT = 30
 def grade_fixtures(name: str, work: Path, seed: int | None = None):
     """Grade ``name``'s fixtures with a throw-away gradebook in ``work``;
     returns the rows and writes ``work/grades.csv``."""
-    from autograder.grading import Course, grade
+    from autograder.course import Course
+    from autograder.grade import grade
 
     course = Course(ROOT, work=work, cell_timeout=CELL_TIMEOUT)
     rows = grade(name, HERE / name, course=course, seed=seed, csv_path=work / "grades.csv")

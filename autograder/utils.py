@@ -1,0 +1,86 @@
+"""Small helpers shared by the commands: calling nbgrader's API, comparing
+folders, writing JSON that a crash never leaves half written."""
+
+from __future__ import annotations
+
+import contextlib
+import filecmp
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+from autograder.checks import GradingError
+
+
+@contextlib.contextmanager
+def quiet_nbgrader():
+    """Silence warnings nbgrader causes and a course cannot fix: SQLAlchemy's
+    about nbgrader's session handling, and nbformat's about the cells nbgrader
+    puts back without an id."""
+    from nbformat.warnings import MissingIDFieldWarning
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SAWarning)
+        warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+        yield
+
+
+@contextlib.contextmanager
+def quiet_logs(name: str, level: int = logging.WARNING):
+    """Show only ``level`` and above from logger ``name`` for a while (a
+    command that runs another quietly, as ``generate`` runs ``grade``)."""
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def require_success(result: dict, what: str) -> None:
+    """Raise a :class:`GradingError` naming ``what`` when an nbgrader API
+    call reports failure (its result dict, with the last line of its error)."""
+    if not result.get("success"):
+        detail = (result.get("error") or result.get("log") or "").strip().splitlines()
+        raise GradingError(f"nbgrader could not {what}: " + (detail[-1] if detail else "unknown error"))
+
+
+def trees_differ(a: Path, b: Path, keep=lambda relative: True) -> list[str]:
+    """Paths (relative) of the files that differ between two folders, by
+    content; ``keep(relative_path)`` chooses which files to compare."""
+    def files(root: Path) -> set[Path]:
+        if not root.exists():
+            return set()
+        return {p.relative_to(root) for p in root.rglob("*")
+                if p.is_file() and keep(p.relative_to(root))}
+
+    names_a, names_b = files(a), files(b)
+    differ = sorted(str(n) for n in names_a ^ names_b)
+    differ += sorted(str(n) for n in names_a & names_b
+                     if not filecmp.cmp(a / n, b / n, shallow=False))
+    return differ
+
+
+def save_json(path: Path, data: dict) -> None:
+    """Write ``data`` so that a reader (or a crash) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def templates(**filters):
+    """The Jinja environment of the grader's own pages (the class report,
+    feedback notes): autoescaped, since student ids, file names and error
+    messages come from submissions; an undefined name is an error."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(filters)
+    return env

@@ -1,0 +1,385 @@
+"""Student kernels forked from a warm process instead of started cold.
+
+Every graded notebook's kernel imports NumPy, PyTorch, TensorFlow and Keras
+again: 12-20 CPU seconds before the student's first line runs.  A *zygote*
+(:mod:`autograder.zygote_process`) pays that once per grading process: it
+is started in the sandbox like any student kernel (same user, namespaces,
+file system, prlimits; cgroups of its own), imports the frameworks, and
+then forks one child per submission.  Each child
+
+* is moved by the grader into that submission's own cgroups before it runs
+  anything (the same memory, process and CPU accounting as a cold kernel);
+* enters new user, mount, PID, IPC, network and UTS namespaces, gets an
+  empty ``/tmp``, ``/home/student`` and ``/dev/shm`` and a ``/proc`` that
+  shows only its own processes, drops every capability;
+* runs the IPython kernel with the connection file the grader wrote.
+
+A child is a copy of the zygote as it was before any kernel existed: what
+one student changes (a module, a global, a file) is gone for the next.
+
+:class:`ZygoteProvisioner` is the jupyter_client kernel provisioner that
+launches a kernel this way; :class:`autograder.sandbox.SandboxedKernelManager`
+uses it when the sandbox's ``zygote`` setting is on and the zygote starts.
+Where it cannot start (namespaces refused, say), kernels start cold as
+before, and the log says so once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from jupyter_client.provisioning import LocalProvisioner
+
+from autograder.sandbox import (
+    SandboxedKernelManager,
+    SandboxLimits,
+    _members,
+    _new_sandbox_dir,
+    clean_sandbox_dir,
+    kill_cgroups,
+    launch_environment,
+    make_cgroups,
+    new_kernel_folder,
+    remove_cgroups,
+    remove_tree,
+    wrap,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("zygote_process.py").read_text()
+#: Seconds the zygote may take to import everything (CPU-bound: ~15 s on a
+#: quiet machine; a busy one takes longer).
+READY_TIMEOUT = 300
+#: Seconds for one answer to a fork request.
+ANSWER_TIMEOUT = 30
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start or could not fork a kernel."""
+
+
+class Zygote:
+    """One warm process in the sandbox, and the folder its kernels' sockets
+    live in (one kernel at a time: a grading process grades one submission
+    at a time)."""
+
+    def __init__(self, limits: SandboxLimits):
+        self.limits = limits
+        self.owner = os.getpid()
+        self.base, self.kernel_dir = new_kernel_folder(limits)
+        self.forks = 0  # kernels forked
+        self.kernels = 0  # kernels asked for (each names its cgroups, even if its fork failed)
+        self.broken = ""
+        self.groups: list[Path] = []
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        try:
+            self.groups = make_cgroups(f"{self.base.name}-zygote", limits)
+            self.stderr = open(self.base / "zygote.log", "wb")
+            cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base)
+            started = time.monotonic()
+            self.process = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                env=launch_environment())
+            ready = self._answer(READY_TIMEOUT)
+            if "ready" not in ready:
+                raise ZygoteError(f"unexpected first answer {ready!r}")
+            self.preloaded = ready["ready"]
+            # A kernel that cannot isolate itself would score 0 as "kernel
+            # died": find out now, while cold kernels can still take over.
+            self._send({"check": {"tmp_bytes": limits.tmp_mb * 2**20}})
+            checked = self._answer(ANSWER_TIMEOUT).get("checked")
+            if checked != 0:
+                raise ZygoteError(f"a forked kernel cannot isolate itself (exit {checked})"
+                                  f"{self._log_tail()}")
+            log.info("kernels are forked from a warm process (%s imported in %.1f s, %.1f CPU s)",
+                     ", ".join(self.preloaded), time.monotonic() - started, ready["cpu_seconds"])
+        except BaseException:
+            self.close()
+            raise
+
+    # -- talking to it ---------------------------------------------------------------
+
+    def _send(self, request: dict) -> None:
+        try:
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+        except (OSError, ValueError) as error:
+            raise ZygoteError(f"the zygote is gone ({error})") from None
+
+    def _answer(self, timeout: float) -> dict:
+        stdout = self.process.stdout
+        with selectors.DefaultSelector() as selector:
+            selector.register(stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                raise ZygoteError(f"no answer from the zygote in {timeout:.0f} s{self._log_tail()}")
+        line = stdout.readline()
+        if not line:
+            try:  # its output closed as it ended: wait for its exit status
+                code = self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                code = None
+            raise ZygoteError(f"the zygote ended (exit {code}){self._log_tail()}")
+        return json.loads(line)
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.base / "zygote.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return f": {lines[-1]}" if lines else ""
+
+    def alive(self) -> bool:
+        return not self.broken and self.process is not None and self.process.poll() is None
+
+    def next_name(self) -> str:
+        """A name for the next kernel's cgroups, never used before."""
+        self.kernels += 1
+        return f"{self.base.name}-{self.kernels}"
+
+    # -- forking a kernel --------------------------------------------------------------
+
+    def fork(self, connection_file: str, groups: list[Path], seed: int) -> ForkedKernel:
+        """Fork a kernel for ``connection_file`` into ``groups``.  A zygote
+        whose fork fails is not asked again (the next kernel gets a new one)."""
+        with self._lock:
+            try:
+                return self._fork(connection_file, groups, seed)
+            except BaseException as error:
+                self.broken = str(error) or type(error).__name__
+                raise
+
+    def _fork(self, connection_file: str, groups: list[Path], seed: int) -> ForkedKernel:
+        self._send({"fork": {"connection_file": connection_file, "seed": seed,
+                             "tmp_bytes": self.limits.tmp_mb * 2**20}})
+        answer = self._answer(ANSWER_TIMEOUT)
+        if "forked" not in answer:
+            raise ZygoteError(answer.get("error") or f"unexpected answer {answer!r}")
+        inner = answer["forked"]
+        try:
+            pid = self._host_pid(inner)
+            # Held before the child goes on (it waits until then): the
+            # grader's handle on this very process, never on a later
+            # process that reuses its id.
+            kernel = ForkedKernel(pid, os.pidfd_open(pid))
+            for group in groups:
+                (group / "cgroup.procs").write_text(str(pid))
+        except BaseException:
+            self._send({"cancel": inner})
+            self._answer(ANSWER_TIMEOUT)
+            raise
+        self._send({"go": inner})
+        self._answer(ANSWER_TIMEOUT)
+        self.forks += 1
+        return kernel
+
+    def _host_pid(self, inner: int) -> int:
+        """The host's id of the zygote's child ``inner`` (an id in the
+        sandbox's PID namespace): the member of the zygote's cgroup whose
+        innermost id it is."""
+        for pid in _members(self.groups[0]):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("NSpid:") and int(line.split()[-1]) == inner:
+                    if int(line.split()[1]) == pid and len(line.split()) > 2:
+                        return pid
+        raise ZygoteError(f"the zygote's child {inner} is not in its cgroup")
+
+    def clear_kernel_dir(self) -> str:
+        """Empty the socket folder after a kernel, once its cgroups are empty
+        (nothing of it runs any more); returns what was removed, in words."""
+        files = folders = size = 0
+        for entry in list(self.kernel_dir.iterdir()):
+            counts = remove_tree(entry)
+            files, folders, size = files + counts[0], folders + counts[1], size + counts[2]
+        return (f"{self.kernel_dir}: removed {files} files and {folders} folders "
+                f"({size // 1024} KB)")
+
+    def close(self) -> None:
+        """End the zygote and remove its cgroups and folder."""
+        if self.process is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process.stdout.close()
+            self.process = None
+        if self.groups:
+            kill_cgroups(self.groups)
+            remove_cgroups(self.groups)
+            self.groups = []
+        if getattr(self, "stderr", None):
+            self.stderr.close()
+        if self.base.exists():
+            log.debug("zygote cleanup: %s", clean_sandbox_dir(self.base))
+
+
+# -- one zygote per grading process ---------------------------------------------------
+
+_zygote: Zygote | None = None
+_failed = ""
+
+
+def zygote_for(limits: SandboxLimits) -> Zygote | None:
+    """This process's zygote, started on first use; None (and one warning)
+    when it cannot start, so that kernels start cold instead."""
+    global _zygote, _failed
+    if _zygote is not None and _zygote.owner != os.getpid():
+        # Inherited by a forked grading worker: the parent's, not ours.
+        _zygote, _failed = None, ""
+    if _zygote is not None and _zygote.alive():
+        return _zygote
+    if _zygote is not None:
+        log.warning("the kernels' warm process %s; starting another",
+                    f"failed ({_zygote.broken})" if _zygote.broken else "ended")
+        _zygote.close()
+        _zygote = None
+    if _failed:
+        return None
+    try:
+        _zygote = Zygote(limits)
+    except (OSError, ZygoteError, ValueError) as error:
+        _failed = str(error)
+        log.warning("kernels start cold (each imports the frameworks again): "
+                    "the warm process could not start: %s", error)
+        return None
+    _register_close()
+    return _zygote
+
+
+def close() -> None:
+    global _zygote
+    if _zygote is not None and _zygote.owner == os.getpid():
+        _zygote.close()
+        _zygote = None
+
+
+def _register_close() -> None:
+    import atexit
+    import multiprocessing.util
+
+    # A grading worker (multiprocessing) runs finalizers, not atexit, when it ends.
+    multiprocessing.util.Finalize(None, close, exitpriority=10)
+    atexit.register(close)
+
+
+class ForkedKernel:
+    """The part of :class:`subprocess.Popen` that jupyter_client's local
+    provisioner uses, for a kernel forked by the zygote: not the grader's
+    child, so it is watched and signalled through a pidfd."""
+
+    def __init__(self, pid: int, pidfd: int):
+        self.pid, self.pidfd = pid, pidfd
+        self.returncode: int | None = None
+        # The pidfd is readable once the kernel has ended (select.poll, not
+        # select.select: a long run's descriptors pass 1023).
+        self._ended = select.poll()
+        self._ended.register(pidfd, select.POLLIN)
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._ended.poll(0):
+            self.returncode = -signal.SIGKILL  # its exit status went to the zygote
+            os.close(self.pidfd)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        stop = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if stop is not None and time.monotonic() > stop:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signum)
+            except (ProcessLookupError, OSError):
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching the kernel as a fork of
+    the zygote (``zygote``) into the manager's sandbox cgroups (``groups``)."""
+
+    zygote: Zygote | None = None
+    groups: list[Path] = []
+
+    async def launch_kernel(self, cmd, **kwargs):
+        seed = int.from_bytes(os.urandom(8), "little")
+        try:
+            self.process = self.zygote.fork(self.parent.connection_file, self.groups, seed)
+        except (ZygoteError, OSError) as error:
+            # Never a student's loss: this kernel starts cold, in the same
+            # cgroups and socket folder (the next one gets a new zygote).
+            log.warning("a kernel could not be forked from the warm process (%s); "
+                        "it starts cold", error)
+            km = self.parent
+            base = km._sandbox_dir = _new_sandbox_dir()  # removed with the kernel's sandbox
+            base.chmod(0o755)
+            cold = wrap(cmd, self.zygote.kernel_dir, self.groups, SandboxLimits(parent=km), base)
+            kwargs = dict(kwargs, env=launch_environment(),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return await super().launch_kernel(cold, **kwargs)
+        self.pid, self.pgid = self.process.pid, None
+        self.cwd = "/home/student"
+        return self.connection_info
+
+
+class ZygoteKernelManager(SandboxedKernelManager):
+    """The sandbox's kernel manager, forking each kernel from this grading
+    process's zygote; cold kernels where the zygote cannot run."""
+
+    def _warm_start(self, limits: SandboxLimits):
+        zygote = zygote_for(limits)
+        if zygote is None:
+            return None
+        self.kernel_id = self.kernel_id or str(uuid.uuid4())
+        provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                        parent=self)
+        provisioner.zygote = self._zygote = zygote
+        return provisioner, zygote.kernel_dir, zygote.next_name()
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel (through its pidfd) and everything in its cgroups."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            process.kill()
+        kill_cgroups(list(getattr(self, "_sandbox_groups", []) or []), wait=2.0)
+
+    def finish_sandbox(self) -> list[str]:
+        flags = super().finish_sandbox()
+        zygote, self._zygote = getattr(self, "_zygote", None), None
+        if zygote is not None:
+            # The socket folder serves the zygote's next kernel: nothing of
+            # this one may be left in it.
+            self.sandbox_cleanup = zygote.clear_kernel_dir()
+            log.debug("sandbox cleanup: %s", self.sandbox_cleanup)
+        return flags

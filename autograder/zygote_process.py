@@ -1,0 +1,301 @@
+"""The warm process that student kernels are forked from (runs in the sandbox).
+
+This file runs *inside* the grading sandbox, as the sandbox user, started by
+:mod:`autograder.zygote` with ``python -c <this file's text>``: it imports
+nothing of the course but the helper package ``dlcourse``, and nothing from
+``autograder`` (which the sandbox does not show).
+
+It imports what every graded notebook pays for (NumPy, PyTorch with one
+thread and one optimizer made, TensorFlow and Keras *imported only*: a
+TensorFlow op run here would hang every forked child; IPython and
+ipykernel), then reads one JSON request per line on stdin and answers one
+JSON line on stdout:
+
+``{"fork": {"connection_file": ..., "tmp_bytes": ..., "seed": ...}}``
+    fork a child, which waits; answer ``{"forked": pid}`` (the pid as this
+    sandbox sees it).  The grader moves the child into the submission's
+    cgroups, then sends
+``{"go": pid}``
+    the child goes on: new user, mount, PID, IPC, network and UTS
+    namespaces; fresh ``/tmp``, ``/home/student`` and ``/dev/shm``; a fresh
+    ``/proc`` showing only its own processes; no capabilities; then the
+    IPython kernel, in the forked process itself, with the warm imports.
+``{"cancel": pid}``
+    the child is killed instead.
+``{"check": {"tmp_bytes": ...}}``
+    fork a child that isolates itself as a kernel would and exits; answer
+    ``{"checked": exit status}`` (0: every step worked).
+
+End of input ends the zygote.  It never forks while it has more than one
+thread (a forked copy of a multi-threaded process may hang), and it runs no
+request's code itself: each student's kernel is a copy of the zygote as it
+was before any kernel existed.
+"""
+
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE, MS_BIND = 2, 4, 8, 0x4000, 1 << 18, 4096
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+#: Folders each kernel gets empty, of its own.
+PRIVATE_FOLDERS = ("/tmp", "/home/student", "/dev/shm")
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = (lambda s: s.encode() if s is not None else None)
+    _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {target}")
+
+
+def preload() -> list[str]:
+    """Import what the kernels will need; return the modules' names."""
+    loaded = []
+    import numpy  # noqa: F401
+
+    loaded.append("numpy")
+    try:
+        import torch
+
+        # One thread, before any op: a forked copy of a process whose
+        # OpenMP pool has started hangs.
+        torch.set_num_threads(1)
+        torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # imports torch._dynamo
+        loaded.append("torch")
+    except ImportError:
+        pass
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401  (no op may run here: forked children would hang)
+
+        loaded.append("tensorflow")
+    except ImportError:
+        pass
+    import ipykernel.kernelapp  # noqa: F401
+    import IPython  # noqa: F401
+    import matplotlib  # noqa: F401
+
+    loaded += ["IPython", "ipykernel", "matplotlib"]
+    try:
+        import dlcourse  # noqa: F401
+
+        loaded.append("dlcourse")
+    except ImportError:
+        pass
+    return loaded
+
+
+def threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def _mounts_under(folder: str) -> list[str]:
+    """Mount points strictly below ``folder`` (parents first)."""
+    points = []
+    with open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            point = line.split()[4].replace("\\040", " ")
+            if point.startswith(folder.rstrip("/") + "/"):
+                points.append(point)
+    return sorted(set(points), key=lambda p: p.count("/"))
+
+
+def _private_folders(tmp_bytes: int) -> None:
+    """Mount an empty tmpfs on each private folder, keeping what the sandbox
+    mounted under one (the kernel's socket folder, a Python under /tmp)."""
+    keep = []
+    for folder in PRIVATE_FOLDERS:
+        for point in _mounts_under(folder):
+            keep.append((point, os.open(point, os.O_PATH), os.path.isdir(point)))
+    uid, gid = os.getuid(), os.getgid()
+    for folder in PRIVATE_FOLDERS:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={tmp_bytes},mode=755,uid={uid},gid={gid}")
+    for point, fd, is_dir in keep:
+        if is_dir:
+            os.makedirs(point, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(point), exist_ok=True)
+            open(point, "a").close()
+        _mount(f"/proc/self/fd/{fd}", point, None, MS_BIND | MS_REC)
+        os.close(fd)
+
+
+def _drop_capabilities() -> None:
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    _check(libc.capset(header, data), "capset")
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _init(child: int) -> None:
+    """PID 1 of the kernel's namespace: reap, ignore signals, end with the kernel."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGPIPE"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    while True:
+        pid, status = os.wait()
+        if pid == child:
+            os._exit(os.waitstatus_to_exitcode(status) & 255)
+
+
+def become_kernel(request: dict, gate: int) -> None:
+    """In the forked child: wait for the grader, isolate, run the kernel."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd in (0, 1):
+        os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+    go = os.read(gate, 1)
+    os.close(gate)
+    if go != b"g":
+        os._exit(1)
+    isolate(int(request["tmp_bytes"]))
+    _reseed(int(request["seed"]))
+    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+    sys.path[0] = ""
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+    os._exit(0)
+
+
+def isolate(tmp_bytes: int) -> None:
+    """Give this process namespaces, folders and a /proc of its own, under
+    an init of its own, without capabilities; returns in the process that is
+    to run the kernel (its parents wait for it and end with it)."""
+    uid, gid = os.getuid(), os.getgid()
+    # (The grader has moved this process into its cgroups: a new cgroup
+    # namespace shows them as the root, naming no host cgroup.)
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC
+                        | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWCGROUP), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _private_folders(tmp_bytes)
+    init = os.fork()
+    if init:  # outside the new PID namespace: wait for it, end with it
+        _, status = os.waitpid(init, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 255)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    libc.sethostname(b"sandbox", 7)
+    kernel = os.fork()
+    if kernel:
+        _drop_capabilities()
+        # The kernel's code runs as the same user in the same namespace:
+        # nothing of the init (the descriptors it inherited from the zygote,
+        # its memory) may be reachable through ptrace, pidfd_getfd or /proc.
+        _check(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
+        os.closerange(3, 65536)
+        for fd in (0, 1, 2):
+            os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+        _init(kernel)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _drop_capabilities()
+    os.closerange(3, 65536)
+    # What the kernel writes to its own stderr never reaches the zygote's log.
+    os.dup2(os.open(os.devnull, os.O_RDWR), 2)
+    os.chdir("/home/student")
+
+
+def check(tmp_bytes: int) -> int:
+    """Fork a child that isolates itself as a kernel would, then exits:
+    0 if every step worked (the grader's check before the first kernel)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                for fd in (0, 1):
+                    os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+                isolate(tmp_bytes)
+                ok = sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) == [1, 2]
+                os._exit(0 if ok else 2)
+            except BaseException as error:  # noqa: BLE001 (the child must never return)
+                os.write(2, f"kernel setup failed: {error}\n".encode())
+            os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+    finally:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+
+def _reseed(seed: int) -> None:
+    """Each kernel draws its own random numbers (a fork copies the zygote's state)."""
+    import random
+
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed % 2**32)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def serve() -> None:
+    started = time.process_time()
+    loaded = preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked children are reaped at once
+    out = sys.stdout
+    print(json.dumps({"ready": loaded, "cpu_seconds": round(time.process_time() - started, 2)}),
+          file=out, flush=True)
+    gates: dict[int, int] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        if "fork" in request:
+            if threads() > 1:
+                print(json.dumps({"error": f"the zygote has {threads()} threads: it cannot fork"}),
+                      file=out, flush=True)
+                continue
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(write)
+                for other in gates.values():
+                    os.close(other)
+                try:
+                    become_kernel(request["fork"], read)
+                except BaseException as error:  # noqa: BLE001 (the child must never return)
+                    os.write(2, f"kernel setup failed: {error}\n".encode())
+                os._exit(1)
+            os.close(read)
+            gates[pid] = write
+            print(json.dumps({"forked": pid}), file=out, flush=True)
+        elif "check" in request:
+            print(json.dumps({"checked": check(int(request["check"]["tmp_bytes"]))}),
+                  file=out, flush=True)
+        elif "go" in request or "cancel" in request:
+            pid = request.get("go") or request.get("cancel")
+            gate = gates.pop(pid, None)
+            if gate is not None:
+                try:
+                    os.write(gate, b"g" if "go" in request else b"x")
+                except OSError:
+                    pass
+                os.close(gate)
+            print(json.dumps({"done": pid}), file=out, flush=True)
+
+
+if __name__ == "__main__":
+    serve()

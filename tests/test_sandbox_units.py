@@ -1,0 +1,99 @@
+"""The sandbox's pieces that need no kernel: the bubblewrap command line and
+reading which cgroup limit a kernel ran into.  (test_sandbox.py and the
+attack tests run real kernels in it.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from autograder.sandbox import NEUTRAL_LIB, SandboxLimits, _venv, bwrap_command, limits_hit
+
+
+def mounts(cmd: list[str]) -> list[tuple[str, str, str]]:
+    """(kind, source, target) of every bind in a bwrap command line."""
+    found = []
+    for i, arg in enumerate(cmd):
+        if arg in ("--bind", "--ro-bind", "--dev-bind"):
+            found.append((arg, cmd[i + 1], cmd[i + 2]))
+    return found
+
+
+@pytest.fixture
+def command(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET", "the solutions are in /work")
+    kernel_dir = tmp_path / "kernel"
+    kernel_dir.mkdir()
+    return kernel_dir, bwrap_command(kernel_dir, SandboxLimits(), base=tmp_path)
+
+
+def test_the_kernel_gets_new_namespaces_and_a_clean_environment(command):
+    _, cmd = command
+    assert cmd[0] == "bwrap"
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in cmd
+    assert "--share-net" not in cmd
+    env = {cmd[i + 1]: cmd[i + 2] for i, arg in enumerate(cmd) if arg == "--setenv"}
+    assert "GRADER_SECRET" not in env and not any("/work" in v for v in env.values())
+    assert env["HOME"] == "/home/student" and env["PYTHONPATH"] == str(NEUTRAL_LIB)
+    assert env["OMP_NUM_THREADS"] == "1"
+
+
+def test_the_only_writable_folder_is_the_kernels_own(command):
+    kernel_dir, cmd = command
+    writable = [(src, dst) for kind, src, dst in mounts(cmd) if kind != "--ro-bind"]
+    assert writable == [(str(kernel_dir), str(kernel_dir))]
+
+
+def test_nothing_of_the_course_is_mounted_but_the_venv_and_a_copy_of_the_helpers(command, tmp_path):
+    _, cmd = command
+    venv = _venv()
+    for _, src, dst in mounts(cmd):
+        inside = Path(src).resolve()
+        if venv is not None and inside == venv.resolve():
+            assert not dst.startswith(str(ROOT)), "the venv is shown under a neutral path"
+            continue
+        assert ROOT not in inside.parents and inside != ROOT, src
+        assert not str(dst).startswith(str(ROOT / "solutions")), dst
+    helpers = [src for _, src, dst in mounts(cmd) if dst == str(NEUTRAL_LIB)]
+    assert helpers and Path(helpers[0]).is_relative_to(tmp_path)
+    assert (Path(helpers[0]) / "dlcourse" / "__init__.py").is_file()
+
+
+def test_private_tmp_comes_before_the_binds_that_may_live_under_it(command):
+    kernel_dir, cmd = command
+    tmp = next(i for i, arg in enumerate(cmd) if arg == "--tmpfs" and cmd[i + 1] == "/tmp")
+    bind = next(i for i, arg in enumerate(cmd) if arg == "--bind" and cmd[i + 1] == str(kernel_dir))
+    assert tmp < bind
+
+
+def cgroup(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, text in files.items():
+        (folder / file).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("files, hit", [
+    ({"memory.events": "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n"}, ["memory limit"]),
+    ({"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"}, ["memory limit"]),
+    ({"pids.events": "max 12\n"}, ["process limit"]),
+    ({"memory.events": "max 7\noom 0\noom_kill 0\n", "pids.events": "max 0\n"}, []),
+    ({}, []),
+])
+def test_the_limit_a_kernel_ran_into_is_named(tmp_path, files, hit):
+    assert limits_hit([cgroup(tmp_path, "kernel", files)]) == hit
+
+
+def test_limits_of_several_cgroups_are_named_once(tmp_path):
+    groups = [cgroup(tmp_path, "memory", {"memory.oom_control": "oom_kill 1\n"}),
+              cgroup(tmp_path, "pids", {"pids.events": "max 3\n"}),
+              cgroup(tmp_path, "again", {"pids.events": "max 1\n"})]
+    assert limits_hit(groups) == ["memory limit", "process limit"]
+    os.chmod(groups[1] / "pids.events", 0)  # unreadable: nothing said, nothing raised
+    if os.geteuid() != 0:
+        assert limits_hit(groups[1:2]) == []

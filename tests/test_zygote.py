@@ -1,0 +1,218 @@
+"""Kernels forked from the warm zygote (autograder/zygote.py): they start
+with the frameworks imported, and are isolated from the zygote and from each
+other as strongly as cold kernels are."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from test_attacks_kernel import notebook, outputs, run, sandbox_ready  # noqa: F401
+
+from autograder import zygote
+
+pytestmark = pytest.mark.grading
+
+HONEST = "def f(x):\n    return x\n"
+
+
+def forks() -> int:
+    return zygote._zygote.forks if zygote._zygote is not None else 0
+
+
+def printed(nb, key: str) -> str:
+    text = outputs(nb)
+    assert f"{key} " in text, text[-800:]
+    return text.split(f"{key} ")[1].split("\n")[0]
+
+
+def test_a_forked_kernel_starts_with_the_frameworks_imported():
+    nb = notebook("import sys\nprint('LOADED', sorted(m for m in ('numpy', 'torch', 'tensorflow', "
+                  "'keras') if m in sys.modules))\n"
+                  "import keras, torch\nprint('RUNS', float(keras.ops.sum(keras.ops.ones(3))), "
+                  "float(torch.ones(3).sum()))\n", HONEST)
+    before = forks()
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok
+    assert forks() == before + 1
+    assert printed(nb, "LOADED") == "['keras', 'numpy', 'tensorflow', 'torch']"
+    assert printed(nb, "RUNS") == "3.0 3.0"
+
+
+def test_a_forked_kernel_sees_only_itself():
+    nb = notebook('''
+import os
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+print("PIDS", pids)
+print("NAMES", sorted({open(f"/proc/{p}/comm").read().strip() for p in pids}))
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+print("CAPS", status["CapEff"].strip(), status["CapBnd"].strip(), status["NoNewPrivs"].strip())
+print("HOSTNAME", os.uname().nodename)
+killed, own = [], {int(t) for t in os.listdir("/proc/self/task")}  # its threads: itself
+for pid in range(1, 400):
+    if pid not in own and pid != 1:
+        try:
+            os.kill(pid, 9)
+            killed.append(pid)
+        except OSError:
+            pass
+print("KILLED", killed)
+''', HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok
+    assert printed(nb, "PIDS") == "[1, 2]"  # its own init and itself
+    assert printed(nb, "CAPS") == "0000000000000000 0000000000000000 1"
+    assert printed(nb, "HOSTNAME") == "sandbox"
+    assert printed(nb, "KILLED") == "[]"
+    assert zygote._zygote.alive()
+
+
+def test_what_one_student_changes_is_gone_for_the_next():
+    first = notebook('''
+import os, sys, numpy, torch
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+for path in ("/tmp/left", "/home/student/left", "/dev/shm/left", os.path.join(folder, "left")):
+    open(path, "w").write("from the last student")
+numpy.pi = 3.0
+torch.ones = None
+os.environ["LEFT"] = "yes"
+import builtins
+builtins.LEFT = "from the last student"
+print("CHANGED")
+''', HONEST)
+    second = notebook('''
+import os, sys, numpy, torch
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+print("FILES", sorted(os.listdir("/tmp") + os.listdir("/home/student") + os.listdir("/dev/shm")
+                      + os.listdir(folder)))
+import builtins
+print("STATE", numpy.pi, torch.ones is None, "LEFT" in os.environ, hasattr(builtins, "LEFT"))
+''', HONEST)
+    before = forks()
+    run(first)
+    assert "CHANGED" in outputs(first)
+    status, answers, _ = run(second)
+    assert status == "ok" and answers["part"][0].ok
+    assert forks() == before + 2
+    assert "left" not in printed(second, "FILES")
+    assert printed(second, "STATE") == "3.141592653589793 False False False"
+
+
+@pytest.mark.parametrize("attack, status", [
+    ("x = bytearray(8 * 2**30)\nx[::4096] = b'x' * len(x[::4096])\n", "memory limit"),
+    ("import os\nwhile True:\n    os.fork()\n", "process limit"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "kernel died"),
+])
+def test_a_kernel_that_breaks_takes_down_only_itself(attack, status):
+    status_seen, answers, _ = run(notebook(attack, HONEST), submission_timeout=60)
+    assert status in status_seen
+    assert answers == {} or not answers["part"][0].ok
+    served = forks()
+    nb = notebook("print('NEXT', 6 * 7)\n", HONEST)
+    next_status, answers, _ = run(nb)
+    assert next_status == "ok" and answers["part"][0].ok, next_status
+    assert printed(nb, "NEXT") == "42"
+    assert forks() == served + 1  # the same zygote served the next student
+
+
+#: Two ways a machine can refuse the zygote: it cannot start, or the
+#: namespaces a forked kernel needs are refused.
+REFUSALS = {
+    "no zygote": ("import sys\nsys.exit(3)\n", "exit 3"),
+    "no namespaces": (zygote.SOURCE.replace(
+        "def isolate(tmp_bytes: int) -> None:\n",
+        "def isolate(tmp_bytes: int) -> None:\n    raise OSError(1, 'unshare refused')\n"),
+        "unshare refused"),
+}
+
+
+@pytest.mark.parametrize("refusal", sorted(REFUSALS))
+def test_where_the_zygote_cannot_work_kernels_start_cold(refusal, monkeypatch, caplog):
+    source, reason = REFUSALS[refusal]
+    assert source != zygote.SOURCE
+    monkeypatch.setattr(zygote, "SOURCE", source)
+    monkeypatch.setattr(zygote, "_zygote", None)
+    monkeypatch.setattr(zygote, "_failed", "")
+    caplog.set_level(logging.WARNING, logger="autograder.zygote")
+    for _ in range(2):
+        nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+        status, answers, _ = run(nb)
+        assert status == "ok" and answers["part"][0].ok
+        assert printed(nb, "LOADED") == "False"
+    said = [r.getMessage() for r in caplog.records if "start cold" in r.getMessage()]
+    assert len(said) == 1, said
+    assert reason in said[0]
+
+
+def test_only_the_private_folders_are_writable_and_the_next_student_is_unharmed():
+    attack = notebook('''
+import os
+tried = {}
+for action, path in [("write", "/etc/ipython/ipython_kernel_config.py"), ("write", "/opt/blob"),
+                     ("write", "/dev/x"), ("write", "/x"), ("rename", "/home"), ("rename", "/etc")]:
+    try:
+        if action == "write":
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "w").write("c.InteractiveShellApp.exec_lines = ['f = None']")
+        else:
+            os.rename(path, path + "_moved")
+        tried[path] = "done"
+    except OSError as error:
+        tried[path] = error.strerror
+print("TRIED", sorted(tried.items()))
+for path in ("/tmp/ok", "/home/student/ok", "/dev/shm/ok"):
+    open(path, "w").write("mine")
+print("PRIVATE WRITABLE")
+''', HONEST)
+    run(attack)
+    tried = printed(attack, "TRIED")
+    assert "done" not in tried, tried
+    assert "PRIVATE WRITABLE" in outputs(attack)
+    victim = notebook("import os\nprint('HOME', os.path.isdir('/home/student'), os.getcwd())\n", HONEST)
+    status, answers, _ = run(victim)
+    assert status == "ok" and answers["part"][0].ok, status
+    assert printed(victim, "HOME") == "True /home/student"
+
+
+def test_a_kernel_reaches_nothing_of_its_init_and_names_no_host_cgroup():
+    nb = notebook('''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = libc.syscall(434, 1, 0)                 # pidfd_open(1): its namespace's init
+stolen = libc.syscall(438, pidfd, 2, 0)         # pidfd_getfd: the init's stderr
+print("GETFD", stolen, os.strerror(ctypes.get_errno()) if stolen < 0 else "")
+try:
+    print("INITFDS", os.listdir("/proc/1/fd"))
+except OSError as error:
+    print("INITFDS", error.strerror)
+print("CGROUPS", sorted({line.split(":", 2)[2].strip() for line in open("/proc/self/cgroup")}))
+''', HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok
+    assert printed(nb, "GETFD").startswith("-1 ")
+    assert printed(nb, "INITFDS") == "Permission denied"
+    assert printed(nb, "CGROUPS") == "['/']"
+
+
+def test_a_failed_fork_starts_that_kernel_cold_and_the_next_from_a_new_zygote(monkeypatch, caplog):
+    nb = notebook("print('FIRST')\n", HONEST)
+    run(nb)  # a zygote is running
+    old = zygote._zygote
+    real = zygote.Zygote._host_pid
+
+    def fail_once(self, inner):
+        monkeypatch.setattr(zygote.Zygote, "_host_pid", real)
+        raise zygote.ZygoteError("the child vanished")
+
+    monkeypatch.setattr(zygote.Zygote, "_host_pid", fail_once)
+    caplog.set_level(logging.WARNING, logger="autograder.zygote")
+    nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok, status
+    assert printed(nb, "LOADED") == "False"  # started cold
+    assert any("it starts cold" in r.getMessage() for r in caplog.records)
+    nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and printed(nb, "LOADED") == "True"
+    assert zygote._zygote is not old and zygote._zygote.forks == 1
+    assert not old.alive()
