@@ -62,7 +62,8 @@ def main():
 
         cache = get_cache(str(book / "_build" / ".jupyter_cache"))
         per_chapter = sorted(
-            (Path(record.uri).relative_to(book).as_posix(), record.data.get("execution_seconds", float("nan")))
+            (Path(record.uri).relative_to(book).as_posix(),
+             record.data.get("execution_seconds", float("nan")))
             for record in cache.list_cache_records()
         )
 

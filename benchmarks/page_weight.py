@@ -26,8 +26,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from book_browser import (  # noqa: E402
-    CHROMIUM, MISSING_CHROMIUM, html_pages, launch_chromium, serve, typeset_all)
+from book_browser import CHROMIUM, MISSING_CHROMIUM, html_pages, launch_chromium, serve, typeset_all  # noqa: E402
 
 HTML = ROOT / "book" / "_build" / "html"
 MAX_BYTES = 3 * 1024 * 1024

@@ -9,14 +9,14 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import BOOK, HTML
 from test_book_sources import CHAPTERS
 
 pytestmark = pytest.mark.book
 
 # Lines that frameworks print when they are not kept quiet.
-NOISE = re.compile(r"oneDNN|cuda|absl::|I0000|E0000|W0000|Traceback \(most recent|DeprecationWarning|UserWarning|\d+/\d+ \[=+")
+NOISE = re.compile(r"oneDNN|cuda|absl::|I0000|E0000|W0000|Traceback \(most recent"
+                   r"|DeprecationWarning|UserWarning|\d+/\d+ \[=+")
 
 
 def page(path):
@@ -51,7 +51,8 @@ def test_framework_cells_are_marked_for_the_switch(built_book):
         soup = page(html)
         keras = soup.select(".cell.tag_keras")
         pytorch = soup.select(".cell.tag_pytorch")
-        assert keras and len(keras) == len(pytorch), f"{html.name}: {len(keras)} Keras vs {len(pytorch)} PyTorch cells"
+        assert keras and len(keras) == len(pytorch), \
+            f"{html.name}: {len(keras)} Keras vs {len(pytorch)} PyTorch cells"
         scripts = [s.get("src", "") for s in soup.find_all("script")]
         assert any("framework-switch.js" in s for s in scripts)
         assert any("framework-switch.css" in link.get("href", "") for link in soup.find_all("link"))
@@ -85,5 +86,41 @@ def test_glossary_page_lists_terms_in_both_languages(built_book):
 
 def test_chapters_link_into_the_glossary(built_book):
     for html in chapter_pages():
-        links = [a["href"] for a in page(html).select("a.reference") if "glossary.html#term-" in a.get("href", "")]
+        links = [a["href"] for a in page(html).select("a.reference")
+                 if "glossary.html#term-" in a.get("href", "")]
         assert links, f"{html.name} has no glossary links"
+
+
+def test_mathjax_loads_only_on_pages_with_formulas(built_book):
+    """MathJax is 1.1 MB: a page without a formula of its own (the front page,
+    whose chapters have formulas) does not load it; a page with one does."""
+    with_math = without_math = 0
+    for html in sorted(HTML.glob("**/*.html")):
+        soup = page(html)
+        if not soup.select("body"):
+            continue  # a redirect
+        has_math = bool(soup.select(".math"))
+        loads = any("mathjax/" in s.get("src", "") for s in soup.find_all("script")) or any(
+            (s.string or "").startswith("window.MathJax") for s in soup.find_all("script"))
+        assert loads == has_math, f"{html.relative_to(HTML)}: formulas {has_math}, MathJax {loads}"
+        with_math, without_math = with_math + has_math, without_math + (not has_math)
+    assert with_math >= 9 and without_math >= 3
+
+
+def test_korean_words_are_marked_korean(built_book):
+    """Every run of Hangul a reader sees sits in an element with lang="ko"
+    (book/_ext/korean_lang.py); the page itself stays English."""
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    marked = 0
+    for html in sorted(HTML.glob("**/*.html")):
+        soup = page(html)
+        if soup.html is None:
+            continue
+        assert soup.html.get("lang") == "en", html.name
+        for text in soup.find_all(string=hangul):
+            if text.parent.name in ("script", "style", "title"):
+                continue
+            assert text.find_parent(attrs={"lang": "ko"}) is not None, \
+                f"{html.relative_to(HTML)}: {text.strip()[:60]!r} is not marked Korean"
+            marked += 1
+    assert marked > 300

@@ -9,7 +9,6 @@ import re
 import shutil
 
 import pytest
-
 from conftest import BOOK, build_book
 from test_book_sources import CHAPTERS
 
@@ -25,7 +24,8 @@ def notebook_header():
 
 BAD_PAGES = {
     "raises": "# Raises\n\n```{code-cell} ipython3\nraise RuntimeError('cell failed on purpose')\n```\n",
-    "stderr": "# Stderr\n\n```{code-cell} ipython3\nimport sys\nprint('noise on purpose', file=sys.stderr)\n```\n",
+    "stderr": ("# Stderr\n\n```{code-cell} ipython3\nimport sys\n"
+               "print('noise on purpose', file=sys.stderr)\n```\n"),
     "badterm": "# Bad term\n\nA {term}`no such term on purpose`.\n\n```{code-cell} ipython3\nx = 1\n```\n",
 }
 

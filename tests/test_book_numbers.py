@@ -15,7 +15,6 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import BOOK
 from test_book_sources import CHAPTERS
 

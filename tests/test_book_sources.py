@@ -10,13 +10,13 @@ import jupytext
 import nbformat
 import pytest
 import yaml
-
 from conftest import BOOK, ROOT
 
 CHAPTERS = sorted((BOOK / "chapters").glob("*.md"))
 FRAMEWORK_TAGS = ("keras", "pytorch")
 # What an untagged (framework-neutral) cell may not mention.
-FRAMEWORK_CODE = re.compile(r"\b(tf|keras|torch|nn)\.|\bimport (tensorflow|keras|torch)\b|\bfrom (tensorflow|keras|torch)\b")
+FRAMEWORK_CODE = re.compile(r"\b(tf|keras|torch|nn)\.|\bimport (tensorflow|keras|torch)\b"
+                            r"|\bfrom (tensorflow|keras|torch)\b")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
@@ -72,7 +72,8 @@ def test_pair_checker_accepts_a_proper_pair():
         ([(["keras"], "keras.Input((2,))")], "without its PyTorch twin"),
         ([(["pytorch"], "torch.ones(2)")], "without its Keras twin"),
         ([(["pytorch"], "torch.ones(2)"), (["keras"], "tf.ones(2)")], "without its"),
-        ([(["keras"], "tf.ones(2)"), ([], "x = 1"), (["pytorch"], "torch.ones(2)")], "without its PyTorch twin"),
+        ([(["keras"], "tf.ones(2)"), ([], "x = 1"), (["pytorch"], "torch.ones(2)")],
+         "without its PyTorch twin"),
         ([([], "model = torch.nn.Linear(2, 1)")], "not tagged keras or pytorch"),
         ([(["keras", "pytorch"], "x = 1")], "tagged both"),
     ],
@@ -129,7 +130,8 @@ def test_chapter_follows_the_skeleton(chapter):
         positions.append(found.start())
     assert positions[0] == min(positions), "learning objectives come first"
     assert positions[2] < positions[3], "the summary comes before the exercises"
-    assert re.search(r"\{doc\}`[^`]*exercises`", text[positions[3]:]), "the exercises section links to the exercises page"
+    assert re.search(r"\{doc\}`[^`]*exercises`", text[positions[3]:]), \
+        "the exercises section links to the exercises page"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

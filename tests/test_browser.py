@@ -5,10 +5,13 @@ book served on 127.0.0.1 (fixtures in conftest.py) and checks what only a
 browser shows: pages load without console errors or failed requests, links
 and images resolve, the framework switch hides and remembers, search finds
 English and Korean terms, the download menu gives each chapter's executed
-notebook, the exercises page hands out every assignment, and pages are
-accessible (alt text, heading order). Screenshots of a chapter in Keras and
-in PyTorch mode are saved in test-artifacts/screenshots/ for a person to
-look at.
+notebook, the exercises page hands out every assignment, pages are
+accessible (alt text, heading order, axe-core's rules in light and dark
+mode, contrast, formulas off the Tab order), and the pages work on a phone (390 px)
+and at desktop width: the sidebar toggles, the framework switch at hand
+mid-chapter, code that fits, the exercises table. Screenshots of a chapter
+in Keras and in PyTorch mode, and of a chapter on a phone, are saved in
+test-artifacts/screenshots/ for a person to look at.
 """
 
 import re
@@ -16,7 +19,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import nbformat
 import pytest
-
 from book_browser import html_pages, typeset_all
 from conftest import BOOK, HTML, ROOT, SCREENSHOTS
 from test_book_sources import CHAPTERS
@@ -29,6 +31,11 @@ OTHER_CHAPTER = "chapters/03_training.html"
 ASSIGNMENTS = sorted(p.parent.name for p in (ROOT / "exercises").glob("*/*.ipynb")
                      if p.stem == p.parent.name)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# A phone's window (an iPhone 12-15 held upright) and a laptop's.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# A long chapter, to read mid-way.
+LONG_CHAPTER = "chapters/08_cnn.html"
 
 
 def chapter_page(chapter):
@@ -126,7 +133,8 @@ def assert_showing(page, choice):
     pytorch_shown, pytorch_all = cells["pytorch"]
     assert keras_all > 0 and pytorch_all > 0, f"{page.url}: no framework cells"
     assert cells["neutral"][0] == cells["neutral"][1] > 0, f"{page.url}: neutral cells hidden: {cells}"
-    expected = {"keras": (keras_all, 0), "pytorch": (0, pytorch_all), "both": (keras_all, pytorch_all)}[choice]
+    expected = {"keras": (keras_all, 0), "pytorch": (0, pytorch_all),
+                "both": (keras_all, pytorch_all)}[choice]
     assert (keras_shown, pytorch_shown) == expected, f"{page.url} in {choice} mode shows {cells}"
     pressed = page.locator(".fw-switch button[aria-pressed=true]")
     assert pressed.count() == 1 and pressed.get_attribute("data-choice") == choice
@@ -194,6 +202,9 @@ def test_prose_follows_the_framework_switch(book_url, browser_context, chapter):
     framework's cells (they are hidden); with both, every paragraph shows."""
     page = browser_context.new_page()
     open_page(page, book_url + chapter_page(chapter))
+    # Every formula typeset first: MathJax typesets the others as they come
+    # into view (hiding cells moves them), which changes a paragraph's text.
+    typeset_all(page)
     everything = visible_prose(page)
     for choice, other in (("Keras", "PyTorch"), ("PyTorch", "Keras")):
         choose(page, choice)
@@ -302,6 +313,94 @@ def test_formulas_are_typeset_where_the_reader_looks_and_for_printing(book_url, 
 
 # --- downloads ------------------------------------------------------------------
 
+def test_formulas_are_not_tab_stops(book_url, browser_context):
+    """A keyboard reader tabs from link to link, not through every formula
+    (chapter 2 has over 80): MathJax's inTabOrder is off (book/_config.yml)."""
+    page = browser_context.new_page()
+    open_page(page, book_url + CHAPTER)
+    typeset_all(page)
+    page.wait_for_function("document.querySelectorAll('mjx-container').length > 50")
+    in_tab_order = page.evaluate(
+        "[...document.querySelectorAll('mjx-container')].filter(m => m.tabIndex >= 0).length")
+    assert in_tab_order == 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") != "MJX-CONTAINER"
+
+
+CONTRAST = """els => els.map(el => {
+    const rgb = c => c.match(/[\\d.]+/g).map(Number);
+    const lum = c => {
+        const [r, g, b] = rgb(c).slice(0, 3).map(v => v / 255)
+            .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    let node = el, background = "rgb(255, 255, 255)";
+    while (node && node.nodeType === 1) {
+        const bg = getComputedStyle(node).backgroundColor;
+        if (bg && !bg.startsWith("rgba(0, 0, 0, 0)") && bg !== "transparent") { background = bg; break; }
+        node = node.parentElement;
+    }
+    const [a, b] = [lum(getComputedStyle(el).color), lum(background)].sort((x, y) => y - x);
+    return [el.textContent.trim().slice(0, 30), (a + 0.05) / (b + 0.05)];
+})"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_switch_and_printed_model_summaries_are_readable(book_url, browser_context, theme):
+    """WCAG AA (4.5:1) for the pressed framework button and for the coloured
+    numbers of Keras's model.summary() (book/_static/page-layout.css)."""
+    page = browser_context.new_page()
+    open_page(page, book_url + OTHER_CHAPTER)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    pressed = page.locator('.fw-switch button[aria-pressed="true"]')
+    coloured = page.locator('.cell_output .text_html span[style*="color"]')
+    assert pressed.count() == 1 and coloured.count() > 5
+    checked = pressed.evaluate_all(CONTRAST) + coloured.evaluate_all(CONTRAST)
+    low = [(text, round(ratio, 2)) for text, ratio in checked if ratio < 4.5]
+    assert low == [], f"{theme}: below 4.5:1: {low}"
+
+
+AXE = ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: Serious or critical findings that come from Sphinx or the theme, not from
+#: our pages: (page, axe rule) -> why it stays.
+UPSTREAM_FINDINGS = {
+    ("references.html", "aria-required-children"):
+        "Sphinx's HTML writer gives the citation list role=list and puts each "
+        "entry's backlink anchors directly in it (sphinx 7.4.7, docutils 0.21)",
+}
+
+
+def test_axe_finds_nothing_serious_on_any_page(book_url, browser_context):
+    """axe-core (`make browser`, pinned) on every page in light and in dark
+    mode, formulas typeset: no serious or critical violation except the
+    ones listed above."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make browser`")
+    found, seen_upstream = [], set()
+    for name in html_pages(HTML):
+        if name == "index.html":
+            continue  # a redirect to intro.html
+        page = browser_context.new_page()
+        open_page(page, book_url + name)
+        typeset_all(page)
+        page.add_script_tag(path=str(AXE))
+        for theme in ("light", "dark"):
+            page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            violations = page.evaluate("""async () => (await axe.run(document,
+                {resultTypes: ["violations"]})).violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => [v.id, v.nodes.map(n => n.target.join(" ")).slice(0, 3)])""")
+            for rule, where in violations:
+                if (name, rule) in UPSTREAM_FINDINGS:
+                    seen_upstream.add((name, rule))
+                else:
+                    found.append(f"{name} ({theme}): {rule} at {where}")
+        page.close()
+    assert found == [], "\n".join(found)
+    assert seen_upstream == set(UPSTREAM_FINDINGS), \
+        f"fixed upstream, drop from UPSTREAM_FINDINGS: {set(UPSTREAM_FINDINGS) - seen_upstream}"
+
+
 def read_notebook(path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
@@ -373,10 +472,230 @@ def test_images_have_alt_text_and_headings_are_in_order(book_url, browser_contex
             problems.append(f"{path}: image without alt text: {src}")
         levels = page.eval_on_selector_all(
             "main h1, main h2, main h3, main h4, main h5, main h6",
-            "hs => hs.filter(h => h.checkVisibility()).map(h => [Number(h.tagName[1]), h.textContent.trim()])")
+            "hs => hs.filter(h => h.checkVisibility())"
+            ".map(h => [Number(h.tagName[1]), h.textContent.trim()])")
         if not levels or levels[0][0] != 1 or sum(level == 1 for level, _ in levels) != 1:
             problems.append(f"{path}: the page needs exactly one h1, first: {levels[:3]}")
         for (before, _), (level, text) in zip(levels, levels[1:]):
             if level > before + 1:
                 problems.append(f"{path}: h{level} {text!r} follows an h{before}")
     assert problems == [], "\n".join(problems)
+
+
+# --- phones and desktop width (issue 18) ---------------------------------------
+
+@pytest.fixture
+def phone_context(chromium):
+    """A fresh browser profile with a phone's window and touch screen."""
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                   device_scale_factor=2)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+def window_screenshot(page, name):
+    """What the reader sees in the window (not the whole page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / name)
+    print(f"screenshot saved: {SCREENSHOTS / name}")
+
+
+def in_window(locator):
+    """Whether all of ``locator``'s element is inside the window and nothing
+    is drawn over its middle (a sticky bar, a label)."""
+    return locator.evaluate("""e => {
+        const box = e.getBoundingClientRect();
+        const inside = box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+            && box.right <= window.innerWidth && box.bottom <= window.innerHeight;
+        const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return inside && (top === e || e.contains(top));
+    }""")
+
+
+def test_the_menu_shows_the_chapter_list_on_a_phone(book_url, phone_context):
+    """The menu button in the bar at the top opens the chapter list, and the
+    contents button the page's sections. (The themes bound their handlers
+    to hidden copies of these buttons: pydata-sphinx-theme #2451,
+    sphinx-book-theme #988; book/_templates/sections/header.html.)"""
+    page = phone_context.new_page()
+    problems = watch(page)
+    open_page(page, book_url + CHAPTER)
+    menu = page.locator(".bd-header-article .primary-toggle")
+    assert in_window(menu), "no menu button in the bar at the top"
+    menu.tap()
+    chapter_list = page.locator("#pst-primary-sidebar-modal")
+    chapter_list.wait_for(state="visible")
+    links = [chapter_list.get_by_role("link", name=re.compile(rf"^{int(c.stem[:2])}\. ")) for c in CHAPTERS]
+    for chapter, link in zip(CHAPTERS, links):
+        assert link.count() == 1 and link.is_visible(), f"the menu does not show {chapter.stem}"
+    assert in_window(links[0]), "the chapter list is not on screen"
+    window_screenshot(page, "phone-menu.png")
+    links[2].tap()
+    page.wait_for_url("**/" + chapter_page(CHAPTERS[2]))
+
+    page.locator(".bd-header-article .secondary-toggle").tap()
+    contents = page.locator("#pst-secondary-sidebar-modal")
+    contents.wait_for(state="visible")
+    assert contents.locator("nav.page-toc a").count() > 3, "the contents button shows no sections"
+    assert in_window(contents.locator("nav.page-toc a").first)
+    page.keyboard.press("Escape")
+    contents.wait_for(state="hidden")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_sidebar_toggle_hides_and_shows_the_chapter_list_on_a_desktop(book_url, browser_context):
+    page = browser_context.new_page()
+    open_page(page, book_url + CHAPTER)
+    sidebar = page.locator("#pst-primary-sidebar")
+    toggle = page.locator(".bd-header-article .primary-toggle")
+    assert sidebar.is_visible() and in_window(toggle)
+    toggle.click()
+    sidebar.wait_for(state="hidden")
+    # The sidebar's search field went with it: the bar's search button shows.
+    assert page.locator(".bd-header-article .search-button").is_visible()
+    toggle.click()
+    sidebar.wait_for(state="visible")
+    assert page.locator("#pst-primary-sidebar-modal").evaluate("d => !d.open"), "it opened the phone menu"
+
+
+def test_one_search_box_and_no_empty_bar_at_the_top(book_url, browser_context, phone_context):
+    """The theme's site header held nothing but a second search field on a
+    desktop (an empty 64 px strip) and nothing on a phone: it is gone, and
+    the article's bar is at the top of the page."""
+    for context in (browser_context, phone_context):
+        page = context.new_page()
+        open_page(page, book_url + CHAPTER)
+        width = page.viewport_size["width"]
+        assert page.locator("#pst-header").is_hidden(), f"{width} px: the empty site header shows"
+        assert abs(page.locator(".bd-header-article").evaluate("e => e.getBoundingClientRect().top")) < 1
+        searches = page.locator(".search-button-field, .search-button").filter(visible=True)
+        assert searches.count() == 1, f"{width} px: {searches.count()} search boxes"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=lambda v: f"{v['width']}px")
+def test_the_framework_switch_is_at_hand_mid_chapter(book_url, chromium, viewport):
+    """The switch rides in the bar at the top of the window: visible and
+    usable half way down a long chapter, and a heading reached by a link
+    shows below the bar, not under it."""
+    phone = viewport == PHONE
+    context = chromium.new_context(viewport=viewport, has_touch=phone, is_mobile=phone)
+    try:
+        page = context.new_page()
+        open_page(page, book_url + LONG_CHAPTER)
+        page.evaluate("window.scrollTo(0, (document.documentElement.scrollHeight - innerHeight) / 2)")
+        page.wait_for_function("window.scrollY > 1000")
+        switch = page.locator(".fw-switch")
+        for label in ("Keras", "PyTorch", "Both"):
+            button = switch.get_by_role("button", name=label, exact=True)
+            assert in_window(button), f"{viewport['width']} px: {label} is not at hand mid-chapter"
+        if phone:
+            window_screenshot(page, "phone-mid-chapter.png")
+        choose(page, "PyTorch")
+        assert_showing(page, "pytorch")
+        choose(page, "Both")
+
+        bar = page.locator(".bd-header-article").evaluate("e => e.getBoundingClientRect().bottom")
+        headings = page.eval_on_selector_all(
+            "article.bd-article section[id] > h2", "hs => hs.map(h => h.parentElement.id)")
+        assert len(headings) > 4
+        for anchor in (headings[len(headings) // 2], headings[-1]):
+            page = context.new_page()  # a load, not a jump within the open page
+            open_page(page, f"{book_url}{LONG_CHAPTER}#{anchor}")
+            heading = page.locator(f"section[id='{anchor}'] > h2")
+            top = heading.evaluate("h => h.getBoundingClientRect().top")
+            assert top >= bar, f"{viewport['width']} px: #{anchor} is under the bar ({top} < {bar})"
+            assert in_window(heading), f"{viewport['width']} px: #{anchor} is not in view"
+    finally:
+        context.close()
+
+
+#: Code blocks wider than their box (they scroll sideways), each with its
+#: longest line; and framework labels drawn over code.
+CODE_THAT_DOES_NOT_FIT = """() => {
+    const longest = (pre) => pre.textContent.split("\\n").reduce((a, l) => l.length > a.length ? l : a, "");
+    const wide = [...document.querySelectorAll("article.bd-article pre")]
+        .filter(pre => pre.clientWidth > 0 && pre.scrollWidth > pre.clientWidth)
+        .map(pre => `${pre.scrollWidth - pre.clientWidth} px too wide, ${longest(pre).length} characters: `
+                    + longest(pre).trim());
+    const covered = [];
+    const inputs = ".cell.tag_keras > .cell_input, .cell.tag_pytorch > .cell_input";
+    for (const input of document.querySelectorAll(inputs)) {
+        const label = getComputedStyle(input, "::after");
+        const box = input.getBoundingClientRect();
+        const [width, height] = [parseFloat(label.width), parseFloat(label.height)];
+        if (!(width > 0 && height > 0)) {
+            covered.push("a framework cell without its label");
+            continue;
+        }
+        const pre = input.querySelector("pre");
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        const shown = pre.getBoundingClientRect();
+        const hits = [...range.getClientRects()].some(r => r.width > 0.5
+            && Math.min(r.right, shown.right) > box.right - width && Math.max(r.left, shown.left) < box.right
+            && r.bottom > box.bottom - height && r.top < box.bottom);
+        const last = pre.textContent.trimEnd().split("\\n").pop().trim();
+        if (hits) covered.push("the label covers code: " + last);
+    }
+    return [wide, covered];
+}"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.stem)
+def test_code_fits_at_desktop_width_and_labels_stay_off_it(book_url, browser_context, chapter):
+    """At 1280 px no code block scrolls sideways (book/_static/page-layout.css:
+    lines of 88 characters fit, printed lines wrap), and no Keras/PyTorch
+    label hides code. Answers in dropdowns count too: they are laid out while
+    folded. A failure names the lines to rewrap in the chapter."""
+    page = browser_context.new_page()
+    open_page(page, book_url + chapter_page(chapter))
+    assert page.viewport_size == DESKTOP
+    assert page.locator("article.bd-article pre").count() > 10
+    wide, covered = page.evaluate(CODE_THAT_DOES_NOT_FIT)
+    assert wide == [], f"{chapter.stem}: {len(wide)} code blocks scroll at 1280 px:\n" + "\n".join(wide)
+    assert covered == [], f"{chapter.stem}:\n" + "\n".join(covered)
+
+
+def test_the_exercises_table_shows_its_download_links_on_a_phone(book_url, phone_context):
+    page = phone_context.new_page()
+    open_page(page, book_url + "exercises.html")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "the page scrolls sideways"
+    links = page.locator("article table a.download")
+    assert links.count() == len(ASSIGNMENTS)
+    for i in range(links.count()):
+        link = links.nth(i)
+        assert link.evaluate("""a => {
+            const box = a.getBoundingClientRect();
+            return a.checkVisibility() && box.left >= 0 && box.right <= window.innerWidth;
+        }"""), (f"{link.inner_text()} is off screen at {PHONE['width']} px "
+                "(the table would have to be scrolled)")
+    first = links.first
+    first.scroll_into_view_if_needed()
+    assert in_window(first)
+    with page.expect_download() as info:
+        first.tap()
+    assert info.value.suggested_filename == first.inner_text().strip()
+
+
+def test_no_page_scrolls_sideways_on_the_smallest_phone(book_url, chromium):
+    """At 320 px (the narrowest phones) no page is wider than the screen,
+    formulas typeset: long inline code breaks, headings' "#" links are
+    hidden (book/_static/page-layout.css); code blocks and wide formulas
+    scroll inside their own box."""
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, is_mobile=True,
+                                   has_touch=True)
+    context.set_default_timeout(15_000)
+    try:
+        wide = []
+        for name in html_pages(HTML):
+            page = context.new_page()
+            open_page(page, book_url + name)
+            typeset_all(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide.append(f"{name}: {width} px")
+            page.close()
+        assert wide == [], "pages wider than a 320 px screen:\n" + "\n".join(wide)
+    finally:
+        context.close()

@@ -20,7 +20,8 @@ import re
 
 def without_script(html, name):
     """``html`` without the <script> elements whose src names the file ``name``."""
-    pattern = re.compile(r'<script\b[^>]*\bsrc="[^"]*/' + re.escape(name) + r'(\?[^"]*)?"[^>]*>\s*</script>\s*')
+    pattern = re.compile(r'<script\b[^>]*\bsrc="[^"]*/' + re.escape(name)
+                         + r'(\?[^"]*)?"[^>]*>\s*</script>\s*')
     return pattern.sub("", str(html))
 
 

@@ -6,10 +6,11 @@ machines without internet. The course installs MathJax 3 from PyPI (the
 extension copies the parts a page uses into `_static/mathjax/` after the build
 and points `mathjax_path` there.
 
-MathJax asks for its fonts only after it has typeset the page, and the
-page's load event waits for them; pages with formulas therefore preload the
-three fonts every formula needs, so that they arrive while MathJax's script
-is still starting (see benchmarks/page_weight.py).
+MathJax is loaded only on pages with a formula of their own. It asks for its
+fonts only after it has typeset the page, and the page's load event waits
+for them; pages with formulas therefore preload the three fonts every formula
+needs, so that they arrive while MathJax's script is still starting (see
+benchmarks/page_weight.py).
 """
 
 import shutil
@@ -37,13 +38,19 @@ def set_mathjax_path(app, config):
     config.mathjax_path = ENTRY
 
 
-def preload_fonts(app, pagename, templatename, context, doctree):
-    """On pages with formulas, preload MathJax's fonts.  (Sphinx also loads
-    MathJax on pages whose toctree children have formulas, such as the
-    front page; those typeset nothing and get no preloads.)"""
+def math_where_formulas_are(app, pagename, templatename, context, doctree):
+    """Sphinx also loads MathJax on pages whose toctree children have
+    formulas, such as the front page (1.1 MB for nothing): take it off pages
+    without a formula of their own.  On pages with formulas, preload the
+    fonts every formula needs.  Runs after Sphinx's own handler has added
+    MathJax (priority 600 > 500)."""
     if app.builder.format != "html" or app.builder.math_renderer_name != "mathjax":
         return
-    if 'class="math' not in context.get("body", ""):
+    if 'class="math' not in (context.get("body") or ""):
+        scripts = context.get("script_files", [])
+        scripts[:] = [js for js in scripts
+                      if "mathjax/" not in (js.filename or "")
+                      and not (js.attributes.get("body") or "").startswith("window.MathJax")]
         return
     links = "".join(
         f'<link rel="preload" href="{context["pathto"](f"_static/mathjax/{FONTS}/{font}", 1)}" '
@@ -69,6 +76,6 @@ def copy_mathjax(app, exception):
 def setup(app):
     mathjax_source()  # fail early, with a clear message, if MathJax is missing
     app.connect("config-inited", set_mathjax_path)
-    app.connect("html-page-context", preload_fonts)
+    app.connect("html-page-context", math_where_formulas_are, priority=600)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

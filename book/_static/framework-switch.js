@@ -71,16 +71,34 @@
   // cells never flash on screen.
   apply(load());
 
+  // The switch goes into the article header, the bar the book theme keeps
+  // at the top of the window (sticky), so that it is at hand wherever the
+  // reader is in a chapter, on a phone too (issue 18). Without that bar,
+  // under the chapter's title.
+  function placeSwitch(box) {
+    var bar = document.querySelector(".bd-header-article .header-article-items__start");
+    if (bar) {
+      var item = document.createElement("div");
+      item.className = "header-article-item";
+      item.appendChild(box);
+      bar.appendChild(item);
+      return true;
+    }
+    var heading = document.querySelector("article.bd-article h1") || document.querySelector("article h1");
+    if (heading) {
+      heading.insertAdjacentElement("afterend", box);
+      return true;
+    }
+    return false;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.querySelector(".tag_keras, .tag_pytorch")) {
       return; // no framework code on this page: no switch
     }
-    var heading = document.querySelector("article.bd-article h1") || document.querySelector("article h1");
-    if (!heading) {
-      return;
+    if (placeSwitch(buildSwitch())) {
+      apply(load());
     }
-    heading.insertAdjacentElement("afterend", buildSwitch());
-    apply(load());
   });
 
   // Another tab changed the choice: follow it.
