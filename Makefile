@@ -71,10 +71,18 @@ postgres:  ## Install PostgreSQL's server programs for the tests (as root)
 # Korean glossary terms need a Korean font, or screenshots show empty boxes.
 KOREAN_FONT := /usr/share/fonts/truetype/nanum
 
-browser:  ## Install Chromium and a Korean font for the browser tests (once per machine, as root)
+# The accessibility checker the browser tests run in each page (from npm,
+# version pinned; nothing is fetched at test time).
+AXE_VERSION := 4.14.1
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+browser: $(AXE)  ## Install Chromium, a Korean font and axe-core for the browser tests (once per machine, as root)
 	@if test -x $(CHROMIUM) && test -d $(KOREAN_FONT); then echo "$$($(CHROMIUM) --version 2>/dev/null) is installed"; \
 	else test "$$(id -u)" = 0 || { echo "error: make browser must run as root" >&2; exit 1; }; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum; fi
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js and npm (Debian: apt-get install npm)" >&2; exit 1; }
+	npm install --prefix tests/axe --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
 	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
