@@ -26,6 +26,9 @@ CHROMIUM := /usr/bin/chromium
 # Warnings are errors; --nitpick also reports broken references;
 # --keep-going lists every problem before failing.
 JB_FLAGS := --warningiserror --nitpick --keep-going
+# The whole-book PDF (book/_ext/book_pdf.py): auto makes it when Chromium
+# (make browser) and Playwright (make test-deps) are installed; yes or no.
+PDF ?= auto
 
 .PHONY: help install sandbox postgres browser book test test-deps serve live live-book bench bench-pages bench-checks expected-scores clean clean-book
 
@@ -85,7 +88,7 @@ $(AXE):
 	npm install --prefix tests/axe --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
 
 book: $(STAMP)  ## Install, execute every chapter and build the HTML book
-	$(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
+	DLCOURSE_BOOK_PDF=$(PDF) $(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
 	@echo
 	@echo "The book is built. Open $(abspath $(HTML))/index.html"
 	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"
@@ -113,7 +116,7 @@ live: live-book  ## Run chapters' code in the browser, on a local JupyterLab (Ct
 
 live-book: $(STAMP)  ## Build the live book only (thebe fetched with npm), into book/_build/live
 	$(PY) -m dlcourse.live --book $(BOOK) prepare
-	$(BIN)/jupyter-book build $(JB_FLAGS) --config $(LIVE)/_config.yml --path-output $(LIVE) $(BOOK)
+	DLCOURSE_BOOK_PDF=no $(BIN)/jupyter-book build $(JB_FLAGS) --config $(LIVE)/_config.yml --path-output $(LIVE) $(BOOK)
 
 bench: $(STAMP)  ## Time a cold build, a warm rebuild and each chapter
 	$(PY) benchmarks/book_build.py

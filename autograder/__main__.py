@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file", type=Path, metavar="FILE")
     val.add_argument("--assignment", metavar="NAME",
                      help="the assignment it belongs to (default: found from the notebook)")
+    val.add_argument("--exercises", type=Path, metavar="DIR",
+                     help="the folder of the released exercise notebooks (default: the course's, "
+                     "or the exercises/ folder the notebook is in)")
 
     commands.add_parser("sandbox-check", help="can this machine run the grading sandbox?",
                         description="Start a Python in the grading sandbox and report.")
@@ -296,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         from autograder.validate import main as validate
 
-        return validate(args.file, args.assignment)
+        return validate(args.file, args.assignment, args.exercises)
     from sqlalchemy.exc import SQLAlchemyError
 
     try:

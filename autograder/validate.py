@@ -1,8 +1,9 @@
 """``python -m autograder validate FILE``: is this notebook ready to submit?
 
 For students, in their own Python environment (their code, their machine:
-no sandbox).  It needs only the released notebooks in ``exercises/`` and
-the ``dlcourse`` package, never ``solutions/``.  It says, in plain words:
+no sandbox).  It needs only the released notebooks in an ``exercises/``
+folder (the course's, or the course kit's one the notebook sits in) and the
+``dlcourse`` package, never ``solutions/``.  It says, in plain words:
 
 - whether the file can be read as a notebook of one of the assignments (the
   grader's own messages, :func:`autograder.intake.read_problem` and
@@ -49,6 +50,16 @@ def released(exercises: Path = ROOT / "exercises") -> dict[str, Path]:
             if p.stem == p.parent.name}
 
 
+def released_folder(path: Path) -> Path | None:
+    """The ``exercises/`` folder holding the released notebooks: the
+    course's own, else the nearest one above ``path`` (the course kit's), else
+    one in the current folder."""
+    path = Path(path).resolve()
+    candidates = [ROOT / "exercises", *(parent / "exercises" for parent in path.parents),
+                  Path.cwd() / "exercises"]
+    return next((folder for folder in candidates if released(folder)), None)
+
+
 def _guess(path: Path, notebooks: dict[str, Path]) -> str | None:
     """The assignment whose cells the notebook shares most, if any."""
     try:
@@ -77,13 +88,19 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
-def check(path: Path, assignment: str | None = None, *, exercises: Path = ROOT / "exercises",
+def check(path: Path, assignment: str | None = None, *, exercises: Path | None = None,
           timeout: int = CELL_TIMEOUT) -> tuple[bool, list[str]]:
-    """(ready to submit?, messages) for the notebook at ``path``."""
+    """(ready to submit?, messages) for the notebook at ``path``; the
+    released notebooks are in ``exercises`` (default: :func:`released_folder`)."""
     path = Path(path)
     if not path.is_file():
         return False, [f"✗ There is no file {path}."]
-    notebooks = released(exercises)
+    exercises = exercises or released_folder(path)
+    notebooks = released(exercises) if exercises else {}
+    if not notebooks:
+        return False, ["✗ The assignments' notebooks were not found: keep your notebook in the "
+                       "course kit's exercises/ folder (or the course's), or name that folder "
+                       "with --exercises."]
     if assignment and assignment not in notebooks:
         return False, [f"✗ There is no assignment {assignment!r}; the assignments are: "
                        + ", ".join(notebooks) + "."]
@@ -190,8 +207,8 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path = ROOT /
     return not problems, messages
 
 
-def main(path: Path, assignment: str | None = None) -> int:
-    ready, messages = check(path, assignment)
+def main(path: Path, assignment: str | None = None, exercises: Path | None = None) -> int:
+    ready, messages = check(path, assignment, exercises=exercises)
     print("\n".join(messages))
     sys.stdout.flush()
     return 0 if ready else 1

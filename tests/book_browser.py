@@ -9,23 +9,16 @@ so nothing is fetched at run time.
 
 import contextlib
 import functools
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the networking switches Chromium contacts its vendor's services in
-# the background (updates, sync, field trials), which fails offline and
-# floods the log; the others suit a headless run as root in a container.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Debian's Chromium and the switches it runs with: one home, the book's PDF
+# extension, which prints the whole book with it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+from book_pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 MISSING_CHROMIUM = f"{CHROMIUM} not found: run `make browser` (as root) to install Debian's Chromium"
 
 

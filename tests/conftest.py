@@ -39,8 +39,11 @@ def build_book(book):
 
     Returns (exit code, combined output).
     """
+    # The whole-book PDF is made for the course's own book only (its own test
+    # checks it); a copy's build would only spend time printing it again.
+    pdf = "auto" if Path(book).resolve() == BOOK.resolve() else "no"
     result = subprocess.run(
-        ["make", "--no-print-directory", "book", f"BOOK={book}"],
+        ["make", "--no-print-directory", "book", f"BOOK={book}", f"PDF={pdf}"],
         cwd=ROOT, capture_output=True, text=True,
     )
     return result.returncode, result.stdout + result.stderr

@@ -21,6 +21,7 @@ import nbformat
 import pytest
 from book_browser import html_pages, typeset_all
 from conftest import BOOK, HTML, ROOT, SCREENSHOTS
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_book_sources import CHAPTERS
 
 pytestmark = pytest.mark.browser
@@ -265,8 +266,18 @@ def test_the_search_box_finds_a_korean_term(book_url, browser_context):
     """Typed into the theme's search box on a chapter page, not put in the URL."""
     page = browser_context.new_page()
     open_page(page, book_url + CHAPTER)
-    page.keyboard.press("Control+k")  # the theme's search shortcut
     box = page.locator("form.bd-search input[name=q]").filter(visible=True).first
+    # The theme's search shortcut. In headless Chromium the first press now
+    # and then opens nothing (the keydown reaches the page, the theme's
+    # dialog does not open; seen in 1 of 5 to 0 of 30 loads): a reader
+    # presses again, and so does the test, at most three times.
+    for _ in range(3):
+        page.keyboard.press("Control+k")
+        try:
+            box.wait_for(timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
     box.fill("퍼셉트론")
     box.press("Enter")
     page.wait_for_url("**/search.html?q=*")

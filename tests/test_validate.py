@@ -92,3 +92,30 @@ def test_unreadable_or_foreign_notebooks_are_explained(tmp_path):
     ready, (message,) = check(fixture("solution"), "no_such_assignment")
     assert not ready and "There is no assignment 'no_such_assignment'" in message
     assert json.loads(fixture("solution").read_text())  # the fixtures were not changed
+
+
+def test_the_released_notebooks_are_found_beside_a_notebook_outside_the_course(tmp_path,
+                                                                                monkeypatch):
+    """Installed from the course kit, the grader is not in the course's
+    folder: validate looks in the exercises/ folder above the notebook, or in
+    the current folder, and says so when there is none."""
+    from autograder import validate
+
+    monkeypatch.setattr(validate, "ROOT", tmp_path / "site-packages")
+    kit = tmp_path / "kit"
+    shutil.copytree(ROOT / "exercises" / NAME, kit / "exercises" / NAME)
+    mine = kit / "work" / NOTEBOOK
+    mine.parent.mkdir()
+    shutil.copy(fixture("blank"), mine)
+    monkeypatch.chdir(tmp_path)
+    assert validate.released_folder(mine) == kit / "exercises"
+    elsewhere = tmp_path / "downloads" / NOTEBOOK
+    elsewhere.parent.mkdir()
+    shutil.copy(fixture("blank"), elsewhere)
+    assert validate.released_folder(elsewhere) is None
+    ready, messages = validate.check(elsewhere)
+    assert not ready and messages == [
+        "✗ The assignments' notebooks were not found: keep your notebook in the course kit's "
+        "exercises/ folder (or the course's), or name that folder with --exercises."]
+    monkeypatch.chdir(kit)
+    assert validate.released_folder(elsewhere) == kit / "exercises"
