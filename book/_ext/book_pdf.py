@@ -5,10 +5,10 @@ After the HTML build, the book is built once more as a single page (Sphinx's
 ``singlehtml`` builder, into ``_build/singlehtml``; the chapters' outputs
 come from the execution cache, nothing runs twice) and Debian's Chromium
 prints that page through Playwright, after MathJax has typeset every formula
-(the site typesets lazily) and every figure has loaded. ``_static/print.css``
-hides the framework switch and the site's bars in print, keeps the cells of
-both frameworks with their labels, wraps code that would not fit the page
-and starts each chapter on a new page.
+(the site typesets lazily) and every figure has loaded. The print rules at
+the end of ``_static/page-layout.css`` hide the framework switch and the
+site's bars, keep the cells of both frameworks with their labels, set code in
+a size at which its lines fit the page and start each chapter on a new page.
 
 Whether it is made is read from ``DLCOURSE_BOOK_PDF`` (``make book PDF=...``):
 ``auto`` (the default) when Chromium (``make browser``) and Playwright (the
@@ -113,7 +113,8 @@ def build_single_page(app) -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"the single-page build failed:\n{result.stdout[-3000:]}"
                            f"{result.stderr[-3000:]}")
-    index = build / "singlehtml" / "index.html"
+    # The whole book is the root document's page (index.html only redirects to it).
+    index = build / "singlehtml" / f"{app.config.root_doc}.html"
     if not index.is_file():
         raise RuntimeError(f"the single-page build wrote no {index}")
     return index
