@@ -83,12 +83,14 @@ def decide(app) -> None:
         logger.info(f"the whole-book PDF is not made: {why_not}")
         return
     app.book_pdf = True
+    app.book_pdf_pages = 0  # pages this build writes
 
 
 def offer_pdf(app, pagename, templatename, context, doctree):
     """Add the PDF to the theme's download menu (after the theme filled it)."""
     if not getattr(app, "book_pdf", False):
         return
+    app.book_pdf_pages += 1
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
             button["buttons"].append({
@@ -154,6 +156,9 @@ def make_pdf(app, exception) -> None:
     if exception is not None or not getattr(app, "book_pdf", False):
         return
     pdf = Path(app.outdir, PDF_NAME)
+    if pdf.is_file() and app.book_pdf_pages == 0:
+        logger.info(f"{PDF_NAME} is up to date (no page changed)")
+        return
     try:
         print_page(build_single_page(app), pdf)
     except Exception as error:  # noqa: BLE001 (any failure is reported as the build's)
