@@ -63,20 +63,20 @@ def watch(page):
 
 def open_page(page, url):
     """Go to ``url`` and wait until the page and everything it loads are in."""
-    response = page.goto(url, wait_until="load")
+    response = page.goto(url, wait_until="networkidle")
     assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
     # Network idle alone is not enough: it can come while a long chapter is
     # still being parsed, before its deferred scripts (the theme's) have run.
     # Pressing Ctrl+K then did nothing on 7 of 40 loads of chapter 2; after
     # the load event as well, on none.
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     return response
 
 
 def reload_page(page):
     """Reload, and wait as :func:`open_page` does."""
-    page.reload(wait_until="load")
-    page.wait_for_load_state("networkidle")
+    page.reload(wait_until="networkidle")
+    page.wait_for_load_state("load")
 
 
 # --- every page ---------------------------------------------------------------
