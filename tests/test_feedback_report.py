@@ -112,6 +112,17 @@ TITLES = {
 }
 
 
+def significant_digits(number: str) -> int:
+    """How many significant digits a formatted number shows ("-0.1397": 4)."""
+    mantissa = number.lstrip("+-").lower().split("e")[0]
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def test_significant_digits_leave_out_sign_point_and_leading_zeros():
+    assert [significant_digits(s) for s in ("-0.1397", "0.13970", "12.5", "1.2346e-05", "0.0001")] \
+        == [4, 5, 3, 5, 1]
+
+
 def words(tag):
     return " ".join(tag.get_text().split())
 
@@ -204,11 +215,12 @@ def test_feedback_never_shows_checks_solutions_expected_values_or_the_probe(run)
         # a line of checks.py the student also wrote (the forward pass itself) is theirs
         assert [line for line in checks_lines - own if line in text] == [], student
         assert [line for line in solution_lines - own if line in text] == [], student
-        # at 5 or more digits: the checks name scalar inputs at 3 significant
-        # digits, and an answer may equal an input (a bias left unchanged)
+        # at 5 or more significant digits: the checks name scalar inputs at
+        # 4 (autograder/checks.py), and an answer may equal an input (a bias
+        # that one epoch left unchanged: -0.1397 in, -0.1397 out)
         shown = [x for x in hidden_numbers
                  if any(s in text for s in (repr(x), f"{x:.5g}", f"{x:.6g}")
-                        if sum(ch.isdigit() for ch in s) >= 5)]
+                        if significant_digits(s) >= 5)]
         assert shown == [], student
         assert PROBE_FUNCTION not in text and ANSWER_VARIABLE not in text
         assert [line for line in probe_lines if line in text] == [], student
