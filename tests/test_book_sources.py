@@ -53,6 +53,38 @@ def framework_pair_problems(cells):
     return problems
 
 
+#: Calls that draw an array as an image: its pixels are the data.
+IMAGE_CALL = re.compile(r"\.(imshow|matshow|pcolormesh|pcolor)\(")
+FUNCTION_DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
+
+
+def image_figure_cells(sources):
+    """Indexes of the code cells that show a figure drawn with an image call.
+
+    ``sources`` are a chapter's code cells in page order. A cell counts when
+    it draws an image (directly, or by calling a function an earlier cell
+    defined that does) and shows it (``plt.show()``, directly or through such
+    a function), and does more than define functions.
+    """
+    drawers, showers, found = set(), set(), []
+    for index, source in enumerate(sources):
+        def calls(names, source=source):
+            return any(re.search(rf"(?<![\w.]){name}\(", source) for name in names)
+
+        draws = bool(IMAGE_CALL.search(source)) or calls(drawers)
+        shows = "plt.show()" in source or calls(showers)
+        for match in FUNCTION_DEF.finditer(source):
+            if draws:
+                drawers.add(match.group(1))
+            if shows:
+                showers.add(match.group(1))
+        runs_something = any(line and not line.startswith((" ", "def ", "#", ")", "@"))
+                             for line in source.splitlines())
+        if draws and shows and runs_something:
+            found.append(index)
+    return found
+
+
 def code_cells(path):
     notebook = jupytext.read(path)
     return [(cell.metadata.get("tags", []), cell.source)
@@ -80,6 +112,19 @@ def test_pair_checker_accepts_a_proper_pair():
 )
 def test_pair_checker_rejects_broken_pairs(cells, message):
     assert any(message in problem for problem in framework_pair_problems(cells))
+
+
+def test_image_figure_finder_follows_functions_across_cells():
+    sources = [
+        "def show_map(m):\n    plt.imshow(m)\n    plt.show()",   # defines only
+        "show_map(np.eye(3))",                                   # shows an image
+        "plt.plot([1, 2])\nplt.show()",                          # a line plot
+        "def draw(ax, m):\n    ax.imshow(m)",                     # draws, shows nothing
+        "fig, ax = plt.subplots()\ndraw(ax, m)\nplt.show()",     # shows an image
+        "draw(ax, m)",                                           # not shown here
+        "ax.matshow(m)\nplt.show()",
+    ]
+    assert image_figure_cells(sources) == [1, 4, 6]
 
 
 # --- the chapters ----------------------------------------------------------------
@@ -112,6 +157,22 @@ def test_chapter_framework_cells_come_in_pairs(chapter):
     assert framework_pair_problems(cells) == []
     tags = {t for tags, _ in cells for t in tags}
     assert {"keras", "pytorch"} <= tags, "a chapter shows both frameworks"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_whose_pixels_are_data_keep_their_colours_in_dark_mode(chapter):
+    # Dark mode inverts the chapters' figures (book/_static/page-layout.css)
+    # except those in cells tagged keep-colours: an image of a digit, a
+    # feature map or attention weights, where "bright" means a large value.
+    cells = code_cells(chapter)
+    images = set(image_figure_cells([source for _, source in cells]))
+    tagged = {i for i, (tags, _) in enumerate(cells) if "keep-colours" in tags}
+
+    def first_lines(indexes):
+        return [cells[i][1].splitlines()[0] for i in sorted(indexes)]
+
+    assert not images - tagged, f"image figures without keep-colours: {first_lines(images - tagged)}"
+    assert not tagged - images, f"keep-colours on cells with no image: {first_lines(tagged - images)}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

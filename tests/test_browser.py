@@ -710,3 +710,84 @@ def test_no_page_scrolls_sideways_on_the_smallest_phone(book_url, chromium):
         assert wide == [], "pages wider than a 320 px screen:\n" + "\n".join(wide)
     finally:
         context.close()
+
+
+# --- figures in light and dark mode (issue 18) ----------------------------------
+
+def luminance(pixels):
+    """WCAG relative luminance of an array of sRGB pixels (0-255), per pixel."""
+    import numpy as np
+
+    c = np.asarray(pixels, dtype=float)[..., :3] / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear @ [0.2126, 0.7152, 0.0722]
+
+
+def paper_and_ink(locator):
+    """The luminance of a shown figure's paper (the median of its outer ring
+    of pixels, as drawn, filters included) and of its ink (the pixel the
+    farthest from the paper, at the 1st/99th percentile)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    shot = np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB"))
+    light = luminance(shot)
+    ring = np.concatenate([light[:3].ravel(), light[-3:].ravel(),
+                           light[:, :3].ravel(), light[:, -3:].ravel()])
+    paper = float(np.median(ring))
+    ink = float(np.percentile(light, 1 if paper > 0.5 else 99))
+    return paper, ink
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("chapter", ["chapters/02_perceptrons_xor.html", LONG_CHAPTER])
+def test_figures_read_in_light_and_dark_mode(book_url, browser_context, chromium, chapter, theme):
+    """Plots and diagrams follow the page: dark paper and light ink in dark
+    mode, white paper and dark ink in light mode, ink at 4.5:1 or more
+    against the paper. Figures whose pixels are data (cells tagged
+    keep-colours) keep their colours in both modes."""
+    page = browser_context.new_page()
+    open_page(page, book_url + chapter)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    figures = page.locator(".cell_output img")
+    checked = {"plots": 0, "data images": 0}
+    wrong = []
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        if not figure.is_visible():  # the other framework's figure
+            continue
+        keeps = figure.evaluate("e => !!e.closest('.tag_keep-colours')")
+        paper, ink = paper_and_ink(figure)
+        contrast = (max(paper, ink) + 0.05) / (min(paper, ink) + 0.05)
+        name = figure.get_attribute("alt")[:50]
+        if keeps:
+            checked["data images"] += 1
+            # Its pixels as drawn: no inversion (the theme only dims it a little).
+            shown_with = figure.evaluate("e => getComputedStyle(e).filter")
+            if "invert" in shown_with:
+                wrong.append(f"{name!r} should keep its colours, but is shown with {shown_with}")
+        else:
+            checked["plots"] += 1
+            if (paper < 0.1) != (theme == "dark"):
+                wrong.append(f"{name!r} has paper of luminance {paper:.2f} in {theme} mode")
+            if contrast < 4.5:
+                wrong.append(f"{name!r}: ink on paper {contrast:.1f}:1")
+    print(f"{chapter} ({theme}): {checked}")
+    # Chapter 2 has eight plots; chapter 8 one plot and five data images.
+    assert checked["plots"] >= 1 and sum(checked.values()) >= 5, checked
+    assert wrong == []
+    # For a person to look at: the chapter's first figure at a phone's and
+    # at a laptop's width.
+    for width, viewport in (("390", PHONE), ("1280", DESKTOP)):
+        context = chromium.new_context(viewport=viewport, is_mobile=width == "390",
+                                       device_scale_factor=2 if width == "390" else 1)
+        try:
+            shot = context.new_page()
+            open_page(shot, book_url + chapter)
+            shot.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            shot.locator(".cell_output img").first.scroll_into_view_if_needed()
+            window_screenshot(shot, f"figure-{chapter.split('/')[-1][:2]}-{width}-{theme}.png")
+        finally:
+            context.close()
