@@ -9,6 +9,8 @@ so nothing is fetched at run time.
 
 import contextlib
 import functools
+import gzip
+import io
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -29,13 +31,39 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+#: What web hosts send compressed (GitHub Pages, Read the Docs, nginx with
+#: `gzip on` and its usual types): text. Images and fonts are compressed already.
+COMPRESSED_TYPES = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".ipynb"}
+
+
+class CompressingHandler(QuietHandler):
+    """Sends text files gzip-compressed to a browser that accepts it, as a
+    web host does; everything else as :class:`QuietHandler` does."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in COMPRESSED_TYPES or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
-def serve(folder):
-    """Serve ``folder`` on 127.0.0.1 at a free port; yield the base URL (ending in /)."""
+def serve(folder, compress=False):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yield the base URL (ending
+    in /). With ``compress``, text goes out gzip-compressed, as from a web host."""
     folder = Path(folder)
     if not (folder / "index.html").is_file():
         raise FileNotFoundError(f"{folder} holds no built book (no index.html): run `make book`")
-    handler = functools.partial(QuietHandler, directory=str(folder))
+    handler = functools.partial(CompressingHandler if compress else QuietHandler,
+                                directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
     thread.start()
