@@ -36,6 +36,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
 COMPRESSED_TYPES = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".ipynb"}
 
 
+@functools.lru_cache(maxsize=None)
+def gzipped(path: Path, modified_ns: int) -> bytes:
+    """``path``'s content, gzip-compressed once per version of the file (a
+    web host compresses once and caches; compressing MathJax's 1.1 MB on
+    every request would add its time to every page's load)."""
+    return gzip.compress(path.read_bytes(), compresslevel=6)
+
+
 class CompressingHandler(QuietHandler):
     """Sends text files gzip-compressed to a browser that accepts it, as a
     web host does; everything else as :class:`QuietHandler` does."""
@@ -45,7 +53,7 @@ class CompressingHandler(QuietHandler):
         if (path.suffix not in COMPRESSED_TYPES or not path.is_file()
                 or "gzip" not in self.headers.get("Accept-Encoding", "")):
             return super().send_head()
-        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        body = gzipped(path, path.stat().st_mtime_ns)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
         self.send_header("Content-Encoding", "gzip")

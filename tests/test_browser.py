@@ -743,7 +743,7 @@ def paper_and_ink(locator):
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("chapter", ["chapters/02_perceptrons_xor.html", LONG_CHAPTER])
-def test_figures_read_in_light_and_dark_mode(book_url, browser_context, chromium, chapter, theme):
+def test_figures_read_in_light_and_dark_mode(book_url, browser_context, phone_context, chapter, theme):
     """Plots and diagrams follow the page: dark paper and light ink in dark
     mode, white paper and dark ink in light mode, ink at 4.5:1 or more
     against the paper. Figures whose pixels are data (cells tagged
@@ -758,36 +758,30 @@ def test_figures_read_in_light_and_dark_mode(book_url, browser_context, chromium
         figure = figures.nth(i)
         if not figure.is_visible():  # the other framework's figure
             continue
-        keeps = figure.evaluate("e => !!e.closest('.tag_keep-colours')")
-        paper, ink = paper_and_ink(figure)
-        contrast = (max(paper, ink) + 0.05) / (min(paper, ink) + 0.05)
         name = figure.get_attribute("alt")[:50]
-        if keeps:
+        if figure.evaluate("e => !!e.closest('.tag_keep-colours')"):
             checked["data images"] += 1
             # Its pixels as drawn: no inversion (the theme only dims it a little).
             shown_with = figure.evaluate("e => getComputedStyle(e).filter")
             if "invert" in shown_with:
                 wrong.append(f"{name!r} should keep its colours, but is shown with {shown_with}")
-        else:
-            checked["plots"] += 1
-            if (paper < 0.1) != (theme == "dark"):
-                wrong.append(f"{name!r} has paper of luminance {paper:.2f} in {theme} mode")
-            if contrast < 4.5:
-                wrong.append(f"{name!r}: ink on paper {contrast:.1f}:1")
+            continue
+        checked["plots"] += 1
+        paper, ink = paper_and_ink(figure)
+        contrast = (max(paper, ink) + 0.05) / (min(paper, ink) + 0.05)
+        if (paper < 0.1) != (theme == "dark"):
+            wrong.append(f"{name!r} has paper of luminance {paper:.2f} in {theme} mode")
+        if contrast < 4.5:
+            wrong.append(f"{name!r}: ink on paper {contrast:.1f}:1")
     print(f"{chapter} ({theme}): {checked}")
     # Chapter 2 has eight plots; chapter 8 one plot and five data images.
     assert checked["plots"] >= 1 and sum(checked.values()) >= 5, checked
     assert wrong == []
-    # For a person to look at: the chapter's first figure at a phone's and
-    # at a laptop's width.
-    for width, viewport in (("390", PHONE), ("1280", DESKTOP)):
-        context = chromium.new_context(viewport=viewport, is_mobile=width == "390",
-                                       device_scale_factor=2 if width == "390" else 1)
-        try:
-            shot = context.new_page()
-            open_page(shot, book_url + chapter)
-            shot.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
-            shot.locator(".cell_output img").first.scroll_into_view_if_needed()
-            window_screenshot(shot, f"figure-{chapter.split('/')[-1][:2]}-{width}-{theme}.png")
-        finally:
-            context.close()
+    # For a person to look at: the chapter's first figure at a laptop's and
+    # at a phone's width.
+    phone = phone_context.new_page()
+    open_page(phone, book_url + chapter)
+    phone.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    for width, shown in (("1280", page), ("390", phone)):
+        shown.locator(".cell_output img").first.scroll_into_view_if_needed()
+        window_screenshot(shown, f"figure-{chapter.split('/')[-1][:2]}-{width}-{theme}.png")
