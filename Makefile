@@ -43,6 +43,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $@
 
+# KaTeX from npm, which typesets the book's formulas when it is built
+# (book/_ext/katex_math.py, which pins the version). Needs Node.js and npm.
+KATEX_VERSION := $(shell sed -n 's/^KATEX_VERSION = "\(.*\)"/\1/p' book/_ext/katex_math.py)
+KATEX := $(VENV)/npm/.katex-$(KATEX_VERSION)
+
+$(KATEX): $(STAMP)
+	@command -v npm >/dev/null || { echo "error: npm not found; the book's formulas are typeset with KaTeX from npm: install Node.js and npm (Debian: apt-get install npm)" >&2; exit 1; }
+	npm install --prefix $(VENV)/npm --no-audit --no-fund --no-save katex@$(KATEX_VERSION)
+	touch $@
+
 $(TEST_STAMP): $(STAMP) requirements-test.txt
 	$(PY) -m pip install -r requirements-test.txt
 	touch $@
@@ -87,7 +97,7 @@ $(AXE):
 	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js and npm (Debian: apt-get install npm)" >&2; exit 1; }
 	npm install --prefix tests/axe --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
 
-book: $(STAMP)  ## Install, execute every chapter and build the HTML book
+book: $(STAMP) $(KATEX)  ## Install, execute every chapter and build the HTML book
 	DLCOURSE_BOOK_PDF=$(PDF) $(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
 	@echo
 	@echo "The book is built. Open $(abspath $(HTML))/index.html"
@@ -114,7 +124,7 @@ $(HTML)/index.html:
 live: live-book  ## Run chapters' code in the browser, on a local JupyterLab (Ctrl-C to stop)
 	$(PY) -m dlcourse.live --book $(BOOK) serve --port $(LIVE_PORT) --jupyter-port $(JUPYTER_PORT)
 
-live-book: $(STAMP)  ## Build the live book only (thebe fetched with npm), into book/_build/live
+live-book: $(STAMP) $(KATEX)  ## Build the live book only (thebe fetched with npm), into book/_build/live
 	$(PY) -m dlcourse.live --book $(BOOK) prepare
 	DLCOURSE_BOOK_PDF=no $(BIN)/jupyter-book build $(JB_FLAGS) --config $(LIVE)/_config.yml --path-output $(LIVE) $(BOOK)
 

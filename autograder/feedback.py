@@ -279,8 +279,8 @@ class Page:
 
 
 def _book_mathjax():
-    """The book's MathJax helper (``book/_ext/offline_mathjax.py``): one home
-    for where the MathJax files come from and which of them a page needs."""
+    """The MathJax helper (``book/_ext/offline_mathjax.py``): one home for
+    where the MathJax files come from and which of them a page needs."""
     path = ROOT / "book" / "_ext" / "offline_mathjax.py"
     spec = importlib.util.spec_from_file_location("offline_mathjax", path)
     module = importlib.util.module_from_spec(spec)
@@ -291,17 +291,7 @@ def _book_mathjax():
 def install_mathjax(feedback_dir: Path) -> Path:
     """Copy MathJax into ``feedback_dir/_mathjax/`` (the pages carry their
     own loader)."""
-    mathjax = _book_mathjax()
-    source = mathjax.mathjax_source()
-    target = Path(feedback_dir) / FEEDBACK_MATHJAX_DIR
-    for part in mathjax.PARTS:
-        src, dst = source / part, target / part
-        if src.is_dir():
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    return target
+    return _book_mathjax().copy_mathjax(Path(feedback_dir) / FEEDBACK_MATHJAX_DIR)
 
 
 def generate_feedback(name: str, course) -> list[Page]:

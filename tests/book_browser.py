@@ -90,11 +90,21 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def typeset_all(page):
-    """Have MathJax typeset every formula on ``page`` now.  The book typesets
-    lazily (book/_config.yml): formulas out of view wait until the reader
-    scrolls to them, and so do the fonts they need."""
-    page.evaluate("() => window.MathJax?.startup?.document?.lazyTypesetAll?.()")
+def render_whole_page(page):
+    """Have ``page`` load all of itself, as it is once a reader has scrolled
+    to its end: the site loads figures as they come near (loading="lazy",
+    book/_ext/lean_pages.py). Measurements of the whole page (broken images,
+    contrast, weight, a full screenshot) need all of it. Returns when every
+    figure and font is in."""
+    page.evaluate("""async () => {
+        const images = [...document.images];
+        for (const image of images) image.loading = "eager";
+        await Promise.all(images.map(image => image.complete ? null : new Promise(done => {
+            image.addEventListener("load", done);
+            image.addEventListener("error", done);
+        })));
+        await document.fonts.ready;
+    }""")
 
 
 def html_pages(folder):

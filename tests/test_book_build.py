@@ -67,15 +67,18 @@ def test_figures_have_alt_text_and_exist(built_book):
 
 
 def test_pages_load_nothing_from_the_internet(built_book):
-    """MathJax and every script, style and image come with the book."""
+    """Every script, style, image and font comes with the book, KaTeX's
+    included (the fonts its stylesheet names are all there)."""
     for html in sorted(HTML.glob("**/*.html")):
         soup = page(html)
         for tag, attr in [("script", "src"), ("link", "href"), ("img", "src")]:
             for node in soup.find_all(tag):
                 url = node.get(attr, "")
                 assert not url.startswith(("http:", "https:", "//")), f"{html.name} loads {url}"
-    assert (HTML / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
-    assert list((HTML / "_static" / "mathjax" / "output" / "chtml" / "fonts").glob("**/*.woff"))
+    katex = HTML / "_static" / "katex"
+    fonts = re.findall(r"url\(([^)]+)\)", (katex / "katex.min.css").read_text(encoding="utf-8"))
+    assert len(fonts) > 50
+    assert [font for font in fonts if not (katex / font).is_file()] == []
 
 
 def test_glossary_page_lists_terms_in_both_languages(built_book):
@@ -91,19 +94,26 @@ def test_chapters_link_into_the_glossary(built_book):
         assert links, f"{html.name} has no glossary links"
 
 
-def test_mathjax_loads_only_on_pages_with_formulas(built_book):
-    """MathJax is 1.1 MB: a page without a formula of its own (the front page,
-    whose chapters have formulas) does not load it; a page with one does."""
+def test_formulas_are_typeset_in_the_built_pages(built_book):
+    """KaTeX typesets every formula when the book is built
+    (book/_ext/katex_math.py): each one is HTML to look at with MathML for
+    screen readers, and no page loads a script to typeset. KaTeX's
+    stylesheet comes only with pages that have a formula."""
     with_math = without_math = 0
     for html in sorted(HTML.glob("**/*.html")):
         soup = page(html)
         if not soup.select("body"):
             continue  # a redirect
-        has_math = bool(soup.select(".math"))
-        loads = any("mathjax/" in s.get("src", "") for s in soup.find_all("script")) or any(
-            (s.string or "").startswith("window.MathJax") for s in soup.find_all("script"))
-        assert loads == has_math, f"{html.relative_to(HTML)}: formulas {has_math}, MathJax {loads}"
-        with_math, without_math = with_math + has_math, without_math + (not has_math)
+        formulas = soup.select(".math")
+        untypeset = [f.get_text()[:60] for f in formulas
+                     if not f.select_one(".katex > .katex-mathml math") or not f.select_one(".katex-html")]
+        assert untypeset == [], f"{html.relative_to(HTML)}: formulas left as TeX: {untypeset}"
+        scripts = [s.get("src", "") + (s.string or "")[:40] for s in soup.find_all("script")]
+        assert not [s for s in scripts if re.search("mathjax|katex", s, re.I)], html.relative_to(HTML)
+        styled = any("katex.min.css" in link.get("href", "") for link in soup.select("link[rel=stylesheet]"))
+        where = html.relative_to(HTML)
+        assert styled == bool(formulas), f"{where}: {len(formulas)} formulas, KaTeX's stylesheet: {styled}"
+        with_math, without_math = with_math + bool(formulas), without_math + (not formulas)
     assert with_math >= 9 and without_math >= 3
 
 

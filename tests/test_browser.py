@@ -19,7 +19,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import nbformat
 import pytest
-from book_browser import html_pages, typeset_all
+from book_browser import html_pages, render_whole_page
 from conftest import BOOK, HTML, ROOT, SCREENSHOTS
 from test_book_sources import CHAPTERS
 
@@ -95,6 +95,7 @@ def test_every_page_loads_cleanly_with_its_images_and_links(book_url, browser_co
     for path in html_pages(HTML):
         before = len(problems)
         open_page(page, book_url + path)
+        render_whole_page(page)  # figures further down load as the reader nears them
         broken = page.eval_on_selector_all(
             "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
         problems += [f"broken image: {src}" for src in broken]
@@ -156,11 +157,11 @@ def choose(page, label):
 
 
 def screenshot(page, name):
-    """A full-page screenshot, with every formula typeset (MathJax typesets
-    the ones out of view only as the reader scrolls to them or prints)."""
+    """A full-page screenshot, with every section drawn and every figure
+    loaded (the site does both as the reader scrolls)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
-    typeset_all(page)
+    render_whole_page(page)
     page.screenshot(path=path, full_page=True)
     print(f"screenshot saved: {path}")
 
@@ -213,9 +214,7 @@ def test_prose_follows_the_framework_switch(book_url, browser_context, chapter):
     framework's cells (they are hidden); with both, every paragraph shows."""
     page = browser_context.new_page()
     open_page(page, book_url + chapter_page(chapter))
-    # Every formula typeset first: MathJax typesets the others as they come
-    # into view (hiding cells moves them), which changes a paragraph's text.
-    typeset_all(page)
+    render_whole_page(page)
     everything = visible_prose(page)
     for choice, other in (("Keras", "PyTorch"), ("PyTorch", "Keras")):
         choose(page, choice)
@@ -288,55 +287,91 @@ def test_the_search_box_finds_a_korean_term(book_url, browser_context):
 
 # --- formulas -----------------------------------------------------------------
 
-#: Per formula on the page: [typeset?, in the window?].
-FORMULAS = """() => [...document.querySelectorAll('.math')].map(e => {
-    const box = e.getBoundingClientRect();
-    return [e.querySelector('mjx-container mjx-math') !== null,
-            box.bottom > 0 && box.top < window.innerHeight];
-})"""
+#: Per formula on the page: what a reader sees of it and what a screen reader reads.
+FORMULAS = """() => [...document.querySelectorAll('article .math')].map(e => ({
+    typeset: e.querySelector('.katex .katex-html[aria-hidden=true]') !== null,
+    mathml: e.querySelector('.katex .katex-mathml math') !== null,
+    raw: /\\[a-zA-Z]|[$]/.test(e.querySelector('.katex-html')?.textContent ?? e.textContent),
+    width: e.querySelector('.katex-html')?.getBoundingClientRect().width ?? 0,
+}))"""
 
 
-def test_formulas_are_typeset_where_the_reader_looks_and_for_printing(book_url, browser_context):
-    """MathJax typesets lazily (book/_config.yml): the formulas in the window
-    when the page loads, the others as they scroll into view, and all of
-    them before the page is printed."""
+def test_formulas_are_typeset_in_the_pages_without_a_script(book_url, browser_context):
+    """KaTeX typesets every formula when the book is built
+    (book/_ext/katex_math.py): each one arrives as HTML to look at and
+    MathML for screen readers, no TeX shows, no script is needed, and its
+    fonts come from the book. Pages without formulas do not load KaTeX's
+    stylesheet."""
     page = browser_context.new_page()
     problems = watch(page)
+    fonts = []
+    page.on("request", lambda request: fonts.append(request.url) if "KaTeX_" in request.url else None)
     open_page(page, book_url + "chapters/06_optimizers.html")
-    page.wait_for_function("() => window.MathJax?.startup?.promise")
-    page.evaluate("() => MathJax.startup.promise")
+    render_whole_page(page)
     formulas = page.evaluate(FORMULAS)
     assert len(formulas) > 50
-    assert any(seen for _, seen in formulas), "no formula in the first window"
-    assert all(typeset for typeset, seen in formulas if seen), "a formula in view is not typeset"
-    assert formulas[-1] == [False, False], "the last formula was typeset before anyone looked"
+    assert [f for f in formulas if not (f["typeset"] and f["mathml"]) or f["raw"]] == []
+    assert sum(f["width"] > 0 for f in formulas) > 50, "formulas are not drawn"
+    scripts = page.eval_on_selector_all("script[src]", "ss => ss.map(s => s.src)")
+    assert not [s for s in scripts if "mathjax" in s.lower() or "katex" in s.lower()], scripts
+    assert fonts and all(url.startswith(book_url + "_static/katex/fonts/") for url in fonts), fonts
+    assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
+    assert problems == [], "\n".join(problems)
 
-    # The last formula a reader can scroll to (those in folded answers are
-    # hidden until opened).
-    last = page.locator("div.math").filter(visible=True).last
-    last.scroll_into_view_if_needed()
-    last.locator("mjx-container mjx-math").wait_for()
+    open_page(page, book_url + "intro.html")
+    sheets = page.eval_on_selector_all("link[rel=stylesheet]", "ls => ls.map(l => l.href)")
+    assert not [s for s in sheets if "katex" in s], sheets
 
-    page.emulate_media(media="print")
-    page.wait_for_function(f"() => ({FORMULAS})().every(([typeset]) => typeset)")
-    assert problems == []
+
+def test_formulas_are_not_tab_stops_unless_they_scroll(book_url, browser_context, phone_context):
+    """A keyboard reader tabs from link to link, not through every formula
+    (chapter 2 has over 80). A displayed formula wider than the column
+    scrolls sideways, from its first symbol to its last (none is cut off),
+    and only such a formula is a Tab stop, named as one
+    (book/_static/wide-formulas.js)."""
+    page = browser_context.new_page()
+    open_page(page, book_url + CHAPTER)
+    assert page.locator("article .math").count() > 50
+    focusable = ("[...document.querySelectorAll('article .math, article .katex *')]"
+                 ".filter(m => m.tabIndex >= 0)")
+    assert page.evaluate(f"{focusable}.length") == 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.math') === null")
+
+    # Chapter 3's forward pass is wider than a phone (so are some in 4, 6, 9).
+    phone = phone_context.new_page()
+    open_page(phone, book_url + OTHER_CHAPTER)
+    displayed = phone.locator("article div.math")
+    wide = []
+    for i in range(displayed.count()):
+        formula = displayed.nth(i)
+        if not formula.is_visible():
+            continue
+        formula.scroll_into_view_if_needed()
+        # Where its first and last symbols lie, measured from the start of
+        # what can be scrolled to: nothing before it, nothing past its end.
+        start, past_end = formula.evaluate("""f => {
+            const box = f.getBoundingClientRect(), symbols = f.querySelectorAll('.katex-html > .base');
+            const at = x => x - box.left - f.clientLeft + f.scrollLeft;
+            return [at(symbols[0].getBoundingClientRect().left),
+                    at(symbols[symbols.length - 1].getBoundingClientRect().right) - f.scrollWidth];
+        }""")
+        assert start > -1 and past_end < 1, f"formula {i} is cut off: {start:.0f} px, {past_end:.0f} px"
+        if formula.evaluate("f => f.scrollWidth > f.clientWidth + 1"):
+            wide.append(i)
+            assert formula.get_attribute("aria-description") == "wide formula: scroll sideways"
+            assert formula.evaluate("f => f.tabIndex") == 0
+        else:
+            assert formula.get_attribute("aria-description") is None
+            assert formula.evaluate("f => f.tabIndex") == -1
+    assert wide, f"no displayed formula of {OTHER_CHAPTER} scrolls on a phone: pick a chapter that has one"
+    phone.locator("article div.math").nth(wide[0]).focus()
+    phone.keyboard.press("ArrowRight")
+    phone.wait_for_function("i => document.querySelectorAll('article div.math')[i].scrollLeft > 0",
+                            arg=wide[0])
 
 
 # --- downloads ------------------------------------------------------------------
-
-def test_formulas_are_not_tab_stops(book_url, browser_context):
-    """A keyboard reader tabs from link to link, not through every formula
-    (chapter 2 has over 80): MathJax's inTabOrder is off (book/_config.yml)."""
-    page = browser_context.new_page()
-    open_page(page, book_url + CHAPTER)
-    typeset_all(page)
-    page.wait_for_function("document.querySelectorAll('mjx-container').length > 50")
-    in_tab_order = page.evaluate(
-        "[...document.querySelectorAll('mjx-container')].filter(m => m.tabIndex >= 0).length")
-    assert in_tab_order == 0
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.tagName") != "MJX-CONTAINER"
-
 
 CONTRAST = """els => els.map(el => {
     const rgb = c => c.match(/[\\d.]+/g).map(Number);
@@ -383,7 +418,7 @@ UPSTREAM_FINDINGS = {
 
 def test_axe_finds_nothing_serious_on_any_page(book_url, browser_context):
     """axe-core (`make browser`, pinned) on every page in light and in dark
-    mode, formulas typeset: no serious or critical violation except the
+    mode, the whole page drawn: no serious or critical violation except the
     ones listed above."""
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make browser`")
@@ -393,7 +428,7 @@ def test_axe_finds_nothing_serious_on_any_page(book_url, browser_context):
             continue  # a redirect to intro.html
         page = browser_context.new_page()
         open_page(page, book_url + name)
-        typeset_all(page)
+        render_whole_page(page)
         page.add_script_tag(path=str(AXE))
         for theme in ("light", "dark"):
             page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
@@ -661,6 +696,7 @@ def test_code_fits_at_desktop_width_and_labels_stay_off_it(book_url, browser_con
     folded. A failure names the lines to rewrap in the chapter."""
     page = browser_context.new_page()
     open_page(page, book_url + chapter_page(chapter))
+    render_whole_page(page)
     assert page.viewport_size == DESKTOP
     assert page.locator("article.bd-article pre").count() > 10
     wide, covered = page.evaluate(CODE_THAT_DOES_NOT_FIT)
@@ -691,7 +727,7 @@ def test_the_exercises_table_shows_its_download_links_on_a_phone(book_url, phone
 
 def test_no_page_scrolls_sideways_on_the_smallest_phone(book_url, chromium):
     """At 320 px (the narrowest phones) no page is wider than the screen,
-    formulas typeset: long inline code breaks, headings' "#" links are
+    the whole page drawn: long inline code breaks, headings' "#" links are
     hidden (book/_static/page-layout.css); code blocks and wide formulas
     scroll inside their own box."""
     context = chromium.new_context(viewport={"width": 320, "height": 640}, is_mobile=True,
@@ -702,7 +738,7 @@ def test_no_page_scrolls_sideways_on_the_smallest_phone(book_url, chromium):
         for name in html_pages(HTML):
             page = context.new_page()
             open_page(page, book_url + name)
-            typeset_all(page)
+            render_whole_page(page)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 320:
                 wide.append(f"{name}: {width} px")
@@ -750,6 +786,7 @@ def test_figures_read_in_light_and_dark_mode(book_url, browser_context, phone_co
     keep-colours) keep their colours in both modes."""
     page = browser_context.new_page()
     open_page(page, book_url + chapter)
+    render_whole_page(page)
     page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
     figures = page.locator(".cell_output img")
     checked = {"plots": 0, "data images": 0}

@@ -4,8 +4,8 @@ every page's download menu.
 After the HTML build, the book is built once more as a single page (Sphinx's
 ``singlehtml`` builder, into ``_build/singlehtml``; the chapters' outputs
 come from the execution cache, nothing runs twice) and Debian's Chromium
-prints that page through Playwright, after MathJax has typeset every formula
-(the site typesets lazily) and every figure has loaded. The print rules at
+prints that page through Playwright, once its fonts and every figure have
+loaded (formulas are typeset when the book is built: _ext/katex_math.py). The print rules at
 the end of ``_static/page-layout.css`` hide the framework switch and the
 site's bars, keep the cells of both frameworks with their labels, set code in
 a size at which its lines fit the page and start each chapter on a new page.
@@ -123,7 +123,7 @@ def build_single_page(app) -> Path:
 
 
 def print_page(index: Path, pdf: Path) -> None:
-    """Print ``index`` to ``pdf`` with Chromium, formulas and figures ready."""
+    """Print ``index`` to ``pdf`` with Chromium, fonts and figures loaded."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -134,12 +134,6 @@ def print_page(index: Path, pdf: Path) -> None:
             page.goto(index.resolve().as_uri(), wait_until="load", timeout=LOAD_TIMEOUT * 1000)
             page.emulate_media(media="print")
             page.evaluate("""async () => {
-                const mj = window.MathJax;
-                if (mj && mj.startup) {
-                    await mj.startup.promise;
-                    if (mj.startup.document.lazyTypesetAll) await mj.startup.document.lazyTypesetAll();
-                    if (mj.typesetPromise) await mj.typesetPromise();
-                }
                 await document.fonts.ready;
                 await Promise.all([...document.images].map(img => img.complete ? null :
                     new Promise(done => { img.onload = img.onerror = done; })));

@@ -1,5 +1,5 @@
 """Keep the book's pages light: no Font Awesome script, no search scripts
-that hold up the page.
+that hold up the page, figures that load as the reader reaches them.
 
 The theme (pydata-sphinx-theme, under sphinx-book-theme) puts Font Awesome's
 JavaScript on every page, 1.4 MB that turns icon tags into inline drawings
@@ -13,9 +13,18 @@ the reader opens the search box, so they can wait until the page is read
 (`defer`, which keeps their order). `_templates/layout.html` passes the
 theme's blocks through the `without_script` and `deferred_scripts` filters
 defined here.
+
+A chapter shows up to 15 figures, most of them far below the first screen;
+the browser's load event waited for all of them. On the site's pages every
+image is marked `loading="lazy"`: the browser fetches a figure when the
+reader scrolls near it. The single-page build that is printed to the PDF
+keeps loading every figure at once. (`_static/page-layout.css` does the same
+for laying out: sections off screen are laid out when scrolled to.)
 """
 
 import re
+
+from docutils import nodes
 
 
 def without_script(html, name):
@@ -42,6 +51,14 @@ def add_filter(app):
         filters["deferred_scripts"] = deferred_scripts
 
 
+def figures_load_when_reached(app, doctree, docname):
+    if app.builder.name != "html":
+        return
+    for image in doctree.findall(nodes.image):
+        image["loading"] = "lazy"
+
+
 def setup(app):
     app.connect("builder-inited", add_filter)
+    app.connect("doctree-resolved", figures_load_when_reached)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,7 +6,9 @@ outside the book. The extension
 
 - copies thebe (the browser library that turns code cells into editable,
   runnable ones; fetched from npm by `python -m dlcourse.live prepare`) into
-  `_static/thebe/`, so nothing comes from a CDN;
+  `_static/thebe/`, and MathJax, which thebe uses for formulas in the
+  outputs of cells a reader runs, into `_static/mathjax/` (the site's own
+  formulas are typeset at build time), so nothing comes from a CDN;
 - adds `live-code.js` / `live-code.css`, which put a "Run code" bar under each
   chapter's title and start thebe against the local server on a click;
 - tells each chapter page where its source is, relative to the Jupyter
@@ -21,6 +23,7 @@ them to the browser in the fragment of the address it prints (see
 import shutil
 from pathlib import Path
 
+from offline_mathjax import copy_mathjax
 from sphinx.errors import ConfigError
 
 STATIC = Path(__file__).parent / "live_static"
@@ -86,6 +89,7 @@ def copy_thebe(app, exception):
     for pattern in THEBE_FILES:
         for path in thebe_folder(app.config).glob(pattern):
             shutil.copy2(path, target / path.name)
+    copy_mathjax(Path(app.outdir) / "_static" / "mathjax")
 
 
 def setup(app):

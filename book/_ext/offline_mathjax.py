@@ -1,16 +1,14 @@
-"""Serve MathJax from the built book instead of a CDN.
+"""MathJax's files, for formulas that are typeset in the reader's browser.
 
-Sphinx loads MathJax from a CDN by default, which fails for readers and build
-machines without internet. The course installs MathJax 3 from PyPI (the
-`django-static-mathjax` package ships its files and needs nothing else); this
-extension copies the parts a page uses into `_static/mathjax/` after the build
-and points `mathjax_path` there.
-
-MathJax is loaded only on pages with a formula of their own. It asks for its
-fonts only after it has typeset the page, and the page's load event waits
-for them; pages with formulas therefore preload the three fonts every formula
-needs, so that they arrive while MathJax's script is still starting (see
-benchmarks/page_weight.py).
+The book's own formulas are typeset when it is built (_ext/katex_math.py).
+Two places still typeset in the browser, because their formulas appear
+only there: the feedback pages (students' own Markdown, `autograder
+feedback`) and the live book's outputs (thebe, `make live`). Both load
+MathJax from a copy beside the pages, never from a CDN. The copy comes from
+PyPI: the `django-static-mathjax` package ships MathJax 3's files and needs
+nothing else. This module is the one home for where those files are and
+which of them a page needs; `autograder/feedback.py` and `_ext/live_code.py`
+call `copy_mathjax`.
 """
 
 import shutil
@@ -19,10 +17,6 @@ from pathlib import Path
 # What tex-mml-chtml.js loads: itself, its fonts, and the components it pulls
 # in on demand (menu, accessibility, TeX extensions, speech rules).
 PARTS = ["tex-mml-chtml.js", "a11y", "adaptors", "input", "output/chtml", "sre", "ui"]
-ENTRY = "mathjax/tex-mml-chtml.js"
-# Fonts every typeset formula uses (the others load on demand).
-FONTS = "output/chtml/fonts/woff-v2"
-FIRST_FONTS = ["MathJax_Zero.woff", "MathJax_Main-Regular.woff", "MathJax_Math-Italic.woff"]
 
 
 def mathjax_source():
@@ -34,36 +28,10 @@ def mathjax_source():
     return source
 
 
-def set_mathjax_path(app, config):
-    config.mathjax_path = ENTRY
-
-
-def math_where_formulas_are(app, pagename, templatename, context, doctree):
-    """Sphinx also loads MathJax on pages whose toctree children have
-    formulas, such as the front page (1.1 MB for nothing): take it off pages
-    without a formula of their own.  On pages with formulas, preload the
-    fonts every formula needs.  Runs after Sphinx's own handler has added
-    MathJax (priority 600 > 500)."""
-    if app.builder.format != "html" or app.builder.math_renderer_name != "mathjax":
-        return
-    if 'class="math' not in (context.get("body") or ""):
-        scripts = context.get("script_files", [])
-        scripts[:] = [js for js in scripts
-                      if "mathjax/" not in (js.filename or "")
-                      and not (js.attributes.get("body") or "").startswith("window.MathJax")]
-        return
-    links = "".join(
-        f'<link rel="preload" href="{context["pathto"](f"_static/mathjax/{FONTS}/{font}", 1)}" '
-        'as="font" type="font/woff" crossorigin>\n'
-        for font in FIRST_FONTS)
-    context["metatags"] = context.get("metatags", "") + links
-
-
-def copy_mathjax(app, exception):
-    if exception is not None or app.builder.format != "html":
-        return
-    source = mathjax_source()
-    target = Path(app.outdir) / "_static" / "mathjax"
+def copy_mathjax(target):
+    """Copy what a page needs of MathJax into the folder ``target``; a page
+    loads ``target/tex-mml-chtml.js``."""
+    source, target = mathjax_source(), Path(target)
     for part in PARTS:
         src, dst = source / part, target / part
         if src.is_dir():
@@ -71,11 +39,4 @@ def copy_mathjax(app, exception):
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-
-
-def setup(app):
-    mathjax_source()  # fail early, with a clear message, if MathJax is missing
-    app.connect("config-inited", set_mathjax_path)
-    app.connect("html-page-context", math_where_formulas_are, priority=600)
-    app.connect("build-finished", copy_mathjax)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return target

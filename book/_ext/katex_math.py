@@ -1,0 +1,87 @@
+"""Formulas typeset when the book is built, not in the reader's browser.
+
+Every formula in the book is turned into HTML by KaTeX while Sphinx writes
+the pages (`sphinxcontrib-katex` with prerendering: one Node.js process,
+started once per build, renders each formula). A page then needs only
+KaTeX's stylesheet (23 KB) and the fonts its formulas use; no script runs
+to show a formula. Typesetting in the browser with MathJax cost each
+chapter 1.2 MB of script and most of its load time on a 2-core machine
+(0.96 s of chapter 2's 1.72 s; benchmarks/page_weight.py).
+
+KaTeX comes from npm, at the version pinned here: the same package supplies
+the renderer the build runs and the stylesheet and fonts the pages load, so
+the two always match. `make book` installs it into `.venv/npm/` (npm
+install, once); this extension copies the stylesheet and fonts into
+`_static/katex/` and adds the stylesheet only to pages with a formula.
+
+A formula KaTeX cannot typeset fails the build, naming the formula. KaTeX's
+output carries MathML beside the HTML, which screen readers read.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+from sphinx.errors import ConfigError
+
+#: The KaTeX release the book is typeset with (the Makefile reads it here).
+KATEX_VERSION = "0.16.22"
+#: Where `make book` puts it: npm's folder inside the virtual environment.
+KATEX_DIR = Path(sys.prefix) / "npm" / "node_modules" / "katex"
+STYLESHEET = "katex/katex.min.css"
+
+
+def katex_dist():
+    """KaTeX's dist folder, after checking that it holds the pinned release."""
+    package = KATEX_DIR / "package.json"
+    found = None
+    if package.is_file():
+        import json
+
+        found = json.loads(package.read_text(encoding="utf-8")).get("version")
+    if found != KATEX_VERSION:
+        what = f"KaTeX {found}" if found else "no KaTeX"
+        raise ConfigError(
+            f"the book's formulas need KaTeX {KATEX_VERSION} from npm, found {what} in {KATEX_DIR}; "
+            f"run `make book`, which installs it (npm install --prefix {KATEX_DIR.parent.parent} "
+            f"katex@{KATEX_VERSION})"
+        )
+    if shutil.which("node") is None:
+        raise ConfigError("the book's formulas are typeset with Node.js, which is not installed "
+                          "(Debian: apt-get install nodejs)")
+    return KATEX_DIR / "dist"
+
+
+def configure(app, config):
+    dist = katex_dist()
+    config.katex_prerender = True
+    config.katex_js_path = str(dist / "katex.min.js")
+    config.katex_css_path = STYLESHEET
+
+
+def stylesheet_where_formulas_are(app, pagename, templatename, context, doctree):
+    """sphinxcontrib-katex adds its two stylesheets to every page: keep them
+    only on pages with a formula (KaTeX's fonts load only where used)."""
+    if app.builder.format != "html" or 'class="katex' in (context.get("body") or ""):
+        return
+    css = context.get("css_files", [])
+    css[:] = [sheet for sheet in css
+              if not (sheet.filename or "").endswith((STYLESHEET, "katex-math.css"))]
+
+
+def copy_katex(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    dist = katex_dist()
+    target = Path(app.outdir) / "_static" / "katex"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(dist / "katex.min.css", target / "katex.min.css")
+    shutil.copytree(dist / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def setup(app):
+    app.setup_extension("sphinxcontrib.katex")
+    app.connect("config-inited", configure)
+    app.connect("html-page-context", stylesheet_where_formulas_are, priority=600)
+    app.connect("build-finished", copy_katex)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
