@@ -81,6 +81,21 @@ def test_pages_load_nothing_from_the_internet(built_book):
     assert [font for font in fonts if not (katex / font).is_file()] == []
 
 
+def test_figures_load_lazily_and_carry_their_size(built_book):
+    """On the site's pages every figure loads as the reader nears it and
+    names its size in pixels, the PNG's own (book/_ext/lean_pages.py)."""
+    import struct
+
+    figures = 0
+    for html in chapter_pages():
+        for img in page(html).select(".cell_output img"):
+            figures += 1
+            assert img.get("loading") == "lazy", f"{html.name}: {img['src']}"
+            head = (html.parent / img["src"]).read_bytes()[:24]
+            assert (int(img["width"]), int(img["height"])) == struct.unpack(">II", head[16:24]), img["src"]
+    assert figures > 40
+
+
 def test_glossary_page_lists_terms_in_both_languages(built_book):
     soup = page(HTML / "glossary.html")
     terms = [dt.get_text(" ", strip=True) for dt in soup.select("dl.glossary dt")]

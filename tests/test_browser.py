@@ -748,6 +748,30 @@ def test_no_page_scrolls_sideways_on_the_smallest_phone(book_url, chromium):
         context.close()
 
 
+def test_figures_keep_their_place_before_they_load(book_url, phone_context):
+    """Figures load as the reader nears them (book/_ext/lean_pages.py), but
+    the page keeps their place from the start: a figure far down has its
+    height before it has loaded, the same height after, and the shape of
+    the picture (shrunk to a phone's column)."""
+    page = phone_context.new_page()
+    open_page(page, book_url + CHAPTER)
+    boxes = """() => [...document.querySelectorAll('.cell_output img')].filter(i => i.checkVisibility())
+        .map(i => { const c = getComputedStyle(i);  // the picture's box, without padding
+            return [i.complete && i.naturalWidth > 0,
+                    i.clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight),
+                    i.clientHeight - parseFloat(c.paddingTop) - parseFloat(c.paddingBottom),
+                    +i.getAttribute('width'), +i.getAttribute('height')]; })"""
+    before = page.evaluate(boxes)
+    assert len(before) >= 5
+    assert not all(loaded for loaded, *_ in before), "every figure loaded at once: none is lazy"
+    render_whole_page(page)
+    after = page.evaluate(boxes)
+    for (_, width, height, *_), (loaded, width_after, height_after, w, h) in zip(before, after):
+        assert loaded and w > 0 and h > 0
+        assert (width, height) == (width_after, height_after), "the page moved when a figure arrived"
+        assert abs(height_after - width_after * h / w) < 2, "a figure is squeezed"
+
+
 # --- figures in light and dark mode (issue 18) ----------------------------------
 
 def luminance(pixels):
