@@ -1,8 +1,9 @@
 """Does the build refuse a broken chapter instead of publishing it?
 
-Builds a throw-away book with the course's own configuration and three bad
-pages: a cell that raises, a cell that writes to stderr, and a glossary link
-to a term that does not exist. Each must stop the build.
+Builds a throw-away book with the course's own configuration and four bad
+pages: a cell that raises, a cell that writes to stderr, a glossary link to
+a term that does not exist, and a formula KaTeX cannot typeset. Each must
+stop the build, and each is reported.
 """
 
 import re
@@ -27,6 +28,8 @@ BAD_PAGES = {
     "stderr": ("# Stderr\n\n```{code-cell} ipython3\nimport sys\n"
                "print('noise on purpose', file=sys.stderr)\n```\n"),
     "badterm": "# Bad term\n\nA {term}`no such term on purpose`.\n\n```{code-cell} ipython3\nx = 1\n```\n",
+    "badmath": ("# Bad math\n\nA formula: $x^2 + \\nosuchmacro{y}$.\n\n"
+                "```{code-cell} ipython3\nx = 1\n```\n"),
 }
 
 
@@ -66,3 +69,9 @@ def test_stderr_output_is_reported(broken_build):
 def test_an_unknown_glossary_term_is_reported(broken_build):
     _, log = broken_build
     assert "term not in glossary: 'no such term on purpose'" in log
+
+
+def test_a_formula_katex_cannot_typeset_is_reported_where_it_is(broken_build):
+    _, log = broken_build
+    reported = r"badmath\.md:\d+: WARNING: KaTeX cannot typeset this formula: .*nosuchmacro"
+    assert re.search(reported, log), log[-3000:]

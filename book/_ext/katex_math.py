@@ -14,15 +14,24 @@ the two always match. `make book` installs it into `.venv/npm/` (npm
 install, once); this extension copies the stylesheet and fonts into
 `_static/katex/` and adds the stylesheet only to pages with a formula.
 
-A formula KaTeX cannot typeset fails the build, naming the formula. KaTeX's
-output carries MathML beside the HTML, which screen readers read.
+A formula KaTeX cannot typeset is a warning at its page and line (so
+`make book`, which treats warnings as errors, fails and lists every such
+formula), and the page shows its TeX. KaTeX's output carries MathML beside
+the HTML, which screen readers read.
 """
 
 import shutil
 import sys
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+#: The math renderer this extension registers: sphinxcontrib-katex's, with
+#: a formula KaTeX refuses reported where it is.
+RENDERER = "course_katex"
 
 #: The KaTeX release the book is typeset with (the Makefile reads it here).
 KATEX_VERSION = "0.16.22"
@@ -57,6 +66,30 @@ def configure(app, config):
     config.katex_prerender = True
     config.katex_js_path = str(dist / "katex.min.js")
     config.katex_css_path = STYLESHEET
+    config.html_math_renderer = RENDERER
+    # sphinxcontrib-katex's default draws a formula KaTeX cannot parse in red
+    # and says nothing; here KaTeX raises, and `reported` makes it a warning.
+    from sphinxcontrib import katex
+
+    katex.KATEX_DEFAULT_OPTIONS["throwOnError"] = True
+
+
+def reported(visit):
+    """``visit`` (one of sphinxcontrib-katex's), with a formula KaTeX cannot
+    typeset turned into a warning at the formula and its TeX on the page."""
+    from sphinxcontrib.katex import KaTeXError
+
+    def visit_formula(self, node):
+        start = len(self.body)
+        try:
+            visit(self, node)
+        except KaTeXError as error:
+            del self.body[start:]
+            logger.warning(f"KaTeX cannot typeset this formula: {error}", location=node)
+            tag = "div" if isinstance(node, nodes.math_block) else "span"
+            self.body.append(f'<{tag} class="math">{self.encode(node.astext())}</{tag}>')
+            raise nodes.SkipNode from None
+    return visit_formula
 
 
 def stylesheet_where_formulas_are(app, pagename, templatename, context, doctree):
@@ -81,6 +114,10 @@ def copy_katex(app, exception):
 
 def setup(app):
     app.setup_extension("sphinxcontrib.katex")
+    from sphinxcontrib import katex
+
+    app.add_html_math_renderer(RENDERER, inline_renderers=(reported(katex.html_visit_math), None),
+                               block_renderers=(reported(katex.html_visit_displaymath), None))
     app.connect("config-inited", configure)
     app.connect("html-page-context", stylesheet_where_formulas_are, priority=600)
     app.connect("build-finished", copy_katex)
