@@ -10,9 +10,9 @@ first-time reader would. For each page it prints:
 * transferred: the bytes that came over the network for the page and
   everything it loaded (HTML, CSS, scripts, images, fonts), as Chromium's
   network panel counts them, until the network went quiet, for the whole
-  page: the site loads figures as the reader scrolls near them and draws
-  sections only then, so the benchmark loads and draws all of it, as for a
-  reader who scrolls to the end (the fonts the formulas need included);
+  page: the site loads figures as the reader scrolls near them, so the
+  benchmark loads all of them, as for a reader who scrolls to the end (the
+  fonts the formulas need included);
 * uncompressed: the same files' sizes as stored (what a host that does not
   compress would send);
 * painted: when the first text was drawn (first contentful paint);

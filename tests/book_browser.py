@@ -39,7 +39,7 @@ COMPRESSED_TYPES = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".i
 @functools.lru_cache(maxsize=None)
 def gzipped(path: Path, modified_ns: int) -> bytes:
     """``path``'s content, gzip-compressed once per version of the file (a
-    web host compresses once and caches; compressing MathJax's 1.1 MB on
+    web host compresses once and caches; compressing the theme's scripts on
     every request would add its time to every page's load)."""
     return gzip.compress(path.read_bytes(), compresslevel=6)
 

@@ -5,10 +5,11 @@ After the HTML build, the book is built once more as a single page (Sphinx's
 ``singlehtml`` builder, into ``_build/singlehtml``; the chapters' outputs
 come from the execution cache, nothing runs twice) and Debian's Chromium
 prints that page through Playwright, once its fonts and every figure have
-loaded (formulas are typeset when the book is built: _ext/katex_math.py). The print rules at
-the end of ``_static/page-layout.css`` hide the framework switch and the
-site's bars, keep the cells of both frameworks with their labels, set code in
-a size at which its lines fit the page and start each chapter on a new page.
+loaded (formulas are typeset when the book is built: _ext/katex_math.py).
+The print rules at the end of ``_static/page-layout.css`` hide the
+framework switch and the site's bars, keep the cells of both frameworks with
+their labels, set code in a size at which its lines fit the page and start
+each chapter on a new page.
 
 Whether it is made is read from ``DLCOURSE_BOOK_PDF`` (``make book PDF=...``):
 ``auto`` (the default) when Chromium (``make browser``) and Playwright (the

@@ -20,6 +20,7 @@ formula), and the page shows its TeX. KaTeX's output carries MathML beside
 the HTML, which screen readers read.
 """
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -45,8 +46,6 @@ def katex_dist():
     package = KATEX_DIR / "package.json"
     found = None
     if package.is_file():
-        import json
-
         found = json.loads(package.read_text(encoding="utf-8")).get("version")
     if found != KATEX_VERSION:
         what = f"KaTeX {found}" if found else "no KaTeX"
@@ -105,7 +104,7 @@ def stylesheet_where_formulas_are(app, pagename, templatename, context, doctree)
 def copy_katex(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    dist = katex_dist()
+    dist = Path(app.config.katex_js_path).parent  # checked by `configure`
     target = Path(app.outdir) / "_static" / "katex"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(dist / "katex.min.css", target / "katex.min.css")
