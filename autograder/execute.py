@@ -357,8 +357,9 @@ class JudgedExecute(Execute):
         True, help="Run the kernel in the sandbox (autograder/sandbox.py)."
     ).tag(config=True)
     zygote = Bool(
-        True, help="In the sandbox, fork each kernel from a warm process that has imported "
-        "the frameworks once (autograder/zygote.py) instead of starting it cold."
+        True, help="Fork each kernel from a warm process that has imported the frameworks "
+        "once (autograder/zygote.py: in the sandbox, or outside it for the solutions) "
+        "instead of starting it cold."
     ).tag(config=True)
     max_output_bytes = Integer(
         10_000_000, help="Output a submission may produce; the rest is dropped."
@@ -464,11 +465,14 @@ class JudgedExecute(Execute):
         per part, the answers or the reason there are none.  ``cpu_seconds``
         then holds the CPU time the kernel used."""
         from autograder.sandbox import LimitedKernelManager, SandboxedKernelManager
-        from autograder.zygote import ZygoteKernelManager
+        from autograder.zygote import UnsandboxedKernelManager, ZygoteKernelManager
 
-        self.kernel_manager_class = (
-            LimitedKernelManager if not self.sandbox
-            else ZygoteKernelManager if self.zygote else SandboxedKernelManager)
+        if self.sandbox:
+            self.kernel_manager_class = (ZygoteKernelManager if self.zygote
+                                         else SandboxedKernelManager)
+        else:  # the solutions (and every notebook under grade --no-sandbox)
+            self.kernel_manager_class = (UnsandboxedKernelManager if self.zygote
+                                         else LimitedKernelManager)
         sockets = self.config.KernelManager
         if sockets.get("transport") == "ipc" and sockets.get("ip"):  # the kernel's socket folder
             Path(sockets.ip).parent.mkdir(parents=True, exist_ok=True)

@@ -31,17 +31,21 @@ import logging
 import os
 import select
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from jupyter_client import KernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 from autograder.sandbox import (
+    LimitedKernelManager,
     SandboxedKernelManager,
     SandboxLimits,
     _members,
@@ -70,47 +74,28 @@ class ZygoteError(RuntimeError):
     """The zygote could not start or could not fork a kernel."""
 
 
-class Zygote:
-    """One warm process in the sandbox, and the folder its kernels' sockets
-    live in (one kernel at a time: a grading process grades one submission
-    at a time)."""
+class WarmProcess:
+    """The zygote program (:mod:`autograder.zygote_process`) running as
+    ``cmd``, and the conversation with it: one JSON request per line on its
+    stdin, one JSON answer per line on its stdout, its stderr in ``log_file``."""
 
-    def __init__(self, limits: SandboxLimits):
-        self.limits = limits
-        self.owner = os.getpid()
-        self.base, self.kernel_dir = new_kernel_folder(limits)
-        self.forks = 0  # kernels forked
-        self.kernels = 0  # kernels asked for (each names its cgroups, even if its fork failed)
-        self.broken = ""
-        self.groups: list[Path] = []
+    def __init__(self, cmd: list[str], env: dict, log_file: Path):
         self.process: subprocess.Popen | None = None
+        self.owner = os.getpid()
+        self.forks = 0  # kernels forked
+        self.broken = ""
         self._lock = threading.Lock()
-        try:
-            self.groups = make_cgroups(f"{self.base.name}-zygote", limits)
-            self.stderr = open(self.base / "zygote.log", "wb")
-            cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base)
-            started = time.monotonic()
-            self.process = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                env=launch_environment())
-            ready = self._answer(READY_TIMEOUT)
-            if "ready" not in ready:
-                raise ZygoteError(f"unexpected first answer {ready!r}")
-            self.preloaded = ready["ready"]
-            # A kernel that cannot isolate itself would score 0 as "kernel
-            # died": find out now, while cold kernels can still take over.
-            self._send({"check": {"tmp_bytes": limits.tmp_mb * 2**20}})
-            checked = self._answer(ANSWER_TIMEOUT).get("checked")
-            if checked != 0:
-                raise ZygoteError(f"a forked kernel cannot isolate itself (exit {checked})"
-                                  f"{self._log_tail()}")
-            log.info("kernels are forked from a warm process (%s imported in %.1f s, %.1f CPU s)",
-                     ", ".join(self.preloaded), time.monotonic() - started, ready["cpu_seconds"])
-        except BaseException:
-            self.close()
-            raise
-
-    # -- talking to it ---------------------------------------------------------------
+        self.log_file = log_file
+        self.stderr = open(log_file, "wb")
+        started = time.monotonic()
+        self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.stderr, env=env)
+        ready = self._answer(READY_TIMEOUT)
+        if "ready" not in ready:
+            raise ZygoteError(f"unexpected first answer {ready!r}")
+        self.preloaded = ready["ready"]
+        self.cpu_seconds = ready["cpu_seconds"]
+        self.seconds = time.monotonic() - started
 
     def _send(self, request: dict) -> None:
         try:
@@ -136,13 +121,88 @@ class Zygote:
 
     def _log_tail(self) -> str:
         try:
-            lines = (self.base / "zygote.log").read_text(errors="replace").strip().splitlines()
+            lines = self.log_file.read_text(errors="replace").strip().splitlines()
         except OSError:
             return ""
         return f": {lines[-1]}" if lines else ""
 
+    def _fork(self, request: dict, place) -> ForkedKernel:
+        """Ask for a child; ``place(inner pid)`` returns its host pid once
+        it is wherever it must be before it goes on (cgroups); the child
+        then goes on and becomes a kernel."""
+        with self._lock:
+            try:
+                self._send({"fork": request})
+                answer = self._answer(ANSWER_TIMEOUT)
+                if "forked" not in answer:
+                    raise ZygoteError(answer.get("error") or f"unexpected answer {answer!r}")
+                inner = answer["forked"]
+                try:
+                    pid = place(inner)
+                    # Held before the child goes on (it waits until then):
+                    # the grader's handle on this very process, never on a
+                    # later process that reuses its id.
+                    kernel = ForkedKernel(pid, os.pidfd_open(pid))
+                except BaseException:
+                    self._send({"cancel": inner})
+                    self._answer(ANSWER_TIMEOUT)
+                    raise
+                self._send({"go": inner})
+                self._answer(ANSWER_TIMEOUT)
+                self.forks += 1
+                return kernel
+            except BaseException as error:  # a zygote whose fork failed is not asked again
+                self.broken = str(error) or type(error).__name__
+                raise
+
     def alive(self) -> bool:
         return not self.broken and self.process is not None and self.process.poll() is None
+
+    def close(self) -> None:
+        """End the zygote (end of its input) and with it the kernels it forked."""
+        if getattr(self, "process", None) is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process.stdout.close()
+            self.process = None
+        if getattr(self, "stderr", None):
+            self.stderr.close()
+            self.stderr = None
+
+
+class Zygote(WarmProcess):
+    """One warm process in the sandbox, and the folder its kernels' sockets
+    live in (one kernel at a time: a grading process grades one submission
+    at a time)."""
+
+    def __init__(self, limits: SandboxLimits):
+        self.limits = limits
+        self.base, self.kernel_dir = new_kernel_folder(limits)
+        self.kernels = 0  # kernels asked for (each names its cgroups, even if its fork failed)
+        self.groups: list[Path] = []
+        try:
+            self.groups = make_cgroups(f"{self.base.name}-zygote", limits)
+            cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base)
+            super().__init__(cmd, launch_environment(), self.base / "zygote.log")
+            # A kernel that cannot isolate itself would score 0 as "kernel
+            # died": find out now, while cold kernels can still take over.
+            self._send({"check": {"tmp_bytes": limits.tmp_mb * 2**20}})
+            checked = self._answer(ANSWER_TIMEOUT).get("checked")
+            if checked != 0:
+                raise ZygoteError(f"a forked kernel cannot isolate itself (exit {checked})"
+                                  f"{self._log_tail()}")
+            log.info("kernels are forked from a warm process (%s imported in %.1f s, %.1f CPU s)",
+                     ", ".join(self.preloaded), self.seconds, self.cpu_seconds)
+        except BaseException:
+            self.close()
+            raise
 
     def next_name(self) -> str:
         """A name for the next kernel's cgroups, never used before."""
@@ -154,36 +214,15 @@ class Zygote:
     def fork(self, connection_file: str, groups: list[Path], seed: int) -> ForkedKernel:
         """Fork a kernel for ``connection_file`` into ``groups``.  A zygote
         whose fork fails is not asked again (the next kernel gets a new one)."""
-        with self._lock:
-            try:
-                return self._fork(connection_file, groups, seed)
-            except BaseException as error:
-                self.broken = str(error) or type(error).__name__
-                raise
 
-    def _fork(self, connection_file: str, groups: list[Path], seed: int) -> ForkedKernel:
-        self._send({"fork": {"connection_file": connection_file, "seed": seed,
-                             "tmp_bytes": self.limits.tmp_mb * 2**20}})
-        answer = self._answer(ANSWER_TIMEOUT)
-        if "forked" not in answer:
-            raise ZygoteError(answer.get("error") or f"unexpected answer {answer!r}")
-        inner = answer["forked"]
-        try:
+        def into_groups(inner: int) -> int:
             pid = self._host_pid(inner)
-            # Held before the child goes on (it waits until then): the
-            # grader's handle on this very process, never on a later
-            # process that reuses its id.
-            kernel = ForkedKernel(pid, os.pidfd_open(pid))
             for group in groups:
                 (group / "cgroup.procs").write_text(str(pid))
-        except BaseException:
-            self._send({"cancel": inner})
-            self._answer(ANSWER_TIMEOUT)
-            raise
-        self._send({"go": inner})
-        self._answer(ANSWER_TIMEOUT)
-        self.forks += 1
-        return kernel
+            return pid
+
+        return self._fork({"connection_file": connection_file, "seed": seed,
+                           "tmp_bytes": self.limits.tmp_mb * 2**20}, into_groups)
 
     def _host_pid(self, inner: int) -> int:
         """The host's id of the zygote's child ``inner`` (an id in the
@@ -212,24 +251,11 @@ class Zygote:
 
     def close(self) -> None:
         """End the zygote and remove its cgroups and folder."""
-        if self.process is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process.stdout.close()
-            self.process = None
+        super().close()
         if self.groups:
             kill_cgroups(self.groups)
             remove_cgroups(self.groups)
             self.groups = []
-        if getattr(self, "stderr", None):
-            self.stderr.close()
         if self.base.exists():
             log.debug("zygote cleanup: %s", clean_sandbox_dir(self.base))
 
@@ -383,3 +409,115 @@ class ZygoteKernelManager(SandboxedKernelManager):
             self.sandbox_cleanup = zygote.clear_kernel_dir()
             log.debug("sandbox cleanup: %s", self.sandbox_cleanup)
         return flags
+
+
+# -- kernels for the course's own notebooks ------------------------------------------
+
+
+class TrustedZygote(WarmProcess):
+    """A warm process for notebooks the course trusts (the book's chapters):
+    started as this user with ``env``, outside the sandbox; its kernels are
+    not isolated and run in the folder they are given."""
+
+    def __init__(self, env: dict | None = None):
+        self.folder = Path(tempfile.mkdtemp(prefix="dlcourse-zygote-"))
+        try:
+            super().__init__([sys.executable, "-c", SOURCE, "--trusted"],
+                             dict(os.environ if env is None else env), self.folder / "zygote.log")
+        except BaseException:
+            self.close()
+            raise
+
+    def fork(self, connection_file: str, cwd: str) -> ForkedKernel:
+        seed = int.from_bytes(os.urandom(8), "little")  # as random as a cold kernel's
+        return self._fork({"connection_file": connection_file, "cwd": str(cwd), "seed": seed},
+                          lambda pid: pid)  # the same PID namespace as ours
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class TrustedProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching the kernel as a fork of
+    a :class:`TrustedZygote`; cold where the fork fails."""
+
+    zygote: TrustedZygote | None = None
+
+    async def launch_kernel(self, cmd, **kwargs):
+        cwd = kwargs.get("cwd") or os.getcwd()
+        try:
+            self.process = self.zygote.fork(self.parent.connection_file, cwd)
+        except (ZygoteError, OSError) as error:
+            log.warning("a kernel could not be forked from the warm process (%s); "
+                        "it starts cold", error)
+            return await super().launch_kernel(cmd, **kwargs)
+        self.pid = self.pgid = self.process.pid
+        self.cwd = cwd
+        return self.connection_info
+
+
+class WarmKernelManager(KernelManager):
+    """A kernel manager whose kernels are forked from :attr:`zygote` (set
+    it before use), for notebooks the course trusts; cold kernels where it
+    is None or gone."""
+
+    zygote: TrustedZygote | None = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.zygote is not None and self.zygote.alive():
+            self.kernel_id = self.kernel_id or str(uuid.uuid4())
+            provisioner = TrustedProvisioner(kernel_id=self.kernel_id,
+                                             kernel_spec=self.kernel_spec, parent=self)
+            provisioner.zygote = self.zygote
+            # jupyter_client uses a provisioner already set instead of making one.
+            self.provisioner = provisioner
+        return await super()._async_pre_start_kernel(**kw)
+
+
+class UnsandboxedKernelManager(WarmKernelManager, LimitedKernelManager):
+    """The kernel manager for notebooks run without the sandbox (the
+    solutions; every notebook under ``grade --no-sandbox``), with the limits
+    of :class:`LimitedKernelManager`, forking each kernel from this
+    process's trusted zygote: started with the first kernel and kept for the
+    next ones (a grader grading several assignments, the test suite)."""
+
+    @property
+    def zygote(self) -> TrustedZygote | None:
+        return trusted_zygote()
+
+
+_trusted: TrustedZygote | None = None
+_trusted_failed = ""
+
+
+def trusted_zygote() -> TrustedZygote | None:
+    """This process's warm process for the course's own notebooks, started
+    on first use; None (and one warning) where it cannot start."""
+    global _trusted, _trusted_failed
+    if _trusted is not None and (_trusted.owner != os.getpid() or not _trusted.alive()):
+        if _trusted.owner == os.getpid():
+            _trusted.close()
+        _trusted = None
+    if _trusted is None and not _trusted_failed:
+        from dlcourse.notebook_setup import quiet_environment
+
+        try:
+            # The solution notebooks call quiet_logs() before importing
+            # TensorFlow: the warm process imports it with the same settings.
+            _trusted = TrustedZygote(dict(os.environ, **quiet_environment()))
+        except (OSError, ZygoteError, ValueError) as error:
+            _trusted_failed = str(error)
+            log.warning("solution kernels start cold: the warm process could not start: %s", error)
+            return None
+        import atexit
+
+        atexit.register(_close_trusted)
+    return _trusted
+
+
+def _close_trusted() -> None:
+    global _trusted
+    if _trusted is not None and _trusted.owner == os.getpid():
+        _trusted.close()
+        _trusted = None

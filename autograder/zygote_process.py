@@ -30,6 +30,12 @@ End of input ends the zygote.  It never forks while it has more than one
 thread (a forked copy of a multi-threaded process may hang), and it runs no
 request's code itself: each student's kernel is a copy of the zygote as it
 was before any kernel existed.
+
+Started with ``--trusted`` (the book's chapters, :mod:`autograder.zygote`'s
+``TrustedZygote``), it runs outside any sandbox and its kernels are not
+isolated: a fork request also names the kernel's working folder
+(``"cwd"``), and the child restores PyTorch's default number of threads, so
+that a chapter computes exactly as in a kernel started cold.
 """
 
 import ctypes
@@ -53,6 +59,10 @@ LINUX_CAPABILITY_VERSION_3 = 0x20080522
 PRIVATE_FOLDERS = ("/tmp", "/home/student", "/dev/shm")
 
 libc = ctypes.CDLL(None, use_errno=True)
+#: Kernels for the course's own notebooks: no sandbox, no isolation.
+TRUSTED = "--trusted" in sys.argv[1:]
+#: PyTorch's number of threads before the zygote set it to one.
+_torch_threads = 0
 
 
 def _check(result: int, what: str) -> None:
@@ -70,12 +80,18 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 def preload() -> list[str]:
     """Import what the kernels will need; return the modules' names."""
     loaded = []
+    # Matplotlib reads its backend from the environment when it is imported
+    # (PyTorch and Keras import it): the one ipykernel sets when it starts a
+    # kernel cold, so that figures show inline.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     import numpy  # noqa: F401
 
     loaded.append("numpy")
     try:
         import torch
 
+        global _torch_threads
+        _torch_threads = torch.get_num_threads()
         # One thread, before any op: a forked copy of a process whose
         # OpenMP pool has started hangs.
         torch.set_num_threads(1)
@@ -102,6 +118,32 @@ def preload() -> list[str]:
     except ImportError:
         pass
     return loaded
+
+
+#: OPENBLAS_NUM_THREADS as the trusted zygote found it (None: unset).
+_blas_setting: str | None = None
+
+
+def _one_blas_thread() -> None:
+    """Before NumPy is imported (trusted zygote): one OpenBLAS thread, since
+    OpenBLAS starts its threads when it is loaded, and the zygote must not
+    have threads when it forks."""
+    global _blas_setting
+    _blas_setting = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def _restore_blas_threads() -> None:
+    """In a trusted kernel: OpenBLAS's threads and the environment as a kernel
+    started cold has them."""
+    if _blas_setting is None:
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+    else:
+        os.environ["OPENBLAS_NUM_THREADS"] = _blas_setting
+    count = _blas_setting or os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0))
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=int(count), user_api="blas")
 
 
 def threads() -> int:
@@ -169,7 +211,15 @@ def become_kernel(request: dict, gate: int) -> None:
     os.close(gate)
     if go != b"g":
         os._exit(1)
-    isolate(int(request["tmp_bytes"]))
+    if TRUSTED:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ends with the zygote
+        os.setsid()  # a process group of its own, as a kernel started cold has
+        os.chdir(request["cwd"])
+        if _torch_threads:
+            sys.modules["torch"].set_num_threads(_torch_threads)
+        _restore_blas_threads()
+    else:
+        isolate(int(request["tmp_bytes"]))
     _reseed(int(request["seed"]))
     sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
     sys.path[0] = ""
@@ -255,6 +305,8 @@ def _reseed(seed: int) -> None:
 
 def serve() -> None:
     started = time.process_time()
+    if TRUSTED:
+        _one_blas_thread()
     loaded = preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked children are reaped at once
     out = sys.stdout

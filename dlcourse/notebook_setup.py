@@ -20,9 +20,12 @@ def quiet_logs():
 
     Call it before ``import tensorflow``: TensorFlow reads these settings only
     once. Introduced in chapter 1 (Tensors and frameworks), used by every chapter.
-    Returns the environment settings it applied.
+    Returns the environment settings it applied. It warns if TensorFlow was
+    imported already without them (a kernel forked from a warm process that
+    imported TensorFlow with them in effect, as the book's are, is quiet).
     """
-    if "tensorflow" in sys.modules:
+    if "tensorflow" in sys.modules and any(
+            os.environ.get(name) != value for name, value in _TF_QUIET_ENV.items()):
         warnings.warn(
             "quiet_logs() was called after TensorFlow was imported; "
             "call it first so it can take effect",
@@ -31,6 +34,11 @@ def quiet_logs():
     for name, value in _TF_QUIET_ENV.items():
         os.environ.setdefault(name, value)
     return {name: os.environ[name] for name in _TF_QUIET_ENV}
+
+
+def quiet_environment():
+    """The environment settings :func:`quiet_logs` applies, as a dict."""
+    return dict(_TF_QUIET_ENV)
 
 
 def set_seed(seed=0):

@@ -160,9 +160,24 @@ def test_quiet_logs_sets_tensorflow_environment(monkeypatch):
 def test_quiet_logs_warns_when_called_too_late(monkeypatch):
     import sys
 
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     monkeypatch.setitem(sys.modules, "tensorflow", object())
     with pytest.warns(UserWarning, match="after TensorFlow was imported"):
         dlcourse.quiet_logs()
+
+
+def test_quiet_logs_is_silent_where_tensorflow_was_imported_quiet(monkeypatch):
+    # A kernel forked from the book's warm process: TensorFlow is imported
+    # already, with the quiet settings in the environment.
+    import sys
+    import warnings
+
+    for name, value in dlcourse.notebook_setup.quiet_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(sys.modules, "tensorflow", object())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dlcourse.quiet_logs() == {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def test_set_seed_makes_every_library_repeat_itself():

@@ -1,22 +1,28 @@
 """Execute the chapters whose cached outputs are out of date one per CPU
-core at a time, before Sphinx reads them.
+core at a time, in kernels forked from a warm process, before Sphinx reads
+them.
 
 myst-nb (``execute_notebooks: cache``) executes a chapter when Sphinx reads
-it, one chapter after another, and each chapter spends most of its time in
-its own kernel (importing TensorFlow and PyTorch alone takes 11-14 s of CPU).
-This extension runs first: it adds the chapters Sphinx is about to read to myst-nb's own cache
-project (jupyter-cache, read with myst-nb's reader, so a chapter's
-fingerprint is the one myst-nb computes), executes the stale ones with
-jupyter-cache's parallel executor, from the chapter's own folder and with the
-book's cell timeout, and leaves the rest to myst-nb: a chapter executed here
-is a cache hit when Sphinx reads it. A chapter that fails here is executed
-again by myst-nb, which reports the error as usual (and fails the build).
+it, one chapter after another, each in a kernel started cold: importing
+TensorFlow and PyTorch alone takes 11-14 s of CPU per chapter.  This
+extension runs first: it adds the chapters Sphinx is about to read to
+myst-nb's own cache project (jupyter-cache, read with myst-nb's reader, so a
+chapter's fingerprint is the one myst-nb computes), and executes the stale
+ones, from the chapter's own folder and with the book's cell timeout, one
+per core at a time.  Their kernels are forked from one warm process that
+has imported the frameworks once (``autograder.zygote.TrustedZygote``; the
+outputs are the same as a cold kernel's, figures included); where it cannot
+start, kernels start cold.  A chapter executed here is a cache hit when
+Sphinx reads it.  A chapter that fails here is executed again by myst-nb,
+which reports the error as usual (and fails the build).
 """
 
 from __future__ import annotations
 
-import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -24,6 +30,10 @@ from sphinx.util import logging as sphinx_logging
 
 log = sphinx_logging.getLogger(__name__)
 
+#: The environment variable that makes chapters execute in kernels started
+#: cold (``cold``) instead of forked warm (``warm``, the default): for
+#: benchmarks/book_build.py, which times both.
+KERNELS_SETTING = "DLCOURSE_BOOK_KERNELS"
 #: How jupyter-cache reads a MyST Markdown chapter: with myst-nb's reader.
 MYST_READER = {"name": "myst_nb_md", "type": "plugin"}
 
@@ -46,7 +56,7 @@ def execute_stale_chapters(app: Sphinx, env, docnames: list[str]) -> None:
     if config.execution_mode != "cache" or app.builder.format != "html":
         return
     from jupyter_cache import get_cache
-    from jupyter_cache.executors import load_executor
+    from jupyter_cache.executors.utils import create_cache_bundle, single_nb_execution
 
     cache = get_cache(config.execution_cache_path)
     for record in cache.list_project_records():  # chapters since removed or renamed
@@ -59,14 +69,67 @@ def execute_stale_chapters(app: Sphinx, env, docnames: list[str]) -> None:
         return
     log.info(f"executing {len(stale)} chapters, one per CPU core at a time ...")
     started = time.monotonic()
-    quiet = logging.getLogger("jupyter_cache.parallel")
-    quiet.setLevel(logging.WARNING)
-    result = load_executor("local-parallel", cache, logger=quiet).run_and_cache(
-        filter_pks=[record.pk for record in stale], timeout=config.execution_timeout,
-        allow_errors=config.execution_allow_errors)
-    failed = sorted(Path(uri).name for uri in result.excepted + result.errored)
-    log.info(f"executed {len(result.succeeded)} chapters in {time.monotonic() - started:.0f} s"
-             + (f"; {', '.join(failed)} failed and will run again to show why" if failed else ""))
+    # The longest first (as long as they took last time, if they ran
+    # before), so that the build does not end waiting for one long chapter.
+    took = {record.uri: record.data.get("execution_seconds", 0)
+            for record in cache.list_cache_records()}
+    chapters = sorted((cache.get_project_notebook(record.pk) for record in stale),
+                      key=lambda chapter: -took.get(chapter.uri, 0))
+    failed = []
+    with warm_kernels() as kernel_manager_class:
+        with ThreadPoolExecutor(max_workers=min(len(chapters), os.cpu_count() or 1)) as pool:
+            runs = {pool.submit(single_nb_execution, chapter.nb, cwd=str(Path(chapter.uri).parent),
+                                timeout=config.execution_timeout,
+                                allow_errors=config.execution_allow_errors,
+                                **kernel_manager_class): chapter
+                    for chapter in chapters}
+            for run in as_completed(runs):
+                chapter = runs[run]
+                name = Path(chapter.uri).name
+                try:
+                    result = run.result()
+                except Exception as error:  # noqa: BLE001 - myst-nb runs it again and reports it
+                    failed.append(f"{name} ({error})")
+                    continue
+                if result.err is not None:
+                    failed.append(name)
+                    continue
+                cache.cache_notebook_bundle(
+                    create_cache_bundle(chapter, result.cwd, None, result.time, None),
+                    check_validity=False, overwrite=True)
+                log.info(f"  {name}: {result.time:.0f} s")
+    log.info(f"executed {len(chapters) - len(failed)} chapters in {time.monotonic() - started:.0f} s"
+             + (f"; {', '.join(sorted(failed))} failed and will run again to show why"
+                if failed else ""))
+
+
+@contextmanager
+def warm_kernels():
+    """nbclient's arguments for kernels forked from a warm process (none if it
+    cannot start: kernels then start cold), for as long as the block runs."""
+    from autograder.zygote import TrustedZygote, WarmKernelManager
+    from dlcourse.notebook_setup import quiet_environment
+
+    if os.environ.get(KERNELS_SETTING, "warm") == "cold":
+        log.info(f"chapters execute in kernels started cold ({KERNELS_SETTING}=cold)")
+        yield {}
+        return
+    try:
+        # Every chapter calls quiet_logs() before importing TensorFlow: the
+        # warm process imports it with the same settings.
+        zygote = TrustedZygote(dict(os.environ, **quiet_environment()))
+    except Exception as error:  # noqa: BLE001 - cold kernels give the same outputs
+        log.warning(f"chapters execute in kernels started cold: the warm process could not "
+                    f"start ({error})")
+        yield {}
+        return
+    log.info(f"kernels are forked from a warm process ({zygote.seconds:.0f} s to import "
+             f"{', '.join(zygote.preloaded)})")
+    try:
+        yield {"kernel_manager_class": type("ChapterKernelManager", (WarmKernelManager,),
+                                            {"zygote": zygote})}
+    finally:
+        zygote.close()
 
 
 def setup(app: Sphinx) -> dict:
