@@ -55,8 +55,11 @@ def verdict(value, target):
 
 
 def copy_book(tmp, name):
+    """A copy of the book in ``tmp/name/book``, beside the repository's
+    exercises (the exercises page offers them for download)."""
     book = Path(tmp) / name / "book"
     shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build"))
+    (book.parent / "exercises").symlink_to(ROOT / "exercises")
     return book
 
 

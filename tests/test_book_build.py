@@ -149,3 +149,13 @@ def test_korean_words_are_marked_korean(built_book):
                 f"{html.relative_to(HTML)}: {text.strip()[:60]!r} is not marked Korean"
             marked += 1
     assert marked > 300
+
+
+def test_chapters_executed_by_this_build_ran_in_warm_kernels(built_book):
+    # A cold build (the first on a machine, CI's) executes every chapter,
+    # in kernels forked from the warm process (_ext/parallel_execution.py).
+    if "executing" not in built_book:
+        pytest.skip("every chapter's outputs came from the execution cache")
+    assert "kernels are forked from a warm process" in built_book
+    assert "failed and will run again" not in built_book
+    assert "start cold" not in built_book and "started cold" not in built_book
