@@ -45,9 +45,9 @@ class Course(LoggingConfigurable):
                               help="Each CPU-time limit's wall-clock backstop, as a multiple."
                               ).tag(config=True)
     sandbox = Bool(True, help="Run student code in the sandbox.").tag(config=True)
-    zygote = Bool(True, help="In the sandbox, fork each student kernel from a warm process "
-                  "that imported the frameworks once (False: start each kernel cold)."
-                  ).tag(config=True)
+    zygote = Bool(True, help="Fork each kernel (the students' in the sandbox, the solutions' "
+                  "outside it) from a warm process that imported the frameworks once "
+                  "(False: start each kernel cold).").tag(config=True)
 
     @default("work_directory")
     def _default_work(self):

@@ -388,7 +388,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     else:
         log.warning("WARNING: grading WITHOUT the sandbox: student code runs with your rights "
                     "and can read the solutions, change the gradebook and reach the network.")
-    jobs = jobs or default_jobs(warm=course.sandbox and course.zygote)
+    jobs = jobs or default_jobs(warm=course.zygote)
     if jobs < 1:
         raise GradingError("--jobs must be at least 1")
     folders = sorted(p for p in submissions.iterdir()

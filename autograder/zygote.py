@@ -41,7 +41,7 @@ import time
 import uuid
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 from autograder.sandbox import (
@@ -429,7 +429,8 @@ class TrustedZygote(WarmProcess):
             raise
 
     def fork(self, connection_file: str, cwd: str) -> ForkedKernel:
-        seed = int.from_bytes(os.urandom(8), "little")  # as random as a cold kernel's
+        # Python's, NumPy's and PyTorch's random numbers differ per kernel, as cold kernels' do
+        seed = int.from_bytes(os.urandom(8), "little")
         return self._fork({"connection_file": connection_file, "cwd": str(cwd), "seed": seed},
                           lambda pid: pid)  # the same PID namespace as ours
 
@@ -445,8 +446,10 @@ class TrustedProvisioner(LocalProvisioner):
     zygote: TrustedZygote | None = None
 
     async def launch_kernel(self, cmd, **kwargs):
-        cwd = kwargs.get("cwd") or os.getcwd()
+        cwd = str(kwargs.get("cwd") or os.getcwd())
         try:
+            if not os.path.isdir(cwd):  # found out here, while a cold kernel can still start
+                raise ZygoteError(f"no folder {cwd}")
             self.process = self.zygote.fork(self.parent.connection_file, cwd)
         except (ZygoteError, OSError) as error:
             log.warning("a kernel could not be forked from the warm process (%s); "
@@ -457,19 +460,25 @@ class TrustedProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class WarmKernelManager(KernelManager):
+class WarmKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels are forked from :attr:`zygote` (set
     it before use), for notebooks the course trusts; cold kernels where it
-    is None or gone."""
+    is None or gone.  (Asynchronous, as nbclient's default is: with a
+    blocking client nbclient could not enforce its cell timeout nor notice
+    a kernel that died.)"""
 
     zygote: TrustedZygote | None = None
 
     async def _async_pre_start_kernel(self, **kw):
-        if self.zygote is not None and self.zygote.alive():
+        zygote = self.zygote
+        if zygote is not None and not zygote.alive():
+            log.warning("the warm process %s; this kernel starts cold",
+                        f"failed ({zygote.broken})" if zygote.broken else "has ended")
+        elif zygote is not None:
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
             provisioner = TrustedProvisioner(kernel_id=self.kernel_id,
                                              kernel_spec=self.kernel_spec, parent=self)
-            provisioner.zygote = self.zygote
+            provisioner.zygote = zygote
             # jupyter_client uses a provisioner already set instead of making one.
             self.provisioner = provisioner
         return await super()._async_pre_start_kernel(**kw)
@@ -489,17 +498,27 @@ class UnsandboxedKernelManager(WarmKernelManager, LimitedKernelManager):
 
 _trusted: TrustedZygote | None = None
 _trusted_failed = ""
+#: Trusted zygotes started by this process: after a second one fails or
+#: ends, kernels start cold rather than pay for a third.
+_trusted_started = 0
 
 
 def trusted_zygote() -> TrustedZygote | None:
     """This process's warm process for the course's own notebooks, started
     on first use; None (and one warning) where it cannot start."""
-    global _trusted, _trusted_failed
-    if _trusted is not None and (_trusted.owner != os.getpid() or not _trusted.alive()):
-        if _trusted.owner == os.getpid():
-            _trusted.close()
+    global _trusted, _trusted_failed, _trusted_started
+    if _trusted is not None and _trusted.owner != os.getpid():
+        _trusted, _trusted_failed, _trusted_started = None, "", 0  # a forked worker's
+    if _trusted is not None and not _trusted.alive():
+        broken = _trusted.broken or "it ended"
+        _trusted.close()
         _trusted = None
+        if _trusted_started >= 2:
+            _trusted_failed = broken
+            log.warning("kernels outside the sandbox start cold: the warm process failed "
+                        "twice (%s)", broken)
     if _trusted is None and not _trusted_failed:
+        _trusted_started += 1
         from dlcourse.notebook_setup import quiet_environment
 
         try:
@@ -508,7 +527,8 @@ def trusted_zygote() -> TrustedZygote | None:
             _trusted = TrustedZygote(dict(os.environ, **quiet_environment()))
         except (OSError, ZygoteError, ValueError) as error:
             _trusted_failed = str(error)
-            log.warning("solution kernels start cold: the warm process could not start: %s", error)
+            log.warning("kernels outside the sandbox start cold: the warm process could not "
+                        "start: %s", error)
             return None
         import atexit
 

@@ -1,4 +1,5 @@
-"""The warm process that student kernels are forked from (runs in the sandbox).
+"""The warm process that kernels are forked from (in the sandbox for students;
+with ``--trusted``, outside it, for the book's chapters and the solutions).
 
 This file runs *inside* the grading sandbox, as the sandbox user, started by
 :mod:`autograder.zygote` with ``python -c <this file's text>``: it imports
@@ -110,6 +111,10 @@ def preload() -> list[str]:
     import IPython  # noqa: F401
     import matplotlib  # noqa: F401
 
+    if TRUSTED:
+        global threadpool_limits
+        from threadpoolctl import threadpool_limits
+
     loaded += ["IPython", "ipykernel", "matplotlib"]
     try:
         import dlcourse  # noqa: F401
@@ -120,17 +125,28 @@ def preload() -> list[str]:
     return loaded
 
 
-#: OPENBLAS_NUM_THREADS as the trusted zygote found it (None: unset).
+#: OPENBLAS_NUM_THREADS as the trusted zygote found it (None: unset), and
+#: the number of OpenBLAS threads a kernel started cold would have.
 _blas_setting: str | None = None
+_blas_threads = 1
 
 
 def _one_blas_thread() -> None:
     """Before NumPy is imported (trusted zygote): one OpenBLAS thread, since
     OpenBLAS starts its threads when it is loaded, and the zygote must not
-    have threads when it forks."""
-    global _blas_setting
+    have threads when it forks.  Works out, here (so that a kernel cannot
+    fail at it), how many a kernel started cold would have."""
+    global _blas_setting, _blas_threads
     _blas_setting = os.environ.get("OPENBLAS_NUM_THREADS")
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    for setting in (_blas_setting, os.environ.get("OMP_NUM_THREADS")):
+        try:  # OpenBLAS reads the first number of a list such as "4,2"
+            _blas_threads = max(1, int((setting or "").split(",")[0]))
+            break
+        except ValueError:
+            continue
+    else:
+        _blas_threads = len(os.sched_getaffinity(0))
 
 
 def _restore_blas_threads() -> None:
@@ -140,10 +156,7 @@ def _restore_blas_threads() -> None:
         os.environ.pop("OPENBLAS_NUM_THREADS", None)
     else:
         os.environ["OPENBLAS_NUM_THREADS"] = _blas_setting
-    count = _blas_setting or os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0))
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=int(count), user_api="blas")
+    threadpool_limits(limits=_blas_threads, user_api="blas")
 
 
 def threads() -> int:
@@ -215,12 +228,13 @@ def become_kernel(request: dict, gate: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ends with the zygote
         os.setsid()  # a process group of its own, as a kernel started cold has
         os.chdir(request["cwd"])
+        _reseed(int(request["seed"]))
         if _torch_threads:
             sys.modules["torch"].set_num_threads(_torch_threads)
         _restore_blas_threads()
     else:
         isolate(int(request["tmp_bytes"]))
-    _reseed(int(request["seed"]))
+        _reseed(int(request["seed"]))
     sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
     sys.path[0] = ""
     from ipykernel import kernelapp

@@ -56,7 +56,7 @@ def execute_stale_chapters(app: Sphinx, env, docnames: list[str]) -> None:
     if config.execution_mode != "cache" or app.builder.format != "html":
         return
     from jupyter_cache import get_cache
-    from jupyter_cache.executors.utils import create_cache_bundle, single_nb_execution
+    from jupyter_cache.executors.utils import create_cache_bundle
 
     cache = get_cache(config.execution_cache_path)
     for record in cache.list_project_records():  # chapters since removed or renamed
@@ -76,58 +76,83 @@ def execute_stale_chapters(app: Sphinx, env, docnames: list[str]) -> None:
     chapters = sorted((cache.get_project_notebook(record.pk) for record in stale),
                       key=lambda chapter: -took.get(chapter.uri, 0))
     failed = []
-    with warm_kernels() as kernel_manager_class:
-        with ThreadPoolExecutor(max_workers=min(len(chapters), os.cpu_count() or 1)) as pool:
-            runs = {pool.submit(single_nb_execution, chapter.nb, cwd=str(Path(chapter.uri).parent),
-                                timeout=config.execution_timeout,
-                                allow_errors=config.execution_allow_errors,
-                                **kernel_manager_class): chapter
-                    for chapter in chapters}
+    # (On Ctrl-C the warm process closes first, ending the running kernels,
+    # so that the pool's threads end at once.)
+    with ThreadPoolExecutor(max_workers=min(len(chapters), os.cpu_count() or 1)) as pool, \
+            warm_kernels() as (zygote, kernels):
+        runs = {pool.submit(execute_in_thread, chapter.nb, cwd=str(Path(chapter.uri).parent),
+                            timeout=config.execution_timeout,
+                            allow_errors=config.execution_allow_errors, **kernels): chapter
+                for chapter in chapters}
+        try:
             for run in as_completed(runs):
                 chapter = runs[run]
                 name = Path(chapter.uri).name
                 try:
                     result = run.result()
+                    if result.err is not None:
+                        failed.append(name)
+                        continue
+                    cache.cache_notebook_bundle(
+                        create_cache_bundle(chapter, result.cwd, None, result.time, None),
+                        check_validity=False, overwrite=True)
                 except Exception as error:  # noqa: BLE001 - myst-nb runs it again and reports it
                     failed.append(f"{name} ({error})")
                     continue
-                if result.err is not None:
-                    failed.append(name)
-                    continue
-                cache.cache_notebook_bundle(
-                    create_cache_bundle(chapter, result.cwd, None, result.time, None),
-                    check_validity=False, overwrite=True)
                 log.info(f"  {name}: {result.time:.0f} s")
+        except BaseException:  # Ctrl-C: run no chapter that has not started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        forked = zygote.forks if zygote is not None else 0
     log.info(f"executed {len(chapters) - len(failed)} chapters in {time.monotonic() - started:.0f} s"
+             f" ({forked} of {len(chapters)} in kernels forked from the warm process)"
              + (f"; {', '.join(sorted(failed))} failed and will run again to show why"
                 if failed else ""))
 
 
+def execute_in_thread(nb, **kwargs):
+    """jupyter-cache's execution of ``nb`` (in place), from a thread other
+    than the main one: nbclient runs it on an event loop of the thread's own,
+    closed here (nobody else would close it)."""
+    import asyncio
+
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    try:
+        return single_nb_execution(nb, **kwargs)
+    finally:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 @contextmanager
 def warm_kernels():
-    """nbclient's arguments for kernels forked from a warm process (none if it
-    cannot start: kernels then start cold), for as long as the block runs."""
+    """The warm process and nbclient's arguments for kernels forked from it,
+    for as long as the block runs; (None, {}) where it cannot start, and
+    kernels start cold (same outputs, slower: a note, not a warning)."""
     from autograder.zygote import TrustedZygote, WarmKernelManager
     from dlcourse.notebook_setup import quiet_environment
 
+    zygote = None
     if os.environ.get(KERNELS_SETTING, "warm") == "cold":
         log.info(f"chapters execute in kernels started cold ({KERNELS_SETTING}=cold)")
-        yield {}
-        return
-    try:
-        # Every chapter calls quiet_logs() before importing TensorFlow: the
-        # warm process imports it with the same settings.
-        zygote = TrustedZygote(dict(os.environ, **quiet_environment()))
-    except Exception as error:  # noqa: BLE001 - cold kernels give the same outputs
-        log.warning(f"chapters execute in kernels started cold: the warm process could not "
-                    f"start ({error})")
-        yield {}
+    else:
+        try:
+            # Every chapter calls quiet_logs() before importing TensorFlow:
+            # the warm process imports it with the same settings.
+            zygote = TrustedZygote(dict(os.environ, **quiet_environment()))
+        except Exception as error:  # noqa: BLE001 - cold kernels give the same outputs
+            log.info(f"note: chapters execute in kernels started cold: the warm process "
+                     f"could not start ({error})")
+    if zygote is None:
+        yield None, {}
         return
     log.info(f"kernels are forked from a warm process ({zygote.seconds:.0f} s to import "
              f"{', '.join(zygote.preloaded)})")
     try:
-        yield {"kernel_manager_class": type("ChapterKernelManager", (WarmKernelManager,),
-                                            {"zygote": zygote})}
+        yield zygote, {"kernel_manager_class": type("ChapterKernelManager", (WarmKernelManager,),
+                                                    {"zygote": zygote})}
     finally:
         zygote.close()
 
