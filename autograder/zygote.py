@@ -415,15 +415,20 @@ class ZygoteKernelManager(SandboxedKernelManager):
 
 
 class TrustedZygote(WarmProcess):
-    """A warm process for notebooks the course trusts (the book's chapters):
-    started as this user with ``env``, outside the sandbox; its kernels are
-    not isolated and run in the folder they are given."""
+    """A warm process for notebooks the course trusts (the book's chapters,
+    the solutions): started as this user, outside the sandbox; its kernels
+    are not isolated and run in the folder they are given.  Its environment
+    is this process's with :func:`dlcourse.quiet_logs`'s settings: the
+    course's notebooks call ``quiet_logs()`` before importing TensorFlow,
+    and the warm process imports it for them."""
 
-    def __init__(self, env: dict | None = None):
+    def __init__(self):
+        from dlcourse.notebook_setup import quiet_environment
+
         self.folder = Path(tempfile.mkdtemp(prefix="dlcourse-zygote-"))
         try:
             super().__init__([sys.executable, "-c", SOURCE, "--trusted"],
-                             dict(os.environ if env is None else env), self.folder / "zygote.log")
+                             dict(os.environ, **quiet_environment()), self.folder / "zygote.log")
         except BaseException:
             self.close()
             raise
@@ -519,12 +524,8 @@ def trusted_zygote() -> TrustedZygote | None:
                         "twice (%s)", broken)
     if _trusted is None and not _trusted_failed:
         _trusted_started += 1
-        from dlcourse.notebook_setup import quiet_environment
-
         try:
-            # The solution notebooks call quiet_logs() before importing
-            # TensorFlow: the warm process imports it with the same settings.
-            _trusted = TrustedZygote(dict(os.environ, **quiet_environment()))
+            _trusted = TrustedZygote()
         except (OSError, ZygoteError, ValueError) as error:
             _trusted_failed = str(error)
             log.warning("kernels outside the sandbox start cold: the warm process could not "

@@ -5,7 +5,6 @@ included, and where the warm process cannot serve, kernels start cold.
 """
 
 import logging
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,6 @@ from jupyter_cache.executors.utils import single_nb_execution
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from autograder import zygote
-from dlcourse.notebook_setup import quiet_environment
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from parallel_execution import execute_in_thread  # noqa: E402
@@ -41,9 +39,10 @@ CELLS = [
 ]
 
 
-def notebook():
+def notebook(*sources):
+    """A Python notebook of one code cell per source."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
@@ -65,7 +64,7 @@ def outputs(nb):
 
 
 def execute(folder, **kwargs):
-    result = single_nb_execution(notebook(), cwd=str(folder), timeout=120, allow_errors=False,
+    result = single_nb_execution(notebook(*CELLS), cwd=str(folder), timeout=120, allow_errors=False,
                                  **kwargs)
     assert result.err is None, result.exc_string
     return outputs(result.nb)
@@ -73,7 +72,7 @@ def execute(folder, **kwargs):
 
 @pytest.fixture(scope="module")
 def warm():
-    process = zygote.TrustedZygote(dict(os.environ, **quiet_environment()))
+    process = zygote.TrustedZygote()
     manager = type("ChapterKernelManager", (zygote.WarmKernelManager,), {"zygote": process})
     yield process, manager
     process.close()
@@ -99,12 +98,10 @@ def test_each_warm_kernel_starts_from_the_same_state(tmp_path, warm):
     # What one chapter leaves in its kernel (a module, a global, the
     # environment) is gone in the next one.
     process, manager = warm
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
+    nb = notebook(
         "import os, torch\nprint(globals().get('left_behind'), os.environ.get('LEFT_BEHIND'), "
         "getattr(torch, 'left_behind', None))\n"
-        "left_behind = 1\nos.environ['LEFT_BEHIND'] = '1'\ntorch.left_behind = 1")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        "left_behind = 1\nos.environ['LEFT_BEHIND'] = '1'\ntorch.left_behind = 1")
     forks = process.forks
     for _ in range(2):
         result = single_nb_execution(nbformat.from_dict(nb), cwd=str(tmp_path), timeout=60,
@@ -114,18 +111,11 @@ def test_each_warm_kernel_starts_from_the_same_state(tmp_path, warm):
     assert process.forks == forks + 2
 
 
-def one_cell(source):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return nb
-
-
 def test_two_chapters_at_once_each_get_a_kernel(tmp_path, warm):
     process, manager = warm
     forks = process.forks
     with ThreadPoolExecutor(2) as pool:  # as book/_ext/parallel_execution.py runs chapters
-        runs = [pool.submit(execute_in_thread, one_cell(f"import os\nprint({n}, os.getpid())"),
+        runs = [pool.submit(execute_in_thread, notebook(f"import os\nprint({n}, os.getpid())"),
                             cwd=str(tmp_path), timeout=60, allow_errors=False,
                             kernel_manager_class=manager) for n in range(2)]
         results = [run.result() for run in runs]
@@ -137,7 +127,7 @@ def test_two_chapters_at_once_each_get_a_kernel(tmp_path, warm):
 def test_the_cell_timeout_holds_in_a_warm_kernel(tmp_path, warm):
     _, manager = warm
     started = time.monotonic()
-    result = single_nb_execution(one_cell("import time\ntime.sleep(60)"), cwd=str(tmp_path),
+    result = single_nb_execution(notebook("import time\ntime.sleep(60)"), cwd=str(tmp_path),
                                  timeout=3, allow_errors=False, kernel_manager_class=manager)
     assert isinstance(result.err, CellTimeoutError)
     assert time.monotonic() - started < 30
@@ -147,24 +137,27 @@ def test_a_warm_kernel_that_dies_is_noticed_at_once(tmp_path, warm):
     _, manager = warm
     started = time.monotonic()
     with pytest.raises(DeadKernelError):
-        single_nb_execution(one_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+        single_nb_execution(notebook("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
                             cwd=str(tmp_path), timeout=60, allow_errors=False,
                             kernel_manager_class=manager)
     assert time.monotonic() - started < 30
 
 
+def started_cold(manager, folder) -> bool:
+    """Whether a kernel ``manager`` starts has nothing preloaded (started cold)."""
+    result = single_nb_execution(notebook("import sys\nprint('torch' in sys.modules)"),
+                                 cwd=str(folder), timeout=60, allow_errors=False,
+                                 kernel_manager_class=manager)
+    assert result.err is None, result.exc_string
+    return result.nb.cells[0].outputs[0].text == "False\n"
+
+
 def test_where_the_warm_process_is_gone_kernels_start_cold(tmp_path, caplog):
-    process = zygote.TrustedZygote(dict(os.environ, **quiet_environment()))
+    process = zygote.TrustedZygote()
     manager = type("ChapterKernelManager", (zygote.WarmKernelManager,), {"zygote": process})
     process.close()
     caplog.set_level(logging.WARNING, logger="autograder.zygote")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import sys\nprint('torch' in sys.modules)")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    result = single_nb_execution(nb, cwd=str(tmp_path), timeout=60, allow_errors=False,
-                                 kernel_manager_class=manager)
-    assert result.err is None, result.exc_string
-    assert result.nb.cells[0].outputs[0].text == "False\n"  # a cold kernel: nothing preloaded
+    assert started_cold(manager, tmp_path)
     assert "has ended; this kernel starts cold" in caplog.text
 
 
@@ -176,11 +169,5 @@ def test_a_failed_fork_starts_that_kernel_cold(tmp_path, caplog, monkeypatch, wa
 
     monkeypatch.setattr(process, "fork", refuse)
     caplog.set_level(logging.WARNING, logger="autograder.zygote")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import sys\nprint('torch' in sys.modules)")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    result = single_nb_execution(nb, cwd=str(tmp_path), timeout=60, allow_errors=False,
-                                 kernel_manager_class=manager)
-    assert result.err is None, result.exc_string
-    assert result.nb.cells[0].outputs[0].text == "False\n"  # a cold kernel: nothing preloaded
+    assert started_cold(manager, tmp_path)
     assert "it starts cold" in caplog.text

@@ -132,16 +132,13 @@ def warm_kernels():
     for as long as the block runs; (None, {}) where it cannot start, and
     kernels start cold (same outputs, slower: a note, not a warning)."""
     from autograder.zygote import TrustedZygote, WarmKernelManager
-    from dlcourse.notebook_setup import quiet_environment
 
     zygote = None
     if os.environ.get(KERNELS_SETTING, "warm") == "cold":
         log.info(f"chapters execute in kernels started cold ({KERNELS_SETTING}=cold)")
     else:
         try:
-            # Every chapter calls quiet_logs() before importing TensorFlow:
-            # the warm process imports it with the same settings.
-            zygote = TrustedZygote(dict(os.environ, **quiet_environment()))
+            zygote = TrustedZygote()
         except Exception as error:  # noqa: BLE001 - cold kernels give the same outputs
             log.info(f"note: chapters execute in kernels started cold: the warm process "
                      f"could not start ({error})")
