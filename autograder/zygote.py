@@ -211,9 +211,11 @@ class Zygote(WarmProcess):
 
     # -- forking a kernel --------------------------------------------------------------
 
-    def fork(self, connection_file: str, groups: list[Path], seed: int) -> ForkedKernel:
-        """Fork a kernel for ``connection_file`` into ``groups``.  A zygote
-        whose fork fails is not asked again (the next kernel gets a new one)."""
+    def fork(self, connection_file: str, arguments: list[str], groups: list[Path],
+             seed: int) -> ForkedKernel:
+        """Fork a kernel for ``connection_file`` (with the kernel's command's
+        ``arguments``) into ``groups``.  A zygote whose fork fails is not
+        asked again (the next kernel gets a new one)."""
 
         def into_groups(inner: int) -> int:
             pid = self._host_pid(inner)
@@ -221,8 +223,8 @@ class Zygote(WarmProcess):
                 (group / "cgroup.procs").write_text(str(pid))
             return pid
 
-        return self._fork({"connection_file": connection_file, "seed": seed,
-                           "tmp_bytes": self.limits.tmp_mb * 2**20}, into_groups)
+        return self._fork({"connection_file": connection_file, "arguments": arguments,
+                           "seed": seed, "tmp_bytes": self.limits.tmp_mb * 2**20}, into_groups)
 
     def _host_pid(self, inner: int) -> int:
         """The host's id of the zygote's child ``inner`` (an id in the
@@ -351,6 +353,14 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
+def kernel_arguments(cmd: list[str]) -> list[str]:
+    """The options a kernel's launch command gives after its connection file
+    (``-f FILE``): those its client added, such as nbclient's
+    ``--HistoryManager.hist_file=:memory:``, which a forked kernel must be
+    given as a cold one is."""
+    return list(cmd[cmd.index("-f") + 2:]) if "-f" in cmd else []
+
+
 class ZygoteProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching the kernel as a fork of
     the zygote (``zygote``) into the manager's sandbox cgroups (``groups``)."""
@@ -361,7 +371,8 @@ class ZygoteProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         seed = int.from_bytes(os.urandom(8), "little")
         try:
-            self.process = self.zygote.fork(self.parent.connection_file, self.groups, seed)
+            self.process = self.zygote.fork(self.parent.connection_file, kernel_arguments(cmd),
+                                            self.groups, seed)
         except (ZygoteError, OSError) as error:
             # Never a student's loss: this kernel starts cold, in the same
             # cgroups and socket folder (the next one gets a new zygote).
@@ -433,10 +444,11 @@ class TrustedZygote(WarmProcess):
             self.close()
             raise
 
-    def fork(self, connection_file: str, cwd: str) -> ForkedKernel:
+    def fork(self, connection_file: str, arguments: list[str], cwd: str) -> ForkedKernel:
         # Python's, NumPy's and PyTorch's random numbers differ per kernel, as cold kernels' do
         seed = int.from_bytes(os.urandom(8), "little")
-        return self._fork({"connection_file": connection_file, "cwd": str(cwd), "seed": seed},
+        return self._fork({"connection_file": connection_file, "arguments": arguments,
+                           "cwd": str(cwd), "seed": seed},
                           lambda pid: pid)  # the same PID namespace as ours
 
     def close(self) -> None:
@@ -455,7 +467,7 @@ class TrustedProvisioner(LocalProvisioner):
         try:
             if not os.path.isdir(cwd):  # found out here, while a cold kernel can still start
                 raise ZygoteError(f"no folder {cwd}")
-            self.process = self.zygote.fork(self.parent.connection_file, cwd)
+            self.process = self.zygote.fork(self.parent.connection_file, kernel_arguments(cmd), cwd)
         except (ZygoteError, OSError) as error:
             log.warning("a kernel could not be forked from the warm process (%s); "
                         "it starts cold", error)

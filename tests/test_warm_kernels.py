@@ -24,7 +24,9 @@ pytestmark = pytest.mark.grading
 
 #: What a chapter's kernel must see as a cold kernel sees it: the folder it
 #: runs in, quiet TensorFlow, PyTorch's and OpenBLAS's threads, an inline
-#: figure, the frameworks computing, seeded randomness.
+#: figure, the frameworks computing, seeded randomness, and the options
+#: nbclient starts a kernel with (its history kept in memory, not in a file
+#: that every kernel of the build would write).
 CELLS = [
     "from dlcourse import quiet_logs, set_seed\nquiet_logs()",
     "import os\nprint(os.path.basename(os.getcwd()), os.environ.get('OPENBLAS_NUM_THREADS'))",
@@ -36,6 +38,7 @@ CELLS = [
     "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\n"
     "ax.plot([0, 1], [1, 0])\nplt.show()",
     "a = np.arange(40_000.0).reshape(200, 200) / 7\nprint(float((a @ a.T).sum()))",
+    "print(get_ipython().history_manager.hist_file)",
 ]
 
 

@@ -30,13 +30,15 @@ def test_a_forked_kernel_starts_with_the_frameworks_imported():
     nb = notebook("import sys\nprint('LOADED', sorted(m for m in ('numpy', 'torch', 'tensorflow', "
                   "'keras') if m in sys.modules))\n"
                   "import keras, torch\nprint('RUNS', float(keras.ops.sum(keras.ops.ones(3))), "
-                  "float(torch.ones(3).sum()))\n", HONEST)
+                  "float(torch.ones(3).sum()))\n"
+                  "print('HISTORY', get_ipython().history_manager.hist_file)\n", HONEST)
     before = forks()
     status, answers, _ = run(nb)
     assert status == "ok" and answers["part"][0].ok
     assert forks() == before + 1
     assert printed(nb, "LOADED") == "['keras', 'numpy', 'tensorflow', 'torch']"
     assert printed(nb, "RUNS") == "3.0 3.0"
+    assert printed(nb, "HISTORY") == ":memory:"  # started with the options a cold kernel gets
 
 
 def test_a_forked_kernel_sees_only_itself():
