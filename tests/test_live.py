@@ -36,8 +36,9 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def live_book():
-    """`make live-book`: fetch thebe, build the live book (cached outputs)."""
+def live_book(built_book):
+    """`make live-book`: fetch thebe, build the live book from the book's
+    execution cache (so after the book's own build, which fills it)."""
     result = subprocess.run(["make", "--no-print-directory", "live-book"], cwd=ROOT,
                             capture_output=True, text=True)
     if result.returncode != 0:
