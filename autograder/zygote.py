@@ -12,7 +12,8 @@ then forks one child per submission.  Each child
 * enters new user, mount, PID, IPC, network and UTS namespaces, gets an
   empty ``/tmp``, ``/home/student`` and ``/dev/shm`` and a ``/proc`` that
   shows only its own processes, drops every capability;
-* runs the IPython kernel with the connection file the grader wrote.
+* runs the IPython kernel with the connection file the grader wrote and
+  the options that followed it in the kernel's command.
 
 A child is a copy of the zygote as it was before any kernel existed: what
 one student changes (a module, a global, a file) is gone for the next.
@@ -358,7 +359,7 @@ def kernel_arguments(cmd: list[str]) -> list[str]:
     (``-f FILE``): those its client added, such as nbclient's
     ``--HistoryManager.hist_file=:memory:``, which a forked kernel must be
     given as a cold one is."""
-    return list(cmd[cmd.index("-f") + 2:]) if "-f" in cmd else []
+    return cmd[cmd.index("-f") + 2:] if "-f" in cmd else []
 
 
 class ZygoteProvisioner(LocalProvisioner):

@@ -12,7 +12,7 @@ TensorFlow op run here would hang every forked child; IPython and
 ipykernel), then reads one JSON request per line on stdin and answers one
 JSON line on stdout:
 
-``{"fork": {"connection_file": ..., "tmp_bytes": ..., "seed": ...}}``
+``{"fork": {"connection_file": ..., "arguments": [...], "tmp_bytes": ..., "seed": ...}}``
     fork a child, which waits; answer ``{"forked": pid}`` (the pid as this
     sandbox sees it).  The grader moves the child into the submission's
     cgroups, then sends
@@ -20,7 +20,10 @@ JSON line on stdout:
     the child goes on: new user, mount, PID, IPC, network and UTS
     namespaces; fresh ``/tmp``, ``/home/student`` and ``/dev/shm``; a fresh
     ``/proc`` showing only its own processes; no capabilities; then the
-    IPython kernel, in the forked process itself, with the warm imports.
+    IPython kernel, in the forked process itself, with the warm imports,
+    started with the connection file and the ``arguments`` that followed
+    it in the kernel's command (the grader's, such as nbclient's
+    ``--HistoryManager.hist_file=:memory:``).
 ``{"cancel": pid}``
     the child is killed instead.
 ``{"check": {"tmp_bytes": ...}}``
@@ -235,10 +238,10 @@ def become_kernel(request: dict, gate: int) -> None:
     else:
         isolate(int(request["tmp_bytes"]))
         _reseed(int(request["seed"]))
-    # The options the kernel's command gave after its connection file (the
-    # grader's, never a student's): what a cold kernel is started with.
-    options = [a for a in request.get("arguments", []) if str(a).startswith("--")]
-    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], *options]
+    # What the kernel's command gave after its connection file (the grader's
+    # and nbclient's, never a student's): what a cold kernel is started with.
+    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"],
+                *map(str, request.get("arguments", []))]
     sys.path[0] = ""
     from ipykernel import kernelapp
 

@@ -90,6 +90,7 @@ def test_a_warm_kernel_computes_and_draws_as_a_cold_one(tmp_path, warm):
     forked = execute(folder, kernel_manager_class=manager)
     assert process.forks == forks + 1
     assert forked == cold
+    assert forked[-1][0]["text"] == ":memory:\n"  # nbclient's option reached the forked kernel
     # Not vacuous: the kernel ran in the folder it was given, with no
     # warning on stderr, and drew a figure.
     assert forked[1][0]["text"].startswith("chapters ")
