@@ -97,8 +97,13 @@ $(AXE):
 	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js and npm (Debian: apt-get install npm)" >&2; exit 1; }
 	npm install --prefix tests/axe --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
 
-book: $(STAMP) $(KATEX)  ## Install, execute every chapter and build the HTML book
+book: $(STAMP) $(KATEX)  ## Install, execute every chapter and build the HTML book (English, and Korean under ko/)
 	DLCOURSE_BOOK_PDF=$(PDF) $(BIN)/jupyter-book build $(JB_FLAGS) $(BOOK)
+	@# The Korean edition: the same pages and outputs (the execution cache is
+	@# the English build's), the text from book/locale/ (dlcourse/translations.py).
+	$(PY) -m dlcourse.translations --book $(BOOK) config --language ko >/dev/null
+	DLCOURSE_BOOK_PDF=no $(BIN)/jupyter-book build $(JB_FLAGS) --config $(BOOK)/_build/ko/_config.yml --path-output $(BOOK)/_build/ko $(BOOK)
+	rm -rf $(HTML)/ko && cp -r $(BOOK)/_build/ko/_build/html $(HTML)/ko
 	@echo
 	@echo "The book is built. Open $(abspath $(HTML))/index.html"
 	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"

@@ -43,7 +43,8 @@ import urllib.request
 from functools import partial
 from pathlib import Path
 
-import yaml
+from dlcourse import book_config
+from dlcourse.book_config import derived_config
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 # thebe from npm: exact version and the registry's integrity string for its
@@ -102,24 +103,14 @@ def fetch_thebe(book):
 def write_config(book, thebe_lib):
     """The live build's _config.yml: the book's own, plus live code."""
     book = Path(book).resolve()
-    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
-    sphinx = config.setdefault("sphinx", {})
-    # The config file lives elsewhere, so extension folders become absolute.
-    extensions = {name: str((book / path).resolve())
-                  for name, path in (sphinx.get("local_extensions") or {}).items()}
-    extensions["live_code"] = str(book / "_ext")
-    sphinx["local_extensions"] = extensions
-    settings = sphinx.setdefault("config", {})
+    config = derived_config(book)
+    sphinx = config["sphinx"]
+    sphinx["local_extensions"]["live_code"] = str(book / "_ext")
+    settings = sphinx["config"]
     settings["live_code_thebe"] = str(thebe_lib)
     # The Jupyter server's root is the book's parent folder (the repository).
     settings["live_code_book_path"] = book.name
-    # Reuse the normal build's executed outputs.
-    config.setdefault("execute", {})["cache"] = str(book / "_build" / ".jupyter_cache")
-    path = live_dir(book) / "_config.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Written by `python -m dlcourse.live prepare`; edit book/_config.yml instead.\n"
-                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return book_config.write_config(config, live_dir(book) / "_config.yml", "python -m dlcourse.live prepare")
 
 
 def prepare(book):

@@ -139,7 +139,7 @@ def test_korean_words_are_marked_korean(built_book):
     marked = 0
     for html in sorted(HTML.glob("**/*.html")):
         soup = page(html)
-        if soup.html is None:
+        if soup.html is None or html.relative_to(HTML).parts[0] == "ko":  # the Korean edition is all Korean
             continue
         assert soup.html.get("lang") == "en", html.name
         for text in soup.find_all(string=hangul):

@@ -44,7 +44,7 @@ def mark_korean(html: str) -> str:
 
 
 def mark_pages(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.format != "html" or app.config.language == "ko":
         return
     for path in Path(app.outdir).rglob("*.html"):
         text = path.read_text(encoding="utf-8")

@@ -7,10 +7,16 @@
 (function () {
   "use strict";
   var KEY = "dlcourse-framework";
+  // The switch's words in each of the book's languages (<html lang>).
+  var WORDS = {
+    en: { code: "Code:", group: "Framework shown in code cells", both: "Both" },
+    ko: { code: "코드:", group: "코드 셀에 보여 줄 프레임워크", both: "둘 다" },
+  };
+  var words = WORDS[(document.documentElement.lang || "en").slice(0, 2)] || WORDS.en;
   var CHOICES = [
     ["keras", "Keras"],
     ["pytorch", "PyTorch"],
-    ["both", "Both"],
+    ["both", words.both],
   ];
   var DEFAULT = "both";
 
@@ -48,10 +54,10 @@
     var box = document.createElement("div");
     box.className = "fw-switch";
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Framework shown in code cells");
+    box.setAttribute("aria-label", words.group);
     var label = document.createElement("span");
     label.className = "fw-switch-label";
-    label.textContent = "Code:";
+    label.textContent = words.code;
     box.appendChild(label);
     CHOICES.forEach(function (c) {
       var button = document.createElement("button");
