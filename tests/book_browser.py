@@ -108,7 +108,8 @@ def render_whole_page(page):
 
 
 def html_pages(folder):
-    """Every HTML page of the built site, as paths relative to ``folder``."""
+    """Every HTML page of the built site (both editions), as paths relative
+    to ``folder``; not the theme's templates in ``_static/``."""
     folder = Path(folder)
     return sorted(p.relative_to(folder).as_posix() for p in folder.glob("**/*.html")
-                  if not p.relative_to(folder).parts[0].startswith("_"))
+                  if not any(part.startswith("_") for part in p.relative_to(folder).parts))

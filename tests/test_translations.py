@@ -16,6 +16,7 @@ import sys
 
 import pytest
 from babel.messages.catalog import Message
+from babel.messages.pofile import write_po
 from book_browser import html_pages
 from bs4 import BeautifulSoup
 from conftest import BOOK, HTML
@@ -73,7 +74,6 @@ def catalog_copy(tmp_path, edit):
     catalog = translations.read(path)
     message = next(m for m in catalog if m.id and m.string and "{doc}" in m.id)
     edit(message)
-    from babel.messages.pofile import write_po
     with open(path, "wb") as handle:
         write_po(handle, catalog, width=0)
     return tmp_path / "book"
@@ -225,3 +225,30 @@ def test_the_korean_frame_and_switch_speak_korean(built_book):
     assert "두 가지 방법으로 배우는 딥러닝" in soup.title.get_text()
     captions = [c.get_text(strip=True) for c in soup.select("nav .caption, p.caption")]
     assert "Chapters" not in captions and "장" in captions, captions
+
+
+@pytest.fixture(scope="module")
+def templates(built_book, tmp_path_factory):
+    """The messages of today's English pages, extracted again as `python -m
+    dlcourse.translations extract` does (the gettext builder, reading the
+    English build's execution cache)."""
+    found = translations.extract_templates(BOOK, tmp_path_factory.mktemp("gettext"))
+    assert len(list(found.rglob("*.pot"))) >= 14
+    return found
+
+
+@pages
+def test_the_catalogs_hold_todays_english_text(templates):
+    """The catalogs translate exactly the messages of today's English pages:
+    English changed without the Korean following fails."""
+    assert problems(BOOK, "ko", templates) == []
+
+
+@pages
+def test_a_changed_english_paragraph_is_reported_stale(templates, tmp_path):
+    """The same check on a copy of the catalogs in which one English
+    paragraph of the intro has changed since it was translated."""
+    book = catalog_copy(tmp_path, lambda m: setattr(m, "id", m.id + " (an older wording)"))
+    found = problems(book, "ko", templates)
+    assert any(line.startswith("intro: 1 English messages not in the catalog, 1 no longer in the book")
+               for line in found), found

@@ -6,7 +6,8 @@ Korean text, screen readers read it with English rules and browsers may pick
 a font without Korean letters. After the build, every run of Hangul in the
 text of every page (prose, tables, the index, code comments; never inside a
 tag, a script, a style or the title) is wrapped in a span that says so. Running it
-again on a page leaves it as it is.
+again on a page leaves it as it is. The Korean edition's pages are Korean
+(``<html lang="ko">``), and nothing is marked there.
 """
 
 from __future__ import annotations
