@@ -60,6 +60,10 @@ def write_edition_config(book, language):
     settings["language"] = language
     settings["locale_dirs"] = [str(locale_dir(book))]
     _gettext_settings(settings)
+    # The edition has no PDF of its own yet: its download menu offers the
+    # English one, when the English build made it (book/_ext/book_pdf.py).
+    if (Path(book).resolve() / "_build" / "html" / "course.pdf").is_file():
+        settings["book_pdf_elsewhere"] = "../course.pdf"
     return write_config(config, edition_dir(book, language) / "_config.yml",
                         f"python -m dlcourse.translations config --language {language}")
 

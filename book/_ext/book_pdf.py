@@ -87,18 +87,36 @@ def decide(app) -> None:
     app.book_pdf_pages = 0  # pages this build writes
 
 
+#: The menu entry's words in the other editions: their PDF is the English one
+#: (``book_pdf_elsewhere``), and says so.
+OTHER_EDITION_WORDS = {"ko": ("책 전체 .pdf (영어)", "책 전체를 PDF로 내려받기 (영어판)")}
+
+
 def offer_pdf(app, pagename, templatename, context, doctree):
-    """Add the PDF to the theme's download menu (after the theme filled it)."""
-    if not getattr(app, "book_pdf", False):
+    """Add the PDF to the theme's download menu (after the theme filled it).
+
+    A translated edition, built without a PDF of its own, offers the English
+    one when ``book_pdf_elsewhere`` gives its address from the edition's root
+    (``dlcourse/translations.py`` sets it when the English build made one).
+    """
+    elsewhere = app.config.book_pdf_elsewhere
+    if getattr(app, "book_pdf", False):
+        app.book_pdf_pages += 1
+        url = context["pathto"](PDF_NAME, 1)
+        text, tooltip = "book .pdf", "Download the whole book as a PDF"
+    elif elsewhere:
+        url = context["pathto"](elsewhere, 1)
+        text, tooltip = OTHER_EDITION_WORDS.get(app.config.language, ("book .pdf (English)",
+                                                                      "The whole book as a PDF, in English"))
+    else:
         return
-    app.book_pdf_pages += 1
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
             button["buttons"].append({
                 "type": "link",
-                "url": context["pathto"](PDF_NAME, 1),
-                "text": "book .pdf",
-                "tooltip": "Download the whole book as a PDF",
+                "url": url,
+                "text": text,
+                "tooltip": tooltip,
                 "icon": "fas fa-book",
                 "label": "download-book-pdf-button",
             })
@@ -163,6 +181,7 @@ def make_pdf(app, exception) -> None:
 
 
 def setup(app):
+    app.add_config_value("book_pdf_elsewhere", "", "html", [str])
     app.connect("builder-inited", decide)
     # After the theme's download menu (sphinx_book_theme, priority 501).
     app.connect("html-page-context", offer_pdf, priority=502)
