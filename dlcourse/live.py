@@ -110,6 +110,8 @@ def write_config(book, thebe_lib):
     settings["live_code_thebe"] = str(thebe_lib)
     # The Jupyter server's root is the book's parent folder (the repository).
     settings["live_code_book_path"] = book.name
+    # The live book is English only: no links to editions it does not build.
+    settings["book_editions"] = {}
     return book_config.write_config(config, live_dir(book) / "_config.yml", "python -m dlcourse.live prepare")
 
 

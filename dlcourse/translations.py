@@ -10,6 +10,7 @@ cache, so no chapter runs twice and both editions show the same outputs.
 
     python -m dlcourse.translations extract   # English changed: update the catalogs
     python -m dlcourse.translations config    # write the Korean build's _config.yml
+    python -m dlcourse.translations lint      # translations keep their markup (no build)
     python -m dlcourse.translations check     # catalogs current, complete, none fuzzy
 
 `make book` builds the English book at the site's root and the Korean one
@@ -17,6 +18,7 @@ under `ko/`; every page links to its twin in the other language.
 """
 
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -60,6 +62,14 @@ def write_edition_config(book, language):
     settings["language"] = language
     settings["locale_dirs"] = [str(locale_dir(book))]
     _gettext_settings(settings)
+    # Sphinx re-reads a page when its own catalog changes, but the frame's
+    # words (sphinx.po) and the chapter list's captions (intro.po) are on
+    # every page: a digest of all catalogs, as a setting that needs the
+    # pages written again (book/_ext/editions.py), keeps none stale.
+    digest = hashlib.sha256()
+    for path in sorted(locale_dir(book).glob(f"{language}/LC_MESSAGES/**/*.po")):
+        digest.update(path.read_bytes())
+    settings["book_catalogs_digest"] = digest.hexdigest()[:16]
     # The edition has no PDF of its own yet: its download menu offers the
     # English one, when the English build made it (book/_ext/book_pdf.py).
     if (Path(book).resolve() / "_build" / "html" / "course.pdf").is_file():
@@ -189,12 +199,14 @@ def main(argv=None):
     config.add_argument("--language", default="ko", choices=LANGUAGES)
     commands.add_parser("check", help="fail unless every catalog is current, complete and not fuzzy")
     lint = commands.add_parser("lint", help="check translated messages keep their markup (no build)")
-    lint.add_argument("catalogs", nargs="+", type=Path)
+    lint.add_argument("catalogs", nargs="*", type=Path, help="the .po files (default: every catalog)")
     args = parser.parse_args(argv)
     if args.command == "extract":
         extract(args.book)
         print(f"Catalogs updated in {locale_dir(args.book)}")
     elif args.command == "lint":
+        args.catalogs = args.catalogs or [path for language in LANGUAGES
+                                          for path in catalogs(args.book, language).values()]
         found = [f"{path}: {problem} in {m.id[:60]!r}" for path in args.catalogs
                  for m in read(path) if m.id for problem in message_problems(m)]
         for path in args.catalogs:

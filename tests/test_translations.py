@@ -99,15 +99,33 @@ def test_an_incomplete_or_broken_catalog_is_reported(tmp_path, edit, expected):
 
 # --- search: the same word with and without its particle -------------------------
 
-WORDS = ["텐서는", "텐서를", "텐서", "가중치의", "신경망에서", "역전파로", "차이", "Tensors", "ReLU",
-         "과적합이다"]
+WORDS = ["텐서는", "텐서를", "텐서", "가중치의", "신경망에서", "역전파로", "차이", "차이가", "Tensors",
+         "ReLU", "과적합이다", "정확도", "정확도는", "가중치에는"]
 
 
 def test_korean_words_are_indexed_without_their_particles():
     assert {korean_search.stem(w) for w in ("텐서는", "텐서를", "텐서의", "텐서")} == {"텐서"}
-    assert korean_search.stem("신경망에서") == "신경망"
+    assert korean_search.stem("신경망에서도") == korean_search.stem("신경망") == "신경망"
+    assert korean_search.stem("가중치에는") == "가중치"  # particles on particles
     assert korean_search.stem("Tensors") == "tensors"  # Latin words: lowercased only
     assert korean_search.stem("이") == "이"  # never stripped to nothing
+
+
+def glossary_korean_words():
+    """Every word of every Korean name in the glossary (the lines of Hangul)."""
+    text = (BOOK / "glossary.md").read_text(encoding="utf-8")
+    names = re.findall(r"^([\uac00-\ud7a3][\uac00-\ud7a3 ]*)$", text, re.M)
+    return sorted({word for name in names for word in name.split()})
+
+
+def test_every_glossary_word_is_found_with_any_particle():
+    """A noun that ends like a particle (정확도, 경로, 효과) must be indexed the
+    same with a particle as without, or a search for it misses pages."""
+    words = glossary_korean_words()
+    assert len(words) > 80 and "정확도" in words
+    missed = [f"{word}+{particle}" for word in words for particle in korean_search.PARTICLES
+              if korean_search.stem(word + particle) != korean_search.stem(word)]
+    assert missed == []
 
 
 def test_the_pages_search_script_stems_as_the_index_does():
@@ -198,23 +216,40 @@ def prose(element):
     return element.get_text(strip=True)
 
 
+PROSE = "p, li, h1, h2, h3, dt, dd, caption, th, td, figcaption"
+
+
 @pages
 def test_no_english_paragraph_is_left_in_the_korean_pages(built_book):
-    """Every paragraph, heading and list item that is prose in English reads
-    differently in Korean (code, formulas and names may stay)."""
-    hangul = re.compile(r"[\uac00-\ud7a3]")
+    """No paragraph, heading, list item, caption or table cell of a Korean
+    page reads as its English twin's (code, formulas, program output and the
+    papers' titles aside): an untranslated message, or one copied from the
+    English, fails. The pages' titles differ too."""
     for name in site_pages(KO):
         en, ko = page(HTML / name), page(KO / name)
-        if ko.html is None:
-            continue
-        article = ko.select_one("article.bd-article")
-        if article is None:
-            continue
-        left = [p.get_text(" ", strip=True) for p in article.select("p, li, h1, h2, h3, dt, dd, caption, th")
-                if not p.find_parent(class_=["cell", "citation"])  # code's output; the papers' titles
-                and len(prose(p)) > 40 and not hangul.search(p.get_text())]
+        if ko.html is None or ko.select_one("article.bd-article") is None or name == "genindex.html":
+            continue  # the index lists the glossary's terms, English and Korean
+        english = {prose(e) for e in en.select_one("article.bd-article").select(PROSE)}
+        left = [prose(e) for e in ko.select_one("article.bd-article").select(PROSE)
+                if not e.find_parent(class_=["cell", "citation"])  # code's output; the papers' titles
+                and not (e.name == "dt" and e.find_parent("dl", class_="glossary"))  # a term's names
+                and len(prose(e)) > 25 and prose(e) in english]
         assert left == [], f"ko/{name} still has English: {left[:3]}"
-        assert ko.title.get_text() != en.title.get_text() or name == "genindex.html", name
+        assert ko.h1 is None or ko.h1.get_text() != en.h1.get_text() or name == "genindex.html", name
+
+
+@pages
+def test_figures_are_described_in_korean(built_book):
+    """A figure's alt text (from its cell's metadata, which Sphinx does not
+    translate by itself: book/_ext/editions.py) is what a screen reader
+    says instead of the picture."""
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    described = 0
+    for name in site_pages(KO):
+        for image in page(KO / name).select(".cell_output img"):
+            assert hangul.search(image.get("alt", "")), f"ko/{name}: {image.get('alt')!r}"
+            described += 1
+    assert described >= 40
 
 
 @pages

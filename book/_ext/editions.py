@@ -19,7 +19,8 @@ chapter's saved outputs instead, as it does for a value glued from another
 page.
 
 The chapter list's captions, which Jupyter Book adds after Sphinx has
-translated the page, are translated here.
+translated the page, and the figures' alt text, which Sphinx leaves alone,
+are translated here (and extracted for the catalogs).
 
 For the gettext builder it also extracts the themes' template strings
 ("Skip to main content", "Previous", the download menu...), which Sphinx's
@@ -35,6 +36,7 @@ from pathlib import Path
 from docutils import nodes
 from myst_nb.ext.glue import roles as glue_roles
 from sphinx import addnodes
+from sphinx.builders.gettext import MsgOrigin
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
@@ -109,6 +111,47 @@ def _ancestors(node):
         node = node.parent
 
 
+def page_catalog(transform):
+    """The translations of the page being read, or None (English, or none yet)."""
+    config = transform.config
+    if not config.language or config.language == "en" or not config.locale_dirs:
+        return None
+    folders = [str(Path(transform.app.srcdir, folder)) for folder in config.locale_dirs]
+    domain = docname_to_domain(transform.env.docname, config.gettext_compact)
+    catalog, found = init_locale(folders, config.language, domain)
+    return catalog if found else None
+
+
+class TranslateFigureDescriptions(SphinxTransform):
+    """Figures' descriptions (alt text) in the page's language.
+
+    myst-nb writes a figure's alt text from its cell's metadata onto the
+    image, and Sphinx neither extracts nor translates an image's alt text.
+    The gettext builder gets them as messages of the page, and a translated
+    edition's pages get their translations, after Sphinx has translated the
+    rest (priority 20).
+    """
+
+    default_priority = 21
+
+    def apply(self):
+        images = [image for image in self.document.findall(nodes.image)
+                  if image.get("alt") and any("cell_output" in a.get("classes", ())
+                                              for a in _ancestors(image) if isinstance(a, nodes.Element))]
+        if not images:
+            return
+        if self.app.builder.name == "gettext":
+            domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+            source = str(self.env.doc2path(self.env.docname))
+            for image in images:
+                self.app.builder.catalogs[domain].add(image["alt"], MsgOrigin(source, image.line or 0))
+            return
+        catalog = page_catalog(self)
+        if catalog is not None:
+            for image in images:
+                image["alt"] = catalog.gettext(image["alt"])
+
+
 class TranslateToctreeCaptions(SphinxTransform):
     """The chapter list's captions ("Chapters") in the page's language.
 
@@ -121,12 +164,8 @@ class TranslateToctreeCaptions(SphinxTransform):
     default_priority = 101
 
     def apply(self):
-        if not self.config.language or self.config.language == "en" or not self.config.locale_dirs:
-            return
-        folders = [str(Path(self.app.srcdir, folder)) for folder in self.config.locale_dirs]
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        catalog, found = init_locale(folders, self.config.language, domain)
-        if not found:
+        catalog = page_catalog(self)
+        if catalog is None:
             return
         for toctree in self.document.findall(addnodes.toctree):
             if toctree.get("caption"):
@@ -138,7 +177,11 @@ def setup(app):
         role.run = paste_in_translation(role.run)
     app.add_transform(TranslateToctreeCaptions)
     app.add_transform(GiveTableCellsASource)
+    app.add_transform(TranslateFigureDescriptions)
     app.add_config_value("book_editions", {}, "html", [dict])
+    # Set by dlcourse/translations.py for a translated edition: when any
+    # catalog changes, every page is written again.
+    app.add_config_value("book_catalogs_digest", "", "html", [str])
     app.connect("builder-inited", theme_templates)
     app.connect("html-page-context", add_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -47,7 +47,11 @@ def mark_korean(html: str) -> str:
 def mark_pages(app, exception) -> None:
     if exception is not None or app.builder.format != "html" or app.config.language == "ko":
         return
+    # Not the other editions' folders (ko/), which hold their own pages.
+    editions = {folder for folder, _ in getattr(app.config, "book_editions", {}).values() if folder}
     for path in Path(app.outdir).rglob("*.html"):
+        if path.relative_to(app.outdir).parts[0] in editions:
+            continue
         text = path.read_text(encoding="utf-8")
         marked = mark_korean(text)
         if marked != text:

@@ -15,31 +15,40 @@ from __future__ import annotations
 from sphinx.search import SearchLanguage
 
 #: Particles (조사) stripped from the end of a word, longest first.
-PARTICLES = ("에서는", "으로는", "에서의", "에서", "으로", "에게", "까지", "부터", "처럼", "보다",
-             "와의", "과의", "이나", "이다", "은", "는", "이", "가", "을", "를", "의", "에",
-             "로", "와", "과", "도", "만")
+PARTICLES = ("에서는", "으로는", "에서의", "에서도", "에서", "으로", "에게", "까지", "부터", "처럼",
+             "보다", "와의", "과의", "이나", "이다", "에는", "에도", "만으로", "은", "는", "이", "가",
+             "을", "를", "의", "에", "로", "와", "과", "도", "만")
 
 
 def stem(word: str) -> str:
     word = word.lower()
     if word.isascii():
         return word
-    for particle in PARTICLES:
-        if len(word) > len(particle) and word.endswith(particle):
-            return word[: -len(particle)]
-    return word
+    while True:
+        particle = next((p for p in PARTICLES if len(word) > len(p) and word.endswith(p)), None)
+        if particle is None:
+            return word
+        word = word[: -len(particle)]
 
 
 JS_STEMMER = """
-/** Korean: the word without the particle at its end (_ext/korean_search.py). */
+/** Korean: the word without the particles at its end (_ext/korean_search.py). */
 var Stemmer = function() {
   var PARTICLES = %s;
   this.stemWord = function(w) {
     w = w.toLowerCase();
     if (/^[\\x00-\\x7f]*$/.test(w)) return w;
-    for (var i = 0; i < PARTICLES.length; i++) {
-      var p = PARTICLES[i];
-      if (w.length > p.length && w.endsWith(p)) return w.slice(0, w.length - p.length);
+    var cut = true;
+    while (cut) {
+      cut = false;
+      for (var i = 0; i < PARTICLES.length; i++) {
+        var p = PARTICLES[i];
+        if (w.length > p.length && w.endsWith(p)) {
+          w = w.slice(0, w.length - p.length);
+          cut = true;
+          break;
+        }
+      }
     }
     return w;
   };
