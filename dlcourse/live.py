@@ -43,8 +43,8 @@ import urllib.request
 from functools import partial
 from pathlib import Path
 
-from dlcourse import book_config
 from dlcourse.book_config import derived_config
+from dlcourse.book_config import write_config as write_derived_config
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 # thebe from npm: exact version and the registry's integrity string for its
@@ -112,7 +112,7 @@ def write_config(book, thebe_lib):
     settings["live_code_book_path"] = book.name
     # The live book is English only: no links to editions it does not build.
     settings["book_editions"] = {}
-    return book_config.write_config(config, live_dir(book) / "_config.yml", "python -m dlcourse.live prepare")
+    return write_derived_config(config, live_dir(book) / "_config.yml", "python -m dlcourse.live prepare")
 
 
 def prepare(book):

@@ -178,14 +178,21 @@ def problems(book, language, templates=None):
                              f"{len(current - english)} no longer in the book "
                              "(run python -m dlcourse.translations extract)")
     for page, path in have.items():
-        messages = [m for m in read(path) if m.id]
-        fuzzy = sum(1 for m in messages if m.fuzzy)
-        untranslated = sum(1 for m in messages if not m.string)
-        if fuzzy or untranslated:
-            found.append(f"{page}: {untranslated} untranslated and {fuzzy} fuzzy of {len(messages)} messages")
-        for message in messages:
-            for problem in message_problems(message):
-                found.append(f"{page}: {problem} in {message.id[:60]!r}")
+        found += catalog_problems(path, page)
+    return found
+
+
+def catalog_problems(path, label):
+    """One catalog's untranslated, fuzzy and broken messages, as lines starting with `label`."""
+    messages = [m for m in read(path) if m.id]
+    fuzzy = sum(1 for m in messages if m.fuzzy)
+    untranslated = sum(1 for m in messages if not m.string)
+    found = []
+    if fuzzy or untranslated:
+        found.append(f"{label}: {untranslated} untranslated and {fuzzy} fuzzy of {len(messages)} messages")
+    for message in messages:
+        for problem in message_problems(message):
+            found.append(f"{label}: {problem} in {message.id[:60]!r}")
     return found
 
 
@@ -207,12 +214,7 @@ def main(argv=None):
     elif args.command == "lint":
         args.catalogs = args.catalogs or [path for language in LANGUAGES
                                           for path in catalogs(args.book, language).values()]
-        found = [f"{path}: {problem} in {m.id[:60]!r}" for path in args.catalogs
-                 for m in read(path) if m.id for problem in message_problems(m)]
-        for path in args.catalogs:
-            left = sum(1 for m in read(path) if m.id and (m.fuzzy or not m.string))
-            if left:
-                found.append(f"{path}: {left} messages untranslated or fuzzy")
+        found = [line for path in args.catalogs for line in catalog_problems(path, path)]
         print("\n".join(found) or "No problems.")
         raise SystemExit(1 if found else 0)
     elif args.command == "config":
