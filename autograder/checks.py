@@ -22,6 +22,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from autograder.language import _
+
 
 class GradingError(RuntimeError):
     """The assignment itself is broken (not the submission): stop grading."""
@@ -61,7 +63,7 @@ class Predict:
     name: str
 
     def describe(self, args: Sequence[np.ndarray]) -> str:
-        return f"{self.name} on {describe_value(args[0])}"
+        return _("{name} on {value}").format(name=self.name, value=describe_value(args[0]))
 
 
 Probe = Call | Read | Predict
@@ -172,7 +174,7 @@ def describe_value(a) -> str:
     if a.ndim == 0:
         x = float(a)
         return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.4g}"
-    return f"<array of shape {a.shape}>"
+    return _("<array of shape {shape}>").format(shape=a.shape)
 
 
 def _number(x: float) -> str:
@@ -188,11 +190,11 @@ def error_checks(got: Answer) -> list[Check]:
     check saying why."""
     error = got.error or ""
     if "NotImplementedError" in error:
-        text = "not written yet (it still raises NotImplementedError)"
+        text = _("not written yet (it still raises NotImplementedError)")
     elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
         text = error.removeprefix("TypeError: ")
     else:
-        text = f"raised {error}"
+        text = _("raised {error}").format(error=error)
     return [Check(False, text)]
 
 
@@ -209,10 +211,10 @@ def _largest_input(args) -> float:
 
 def _direction(diff: np.ndarray) -> str:
     if np.all(diff > 0):
-        return "yours are too large"
+        return _("yours are too large")
     if np.all(diff < 0):
-        return "yours are too small"
-    return "some of yours are too large, some too small"
+        return _("yours are too small")
+    return _("some of yours are too large, some too small")
 
 
 #: The share of a value's credit kept when it is right but in another shape
@@ -241,21 +243,23 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
         got = got.reshape(())
     if got.size != expected.size:
         if scalar:
-            return Check(False, f"{prefix}returned {got.size} numbers (shape {got.shape}), "
-                         "should return one number")
-        return Check(False, f"{prefix}returned shape {got.shape}, should return shape "
-                     f"{expected.shape}: the values cannot be compared")
+            return Check(False, prefix + _("returned {count} numbers (shape {shape}), should return "
+                                           "one number").format(count=got.size, shape=got.shape))
+        return Check(False, prefix + _("returned shape {shape}, should return shape {expected}: "
+                                       "the values cannot be compared")
+                     .format(shape=got.shape, expected=expected.shape))
     g, e = got.ravel(), expected.ravel()
     broken = ~np.isfinite(g) & np.isfinite(e)
     if broken.any():
-        kinds = " or ".join(k for k, m in (("NaN", np.isnan(g)), ("infinity", np.isinf(g)))
-                            if (m & broken).any())
-        where = "" if scalar else f" in {int(broken.sum())} of {e.size} places"
-        message = f"{prefix}returned {kinds}{where}"
+        nan, infinite = (np.isnan(g) & broken).any(), (np.isinf(g) & broken).any()
+        kind = _("NaN or infinity") if nan and infinite else _("NaN") if nan else _("infinity")
+        message = prefix + (_("returned {kind}") if scalar else
+                            _("returned {kind} in {count} of {size} places")).format(
+            kind=kind, count=int(broken.sum()), size=e.size)
         largest = _largest_input(args)
         if largest >= 100:
-            message += (f"; the inputs held values as large as {largest:.3g}: does an exp, "
-                        "a log or a division overflow or divide by zero there?")
+            message += _("; the inputs held values as large as {largest:.3g}: does an exp, "
+                         "a log or a division overflow or divide by zero there?").format(largest=largest)
         return Check(False, message)
     close = np.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
     if not close.all():
@@ -263,19 +267,22 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
             diff = g[~close] - e[~close]
         if scalar:
             size = f"{abs(diff[0]) / abs(e[0]):.2%}" if e[0] != 0 else f"{abs(diff[0]):.3g}"
-            return Check(False, f"{prefix}returned {_number(float(g[0]))}, which is "
-                         f"{'too large' if diff[0] > 0 else 'too small'} (off by {size})")
-        message = (f"{prefix}{int((~close).sum())} of {e.size} values differ from the "
-                   f"solution's (largest difference {float(np.abs(diff).max()):.3g}; "
-                   f"{_direction(diff)})")
+            which = (_("returned {value}, which is too large (off by {size})") if diff[0] > 0 else
+                     _("returned {value}, which is too small (off by {size})"))
+            return Check(False, prefix + which.format(value=_number(float(g[0])), size=size))
+        message = prefix + _("{count} of {size} values differ from the solution's (largest "
+                             "difference {largest:.3g}; {direction})").format(
+            count=int((~close).sum()), size=e.size, largest=float(np.abs(diff).max()),
+            direction=_direction(diff))
         if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and np.allclose(
                 got.reshape(expected.shape).T, expected, atol=atol, rtol=rtol):
-            message += "; they match the solution's transposed: rows and columns swapped?"
+            message += _("; they match the solution's transposed: rows and columns swapped?")
         return Check(False, message)
     if not scalar and got.shape != expected.shape:
-        return Check(False, f"{prefix}the values are right, but the shape is {got.shape}; "
-                     f"it should be {expected.shape}", credit=shape_credit)
-    return Check(True, f"{prefix}right" if label else "values match the solution")
+        return Check(False, prefix + _("the values are right, but the shape is {shape}; it should "
+                                       "be {expected}").format(shape=got.shape, expected=expected.shape),
+                     credit=shape_credit)
+    return Check(True, prefix + _("right") if label else _("values match the solution"))
 
 
 def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
@@ -301,15 +308,17 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         if len(values) != len(wanted):
             sizes = [v.size for v in values]
             if sum(sizes) != sum(w.size for w in wanted):
-                what = f" ({', '.join(names)})" if names else ""
-                return [Check(False, f"returned {len(values)} value(s), should return "
-                              f"{len(wanted)}{what}")]
+                text = _("returned {count} value(s), should return {wanted} ({names})") if names \
+                    else _("returned {count} value(s), should return {wanted}")
+                return [Check(False, text.format(count=len(values), wanted=len(wanted),
+                                                 names=", ".join(names)))]
             # A list or an array where a tuple is expected: split it up.
             flat = np.concatenate([v.ravel() for v in values]) if values else np.empty(0)
             bounds = np.cumsum([w.size for w in wanted])[:-1]
             values = [piece.reshape(w.shape) for piece, w in zip(np.split(flat, bounds), wanted)]
         labels = list(names) if len(names) == len(wanted) else (
-            [f"value {i + 1}" for i in range(len(wanted))] if len(wanted) > 1 else [""])
+            [_("value {number}").format(number=i + 1) for i in range(len(wanted))]
+            if len(wanted) > 1 else [""])
         return [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
                                shape_credit=shape_credit)
                 for v, w, label in zip(values, wanted, labels)]
@@ -321,13 +330,13 @@ def shapes_are(got: Answer, shapes: Sequence[tuple | None], names: Sequence[str]
     """A gate: ``got`` holds one array per name with the given shapes
     (``None`` accepts any shape)."""
     if len(got.values) != len(shapes):
-        return gate(False, f"expected {len(shapes)} values ({', '.join(names)}), "
-                    f"got {len(got.values)}")
+        return gate(False, _("expected {count} values ({names}), got {got}").format(
+            count=len(shapes), names=", ".join(names), got=len(got.values)))
     for value, shape, name in zip(got.values, shapes, names):
         if shape is not None and value.shape != tuple(shape):
-            return gate(False, f"{name} has shape {value.shape}, but should have shape "
-                        f"{tuple(shape)}")
-    return gate(True, "shapes are right")
+            return gate(False, _("{name} has shape {shape}, but should have shape {expected}").format(
+                name=name, shape=value.shape, expected=tuple(shape)))
+    return gate(True, _("shapes are right"))
 
 
 def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | None]:
@@ -342,14 +351,19 @@ def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | N
     p = got.values[0] if len(got.values) == 1 else np.empty(0)
     one_per_row = p.size == n and p.ndim in (1, 2)
     if not one_per_row:
-        return [gate(False, f"returned shape {p.shape}, should be ({n}, 1) or ({n},): "
-                     "one probability per row")], None
+        return [gate(False, _("returned shape {shape}, should be ({n}, 1) or ({n},): one probability "
+                              "per row").format(shape=p.shape, n=n))], None
     p = p.ravel()
     if not np.all(np.isfinite(p)):
-        return [gate(False, "some outputs are NaN or infinite")], None
+        return [gate(False, _("some outputs are NaN or infinite"))], None
     if not np.all((p >= 0) & (p <= 1)):
-        return [gate(False, "outputs are not all between 0 and 1 (end with a sigmoid)")], None
-    return [gate(True, "one probability per row, all between 0 and 1")], p
+        return [gate(False, _("outputs are not all between 0 and 1 (end with a sigmoid)"))], None
+    return [gate(True, _("one probability per row, all between 0 and 1"))], p
+
+
+def _percent(share: float) -> str:
+    """0.95 -> "95%", 0.865 -> "86.5%": a threshold as it is, not rounded past it."""
+    return f"{share:.1%}".replace(".0%", "%")
 
 
 def accuracy_check(accuracy: float, *, floor: float, target: float, what: str) -> Check:
@@ -358,6 +372,7 @@ def accuracy_check(accuracy: float, *, floor: float, target: float, what: str) -
     ``target`` (the goal the notebook states), linear in between."""
     credit = (accuracy - floor) / (target - floor)
     return Check(accuracy >= target,
-                 f"{accuracy:.1%} of {what} right (full points from {target:.0%}; "
-                 f"none at {floor:.0%} or below)",
+                 _("{accuracy:.1%} of {what} right (full points from {target}; none at "
+                   "{floor} or below)").format(accuracy=accuracy, what=what, target=_percent(target),
+                                               floor=_percent(floor)),
                  credit=min(1.0, max(0.0, credit)))

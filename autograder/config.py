@@ -128,6 +128,7 @@ def course_config(root: Path, *, work: Path, release: Path | None = None, db_url
         "clean_html": "autograder.feedback.clean_html",
         "ansi2html": "autograder.feedback.ansi_to_html",
         "score_text": "autograder.feedback.score_text",
+        "say": "autograder.feedback.say_filter",
         "format_points": "autograder.feedback.format_points",
     }
     # nbgrader always renders its template "feedback"; the course's folder of

@@ -40,6 +40,7 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
+from autograder.language import _, assignment_catalog, notebook_language, speaking
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 
@@ -137,17 +138,20 @@ class TimeLimits:
         if reason:
             return self.note(reason)
         if self.cpu() - cpu_start >= self.probe:
-            return f"took more than {self.probe:g} s of CPU on the grader's inputs"
+            return _("took more than {seconds:g} s of CPU on the grader's inputs").format(
+                seconds=self.probe)
         if monotonic() >= wall_deadline:
-            return (f"took more than {self.factor * self.probe:g} s (wall clock) "
-                    f"on the grader's inputs")
+            return _("took more than {seconds:g} s (wall clock) on the grader's inputs").format(
+                seconds=self.factor * self.probe)
         return ""
 
     def used_up(self) -> str:
         """Why a part was not checked once the submission is over its limit."""
         if self.reason.startswith("timeout (wall clock)"):
-            return f"not checked: the submission ran for its {self.wall_limit:g} s (wall clock)"
-        return f"not checked: the submission used up its {self.submission:g} s of CPU"
+            return _("not checked: the submission ran for its {seconds:g} s (wall clock)").format(
+                seconds=self.wall_limit)
+        return _("not checked: the submission used up its {seconds:g} s of CPU").format(
+            seconds=self.submission)
 
 
 def output_size(content: dict) -> int:
@@ -232,7 +236,7 @@ class KernelWatchdog(threading.Thread):
     def _watch(self, pairs):
         import zmq
 
-        for name, (_, address) in self._monitors.items():
+        for name, (_socket, address) in self._monitors.items():
             pair = self._context.socket(zmq.PAIR)
             pair.linger = 0
             pair.connect(address)
@@ -264,7 +268,7 @@ class KernelWatchdog(threading.Thread):
         self._stop_event.set()
         if self.is_alive():
             self.join()
-        for socket, _ in self._monitors.values():
+        for socket, _address in self._monitors.values():
             try:
                 socket.disable_monitor()
             except Exception:  # the socket may be closed already
@@ -302,7 +306,8 @@ def _is_graded_code(cell) -> bool:
 def zero_verdict(cell, reason: str) -> None:
     """Outputs that give a self-check cell 0 points, saying why."""
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text=f"Autograder: 0 points: {reason}.\n"),
+        nbformat.v4.new_output("stream", name="stdout",
+                               text=_("Autograder: 0 points: {reason}.").format(reason=reason) + "\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": "0.0"},
                                execution_count=cell.get("execution_count")),
     ]
@@ -323,7 +328,8 @@ class RequireVerdict(NbGraderPreprocessor):
         for cell in nb.cells:
             if _is_graded_code(cell) and not any(
                     out.get("output_type") == "execute_result" for out in cell.get("outputs", [])):
-                zero_verdict(cell, "the grader recorded no verdict for this cell")
+                with speaking(notebook_language(nb)):
+                    zero_verdict(cell, _("the grader recorded no verdict for this cell"))
         return nb, resources
 
 
@@ -412,6 +418,13 @@ class JudgedExecute(Execute):
         assignment_name, student, notebook = (
             info.get("assignment"), info.get("student"), info.get("notebook"))
         assignment = load_assignment(Path(self.checks_directory), assignment_name)
+        language = notebook_language(nb)
+        # The notebook's language: every word the student reads from here on.
+        with speaking(language, assignment_catalog(self.checks_directory, assignment_name, language)):
+            return self._judged(nb, resources, assignment, student, notebook)
+
+    def _judged(self, nb, resources, assignment, student, notebook):
+        assignment_name = assignment.name
         run = read_run(Path(self.cases_directory) / f"{assignment_name}.json")
         cells = grade_cells(nb)
         parts = [p for p in assignment.parts if p.grade_id in cells]
@@ -430,10 +443,10 @@ class JudgedExecute(Execute):
         }
         unwritten = unwritten_parts(nb)
         for part in parts:
-            got = answers.get(part.grade_id, "the notebook stopped before this part was checked")
+            got = answers.get(part.grade_id, _("the notebook stopped before this part was checked"))
             if part.grade_id in unwritten and (
                     isinstance(got, str) or all(not a.ok for a in got)):
-                got = "not written yet: its answer cell still raises NotImplementedError"
+                got = _("not written yet: its answer cell still raises NotImplementedError")
             if isinstance(got, str):
                 score, checks = 0.0, [Check(False, got)]
             else:
@@ -448,7 +461,7 @@ class JudgedExecute(Execute):
             }
         for grade_id, cell in cells.items():
             if grade_id not in report["parts"]:  # no part in checks.py: never free points
-                write_verdict(cell, None, 0.0, [Check(False, "no check is defined for this cell")])
+                write_verdict(cell, None, 0.0, [Check(False, _("no check is defined for this cell"))])
         report["seconds"] = round(monotonic() - started, 2)
         report["cpu_seconds"] = round(self.cpu_seconds, 2)
         if self.report_directory and student:
@@ -562,7 +575,7 @@ class JudgedExecute(Execute):
             content = {"status": "timeout"}
         if content.get("status") != "ok":
             return {p.grade_id: (limits.used_up() if limits.reason else
-                                 "the grader could not run its probe in this notebook's kernel")
+                                 _("the grader could not run its probe in this notebook's kernel"))
                     for p in parts}
         for part in parts:
             gid = part.grade_id
@@ -579,7 +592,7 @@ class JudgedExecute(Execute):
             except ProbeTimeout as reason:
                 answers[gid] = limits.used_up() if limits.reason else str(reason)
             except ValueError as error:
-                answers[gid] = f"no usable answer: {error}"
+                answers[gid] = _("no usable answer: {error}").format(error=error)
         return answers
 
     async def _async_ask(self, code: str, expressions: dict) -> dict:
@@ -665,7 +678,7 @@ class JudgedExecute(Execute):
         """Discard what the kernel prints while probed (it is never read):
         at most ``DRAIN_BATCH`` messages, and nothing past ``deadline``, so
         a kernel that never stops printing cannot keep the grader here."""
-        for _ in range(DRAIN_BATCH):
+        for _message in range(DRAIN_BATCH):
             if monotonic() >= deadline:
                 return
             try:
@@ -716,7 +729,7 @@ def self_check_text(cell) -> str:
         return ""
     if len(text) > MAX_SELF_CHECK_CHARS:
         text = text[:MAX_SELF_CHECK_CHARS] + " [...]"
-    return "Your self-check said (public examples, not the grade):\n" + "".join(
+    return _("Your self-check said (public examples, not the grade):") + "\n" + "".join(
         f"  │ {line}\n" for line in text.splitlines())
 
 
@@ -725,8 +738,9 @@ def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) ->
     cell's outputs; the points are the last output, an ``execute_result``
     (which nbgrader's ``SaveAutoGrades`` records as partial credit)."""
     points = part.points if part else float(cell.metadata["nbgrader"]["points"])
-    title = f" ({part.title})" if part else ""
-    lines = [f"Autograder{title}: {score:g} of {points:g} points, on inputs drawn at grading time."]
+    heading = (_("Autograder ({title}): {score:g} of {points:g} points, on inputs drawn at grading time.")
+               if part else _("Autograder: {score:g} of {points:g} points, on inputs drawn at grading time."))
+    lines = [heading.format(title=_(part.title) if part else "", score=score, points=points)]
     for c in checks:
         mark = "✓" if c.passed else ("◐" if c.weight and c.earned > 0 else "✗")
         lines.append(f"  {mark} {c.message}")

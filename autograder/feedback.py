@@ -38,6 +38,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import nbformat
 import nh3
 from nbconvert.preprocessors import Preprocessor
@@ -46,9 +47,11 @@ from traitlets import Bool
 
 from autograder.checks import GradingError
 from autograder.intake import STUDENT_ID
+from autograder.language import notebook_language, say
 from autograder.results import read_run
 from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
 from autograder.utils import quiet_nbgrader, require_success, templates
+from dlcourse.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +200,22 @@ def format_points(value) -> str:
     return f"{round(float(value or 0), 2):g}"
 
 
-def score_text(score, points) -> str:
-    """ "0.5 of 1 point", "2 of 3 points"."""
+def score_text(score, points, language: str = "en") -> str:
+    """ "0.5 of 1 point", "2 of 3 points" (in ``language``)."""
     total = format_points(points)
-    return f"{format_points(score)} of {total} point{'' if total == '1' else 's'}"
+    text = N_("{score} of {total} point") if total == "1" else N_("{score} of {total} points")
+    return say(text, language).format(score=format_points(score), total=total)
 
 
-_POINTS_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$")
+@jinja2.pass_context
+def say_filter(context, message: str) -> str:
+    """The template's words in the page's language (``resources.feedback.language``)."""
+    feedback = context.get("resources", {}).get("feedback", {})
+    return say(message, feedback.get("language", "en"))
+
+
+#: A heading's "(2 points)", or "(2점)" in Korean.
+_POINTS_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*(?:points?|점)\s*\)\s*$")
 
 
 def readable_id(grade_id: str) -> str:
@@ -229,21 +241,28 @@ def part_titles(notebook) -> dict:
 
 class FeedbackPage(Preprocessor):
     """What the course's feedback template needs beyond nbgrader's grades:
-    each part's name, taken from the course's own notebook (the released
-    exercise, else the solution), never from the student's copy, whose
-    markdown the student may have edited; and the page's policy and loader."""
+    the page's language (the notebook's: autograder/language.py); each
+    part's name, taken from the course's own notebook in that language (the
+    released exercise, else the solution), never from the student's copy,
+    whose markdown the student may have edited; and the page's policy and
+    loader."""
 
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
+        language = notebook_language(nb)
         course = {}
         folders = self.config.CourseDirectory
         for key in ("release_directory", "source_directory"):
             folder = folders.get(key)
             if course or not isinstance(folder, str):
                 continue
-            path = Path(folder) / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
+            # The titles as the student's notebook has them: its language's release.
+            where = Path(folder)
+            if key == "release_directory" and language != "en":
+                where = where / language
+            path = where / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
             try:
                 course = part_titles(nbformat.read(path, as_version=4))
             except (OSError, ValueError):
@@ -263,6 +282,7 @@ class FeedbackPage(Preprocessor):
             if meta.get("grade") and isinstance(grade_id, str):
                 titles[grade_id] = course.get(grade_id) or readable_id(grade_id)
         resources["feedback"] = {
+            "language": language,
             "titles": titles,
             "policy": CONTENT_SECURITY_POLICY,
             "loader": MATHJAX_LOADER,

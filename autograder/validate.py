@@ -20,6 +20,7 @@ each part again on other inputs.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +32,7 @@ from nbgrader.validator import Validator
 from traitlets.config import Config
 
 from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, slips
+from autograder.language import _, notebook_language, speaking
 from autograder.settings import CELL_TIMEOUT, ROOT
 
 
@@ -88,46 +90,67 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+def _language_of(path: Path) -> str:
+    """The language the notebook asks for (the Korean exercises: "ko"), else English."""
+    try:
+        if path.stat().st_size <= MAX_NOTEBOOK_BYTES:
+            return notebook_language(json.loads(path.read_bytes()))
+    except (OSError, ValueError):
+        pass
+    return "en"
+
+
 def check(path: Path, assignment: str | None = None, *, exercises: Path | None = None,
           timeout: int = CELL_TIMEOUT) -> tuple[bool, list[str]]:
     """(ready to submit?, messages) for the notebook at ``path``; the
-    released notebooks are in ``exercises`` (default: :func:`released_folder`)."""
+    released notebooks are in ``exercises`` (default: :func:`released_folder`).
+    The messages are in the notebook's language."""
     path = Path(path)
+    with speaking(_language_of(path)):
+        return _check(path, assignment, exercises, timeout)
+
+
+def _check(path, assignment, exercises, timeout):
     if not path.is_file():
-        return False, [f"✗ There is no file {path}."]
+        return False, ["✗ " + _("There is no file {path}.").format(path=path)]
     exercises = exercises or released_folder(path)
     notebooks = released(exercises) if exercises else {}
     if not notebooks:
-        return False, ["✗ The assignments' notebooks were not found: keep your notebook in the "
-                       "course kit's exercises/ folder (or the course's), or name that folder "
-                       "with --exercises."]
+        return False, ["✗ " + _("The assignments' notebooks were not found: keep your notebook in "
+                                "the course kit's exercises/ folder (or the course's), or name "
+                                "that folder with --exercises.")]
     if assignment and assignment not in notebooks:
-        return False, [f"✗ There is no assignment {assignment!r}; the assignments are: "
-                       + ", ".join(notebooks) + "."]
+        return False, ["✗ " + _("There is no assignment {assignment!r}; the assignments are: "
+                                "{assignments}.").format(assignment=assignment,
+                                                          assignments=", ".join(notebooks))]
     guess = _guess(path, notebooks)
     if assignment and guess and guess != assignment:
-        return False, [f"✗ {path.name} cannot be graded: this is not a notebook of {assignment} "
-                       f"but of {guess}: submit the notebook of {assignment}."]
+        return False, ["✗ " + _("{file} cannot be graded: this is not a notebook of {assignment} but "
+                                "of {guess}: submit the notebook of {assignment}.").format(
+                                    file=path.name, assignment=assignment, guess=guess)]
     assignment = assignment or guess
     reference = nbformat.read(notebooks[assignment], as_version=4) if assignment else None
     source_ids = _nbgrader_ids(reference) if reference else {"(none)": "code"}
     problem = read_problem(path, source_ids, MAX_NOTEBOOK_BYTES)
     if problem and problem.startswith("wrong assignment"):
-        problem = (f"this is not a notebook of {assignment}" if assignment else
-                   "this notebook has none of the cells of any assignment") + \
-            ": submit the notebook you downloaded and worked in, not a new one."
+        problem = (_("this is not a notebook of {assignment}") if assignment else
+                   _("this notebook has none of the cells of any assignment")).format(
+                       assignment=assignment) + \
+            _(": submit the notebook you downloaded and worked in, not a new one.")
     if problem:
-        return False, [f"✗ {path.name} cannot be graded: {problem}."]
+        return False, ["✗ " + _("{file} cannot be graded: {problem}.").format(file=path.name,
+                                                                               problem=problem)]
 
-    messages = [f"Checking {path.name}: a notebook of the assignment {assignment}."]
+    messages = [_("Checking {file}: a notebook of the assignment {assignment}.").format(
+        file=path.name, assignment=assignment)]
     warnings, errors = [], []
     expected = notebooks[assignment].name
     if path.name != expected:
-        warnings.append(f"The grader expects the file name {expected}; rename the file "
-                        "before you submit it.")
+        warnings.append(_("The grader expects the file name {expected}; rename the file before you "
+                          "submit it.").format(expected=expected))
     for slip in slips(path, source_ids):
-        warnings.append(f"{slip[0].upper()}{slip[1:]}: do not copy, delete or change the type "
-                        "of the exercise's cells.")
+        warnings.append(_("{slip}: do not copy, delete or change the type of the exercise's "
+                          "cells.").format(slip=f"{slip[0].upper()}{slip[1:]}"))
     nb = nbformat.read(path, as_version=4)
     mine = {}
     for cell in nb.cells:
@@ -140,15 +163,15 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path | None =
             continue
         if grade_id not in mine:
             if is_solution(cell):
-                errors.append(f"The answer cell {grade_id!r} is missing: copy it back from "
-                              "the exercise notebook and write your answer in it.")
+                errors.append(_("The answer cell {cell!r} is missing: copy it back from the "
+                                "exercise notebook and write your answer in it.").format(cell=grade_id))
             else:
-                warnings.append(f"The locked cell {grade_id!r} was deleted; the grader puts "
-                                "it back when it grades.")
+                warnings.append(_("The locked cell {cell!r} was deleted; the grader puts it back "
+                                  "when it grades.").format(cell=grade_id))
         elif is_locked(cell) and not is_solution(cell) and \
                 compute_checksum(mine[grade_id]) != meta.get("checksum"):
-            warnings.append(f"You changed the locked cell {grade_id!r}; the grader uses the "
-                            "original, so your change does not count.")
+            warnings.append(_("You changed the locked cell {cell!r}; the grader uses the original, "
+                              "so your change does not count.").format(cell=grade_id))
 
     config = Config()
     config.Execute.timeout = timeout
@@ -161,12 +184,12 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path | None =
         try:
             validator.validate(str(path.resolve()))
         except Exception as error:  # the kernel died, could not start, ...
-            errors.append(f"The notebook could not be run to the end: "
-                          f"{type(error).__name__}: {str(error).strip()[:300]}")
+            errors.append(_("The notebook could not be run to the end: {error}").format(
+                error=f"{type(error).__name__}: {str(error).strip()[:300]}"))
     ran = validator.executed
     if ran is None and not errors:
-        errors.append("The notebook was not run: cells changed type (code or markdown); "
-                      "change them back, then validate again.")
+        errors.append(_("The notebook was not run: cells changed type (code or markdown); change "
+                        "them back, then validate again."))
     parts, failed = [], 0
     if ran is not None:
         title, answers = None, []
@@ -180,30 +203,31 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path | None =
                 score, points = determine_grade(cell)
                 answer_error = next((_error_text(a) for a in answers if _error_text(a)), None)
                 if any(_raised(a, "NotImplementedError") for a in answers):
-                    parts.append(f"✗ {name}: not answered yet. Replace "
-                                 "`raise NotImplementedError()` with your code.")
+                    parts.append(f"✗ {name}: " + _("not answered yet. Replace "
+                                                   "`raise NotImplementedError()` with your code."))
                 elif answer_error:
-                    parts.append(f"✗ {name}: your code raised an error:\n{_indent(answer_error)}")
+                    parts.append(f"✗ {name}: " + _("your code raised an error:")
+                                 + f"\n{_indent(answer_error)}")
                 elif score is not None and score < points:
-                    parts.append(f"✗ {name}: the self-check failed:\n"
-                                 f"{_indent(_error_text(cell) or 'it wrote to stderr')}")
+                    parts.append(f"✗ {name}: " + _("the self-check failed:") + "\n"
+                                 + _indent(_error_text(cell) or _("it wrote to stderr")))
                 else:
-                    parts.append(f"✓ {name}: self-check passed.")
+                    parts.append(f"✓ {name}: " + _("self-check passed."))
                 failed += parts[-1].startswith("✗")
                 answers = []
             elif cell.cell_type == "code" and not is_grade(cell) and _error_text(cell):
                 where = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
-                errors.append(f"The cell {where!r} raised an error:\n"
-                              f"{_indent(_error_text(cell))}")
+                errors.append(_("The cell {cell!r} raised an error:").format(cell=where)
+                              + f"\n{_indent(_error_text(cell))}")
     messages += [f"✗ {e}" for e in errors]
     messages += parts
     messages += [f"! {w}" for w in warnings]
     problems = len(errors) + failed
     if problems:
-        messages.append(f"Not ready to submit: {problems} problem(s) above.")
+        messages.append(_("Not ready to submit: {count} problem(s) above.").format(count=problems))
     else:
-        messages.append("Ready to submit. (The grader checks every part again on other "
-                        "inputs, so passing the self-checks does not guarantee full marks.)")
+        messages.append(_("Ready to submit. (The grader checks every part again on other inputs, "
+                          "so passing the self-checks does not guarantee full marks.)"))
     return not problems, messages
 
 

@@ -6,6 +6,7 @@ repeating the code. Nothing here imports TensorFlow or PyTorch at import time.
 """
 
 from .data import load_digits, load_moons, logic_gate, weight_height
+from .messages import use_language
 from .notebook_setup import quiet_logs, set_seed
 from .plot import plot_decision_boundary, plot_learning_curves
 from .scratch import sigmoid, sigmoid_grad, softmax, step
@@ -22,5 +23,6 @@ __all__ = [
     "sigmoid_grad",
     "softmax",
     "step",
+    "use_language",
     "weight_height",
 ]

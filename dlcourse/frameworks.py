@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 
+from .messages import N_
+
 
 def to_numpy(x) -> np.ndarray:
     """``x`` (a NumPy array, a number, a list, a TensorFlow or PyTorch
@@ -22,9 +24,9 @@ def to_numpy(x) -> np.ndarray:
     NaN or parsed: both are usually a bug (a missing ``return``).
     """
     if x is None:
-        raise TypeError("returned None, not numbers (is a `return` missing?)")
+        raise TypeError(N_("returned None, not numbers (is a `return` missing?)"))
     if isinstance(x, (str, bytes)):
-        raise TypeError("returned a string, not numbers")
+        raise TypeError(N_("returned a string, not numbers"))
     if hasattr(x, "detach"):  # a PyTorch tensor, possibly tracking gradients
         x = x.detach().cpu().numpy()
     elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor

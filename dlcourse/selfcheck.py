@@ -11,13 +11,24 @@ the first failure with what was expected, what came back, and a hint, instead
 of a bare ``AssertionError``.  Passing it does not guarantee full marks: the
 autograder checks each part again on inputs drawn at grading time.
 Introduced with the first exercise (Perceptrons and XOR).
+
+Messages are shown in the notebook's language (``dlcourse.use_language``):
+this module's own words, and the hints and messages the check cells pass,
+are looked up in ``dlcourse/locale/<language>/LC_MESSAGES/dlcourse.po``. A
+message that shows a value is a template with named fields filled in after
+translation, so that it can be found there::
+
+    check.true(w.shape == (2,), message="w has shape {shape}.", shape=w.shape)
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from .frameworks import to_numpy
+from .messages import _
 
 
 class SelfCheckFailed(Exception):
@@ -29,10 +40,23 @@ class SelfCheckFailed(Exception):
         return [str(self)]
 
 
-def _show(a: np.ndarray) -> str:
-    """A short printout of ``a``; rows after the first line up under it."""
-    text = np.array2string(a, precision=4, suppress_small=True, threshold=20)
-    return text.replace("\n", "\n" + " " * len("  Expected: "))
+def _values(expected: np.ndarray | None, got: np.ndarray) -> str:
+    """The "Expected:" and "Got:" lines; a value's later rows line up under its first."""
+    lines = [] if expected is None else [(_("Expected:"), expected)]
+    lines.append((_("Got:"), got))
+    width = max(_columns(label) for label, _value in lines)
+    text = ""
+    for label, value in lines:
+        shown = np.array2string(value, precision=4, suppress_small=True, threshold=20)
+        text += f"\n  {label}{' ' * (width - _columns(label))} " + \
+            shown.replace("\n", "\n" + " " * (width + 3))
+    return text
+
+
+def _columns(text: str) -> int:
+    """The columns ``text`` takes in a monospaced font: Hangul and other wide
+    characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
@@ -48,7 +72,7 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
     def _fail(self, text: str, hint: str | None):
         message = f"✗ {self.part}: {text}"
         if hint:
-            message += f"\n  Hint: {hint}"
+            message += "\n  " + _("Hint: {hint}").format(hint=_(hint))
         raise SelfCheckFailed(message)
 
     def close(self, got, expected, *, call: str, hint: str | None = None,
@@ -60,41 +84,44 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
         try:
             got_array = to_numpy(got)
         except (TypeError, ValueError) as error:
-            reason = str(error) if str(error).startswith("returned") else \
-                f"returned {type(got).__name__}, not numbers"
-            self._fail(f"{call} {reason}.", hint)
+            reason = _(str(error)) if str(error).startswith("returned") else \
+                _("returned {type}, not numbers").format(type=type(got).__name__)
+            self._fail(_("{call} {reason}.").format(call=_(call), reason=reason), hint)
         if got_array.shape != expected.shape:
-            self._fail(
-                f"{call} returned an array of shape {got_array.shape}; "
-                f"expected shape {expected.shape}.\n  Got:      {_show(got_array)}", hint)
+            self._fail(_("{call} returned an array of shape {shape}; expected shape {expected}.")
+                       .format(call=_(call), shape=got_array.shape, expected=expected.shape)
+                       + _values(None, got_array), hint)
         if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
-            self._fail(
-                f"{call} returned the wrong values.\n"
-                f"  Expected: {_show(expected)}\n  Got:      {_show(got_array)}", hint)
+            self._fail(_("{call} returned the wrong values.").format(call=_(call))
+                       + _values(expected, got_array), hint)
         self.passed += 1
 
-    def true(self, condition: bool, *, message: str, hint: str | None = None) -> None:
-        """A condition that must hold; ``message`` says what went wrong if not."""
+    def true(self, condition: bool, *, message: str, hint: str | None = None, **values) -> None:
+        """A condition that must hold; ``message`` says what went wrong if not,
+        its ``{fields}`` filled from ``values`` once translated."""
         if not condition:
-            self._fail(message, hint)
+            self._fail(_(message).format(**values) if values else _(message), hint)
         self.passed += 1
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            print(f"✓ {self.part}: {self.passed} public check(s) passed. "
-                  "The autograder checks again on other inputs.")
+            print(f"✓ {self.part}: " + _("{count} public check(s) passed. "
+                                          "The autograder checks again on other inputs.")
+                  .format(count=self.passed))
             return False
         if issubclass(exc_type, SelfCheckFailed):
             return False
         if issubclass(exc_type, NotImplementedError):
             raise SelfCheckFailed(
-                f"✗ {self.part}: not written yet. Replace `raise NotImplementedError()` "
-                "in the cell above with your code, run that cell, then run this one.") from None
+                f"✗ {self.part}: " + _("not written yet. Replace `raise NotImplementedError()` "
+                                       "in the cell above with your code, run that cell, "
+                                       "then run this one.")) from None
         if issubclass(exc_type, NameError):
             raise SelfCheckFailed(
-                f"✗ {self.part}: {exc}. Run the cell above (and the cells before it) "
-                "first.") from None
+                f"✗ {self.part}: {exc}. " + _("Run the cell above (and the cells before it) "
+                                              "first.")) from None
         # An error inside the student's own code: keep its traceback, which
         # points at their line, and say where it came from.
-        print(f"✗ {self.part}: your code raised {exc_type.__name__} (details below).")
+        print(f"✗ {self.part}: " + _("your code raised {error} (details below).")
+              .format(error=exc_type.__name__))
         return False

@@ -14,10 +14,16 @@ import nbformat
 import pytest
 from conftest import HTML, ROOT
 
+from autograder.language import say
+from dlcourse.messages import translations
+
 pytestmark = pytest.mark.book
 
 KIT = HTML / "course-kit.zip"
 FOLDER = "dl-course-kit"
+RUN_ABOVE = "Run the cell above (and the cells before it) first."
+NOT_WRITTEN = ("not written yet. Replace `raise NotImplementedError()` in the cell above with your "
+               "code, run that cell, then run this one.")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +49,7 @@ def test_the_kit_holds_every_chapter_executed_every_exercise_and_the_exact_pins(
         assert "source_map" not in notebook.metadata
     exercises = sorted(n[len(FOLDER) + 1:] for n in kit if n.startswith(f"{FOLDER}/exercises/"))
     assert exercises == sorted(p.relative_to(ROOT).as_posix()
-                               for p in (ROOT / "exercises").glob("*/*.ipynb"))
+                               for p in (ROOT / "exercises").rglob("*.ipynb"))
     for name in exercises:
         assert kit[f"{FOLDER}/{name}"] == (ROOT / name).read_bytes()
     assert kit[f"{FOLDER}/requirements.txt"] == (ROOT / "requirements.txt").read_bytes()
@@ -99,6 +105,25 @@ def test_a_student_installs_the_kit_runs_a_chapter_and_validates_an_exercise(kit
     assert "a notebook of the assignment tensors" in unanswered.stdout
     assert "not answered yet" in unanswered.stdout
     assert "could not be run" not in unanswered.stdout
+
+    # The Korean twin, not answered: its self-checks speak Korean (the wheel
+    # carries the catalogs), and validate knows it as the same assignment.
+    korean = shell("jupyter nbconvert --to notebook --execute --allow-errors --output-dir run-ko "
+                   "exercises/ko/tensors/tensors.ipynb", 300)
+    assert korean.returncode == 0, korean.stderr[-3000:]
+    checks = [o for c in nbformat.read(folder / "run-ko" / "tensors.ipynb", as_version=4).cells
+              if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error" and o.ename == "SelfCheckFailed"]
+    # Each part: not written yet, or (an answer cell that defines nothing
+    # before its raise) its name not defined: both in Korean.
+    said = [translations("ko").gettext(text) for text in (NOT_WRITTEN, RUN_ABOVE)]
+    assert said[0] != NOT_WRITTEN and said[1] != RUN_ABOVE
+    assert len(checks) == 6 and all(any(s in e.evalue for s in said) for e in checks), \
+        [e.evalue for e in checks]
+    validated = shell("python -m autograder validate exercises/ko/tensors/tensors.ipynb", 300)
+    checking = say("Checking {file}: a notebook of the assignment {assignment}.", "ko")
+    assert checking.format(file="tensors.ipynb", assignment="tensors") in validated.stdout, \
+        validated.stdout
 
     # A finished notebook (the solution's), kept in a folder of the student's own.
     (folder / "mine").mkdir()

@@ -24,12 +24,16 @@ from conftest import ROOT
 
 from autograder.__main__ import main
 from autograder.assignment import read_run
+from autograder.feedback import part_titles, score_text
+from autograder.language import say
 from autograder.probe import ANSWER_VARIABLE, PROBE_FUNCTION, PROBE_SOURCE
 from autograder.settings import COURSE_ID
+from dlcourse.messages import translations
 
 NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
-STUDENTS = ["blank", "invalid_notebook", "solution", "wrong_step_at_zero"]
+STUDENTS = ["blank", "invalid_notebook", "solution", "wrong_step_at_zero", "wrong_step_at_zero_ko"]
+#: The English pages (wrong_step_at_zero_ko, the Korean notebook, has its own test).
 GRADED = ["blank", "solution", "wrong_step_at_zero"]
 #: Put into blank's autograded self-check cell, as nbgrader's hidden tests.
 HIDDEN_LINE = "assert hidden_reference_value == 12345.678"
@@ -168,6 +172,41 @@ def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
     assert "values differ from the solution" in text
     header = words(page(work, "wrong_step_at_zero").find("header"))
     assert "Part 1: the step activation: 0 of 1 point" in header
+
+
+def hangul(text: str) -> bool:
+    return any("가" <= ch <= "힣" for ch in text)
+
+
+@pytest.mark.grading
+def test_a_korean_notebooks_feedback_speaks_korean_and_scores_the_same(run):
+    _, work, rows, _ = run
+    english, korean = "wrong_step_at_zero", "wrong_step_at_zero_ko"
+    assert rows[korean].score == rows[english].score and rows[korean].status == "ok"
+    assert json_report(work, korean)["parts"].keys() == json_report(work, english)["parts"].keys()
+    soup = page(work, korean)
+    assert soup.html["lang"] == "ko"
+    header = soup.find("header")
+    total = score_text(rows[korean].score, rows[korean].max_score, "ko")
+    assert say("Your score: {score}", "ko").format(score=total) in words(header)
+    assert total != score_text(rows[korean].score, rows[korean].max_score)
+    # The parts by their Korean titles (the course's Korean notebook's headings).
+    titles = part_titles(nbformat.read(ROOT / "exercises" / "ko" / NAME / f"{NAME}.ipynb", as_version=4))
+    assert titles.keys() == TITLES.keys()
+    for gid, part in json_report(work, korean)["parts"].items():
+        assert hangul(titles[gid]) and words(header.find("a", href=f"#part-{gid}")) == titles[gid]
+        heading = words(soup.find(id=f"part-{gid}"))
+        assert say("Self-check for {part}", "ko").format(part=titles[gid]) in heading
+        for check in part["checks"]:  # the grader's lines, in Korean
+            assert hangul(check["message"]) and check["message"] in soup.get_text(), check
+    # The grader's words under each self-check, and the self-check's own (run in the kernel).
+    text = soup.get_text()
+    assert say("Your self-check said (public examples, not the grade):", "ko") in text
+    assert "Your self-check said" not in text and "on inputs drawn at grading time" not in text
+    step_failed = translations("ko").gettext("{call} returned the wrong values.").format(
+        call="step([-2, 0, 3])")
+    assert step_failed in text
+    assert not hangul(words(page(work, english).find("header")))
 
 
 @pytest.mark.grading
@@ -338,8 +377,9 @@ def test_report_figures_are_pngs_with_alt_text(run):
         pixels = matplotlib.image.imread(io.BytesIO(raw), format="png")
         assert pixels.shape[0] > 150 and pixels.shape[1] > 300
         assert NAME in img["alt"] and len(img["alt"]) > 60
-    assert "mean 7.2, median" in images[0]["alt"]
-    assert "check_step 25%" in images[1]["alt"] and "check_nand 50%" in images[1]["alt"]
+    # 0, 0, 15, 14 and 14 (the Korean twin scores as its English one)
+    assert "mean 8.6, median 14" in images[0]["alt"]
+    assert "check_step 20%" in images[1]["alt"] and "check_nand 60%" in images[1]["alt"]
 
 
 @pytest.mark.grading
@@ -348,10 +388,10 @@ def test_report_lists_failed_checks_flagged_and_late_submissions(run):
     soup = BeautifulSoup(report.read_text(), "html.parser")
     failed = table(soup, "failed")[1:]
     step_values = [line for line in failed if line[0] == "check_step"]
-    # blank and wrong_step_at_zero both get step's values wrong, on all three inputs
-    assert len(step_values) == 3 and {line[2] for line in step_values} == {"2 of 3"}
+    # blank, wrong_step_at_zero and its Korean twin get step's values wrong, on all three inputs
+    assert len(step_values) == 3 and {line[2] for line in step_values} == {"3 of 4"}
     assert all("values match the solution" in line[1] for line in step_values)
-    assert any(line[0] == "check_nand" and line[2] == "1 of 3" and "not written yet" in line[3]
+    assert any(line[0] == "check_nand" and line[2] == "1 of 4" and "not written yet" in line[3]
                for line in failed)
     assert table(soup, "flagged")[1:] == [
         ["invalid_notebook", rows["invalid_notebook"].status, "0/15"]]

@@ -194,6 +194,17 @@ def test_twins_link_to_each_other_both_ways(built_book):
 
 
 @pages
+def test_each_edition_offers_the_exercises_in_its_language(built_book):
+    for root, language in ((HTML, None), (KO, "ko")):
+        downloads = [a["href"] for a in page(root / "exercises.html").select("a.download")
+                     if a["href"].endswith(".ipynb")]
+        assert len(downloads) == 9, downloads
+        for href in downloads:
+            notebook = json.loads((root / href).read_text(encoding="utf-8"))
+            assert notebook["metadata"].get("dlcourse", {}).get("language") == language, href
+
+
+@pages
 def test_both_editions_show_the_same_outputs_and_figures(built_book):
     chapters = [name for name in site_pages(KO) if name.startswith("chapters/")]
     assert len(chapters) == 9

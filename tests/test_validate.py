@@ -10,7 +10,9 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from autograder.language import say
 from autograder.validate import check
+from dlcourse.messages import translations
 
 NAME = "perceptrons_xor"
 NOTEBOOK = f"{NAME}.ipynb"
@@ -74,6 +76,23 @@ def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path
     assert "! The grader expects the file name perceptrons_xor.ipynb" in text
     assert "! You changed the locked cell 'check_perceptron_forward'" in text
     assert "! The locked cell 'check_xor_params' was deleted; the grader puts it back" in text
+
+
+@pytest.mark.grading  # runs a whole notebook in a kernel
+def test_a_korean_notebook_is_checked_in_korean():
+    ready, messages = check(fixture("wrong_step_at_zero_ko"))
+    assert not ready
+    text = "\n".join(messages)
+    assert messages[0] == say("Checking {file}: a notebook of the assignment {assignment}.", "ko").format(
+        file="perceptrons_xor.ipynb", assignment="perceptrons_xor")
+    assert say("the self-check failed:", "ko") in text
+    # the self-check's own words, from the notebook's kernel
+    assert translations("ko").gettext("{call} returned the wrong values.").format(
+        call="step([-2, 0, 3])") in text
+    failed = sum(m.startswith("✗") for m in messages)  # step, and the two parts that call it
+    assert failed == 3
+    assert messages[-1] == say("Not ready to submit: {count} problem(s) above.", "ko").format(count=failed)
+    assert "problem(s) above" not in text
 
 
 def test_unreadable_or_foreign_notebooks_are_explained(tmp_path):

@@ -8,7 +8,8 @@ to it). It holds, in a folder ``dl-course-kit/``:
 - ``chapters/``: every chapter as an executed notebook, the same files the
   download menu offers (``_ext/notebook_download.py`` puts them in
   ``_sources/``);
-- ``exercises/``: the released exercise notebooks, as in the repository;
+- ``exercises/``: the released exercise notebooks, as in the repository
+  (their Korean twins in ``exercises/ko/``);
 - the course's package as a wheel (``dlcourse``, the chapters' helpers, with
   ``autograder``, whose ``validate`` command students run before they submit);
 - ``requirements.txt``: the course's own, with its exact pins;
@@ -51,6 +52,7 @@ In a terminal, in this folder:
 
 chapters/   every chapter of the book as a notebook, outputs included
 exercises/  the graded exercises: open one, answer, run its self-checks
+            (exercises/ko/: the same exercises in Korean; 한국어 연습 문제)
 
 Before you submit an exercise, check it in the same terminal:
 
@@ -114,7 +116,7 @@ def write_kit(app, exception) -> None:
                 kit.write(wheel, f"{FOLDER}/{wheel.name}")
                 for notebook in chapters:
                     kit.write(notebook, f"{FOLDER}/chapters/{notebook.name}")
-                for path in sorted((root / "exercises").glob("*/*.ipynb")):
+                for path in sorted((root / "exercises").rglob("*.ipynb")):  # ko/ too
                     kit.write(path, f"{FOLDER}/{path.relative_to(root).as_posix()}")
             partial.replace(target)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as error:

@@ -20,7 +20,8 @@ page.
 
 The chapter list's captions, which Jupyter Book adds after Sphinx has
 translated the page, and the figures' alt text, which Sphinx leaves alone,
-are translated here (and extracted for the catalogs).
+are translated here (and extracted for the catalogs). An exercise
+notebook's download link leads to the notebook in the page's language.
 
 For the gettext builder it also extracts the themes' template strings
 ("Skip to main content", "Previous", the download menu...), which Sphinx's
@@ -172,12 +173,35 @@ class TranslateToctreeCaptions(SphinxTransform):
                 toctree["caption"] = catalog.gettext(toctree["caption"])
 
 
+class ExercisesInTheEditionsLanguage(SphinxTransform):
+    """Download links to an exercise notebook lead to its twin in the page's
+    language (``exercises/<language>/<assignment>/``, written by ``python -m
+    autograder generate``), where there is one."""
+
+    default_priority = 22
+
+    def apply(self):
+        language = self.config.language
+        if not language or language == "en":
+            return
+        page = Path(self.env.doc2path(self.env.docname)).parent
+        for link in self.document.findall(addnodes.download_reference):
+            target = (page / link["reftarget"]).resolve()
+            exercises = Path(self.app.srcdir).resolve().parent / "exercises"
+            if exercises not in target.parents:
+                continue
+            twin = exercises / language / target.relative_to(exercises)
+            if twin.is_file():
+                link["reftarget"] = posixpath.relpath(twin.as_posix(), page.resolve().as_posix())
+
+
 def setup(app):
     for role in (glue_roles.PasteRoleAny, glue_roles.PasteTextRole, glue_roles.PasteMarkdownRole):
         role.run = paste_in_translation(role.run)
     app.add_transform(TranslateToctreeCaptions)
     app.add_transform(GiveTableCellsASource)
     app.add_transform(TranslateFigureDescriptions)
+    app.add_transform(ExercisesInTheEditionsLanguage)
     app.add_config_value("book_editions", {}, "html", [dict])
     # Set by dlcourse/translations.py for a translated edition: when any
     # catalog changes, every page is written again.

@@ -29,6 +29,7 @@ from autograder.checks import (
     Call,
     Part,
     Predict,
+    _,
     accuracy_check,
     error_checks,
     gate,
@@ -48,7 +49,7 @@ def _unequal_sizes(rng, low, high, kh, kw, stride):
     """An image height and width in [low, high) such that every output size
     taken from the wrong axis, with the wrong kernel side or without the
     kernel differs from the right one, and the output is not square."""
-    for _ in range(10_000):
+    for _attempt in range(10_000):
         h, w = (int(v) for v in rng.integers(low, high, size=2))
         out = {(a, b): (a - b) // stride + 1 for a in (h, w) for b in (kh, kw)}
         no_kernel = all(a // stride + 1 != out[a, b] for a in (h, w) for b in (kh, kw))
@@ -96,7 +97,7 @@ def param_cases(rng):
     """k of 3 or more (k * k, k and 1 all differ), and input and output
     channels of at least 2 that differ (so they cannot be swapped)."""
     cases = []
-    for _ in range(4):
+    for _case in range(4):
         k = float(rng.choice([3, 5, 7]))
         c_in, c_out = rng.choice(np.arange(2, 129), size=2, replace=False)
         cases.append((k, float(c_in), float(c_out)))
@@ -128,13 +129,13 @@ def judge_digits_model(args, got: Answer, expected: Answer):
         return error_checks(got)
     scores = got.values[0] if len(got.values) == 1 else np.empty(0)
     if scores.shape != (len(X), 10):
-        return [gate(False, f"returned shape {scores.shape}, should be ({len(X)}, 10): "
-                     "one score per digit class for every image")]
+        return [gate(False, _("returned shape {shape}, should be ({n}, 10): one score per digit class "
+                              "for every image").format(shape=scores.shape, n=len(X)))]
     if not np.all(np.isfinite(scores)):
-        return [gate(False, "some scores are NaN or infinite")]
+        return [gate(False, _("some scores are NaN or infinite"))]
     accuracy = float(np.mean(scores.argmax(axis=1) == _labels_of(X)))
     return [accuracy_check(accuracy, floor=ACCURACY_FLOOR, target=ACCURACY_NEEDED,
-                           what=f"the {len(X)} held-out test images")]
+                           what=_("the {n} held-out test images").format(n=len(X)))]
 
 
 # Tolerances accept the same computations in float32 and reject the mistakes

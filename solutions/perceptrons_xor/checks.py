@@ -15,6 +15,7 @@ from autograder.checks import (
     Part,
     Predict,
     Read,
+    _,
     accuracy_check,
     error_checks,
     gate,
@@ -25,7 +26,7 @@ from autograder.checks import (
 from dlcourse import logic_gate, step
 
 GATE_X, XOR_Y = logic_gate("xor")
-_, NAND_Y = logic_gate("nand")
+NAND_Y = logic_gate("nand")[1]
 
 
 def step_cases(rng):
@@ -45,7 +46,7 @@ def step_cases(rng):
 def _until(draw, shows, tries=10_000):
     """``draw()`` again until ``shows(case)``: each listed mistake changes
     the answer on the case (so it loses the case's points on every draw)."""
-    for _ in range(tries):
+    for _attempt in range(tries):
         case = draw()
         if shows(case):
             return case
@@ -150,11 +151,13 @@ def truth_table(target, forward, shapes, names):
         out = forward(*got.values)
         wrong = [i for i in range(len(target)) if out[i] != target[i]]
         rows = [gate(out[i] == target[i],
-                     f"input {GATE_X[i].astype(int).tolist()} gives {int(out[i])}"
-                     + ("" if out[i] == target[i] else f", should give {int(target[i])}"))
+                     (_("input {row} gives {out}") if out[i] == target[i] else
+                      _("input {row} gives {out}, should give {target}")).format(
+                         row=GATE_X[i].astype(int).tolist(), out=int(out[i]), target=int(target[i])))
                 for i in range(len(target))]
-        verdict = Check(not wrong, "every row of the truth table is right" if not wrong
-                        else f"{len(wrong)} of {len(target)} rows of the truth table are wrong")
+        verdict = Check(not wrong, _("every row of the truth table is right") if not wrong
+                        else _("{wrong} of {rows} rows of the truth table are wrong").format(
+                            wrong=len(wrong), rows=len(target)))
         return [verdict] + rows
 
     return judge
@@ -180,10 +183,10 @@ def judge_xor_model(args, got: Answer, expected: Answer):
     labels = np.logical_xor(X[:, 0].round(), X[:, 1].round()).astype(int)
     predicted = (p > 0.5).astype(int)
     corners_right = int((predicted[:4] == labels[:4]).sum())
-    checks.append(gate(corners_right == 4, f"{corners_right} of the 4 corners right"))
+    checks.append(gate(corners_right == 4, _("{right} of the 4 corners right").format(right=corners_right)))
     accuracy = float((predicted == labels).mean())
     checks.append(accuracy_check(accuracy, floor=XOR_ACCURACY_FLOOR, target=XOR_ACCURACY_NEEDED,
-                                 what=f"the {len(X)} corners and points near them"))
+                                 what=_("the {n} corners and points near them").format(n=len(X))))
     return checks
 
 

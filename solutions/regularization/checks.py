@@ -15,6 +15,7 @@ from autograder.checks import (
     Call,
     Part,
     Predict,
+    _,
     accuracy_check,
     probability_checks,
     same_as_solution,
@@ -79,7 +80,7 @@ def one_hot_cases(rng):
 def kfold_cases(rng):
     """n is always at least 2k, so folds hold two or more samples."""
     cases = []
-    for _ in range(3):
+    for _case in range(3):
         k = int(rng.integers(2, 6))
         n = int(rng.integers(2 * k, 30))
         cases.append((n, k))
@@ -127,7 +128,7 @@ def judge_moons_model(args, got: Answer, expected: Answer):
     accuracy = float(np.mean((p > 0.5) == (moon_labels(X) > 0.5)))
     return checks + [accuracy_check(
         accuracy, floor=MOONS_ACCURACY_FLOOR, target=MOONS_ACCURACY_NEEDED,
-        what=f"{len(X)} new moons points classified as the best possible classifier does")]
+        what=_("{n} new moons points classified as the best possible classifier does").format(n=len(X)))]
 
 
 # Tolerances accept the same computations in float32 (measured on these cases,

@@ -9,7 +9,17 @@ students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import SHAPE_CREDIT, Answer, Call, Check, Part, error_checks, gate, same_as_solution
+from autograder.checks import (
+    SHAPE_CREDIT,
+    Answer,
+    Call,
+    Check,
+    Part,
+    _,
+    error_checks,
+    gate,
+    same_as_solution,
+)
 
 #: How far a trained parameter may be from the least-squares answer.
 FIT_TOLERANCE = 0.05
@@ -40,7 +50,7 @@ def iteration_cases(rng):
     leaves a remainder (of exactly 1 in the second), and one where it is
     larger than the data."""
     cases = []
-    for _ in range(2):
+    for _case in range(2):
         batch_size = int(rng.integers(8, 257))
         cases.append((float(batch_size * rng.integers(2, 60)), float(batch_size)))
     for one in (False, True):
@@ -80,11 +90,13 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
     if not got.ok:
         return error_checks(got)
     if len(got.values) != 2:
-        return [gate(False, f"returned {len(got.values)} values; should return a tuple (w, b)")]
+        return [gate(False, _("returned {count} values; should return a tuple (w, b)").format(
+            count=len(got.values)))]
     w, b = got.values
     if w.size != d or b.size != 1:
-        return [gate(False, f"w has shape {w.shape} and b has shape {b.shape}; for {d} inputs "
-                     f"w should have shape ({d},) and b should be one number")]
+        return [gate(False, _("w has shape {w_shape} and b has shape {b_shape}; for {d} inputs w should "
+                              "have shape ({d},) and b should be one number").format(
+            w_shape=w.shape, b_shape=b.shape, d=d))]
     best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
     checks = []
     for name, value, target in [("w", w, best[:d]), ("b", b, best[d:])]:
@@ -92,14 +104,14 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
             else float("inf")
         passed = worst <= FIT_TOLERANCE
         if passed and name == "w" and w.shape != (d,):  # right values, another shape
-            checks.append(Check(False, f"w is within {FIT_TOLERANCE} of the least-squares "
-                                f"answer, but has shape {w.shape}; it should have shape ({d},)",
-                                credit=SHAPE_CREDIT))
+            checks.append(Check(False, _("w is within {tolerance} of the least-squares answer, but has "
+                                         "shape {shape}; it should have shape ({d},)").format(
+                                tolerance=FIT_TOLERANCE, shape=w.shape, d=d), credit=SHAPE_CREDIT))
             continue
-        checks.append(Check(passed, f"{name} is within {FIT_TOLERANCE} of the least-squares answer"
-                            if passed else f"{name} is off by {worst:.3g} from the least-squares "
-                            f"answer ({FIT_TOLERANCE} allowed): train longer or check the "
-                            "learning rate"))
+        checks.append(Check(passed, (
+            _("{name} is within {tolerance} of the least-squares answer") if passed else
+            _("{name} is off by {worst:.3g} from the least-squares answer ({tolerance} allowed): train "
+              "longer or check the learning rate")).format(name=name, tolerance=FIT_TOLERANCE, worst=worst)))
     return checks
 
 

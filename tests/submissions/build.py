@@ -12,6 +12,8 @@ fixture).  Every fixture starts from the released student notebook, as a real
 submission would, and is named by its expected result:
 
 * ``solution``: every answer cell holds the solution's code.
+* ``solution_ko``, ``wrong_*_ko``: the same in the Korean notebook (for
+  ``TRANSLATED_FIXTURES``): the same points as their English twins.
 * ``blank``: the released notebook, untouched.
 * ``wrong_*``: the solution with the mistakes in ``wrong.py``.
 * ``right_*``: the solution with the correct variants in ``right.py``
@@ -47,6 +49,12 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.assignment import load_assignment  # noqa: E402
 from autograder.checks import Call, Predict, Read  # noqa: E402
+from dlcourse.translations import LANGUAGES  # noqa: E402
+
+#: Assignments whose fixtures include the translated notebooks (solution_ko,
+#: and the first wrong.py variant in Korean): grading them costs suite time,
+#: and the code cells of every twin are checked equal to the English ones.
+TRANSLATED_FIXTURES = ("perceptrons_xor", "tensors")
 
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
@@ -249,6 +257,14 @@ def fixtures_for(name: str) -> dict[str, object]:
             raise SystemExit(f"{name}/stub.py: STUB must answer exactly the cells "
                              f"{sorted(answers)}")
         out["stub"] = with_answers(released, stub)
+    if name in TRANSLATED_FIXTURES:
+        # The Korean twin (translated Markdown, a cell choosing the language,
+        # the same code cells) with the same answers earns the same points.
+        for language in LANGUAGES:
+            twin = nbformat.read(ROOT / "exercises" / language / name / notebook.name, as_version=4)
+            out[f"solution_{language}"] = with_answers(twin, answers)
+            first_wrong, changes = next(iter(load_wrong(HERE / name).items()))
+            out[f"{first_wrong}_{language}"] = with_answers(with_answers(twin, answers), changes)
     out.update({
         "tamper_input_transformer": insert_after_setup(released, INPUT_TRANSFORMER),
         "tamper_ast_transformer": insert_after_setup(released, AST_TRANSFORMER),

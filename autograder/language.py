@@ -1,0 +1,82 @@
+"""The language a student's feedback speaks: the notebook's own.
+
+A Korean exercise notebook says so in its metadata (``dlcourse.language``,
+written by ``generate``); any other notebook, or a value that is not one of
+the course's languages, gets English. Grading is the same in every language:
+only the words change.
+
+The grader's own words are in ``autograder/locale/<language>/LC_MESSAGES/
+autograder.po``; an assignment's (its parts' titles, the messages its
+``checks.py`` writes) are in its catalog under ``solutions/locale/``, which
+students never get. ``speaking(language, catalog)`` makes ``_`` translate
+into that language while one notebook is judged; the feedback page's
+template translates with ``say``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext
+from pathlib import Path
+
+from dlcourse.messages import LANGUAGES, checked_language, load_catalog, translations
+
+LOCALE = Path(__file__).resolve().parent / "locale"
+DOMAIN = "autograder"
+
+#: The catalog of the notebook being judged; None: English, as written.
+_catalog: contextvars.ContextVar[gettext.NullTranslations | None] = contextvars.ContextVar(
+    "feedback_catalog", default=None)
+
+
+def notebook_language(notebook, default: str = "en") -> str:
+    """The language a (student's) notebook asks for, if it is one of the course's."""
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    settings = metadata.get("dlcourse") if isinstance(metadata, dict) else None
+    language = settings.get("language") if isinstance(settings, dict) else None
+    return language if isinstance(language, str) and language in LANGUAGES else default
+
+
+def assignment_catalog(source: Path | str, assignment: str, language: str) -> Path:
+    return Path(source) / "locale" / language / "LC_MESSAGES" / f"{assignment}.po"
+
+
+@functools.cache
+def _feedback_catalog(language: str, catalog: str, _modified: int) -> gettext.NullTranslations:
+    words = translations(language, DOMAIN, LOCALE)
+    if language == "en" or not catalog:
+        return words
+    own = load_catalog(Path(catalog))
+    own.add_fallback(words)
+    return own
+
+
+def feedback_catalog(language: str, catalog: Path | None = None) -> gettext.NullTranslations:
+    """The grader's words in ``language``, an assignment's own catalog first."""
+    checked_language(language)
+    if catalog is None or not Path(catalog).is_file():
+        return _feedback_catalog(language, "", 0)
+    return _feedback_catalog(language, str(catalog), Path(catalog).stat().st_mtime_ns)
+
+
+@contextlib.contextmanager
+def speaking(language: str, catalog: Path | None = None):
+    """Within the block, ``_`` translates into ``language``."""
+    token = _catalog.set(feedback_catalog(language, catalog))
+    try:
+        yield
+    finally:
+        _catalog.reset(token)
+
+
+def _(message: str) -> str:
+    """``message`` in the language of the notebook being judged."""
+    catalog = _catalog.get()
+    return message if catalog is None else catalog.gettext(message)
+
+
+def say(message: str, language: str = "en") -> str:
+    """``message`` in ``language``: the grader's words, for a page's template."""
+    return feedback_catalog(language).gettext(message)
