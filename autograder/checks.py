@@ -192,7 +192,7 @@ def error_checks(got: Answer) -> list[Check]:
     if "NotImplementedError" in error:
         text = _("not written yet (it still raises NotImplementedError)")
     elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
-        text = error.removeprefix("TypeError: ")
+        text = _(error.removeprefix("TypeError: "))
     else:
         text = _("raised {error}").format(error=error)
     return [Check(False, text)]

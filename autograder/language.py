@@ -44,8 +44,19 @@ def assignment_catalog(source: Path | str, assignment: str, language: str) -> Pa
 
 
 @functools.cache
+def _grader_words(language: str) -> gettext.NullTranslations:
+    """The grader's words, then the self-checks' (a returned value's
+    description, "returned None, not numbers", comes from dlcourse)."""
+    if language == "en":
+        return gettext.NullTranslations()
+    words = load_catalog(LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+    words.add_fallback(translations(language))
+    return words
+
+
+@functools.cache
 def _feedback_catalog(language: str, catalog: str, _modified: int) -> gettext.NullTranslations:
-    words = translations(language, DOMAIN, LOCALE)
+    words = _grader_words(language)
     if language == "en" or not catalog:
         return words
     own = load_catalog(Path(catalog))

@@ -20,6 +20,7 @@ from babel.messages.pofile import write_po
 from conftest import ROOT
 
 import dlcourse
+from autograder.language import notebook_language, say, speaking
 from dlcourse import translations
 from dlcourse.messages import current_language, use_language
 from dlcourse.messages import translations as catalogs
@@ -172,3 +173,46 @@ def test_merging_keeps_translations_marks_changes_fuzzy_and_drops_what_is_gone(t
     assert merged["Something new."].string == ""
     assert "A paragraph that is gone." not in merged
     assert not translations.merge(template, path, "ko")  # nothing changed: not rewritten
+
+
+# -- The grader's side -----------------------------------------------------------------
+
+@pytest.mark.parametrize("notebook, language", [
+    ({"metadata": {"dlcourse": {"language": "ko"}}}, "ko"),
+    ({"metadata": {"dlcourse": {"language": "fr"}}}, "en"),
+    ({"metadata": {"dlcourse": {"language": ["ko"]}}}, "en"),
+    ({"metadata": {"dlcourse": "ko"}}, "en"),
+    ({"metadata": ["ko"]}, "en"),
+    ({}, "en"),
+    ("not a notebook", "en"),
+])
+def test_a_notebook_chooses_its_feedback_language_only_among_the_courses(notebook, language):
+    assert notebook_language(notebook) == language
+
+
+def test_the_grader_speaks_korean_only_inside_speaking():
+    from autograder.checks import Answer, error_checks
+
+    missing = Answer(error="TypeError: returned None, not numbers (is a `return` missing?)")
+    english = error_checks(missing)[0].message
+    with speaking("ko"):
+        translated = error_checks(missing)[0].message
+        unwritten = error_checks(Answer(error="NotImplementedError: "))[0].message
+    assert english == "returned None, not numbers (is a `return` missing?)"
+    assert translated == korean(english)  # the self-checks' words, through the grader's catalog
+    assert unwritten == say("not written yet (it still raises NotImplementedError)", "ko")
+    assert "not written yet" not in unwritten
+    assert error_checks(missing)[0].message == english  # English again after the block
+
+
+def test_an_assignments_own_catalog_comes_first(tmp_path):
+    catalog = tmp_path / "ko.po"
+    own = Catalog(locale="ko")
+    own.add("right", "정답과 같다 (이 과제의 말)")
+    with open(catalog, "wb") as handle:
+        write_po(handle, own, width=0)
+    with speaking("ko", catalog):
+        from autograder.language import _
+
+        assert _("right") == "정답과 같다 (이 과제의 말)"
+        assert _("shapes are right") == say("shapes are right", "ko") != "shapes are right"

@@ -273,6 +273,25 @@ def test_the_korean_frame_and_switch_speak_korean(built_book):
     assert "Chapters" not in captions and "장" in captions, captions
 
 
+#: An attribute value in English words only (a citation's tooltip has its year).
+ENGLISH_WORDS = re.compile(r"^[A-Za-z][A-Za-z .,'…!?-]*$")
+
+
+@pages
+def test_the_korean_frame_names_nothing_in_english(built_book):
+    """Tooltips, landmarks' names, placeholders and alt texts: what a screen
+    reader or a pointer shows, which no paragraph test sees."""
+    found = set()
+    for name in site_pages(KO):
+        soup = page(KO / name)
+        for tag in soup.find_all(True):
+            for attribute in ("title", "aria-label", "placeholder", "alt"):
+                value = tag.get(attribute)
+                if isinstance(value, str) and ENGLISH_WORDS.match(value):
+                    found.add((attribute, value))
+    assert not found, sorted(found)
+
+
 @pytest.fixture(scope="module")
 def templates(built_book, tmp_path_factory):
     """The messages of today's English pages, extracted again as `python -m

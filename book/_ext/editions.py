@@ -38,6 +38,7 @@ from docutils import nodes
 from myst_nb.ext.glue import roles as glue_roles
 from sphinx import addnodes
 from sphinx.builders.gettext import MsgOrigin
+from sphinx.locale import _ as sphinx_gettext
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
@@ -65,16 +66,34 @@ def add_links(app, pagename, templatename, context, doctree) -> None:
         f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{link["url"]}" />' for link in links)
 
 
+#: Words of the frame that no template holds: Sphinx's HTML writer titles its
+#: permalinks with them, and Jupyter Book's default search_bar_text (a theme
+#: option, translated when the edition's configuration is read).
+FRAME_STRINGS = ("Link to this heading", "Link to this image", "Link to this term",
+                 "Search this book...")
+
+
 def theme_templates(app) -> None:
-    """Let the gettext builder read the themes' templates as well as ours."""
+    """Let the gettext builder read the themes' templates as well as ours, and
+    the frame's words no template holds."""
     if app.builder.name != "gettext":
         return
+    for text in FRAME_STRINGS:
+        app.builder.catalogs["sphinx"].add(text, MsgOrigin("book/_ext/editions.py", 0))
     import pydata_sphinx_theme
     import sphinx_book_theme
     for package in (pydata_sphinx_theme, sphinx_book_theme):
         folder = Path(package.__file__).parent / "theme" / package.__name__
         if folder.is_dir():
             app.config.templates_path.append(str(folder))
+
+
+def translate_theme_options(app, config) -> None:
+    """The search field's placeholder in the edition's language (a theme
+    option, so no template translates it)."""
+    options = config.html_theme_options
+    if config.language and config.language != "en" and options.get("search_bar_text"):
+        options["search_bar_text"] = sphinx_gettext(options["search_bar_text"])
 
 
 def paste_in_translation(run):
@@ -207,5 +226,6 @@ def setup(app):
     # catalog changes, every page is written again.
     app.add_config_value("book_catalogs_digest", "", "html", [str])
     app.connect("builder-inited", theme_templates)
+    app.connect("config-inited", translate_theme_options)
     app.connect("html-page-context", add_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
