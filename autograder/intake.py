@@ -44,6 +44,7 @@ import nbformat
 
 from autograder.assignment import Assignment
 from autograder.receipts import trusted_receipt
+from dlcourse.messages import N_
 
 #: Student ids become folder names and gradebook keys: letters, digits and a
 #: few separators, starting with a letter or digit.  (``\Z``, not ``$``:
@@ -296,7 +297,8 @@ def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int,
 
 
 def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
-    """What nbgrader will put right when it grades the (valid) notebook ``nb``."""
+    """What nbgrader will put right when it grades the (valid) notebook ``nb``
+    (English: the run's notes; validate shows them in the notebook's language)."""
     found: dict[str, int] = {}
     retyped = False
     for cell in nb.get("cells", []):
@@ -307,11 +309,11 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
                 retyped = True
     notes = []
     if any(count > 1 for count in found.values()):
-        notes.append("duplicated cells (the first of each was graded)")
+        notes.append(N_("duplicated cells (the first of each was graded)"))
     if retyped:
-        notes.append("changed cell types (restored)")
+        notes.append(N_("changed cell types (restored)"))
     if set(found) - set(source_ids):
-        notes.append("changed cell ids (the original cells were graded)")
+        notes.append(N_("changed cell ids (the original cells were graded)"))
     return notes
 
 

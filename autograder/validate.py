@@ -148,7 +148,7 @@ def _check(path, assignment, exercises, timeout):
     if path.name != expected:
         warnings.append(_("The grader expects the file name {expected}; rename the file before you "
                           "submit it.").format(expected=expected))
-    for slip in slips(path, source_ids):
+    for slip in map(_, slips(path, source_ids)):
         warnings.append(_("{slip}: do not copy, delete or change the type of the exercise's "
                           "cells.").format(slip=f"{slip[0].upper()}{slip[1:]}"))
     nb = nbformat.read(path, as_version=4)

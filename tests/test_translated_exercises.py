@@ -216,3 +216,21 @@ def test_an_assignments_own_catalog_comes_first(tmp_path):
 
         assert _("right") == "정답과 같다 (이 과제의 말)"
         assert _("shapes are right") == say("shapes are right", "ko") != "shapes are right"
+
+
+def test_the_notes_on_changed_cells_stay_english_for_the_run_and_read_korean_in_validate():
+    from autograder.intake import notebook_slips
+
+    checks = {"metadata": {"nbgrader": {"grade_id": "check_step", "grade": True}}, "cell_type": "code"}
+    retyped = {"metadata": {"nbgrader": {"grade_id": "step"}}, "cell_type": "markdown"}
+    foreign = {"metadata": {"nbgrader": {"grade_id": "not_in_the_exercise"}}, "cell_type": "code"}
+    notes = notebook_slips({"cells": [checks, checks, retyped, foreign]},
+                           {"check_step": "code", "step": "code"})
+    assert notes == ["duplicated cells (the first of each was graded)", "changed cell types (restored)",
+                     "changed cell ids (the original cells were graded)"]
+    for note in notes:
+        assert hangul(say(note, "ko")), note
+
+
+def hangul(text: str) -> bool:
+    return any("가" <= ch <= "힣" for ch in text)
