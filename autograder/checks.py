@@ -17,6 +17,7 @@ advance, or the expected values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -193,9 +194,21 @@ def error_checks(got: Answer) -> list[Check]:
         text = _("not written yet (it still raises NotImplementedError)")
     elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
         text = _(error.removeprefix("TypeError: "))
+    elif unrun := _UNDEFINED.fullmatch(error):  # kernel_probe's words, in the student's language
+        text = _("raised NameError: name '{name}' is not defined (did its cell run?)").format(
+            name=unrun["name"])
+    elif too_many := _TOO_MANY.fullmatch(error):
+        text = _("raised ValueError: the answer has more than {count} numbers").format(
+            count=too_many["count"])
     else:
         text = _("raised {error}").format(error=error)
     return [Check(False, text)]
+
+
+#: What autograder/kernel_probe.py says (in English, inside the student's
+#: kernel) when a name is missing or an answer is too large.
+_UNDEFINED = re.compile(r"NameError: name '(?P<name>[A-Za-z_]\w*)' is not defined \(did its cell run\?\)")
+_TOO_MANY = re.compile(r"ValueError: the answer has more than (?P<count>\d+) numbers")
 
 
 def _largest_input(args) -> float:

@@ -234,3 +234,15 @@ def test_the_notes_on_changed_cells_stay_english_for_the_run_and_read_korean_in_
 
 def hangul(text: str) -> bool:
     return any("가" <= ch <= "힣" for ch in text)
+
+
+def test_the_probes_words_from_the_students_kernel_are_translated_by_the_grader():
+    from autograder.checks import Answer, error_checks
+
+    unrun = Answer(error="NameError: name 'step' is not defined (did its cell run?)")
+    own = Answer(error="NameError: name 'stpe' is not defined")  # the student's own slip: as it is
+    assert error_checks(unrun)[0].message == f"raised {unrun.error}"  # English as it always was
+    with speaking("ko"):
+        translated, untouched = error_checks(unrun)[0].message, error_checks(own)[0].message
+    assert hangul(translated) and "step" in translated and "did its cell run" not in translated
+    assert "NameError: name 'stpe' is not defined" in untouched
