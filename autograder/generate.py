@@ -69,11 +69,12 @@ def generate(course: Course, names: list[str] | None = None, *, check: bool = Fa
             with quiet_nbgrader():
                 require_success(scratch.api().generate_assignment(name, force=True),
                                 f"generate {name}")
-            write_translations(course, name, tmp / "release")
-            differ = trees_differ(tmp / "release" / name, course.release / name)
-            differ += [f"{language}/{path}" for language in LANGUAGES for path in
-                       trees_differ(tmp / "release" / language / name, course.release / language / name)]
             if check:
+                write_translations(course, name, tmp / "release")
+                differ = trees_differ(tmp / "release" / name, course.release / name)
+                differ += [f"{language}/{path}" for language in LANGUAGES for path in
+                           trees_differ(tmp / "release" / language / name,
+                                        course.release / language / name)]
                 if differ:
                     stale.append(name)
                     log.warning(f"{name}: exercises/{name} differs from its solution: "

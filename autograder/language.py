@@ -21,7 +21,7 @@ import functools
 import gettext
 from pathlib import Path
 
-from dlcourse.messages import LANGUAGES, checked_language, load_catalog, translations
+from dlcourse.messages import LANGUAGES, catalog_path, checked_language, load_catalog, translations
 
 LOCALE = Path(__file__).resolve().parent / "locale"
 DOMAIN = "autograder"
@@ -40,7 +40,7 @@ def notebook_language(notebook, default: str = "en") -> str:
 
 
 def assignment_catalog(source: Path | str, assignment: str, language: str) -> Path:
-    return Path(source) / "locale" / language / "LC_MESSAGES" / f"{assignment}.po"
+    return catalog_path(Path(source) / "locale", language, assignment)
 
 
 @functools.cache
@@ -49,7 +49,8 @@ def _grader_words(language: str) -> gettext.NullTranslations:
     description, "returned None, not numbers", comes from dlcourse)."""
     if language == "en":
         return gettext.NullTranslations()
-    words = load_catalog(LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+    # A catalog of its own, not translations()'s shared one: add_fallback changes it.
+    words = load_catalog(catalog_path(LOCALE, language, DOMAIN))
     words.add_fallback(translations(language))
     return words
 

@@ -33,6 +33,11 @@ def checked_language(language: str) -> str:
     return language
 
 
+def catalog_path(locale: Path | str, language: str, domain: str) -> Path:
+    """Where gettext keeps ``domain``'s catalog in ``language`` under the folder ``locale``."""
+    return Path(locale) / language / "LC_MESSAGES" / f"{domain}.po"
+
+
 def load_catalog(path: Path) -> gettext.GNUTranslations:
     """The translations of the ``.po`` file at ``path`` (fuzzy ones left out)."""
     from babel.messages.mofile import write_mo
@@ -52,7 +57,7 @@ def translations(language: str, domain: str = "dlcourse",
     """The catalog of ``domain`` in ``language`` (English: the messages as written)."""
     if checked_language(language) == "en":
         return gettext.NullTranslations()
-    return load_catalog(Path(locale) / language / "LC_MESSAGES" / f"{domain}.po")
+    return load_catalog(catalog_path(locale, language, domain))
 
 
 _language = os.environ.get("DLCOURSE_LANGUAGE", "en")

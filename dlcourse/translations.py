@@ -46,13 +46,15 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from dlcourse.book_config import derived_config, write_config
+from dlcourse.messages import LANGUAGES as CHOICES
 from dlcourse.messages import LOCALE as KERNEL_LOCALE
+from dlcourse.messages import catalog_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 SOLUTIONS = ROOT / "solutions"
 #: The languages a translation exists for (English is the source).
-LANGUAGES = ("ko",)
+LANGUAGES = tuple(language for language in CHOICES if language != "en")
 #: The book's title in each edition (_config.yml's `title` is the English one).
 TITLES = {"ko": "두 가지 방법으로 배우는 딥러닝: Keras와 PyTorch"}
 
@@ -194,15 +196,19 @@ def problems(book, language, templates=None):
         for page in sorted(want.keys() - have.keys()):
             found.append(f"{page}: no {language} catalog (run python -m dlcourse.translations extract)")
         for page in sorted(have.keys() & want.keys()):
-            english = {m.id for m in read(want[page]) if m.id}
-            current = {m.id for m in read(have[page]) if m.id}
-            if english != current:
-                found.append(f"{page}: {len(english - current)} English messages not in the catalog, "
-                             f"{len(current - english)} no longer in the book "
-                             "(run python -m dlcourse.translations extract)")
+            found += stale(page, read(want[page]), read(have[page]), "the book")
     for page, path in have.items():
         found += catalog_problems(path, page)
     return found
+
+
+def stale(label, template, catalog, where):
+    """A line saying `catalog` no longer holds `template`'s English, if it does not."""
+    english, current = {m.id for m in template if m.id}, {m.id for m in catalog if m.id}
+    if english == current:
+        return []
+    return [f"{label}: {len(english - current)} English messages not in the catalog, "
+            f"{len(current - english)} no longer in {where} (run python -m dlcourse.translations extract)"]
 
 
 def catalog_problems(path, label):
@@ -350,7 +356,7 @@ def grader_template():
 
 
 def exercise_templates(solutions=SOLUTIONS):
-    """{catalog path under locale/<language>/LC_MESSAGES: template}: each
+    """{assignment: template of its catalog}: each
     notebook's Markdown, then what its checks.py writes in the feedback (the
     parts' titles and its `_(...)` messages)."""
     templates = {}
@@ -362,7 +368,7 @@ def exercise_templates(solutions=SOLUTIONS):
         if checks.is_file():
             messages += [(text, "checks.py") for _line, text, _comments, _context in
                          extract_from_file("python", checks, keywords={"_": None, "Part": (2,)})]
-        templates[f"{assignment}.po"] = _template(messages)
+        templates[assignment] = _template(messages)
     return templates
 
 
@@ -397,13 +403,13 @@ def merge(template, path, language):
 
 def exercise_catalogs(language, solutions=SOLUTIONS):
     """{label: (template, catalog path)} of the exercises' and the kernels' catalogs."""
-    folder = exercise_catalog_dir(solutions) / language / "LC_MESSAGES"
-    pairs = {f"solutions/locale/{language}/{name}": (template, folder / name)
+    pairs = {f"solutions/locale/{language}/{name}.po":
+             (template, catalog_path(exercise_catalog_dir(solutions), language, name))
              for name, template in exercise_templates(solutions).items()}
     pairs[f"dlcourse/locale/{language}/dlcourse.po"] = (
-        kernel_template(solutions), KERNEL_LOCALE / language / "LC_MESSAGES" / "dlcourse.po")
+        kernel_template(solutions), catalog_path(KERNEL_LOCALE, language, "dlcourse"))
     pairs[f"autograder/locale/{language}/autograder.po"] = (
-        grader_template(), GRADER / "locale" / language / "LC_MESSAGES" / "autograder.po")
+        grader_template(), catalog_path(GRADER / "locale", language, "autograder"))
     return pairs
 
 
@@ -420,12 +426,7 @@ def exercise_problems(language, solutions=SOLUTIONS):
         if not path.is_file():
             found.append(f"{label}: missing (run python -m dlcourse.translations extract)")
             continue
-        english = {m.id for m in template if m.id}
-        current = {m.id for m in read(path) if m.id}
-        if english != current:
-            found.append(f"{label}: {len(english - current)} English messages not in the catalog, "
-                         f"{len(current - english)} no longer in the exercises "
-                         "(run python -m dlcourse.translations extract)")
+        found += stale(label, template, read(path), "the exercises")
         found += catalog_problems(path, label)
     return found
 
@@ -451,7 +452,7 @@ def translate_notebook(notebook, assignment, language, solutions=SOLUTIONS):
     they are (nbgrader's checksums and grading are the English ones); a first
     code cell of its own chooses the self-checks' language, and the
     notebook's metadata names it (for the grader's feedback)."""
-    path = exercise_catalog_dir(solutions) / language / "LC_MESSAGES" / f"{assignment}.po"
+    path = catalog_path(exercise_catalog_dir(solutions), language, assignment)
     catalog = {m.id: m.string for m in read(path) if m.id and m.string and not m.fuzzy} \
         if path.is_file() else {}
     twin = copy.deepcopy(notebook)

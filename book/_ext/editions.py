@@ -204,9 +204,9 @@ class ExercisesInTheEditionsLanguage(SphinxTransform):
         if not language or language == "en":
             return
         page = Path(self.env.doc2path(self.env.docname)).parent
+        exercises = Path(self.app.srcdir).resolve().parent / "exercises"
         for link in self.document.findall(addnodes.download_reference):
             target = (page / link["reftarget"]).resolve()
-            exercises = Path(self.app.srcdir).resolve().parent / "exercises"
             if exercises not in target.parents:
                 continue
             twin = exercises / language / target.relative_to(exercises)
