@@ -36,6 +36,20 @@ def add_db_url(parser: argparse.ArgumentParser) -> None:
         "it between graders (default: $DLCOURSE_DB_URL, else gradebook.db in the work folder)")
 
 
+def add_cluster(parser: argparse.ArgumentParser, help_text: str | None) -> None:
+    """The options that reach a grading cluster (``help_text`` for --cluster,
+    None where the address is the command's argument)."""
+    if help_text:
+        parser.add_argument("--cluster", metavar="ADDRESS|FILE", help=help_text)
+    parser.add_argument("--certificates", type=Path, metavar="DIR",
+                        help="the course's cluster certificates "
+                        "(made by `python -m autograder certificates DIR`)")
+    parser.add_argument("--trusted-loopback", action="store_true",
+                        help="accept a plain-TCP scheduler on this machine's loopback "
+                        "(tests only: anyone who reaches a plain-TCP scheduler can run code "
+                        "as root on the workers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -76,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--jobs", "-j", type=int, metavar="N",
                      help="grade N submissions at once (default: the CPU cores; "
                      "one more with --cold-kernels)")
+    add_cluster(grd, "run every notebook on the workers of the Dask cluster whose scheduler is "
+                "at ADDRESS (tls://HOST:PORT) or named in a scheduler FILE; the gradebook, the "
+                "solutions and the judging stay here (default: grade on this machine)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
@@ -125,6 +142,32 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--exercises", type=Path, metavar="DIR",
                      help="the folder of the released exercise notebooks (default: the course's, "
                      "or the exercises/ folder the notebook is in)")
+
+    wrk = commands.add_parser(
+        "worker", help="lend this machine's sandbox to a grading cluster",
+        description="Join the Dask cluster whose scheduler is at ADDRESS with N grading slots "
+        "(one sandboxed kernel each) and run the notebooks `grade --cluster` sends, until "
+        "Ctrl-C. Needs root and the sandbox (make sandbox), not the solutions or the gradebook.")
+    wrk.add_argument("address", metavar="ADDRESS",
+                     help="the scheduler: tls://HOST:PORT, or a scheduler file")
+    wrk.add_argument("--slots", type=int, default=None, metavar="N",
+                     help="notebooks run at once (default: the CPU cores)")
+    wrk.add_argument("--work", type=Path, default=Path("/var/tmp/dlcourse-worker"), metavar="DIR",
+                     help="the worker's own folder (default /var/tmp/dlcourse-worker)")
+    wrk.add_argument("--cold-kernels", action="store_true",
+                     help="start each kernel cold instead of forking it from a warm process")
+    add_cluster(wrk, None)
+
+    crt = commands.add_parser(
+        "certificates", help="make the course's certificates for a grading cluster",
+        description="Write a private certificate authority and the one certificate it signs "
+        "into DIR: the scheduler, every worker and the grader present it, and accept only "
+        "it. Copy DIR to each machine of the cluster (it holds a private key: keep it like a "
+        "password).")
+    crt.add_argument("folder", type=Path, metavar="DIR")
+    crt.add_argument("--host", action="append", default=[], metavar="NAME",
+                     help="a host name or address of the cluster's machines to name in the "
+                     "certificate (repeatable; localhost is always named)")
 
     commands.add_parser("sandbox-check", help="can this machine run the grading sandbox?",
                         description="Start a Python in the grading sandbox and report.")
@@ -206,6 +249,11 @@ def course_from(args, settings: Path = ROOT / "nbgrader_config.py"):
         config.Course.sandbox = False
     if getattr(args, "cold_kernels", False):
         config.Course.zygote = False
+    if getattr(args, "cluster", None):
+        config.Course.cluster = args.cluster
+        if getattr(args, "certificates", None):
+            config.Course.cluster_certificates = str(args.certificates.resolve())
+        config.Course.cluster_trusted_loopback = bool(args.trusted_loopback)
     return Course(config=config)
 
 
@@ -258,6 +306,27 @@ def run_sandbox_check(args, course) -> int:
     return 0
 
 
+def run_worker(args, course) -> int:
+    import os
+
+    from autograder.cluster import serve
+
+    serve(args.address, args.slots or os.cpu_count() or 1,
+          str(args.certificates.resolve()) if args.certificates else "", work=args.work,
+          trusted_loopback=args.trusted_loopback, cold=args.cold_kernels)
+    return 0
+
+
+def run_certificates(args, course) -> int:
+    from autograder.cluster import make_certificates
+
+    paths = make_certificates(args.folder, args.host)
+    print(f"Wrote {', '.join(str(p) for p in paths)}; copy {args.folder} to every machine of "
+          "the cluster and pass it as --certificates (and to `dask scheduler` as --tls-ca-file, "
+          "--tls-cert and --tls-key: see docs/deployment.md)")
+    return 0
+
+
 def run_feedback(args, course) -> int:
     from autograder.feedback import generate_feedback
 
@@ -289,7 +358,8 @@ def run_export(args, course) -> int:
 
 
 COMMANDS = {"generate": run_generate, "grade": run_grade, "collect": run_collect,
-            "sandbox-check": run_sandbox_check, "feedback": run_feedback,
+            "sandbox-check": run_sandbox_check, "worker": run_worker,
+            "certificates": run_certificates, "feedback": run_feedback,
             "report": run_report, "export": run_export}
 
 

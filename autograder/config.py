@@ -34,7 +34,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 def course_config(root: Path, *, work: Path, release: Path | None = None, db_url: str = "",
                   cell_timeout: int = CELL_TIMEOUT, submission_timeout: int = SUBMISSION_TIMEOUT,
                   wall_clock_factor: float = WALL_CLOCK_FACTOR, sandbox: bool = True,
-                  zygote: bool = True) -> Config:
+                  zygote: bool = True, cluster: str = "", cluster_certificates: str = "",
+                  cluster_trusted_loopback: bool = False) -> Config:
     """The nbgrader configuration of the course in ``root``, grading in
     ``work``.  ``db_url`` is the gradebook's SQLAlchemy URL (empty:
     ``$DLCOURSE_DB_URL``, else ``gradebook.db`` in ``work``)."""
@@ -101,6 +102,10 @@ def course_config(root: Path, *, work: Path, release: Path | None = None, db_url
     c.JudgedExecute.wall_clock_factor = wall_clock_factor
     c.JudgedExecute.sandbox = sandbox
     c.JudgedExecute.zygote = zygote  # kernels forked from a warm process (autograder/zygote.py)
+    # Student code run on a Dask cluster's workers instead (autograder/cluster.py).
+    c.JudgedExecute.cluster = cluster
+    c.JudgedExecute.cluster_certificates = cluster_certificates
+    c.JudgedExecute.cluster_trusted_loopback = cluster_trusted_loopback
     c.JudgedExecute.report_directory = str(work.reports)
     c.JudgedExecute.cases_directory = str(work.cases)
     c.JudgedExecute.checks_directory = cd.source_directory

@@ -49,6 +49,14 @@ class Course(LoggingConfigurable):
                   "outside it) from a warm process that imported the frameworks once "
                   "(False: start each kernel cold).").tag(config=True)
 
+    cluster = Unicode(help="A Dask scheduler's address (tls://HOST:PORT) or scheduler file: "
+                      "student code runs on its workers (empty: on this machine)."
+                      ).tag(config=True)
+    cluster_certificates = Unicode(help="Folder of the course's cluster certificates."
+                                   ).tag(config=True)
+    cluster_trusted_loopback = Bool(False, help="Accept a plain-TCP scheduler on the loopback "
+                                    "(tests only).").tag(config=True)
+
     @default("work_directory")
     def _default_work(self):
         return str(Path(self.root_directory) / WORK_DIR)
@@ -77,7 +85,9 @@ class Course(LoggingConfigurable):
             db_url=self.database_url, cell_timeout=self.cell_timeout,
             submission_timeout=self.submission_timeout,
             wall_clock_factor=self.wall_clock_factor, sandbox=self.sandbox,
-            zygote=self.zygote))
+            zygote=self.zygote, cluster=self.cluster,
+            cluster_certificates=self.cluster_certificates,
+            cluster_trusted_loopback=self.cluster_trusted_loopback))
         for name in self.trait_names(config=True):  # the traits as they are now
             own.Course[name] = getattr(self, name)
         self.config = own

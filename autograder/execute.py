@@ -374,6 +374,16 @@ class JudgedExecute(Execute):
         20, help="CPU seconds past the submission's CPU limit, and seconds past its "
         "wall-clock backstop, at which the watchdog kills a kernel that is still running."
     ).tag(config=True)
+    cluster = Unicode(
+        help="A Dask scheduler's address or scheduler file: run each notebook on the "
+        "cluster's workers instead of here (autograder/cluster.py); empty: here."
+    ).tag(config=True)
+    cluster_certificates = Unicode(
+        help="Folder of the course's cluster certificates (python -m autograder certificates)."
+    ).tag(config=True)
+    cluster_trusted_loopback = Bool(
+        False, help="Accept a plain-TCP scheduler on this machine's loopback (tests only)."
+    ).tag(config=True)
     # No cell waits forever for its last output message: the grade never
     # depends on it, and a message a full queue dropped must not end the run.
     raise_on_iopub_timeout = Bool(False).tag(config=True)
@@ -431,7 +441,15 @@ class JudgedExecute(Execute):
         cases = {gid: entry["cases"] for gid, entry in run["parts"].items()}
 
         started = monotonic()
-        status, answers = self.run_and_probe(nb, resources, parts, cases)
+        if self.cluster:  # only this step runs elsewhere; the judging below stays here
+            from autograder.cluster import judge_on_cluster
+
+            strip_hidden_tests(nb)  # never sent, as never run
+            status, answers = judge_on_cluster(
+                self, judge_task, nb, parts, cases, language=notebook_language(nb),
+                key=(assignment_name, run["seed"], student, notebook))
+        else:
+            status, answers = self.run_and_probe(nb, resources, parts, cases)
 
         report = {
             "assignment": assignment_name,
@@ -750,6 +768,24 @@ def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) ->
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
                                execution_count=cell.get("execution_count")),
     ]
+
+
+def judge_task(task: dict) -> dict:
+    """Run one notebook of a cluster's task on this worker, in the sandbox,
+    and return what the coordinator needs (see :mod:`autograder.cluster`).
+    Touches nothing but the worker's own folders."""
+    import copy
+
+    from autograder.cluster import worker_config
+
+    config, work = worker_config()
+    nb = nbformat.reads(task["notebook"], as_version=4)
+    runner = JudgedExecute(config=copy.deepcopy(config), **task["limits"])
+    with speaking(task["language"]):
+        status, answers = runner.run_and_probe(
+            nb, {"metadata": {"path": str(work)}}, task["parts"], task["cases"])
+    return {"notebook": nbformat.writes(nb), "status": status, "answers": answers,
+            "cpu_seconds": runner.cpu_seconds}
 
 
 def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]:

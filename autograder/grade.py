@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -24,6 +25,7 @@ from time import monotonic
 
 from autograder.assignment import Assignment, draw_cases, write_run
 from autograder.checks import GradingError
+from autograder.cluster import ClusterLost
 from autograder.course import Course
 from autograder.execute import solution_answers
 from autograder.gradebook import describe as describe_registration
@@ -237,13 +239,17 @@ def _start_worker(config, parent: int, name: str) -> None:
     with quiet_logs("autograder.late"):
         configure_late(course, name)  # the run's late policy
     _WORKER["api"] = course.api()
-    if course.sandbox and course.zygote:
+    if course.sandbox and course.zygote and not course.cluster:
         # The worker's warm process imports the frameworks now, while the
         # grader registers the assignment and runs the solution.
         from autograder.sandbox import SandboxLimits
         from autograder.zygote import zygote_for
 
         zygote_for(SandboxLimits(config=course.config))
+
+
+#: How a ClusterLost raised inside nbgrader's pipeline reads in its error text.
+_CLUSTER_LOST = re.compile(r"ClusterLost: (.*)\s*$")
 
 
 def _autograde(api, name: str, student: str) -> tuple[dict, float]:
@@ -254,6 +260,9 @@ def _autograde(api, name: str, student: str) -> tuple[dict, float]:
         # nbgrader reports every exception as a failed result, Ctrl-C too:
         # stop, rather than record the submission as a grading error.
         raise KeyboardInterrupt
+    lost = _CLUSTER_LOST.search(result.get("error") or "")
+    if lost:  # the cluster's scheduler is gone: stop, rather than fail every submission
+        raise ClusterLost(lost.group(1))
     return ({"success": bool(result.get("success")), "log": result.get("log") or "",
              "error": result.get("error") or ""}, monotonic() - started)
 
@@ -337,6 +346,8 @@ class Workers:
             for submission in pending:
                 try:
                     outcome = _autograde(api, self.name, submission.student)
+                except ClusterLost:
+                    raise
                 except Exception as error:  # noqa: BLE001 - one submission never stops a class
                     outcome = _failed(error)
                 yield (submission, *outcome)
@@ -350,7 +361,7 @@ class Workers:
             for future in as_completed(futures):
                 try:
                     outcome = future.result()
-                except BrokenProcessPool:
+                except (BrokenProcessPool, ClusterLost):
                     raise
                 except Exception as error:  # noqa: BLE001 - one submission never stops a class
                     outcome = _failed(error)
@@ -380,7 +391,17 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
         raise GradingError(f"{submissions} is the grader's own working folder; "
                            "grade the folder the submissions were collected in")
     assignment = course.assignment(name)
-    if course.sandbox:
+    if course.cluster:  # student code runs on the cluster's workers, which check their sandbox
+        from autograder.cluster import slots
+
+        available = slots(course.cluster, course.cluster_certificates,
+                          trusted_loopback=course.cluster_trusted_loopback)
+        if not available:
+            raise GradingError(f"the cluster at {course.cluster} has no workers yet: start "
+                               "`python -m autograder worker` on its machines")
+        log.info(f"Grading on the cluster at {course.cluster}: {available} slot(s)")
+        jobs = jobs or available
+    elif course.sandbox:
         try:
             check()
         except SandboxError as error:
@@ -478,10 +499,11 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
             row.seconds = seconds
             rows[student] = _record(run, run_file, row)
             progress.step(row)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterLost) as error:
         progress.close()
+        why = f"{error}; " if isinstance(error, ClusterLost) else ""
         raise GradingError(
-            f"stopped: {len(run['done'])} of {len(folders)} submission(s) graded and saved; "
+            f"stopped: {why}{len(run['done'])} of {len(folders)} submission(s) graded and saved; "
             "run the same command again to grade the rest") from None
     progress.close()
 

@@ -1,0 +1,364 @@
+"""Grading on many machines: the judged run of each notebook on a Dask worker.
+
+``grade --cluster ADDRESS`` stays the coordinator and the only writer of the
+gradebook, the run file and the cases file.  It does intake, nbgrader's steps
+before and after execution, and the judging against the solution's answers
+itself; only the part that runs student code, :meth:`JudgedExecute.run_and_probe`
+(run every cell, then ask the kernel for each part's answers on the drawn
+inputs), is sent to a worker as a task.  A task carries:
+
+- the sanitized notebook, hidden tests already cut out (what the student
+  wrote, and the course's locked cells as the student saw them);
+- for each part its grade id, what to ask the kernel (the probe) and the
+  drawn inputs, never the solution's answers;
+- the notebook's language and the run's time and output limits.
+
+It returns the executed notebook, the kernel's answers, the status (which
+limits were hit) and the CPU seconds used.  A worker needs the grader's
+code and the sandbox (``make sandbox``), never the solutions, the gradebook,
+other students' notebooks or the database's password.
+
+Tasks have no side effects and deterministic keys (assignment, seed, student,
+notebook, the notebook's hash), so when Dask runs a task again because its
+worker died (it does, on another worker) nothing changes but the time.  A
+notebook whose task keeps killing workers ends, after Dask's
+``distributed.scheduler.allowed-failures`` deaths, as
+``grading error (worker lost)``; the run goes on.
+
+Whoever reaches the scheduler can run code as root on the workers, so the
+cluster speaks TLS with client certificates: ``python -m autograder
+certificates DIR`` makes the course's (a private certificate authority and
+one certificate it signs, used by the scheduler, the workers and the
+grader).  Plain TCP is refused unless the command is told that the cluster
+is a test on this machine's loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from autograder.checks import GradingError, Probe
+
+log = logging.getLogger(__name__)
+
+#: The files ``certificates`` writes: the authority's certificate, and the
+#: certificate and key every member of the cluster presents.
+CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "course.pem", "course-key.pem"
+#: The environment variable that tells a worker process its work folder.
+WORK_ENV = "DLCOURSE_WORKER_WORK"
+#: Statuses of a notebook whose grading the cluster could not finish.
+WORKER_LOST = "grading error (worker lost)"
+#: How long the grader waits for the scheduler when it connects (seconds).
+CONNECT_TIMEOUT = 30
+
+
+class ClusterLost(GradingError):
+    """The scheduler is gone: the run stops (what finished is saved) rather
+    than record submissions as failed."""
+
+
+# -- certificates -------------------------------------------------------------------
+
+
+def make_certificates(folder: Path, hosts: list[str] = (), days: int = 365) -> list[Path]:
+    """Write the course's certificate authority and the one certificate it
+    signs into ``folder`` (created, mode 0700; keys 0600).  ``hosts`` are
+    names or addresses put in the certificate beside localhost (Dask checks
+    the chain of trust, not the host name).  Refuses to overwrite."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder = Path(folder)
+    paths = [folder / CA_FILE, folder / CERT_FILE, folder / KEY_FILE]
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        raise GradingError(f"{existing[0]} exists already; remove the folder's certificates "
+                           "first to make new ones (every machine then needs the new ones)")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    now = datetime.now(timezone.utc)
+    start, end = now - timedelta(minutes=5), now + timedelta(days=days)
+
+    def name(common: str):
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dlcourse grading"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("course authority"))
+          .issuer_name(name("course authority")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(start)
+          .not_valid_after(end)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    alt = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    for host in hosts:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            alt.append(x509.DNSName(host))
+    cert = (x509.CertificateBuilder().subject_name(name("course cluster"))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                  ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    paths[0].write_bytes(ca.public_bytes(pem))
+    paths[1].write_bytes(cert.public_bytes(pem))
+    old = os.umask(0o077)
+    try:
+        paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    finally:
+        os.umask(old)
+    # The authority's key is not kept: nobody can sign another member.
+    return paths
+
+
+def security(certificates: Path | str | None):
+    """Dask's TLS settings for a member of the course's cluster, or None
+    (plain TCP) when no folder is given."""
+    if not certificates:
+        return None
+    from distributed.security import Security
+
+    folder = Path(certificates)
+    ca, cert, key = (folder / CA_FILE, folder / CERT_FILE, folder / KEY_FILE)
+    missing = [p.name for p in (ca, cert, key) if not p.is_file()]
+    if missing:
+        raise GradingError(f"{folder} lacks {', '.join(missing)}: make the course's certificates "
+                           "with `python -m autograder certificates DIR` and copy the folder "
+                           "to every machine of the cluster")
+    paths = {"tls_ca_file": str(ca)}
+    for role in ("client", "scheduler", "worker"):
+        paths[f"tls_{role}_cert"], paths[f"tls_{role}_key"] = str(cert), str(key)
+    return Security(require_encryption=True, **paths)
+
+
+def _is_loopback(address: str) -> bool:
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        return False
+
+
+def check_address(address: str, certificates, *, trusted_loopback: bool) -> None:
+    """Refuse a cluster address that would let others run code on the
+    workers: plain TCP anywhere but a loopback test, TLS without the course's
+    certificates."""
+    if address.startswith("tls://"):
+        if not certificates:
+            raise GradingError(f"{address} speaks TLS: give the course's certificates "
+                               "(--certificates DIR)")
+        return
+    if not address.startswith("tcp://"):
+        raise GradingError(f"{address!r} is not a scheduler address (tls://HOST:PORT)")
+    if not (trusted_loopback and _is_loopback(address)):
+        raise GradingError(f"{address} is plain TCP: whoever reaches it can run code as root on "
+                           "the workers. Use tls:// with the course's certificates "
+                           "(--trusted-loopback is only for a test on this machine's loopback)")
+
+
+def resolve_address(cluster: str) -> str:
+    """A scheduler's address, from the address itself or from a scheduler
+    file (``dask scheduler --scheduler-file``)."""
+    if "://" in cluster:
+        return cluster
+    import json
+
+    try:
+        return json.loads(Path(cluster).read_text())["address"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise GradingError(f"{cluster} is neither a scheduler address (tls://HOST:PORT) nor a "
+                           "readable scheduler file") from None
+
+
+# -- the coordinator's side -------------------------------------------------------------
+
+_CLIENT: dict = {}
+
+
+def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = False):
+    """This process's connection to the scheduler (made once)."""
+    address = resolve_address(cluster)
+    check_address(address, certificates, trusted_loopback=trusted_loopback)
+    known = _CLIENT.get("client")
+    if known is not None and _CLIENT.get("address") == address and known.status == "running":
+        return known
+    from distributed import Client
+
+    try:
+        made = Client(address, security=security(certificates), timeout=CONNECT_TIMEOUT,
+                      set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise ClusterLost(f"cannot reach the cluster's scheduler at {address}: {error}") from None
+    _CLIENT.update(client=made, address=address)
+    return made
+
+
+def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = False) -> int:
+    """How many notebooks the cluster runs at once: its workers' threads."""
+    return sum(client(cluster, certificates, trusted_loopback=trusted_loopback).nthreads().values())
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a worker needs of a part: its grade id and what to ask the kernel."""
+
+    grade_id: str
+    probe: Probe
+
+
+def task_key(assignment: str, seed: int, student: str, notebook: str, text: str) -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"judged-{assignment}-{seed}-{student}-{notebook}-{digest}"
+
+
+def make_task(executor, nb, parts, cases: dict, language: str) -> dict:
+    """The task for one notebook: see the module's docstring for what it
+    holds (and what it never holds)."""
+    import nbformat
+
+    return {
+        "notebook": nbformat.writes(nb),
+        "parts": [Asked(p.grade_id, p.probe) for p in parts],
+        "cases": {p.grade_id: cases[p.grade_id] for p in parts},
+        "language": language,
+        "limits": {"timeout": executor.timeout,
+                   "submission_timeout": executor.submission_timeout,
+                   "probe_timeout": executor.probe_timeout,
+                   "wall_clock_factor": executor.wall_clock_factor,
+                   "kill_grace": executor.kill_grace,
+                   "max_output_bytes": executor.max_output_bytes},
+    }
+
+
+def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
+                     key: tuple) -> tuple[str, dict]:
+    """Run ``nb`` and probe ``parts`` on a worker of the executor's cluster,
+    where ``judge`` (:func:`autograder.execute.judge_task`) runs the task;
+    the outputs come back into ``nb``.  Returns (status, answers) as
+    :meth:`JudgedExecute.run_and_probe` does, and sets the executor's
+    ``cpu_seconds``.  ``nb`` must already be without its hidden tests."""
+    import nbformat
+    from distributed import KilledWorker
+
+    from autograder.language import _
+
+    task = make_task(executor, nb, parts, cases, language)
+    connection = client(executor.cluster, executor.cluster_certificates,
+                        trusted_loopback=executor.cluster_trusted_loopback)
+    future = connection.submit(judge, task, key=task_key(*key, task["notebook"]), pure=False)
+    try:
+        done = future.result()
+    except KilledWorker:
+        executor.cpu_seconds = 0.0
+        reason = _("the grading machine running this notebook was lost; it can be graded again")
+        return WORKER_LOST, {p.grade_id: reason for p in parts}
+    except (OSError, TimeoutError) as error:
+        raise ClusterLost(f"lost the cluster's scheduler: {error}") from None
+    except Exception as error:
+        if type(error).__name__ in {"CancelledError", "FutureCancelledError"}:
+            raise ClusterLost("lost the cluster's scheduler (the task was cancelled)") from None
+        raise
+    finally:
+        future.release()
+    ran = nbformat.reads(done["notebook"], as_version=4)
+    if [c.get("source") for c in ran.cells] != [c.get("source") for c in nb.cells]:
+        raise GradingError("a worker returned a different notebook than it was sent")
+    for mine, theirs in zip(nb.cells, ran.cells):  # only what running a notebook changes
+        if mine.cell_type == "code":
+            mine.outputs = theirs.get("outputs", [])
+            mine.execution_count = theirs.get("execution_count")
+        if "execution" in theirs.get("metadata", {}):
+            mine.metadata["execution"] = theirs.metadata["execution"]
+    for field in ("language_info", "widgets"):
+        if field in ran.metadata:
+            nb.metadata[field] = ran.metadata[field]
+    executor.cpu_seconds = float(done["cpu_seconds"])
+    return done["status"], done["answers"]
+
+
+# -- the worker's side --------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def worker_config():
+    """The nbgrader configuration a worker runs kernels with, and its work
+    folder: the sandbox, and a folder of its own for the kernels' sockets."""
+    if "config" not in _WORKER:
+        from autograder.config import course_config
+
+        work = Path(os.environ.get(WORK_ENV) or Path.cwd() / "dlcourse-worker")
+        work = work / f"slot-{os.getpid()}"
+        # A worker runs no course: its "course folder" is an empty one.
+        empty = work / "no-course"
+        empty.mkdir(parents=True, exist_ok=True)
+        config = course_config(empty, work=work, sandbox=True,
+                               zygote=os.environ.get("DLCOURSE_WORKER_ZYGOTE", "1") != "0")
+        _WORKER["config"] = config
+        _WORKER["work"] = work
+    return _WORKER["config"], _WORKER["work"]
+
+
+def serve(address: str, slots: int, certificates: str = "", *, work: Path,
+          trusted_loopback: bool = False, cold: bool = False) -> None:
+    """Run ``slots`` worker processes (one sandboxed kernel each) for the
+    scheduler at ``address`` until interrupted.  Each is a Dask worker kept
+    alive by a nanny: one that dies is started again."""
+    import asyncio
+
+    from distributed import Nanny
+
+    from autograder.sandbox import SandboxError, check
+
+    address = resolve_address(address)
+    check_address(address, certificates, trusted_loopback=trusted_loopback)
+    if slots < 1:
+        raise GradingError("--slots must be at least 1")
+    try:
+        check()
+    except SandboxError as error:
+        raise GradingError(f"the sandbox cannot run here: {error}") from None
+    sec = security(certificates)
+    work = Path(work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ[WORK_ENV] = str(work)
+    os.environ["DLCOURSE_WORKER_ZYGOTE"] = "0" if cold else "1"
+    host = socket.gethostname()
+
+    async def run() -> None:
+        nannies = [Nanny(address, nthreads=1, security=sec, name=f"{host}-{os.getpid()}-{index}",
+                         local_directory=str(work / "dask"), memory_limit=0)
+                   for index in range(slots)]
+        await asyncio.gather(*nannies)
+        log.info(f"{slots} grading slot(s) on {host} joined {address}; Ctrl-C to leave")
+        try:
+            await asyncio.gather(*(n.finished() for n in nannies))
+        finally:
+            await asyncio.gather(*(n.close() for n in nannies), return_exceptions=True)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        log.info("left the cluster")

@@ -1,0 +1,327 @@
+"""Grading on a Dask cluster (autograder/cluster.py).
+
+The end-to-end tests start a real ``dask scheduler`` over TLS with the
+course's certificates and real ``python -m autograder worker`` processes on
+this machine's loopback, grade fixtures through them, and kill a worker in
+the middle of a notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from autograder.checks import GradingError
+from autograder.cluster import (
+    CA_FILE,
+    CERT_FILE,
+    KEY_FILE,
+    WORKER_LOST,
+    check_address,
+    make_certificates,
+    resolve_address,
+    security,
+)
+
+SUBMISSIONS = ROOT / "tests" / "submissions" / "perceptrons_xor"
+DASK = Path(sys.executable).parent / "dask"
+#: NumPy-only fixtures of one assignment, so that the runs stay short, plus
+#: a Keras one (the frameworks' imports happen on the worker).
+STUDENTS = ["solution", "blank", "wrong_step_at_zero", "wrong_forward_column",
+            "wrong_nand_is_and", "wrong_epoch_ignores_lr", "tamper_points", "full_marks_keras"]
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, **kwargs)
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+# -- certificates and addresses (quick) --------------------------------------------------
+
+
+def test_certificates_are_made_once_with_a_private_key_only_root_reads(tmp_path):
+    folder = tmp_path / "certs"
+    paths = make_certificates(folder, ["grader.example.edu", "10.0.0.5"])
+    assert [p.name for p in paths] == [CA_FILE, CERT_FILE, KEY_FILE]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct((folder / KEY_FILE).stat().st_mode & 0o777) == "0o600"
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate((folder / CERT_FILE).read_bytes())
+    ca = x509.load_pem_x509_certificate((folder / CA_FILE).read_bytes())
+    assert cert.issuer == ca.subject
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "grader.example.edu" in names.get_values_for_type(x509.DNSName)
+    assert [str(a) for a in names.get_values_for_type(x509.IPAddress)] == ["127.0.0.1", "10.0.0.5"]
+    # The authority's key is not kept: nobody can sign a new member.
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CA_FILE, CERT_FILE, KEY_FILE])
+    with pytest.raises(GradingError, match="exists already"):
+        make_certificates(folder)
+    assert security(folder).require_encryption
+
+
+def test_a_folder_without_the_certificates_is_named(tmp_path):
+    with pytest.raises(GradingError, match=f"lacks {CA_FILE}, {CERT_FILE}, {KEY_FILE}"):
+        security(tmp_path)
+
+
+@pytest.mark.parametrize("address, certificates, loopback, reason", [
+    ("tcp://10.1.2.3:8786", "", True, "plain TCP"),
+    ("tcp://127.0.0.1:8786", "", False, "plain TCP"),
+    ("tls://10.1.2.3:8786", "", False, "give the course's certificates"),
+    ("ws://127.0.0.1:8786", "certs", True, "not a scheduler address"),
+])
+def test_addresses_that_would_open_the_workers_are_refused(address, certificates, loopback,
+                                                             reason):
+    with pytest.raises(GradingError, match=reason):
+        check_address(address, certificates, trusted_loopback=loopback)
+
+
+def test_plain_tcp_is_accepted_only_on_a_loopback_test():
+    check_address("tcp://127.0.0.1:8786", "", trusted_loopback=True)
+    check_address("tls://10.1.2.3:8786", "certs", trusted_loopback=False)
+
+
+def test_a_scheduler_file_gives_the_address(tmp_path):
+    (tmp_path / "scheduler.json").write_text(json.dumps({"address": "tls://10.0.0.5:8786"}))
+    assert resolve_address(str(tmp_path / "scheduler.json")) == "tls://10.0.0.5:8786"
+    with pytest.raises(GradingError, match="neither a scheduler address"):
+        resolve_address(str(tmp_path / "missing.json"))
+
+
+def test_the_worker_refuses_plain_tcp_before_doing_anything(tmp_path):
+    result = cli("worker", "tcp://127.0.0.1:9", "--work", tmp_path / "w")
+    assert result.returncode == 2
+    assert "plain TCP" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "w").exists()
+
+
+# -- what a task carries, and a lost worker (one grading run, no cluster) -----------------
+
+
+class _Lost:
+    """A future whose worker kept dying: Dask's KilledWorker."""
+
+    def result(self):
+        from distributed import KilledWorker
+
+        raise KilledWorker("judged-...", "tls://10.0.0.9:1234", 3)
+
+    def release(self):
+        pass
+
+
+class _RecordingClient:
+    """Stands in for the scheduler: records every task it is given."""
+
+    status = "running"
+
+    def __init__(self):
+        self.tasks = []
+
+    def nthreads(self):
+        return {"tls://10.0.0.9:1234": 2}
+
+    def submit(self, function, task, *, key, pure):
+        self.tasks.append((function, task, key))
+        return _Lost()
+
+
+@pytest.mark.grading
+def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, monkeypatch):
+    """Tasks hold the student's notebook, what to ask and the drawn inputs:
+    never the solution's answers or code.  A notebook whose workers kept
+    dying is recorded as such, with 0 points."""
+    from autograder import cluster
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    recording = _RecordingClient()
+    monkeypatch.setattr(cluster, "client", lambda *a, **k: recording)
+    subs = tmp_path / "subs"
+    for student in ("solution", "blank"):
+        shutil.copytree(SUBMISSIONS / student, subs / student)
+    course = Course(work=tmp_path / "work", cluster="tls://10.0.0.9:8786",
+                    cluster_certificates=str(tmp_path))
+    rows = {r.student_id: r for r in grade("perceptrons_xor", subs, course, seed=11, jobs=1)}
+
+    assert {sid: (r.score, r.status) for sid, r in rows.items()} == {
+        "solution": (0, WORKER_LOST), "blank": (0, WORKER_LOST)}
+    assert len(recording.tasks) == 2
+    run = json.loads(course.paths.cases_file("perceptrons_xor").read_text())
+    solution_code = (ROOT / "solutions" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_text()
+    for function, task, key in recording.tasks:
+        assert function.__module__ == "autograder.execute"
+        assert key.startswith("judged-perceptrons_xor-11-")
+        assert set(task) == {"notebook", "parts", "cases", "language", "limits"}
+        assert task["cases"] == {gid: part["cases"] for gid, part in run["parts"].items()}
+        sent = pickle.dumps(task)
+        for gid, part in run["parts"].items():
+            for answer in part["expected"]:
+                text = json.dumps(answer)
+                assert text.encode() not in sent or len(text) < 12, (gid, text[:80])
+        assert b"expected" not in sent
+        assert b"checks.py" not in sent
+    # A blank student's own notebook is what was sent: none of the solution's code.
+    blank_task = next(t for f, t, k in recording.tasks if "-blank-" in k)
+    ours = json.loads(solution_code)
+    solution_lines = {line for cell in ours["cells"] if cell["cell_type"] == "code"
+                      and cell["metadata"].get("nbgrader", {}).get("solution")
+                      for line in "".join(cell["source"]).splitlines() if len(line.strip()) > 30}
+    released = (ROOT / "exercises" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_text()
+    solution_lines = {line for line in solution_lines if json.dumps(line)[1:-1] not in released}
+    assert len(solution_lines) > 10
+    leaked = [line for line in solution_lines if line in blank_task["notebook"]]
+    assert leaked == [], leaked[:3]
+    feedback = (course.paths.check_report("perceptrons_xor", "solution", "perceptrons_xor")
+                .read_text())
+    assert "grading machine running this notebook was lost" in feedback
+
+
+# -- a real cluster on the loopback ------------------------------------------------------
+
+
+def _wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(tmp_path_factory):
+    """A TLS scheduler with the course's certificates and two workers of one
+    slot each, on 127.0.0.1; yields (scheduler file, certificates folder)."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    certs = tmp / "certs"
+    make_certificates(certs)
+    scheduler_file = tmp / "scheduler.json"
+    processes = []
+    logs = []
+
+    def start(argv, name):
+        log = open(tmp / f"{name}.log", "w")
+        logs.append(log)
+        processes.append(subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+
+    try:
+        start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
+               "--tls-ca-file", certs / CA_FILE, "--tls-cert", certs / CERT_FILE,
+               "--tls-key", certs / KEY_FILE, "--scheduler-file", scheduler_file,
+               "--no-dashboard"], "scheduler")
+        _wait_for(scheduler_file.is_file, 60, "the scheduler")
+        for index in range(2):
+            start([sys.executable, "-m", "autograder", "worker", scheduler_file, "--slots", "1",
+                   "--certificates", certs, "--work", tmp / f"worker-{index}"], f"worker-{index}")
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), security=security(certs),
+                    timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield scheduler_file, certs
+    finally:
+        for process in reversed(processes):
+            with _suppress():
+                os.killpg(process.pid, signal.SIGINT)
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for log in logs:
+            log.close()
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return exc[0] is not None and issubclass(exc[0], ProcessLookupError)
+
+
+def _class_folder(tmp_path, students=STUDENTS):
+    subs = tmp_path / "subs"
+    for student in students:
+        shutil.copytree(SUBMISSIONS / student, subs / student)
+    return subs
+
+
+@pytest.mark.grading
+def test_the_cluster_refuses_members_without_the_course_certificates(tls_cluster, tmp_path):
+    from distributed import Client
+
+    scheduler_file, _ = tls_cluster
+    address = json.loads(scheduler_file.read_text())["address"]
+    strangers = tmp_path / "other-course"
+    make_certificates(strangers)  # a valid certificate, from another authority
+    for attempt in (lambda: Client(address.replace("tls://", "tcp://"), timeout=5),
+                    lambda: Client(address, security=security(strangers), timeout=5)):
+        with pytest.raises((OSError, TimeoutError)):
+            attempt().close()
+
+
+@pytest.mark.grading
+def test_a_class_graded_on_the_cluster_gets_its_expected_scores_even_when_a_worker_dies(
+        tls_cluster, tmp_path):
+    """Every fixture gets the score it gets on one machine, once, although a
+    worker is killed (SIGKILL) in the middle of a notebook: Dask runs that
+    notebook again on a worker that lives."""
+    from distributed import Client
+
+    scheduler_file, certs = tls_cluster
+    subs = _class_folder(tmp_path)
+    killed = {}
+
+    def kill_a_busy_worker():
+        with Client(scheduler_file=str(scheduler_file), security=security(certs),
+                    timeout=30) as client:
+            def busy():
+                return [w for w, keys in client.processing().items() if keys]
+            workers = _wait_for(busy, 300, "a notebook on a worker")
+            pids = client.run(os.getpid, workers=workers[:1])
+            killed.update(pids)
+            os.kill(pids[workers[0]], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    killer.start()
+    result = cli("grade", "perceptrons_xor", "--submissions", subs, "--work", tmp_path / "work",
+                 "--cluster", scheduler_file, "--certificates", certs, "--csv",
+                 tmp_path / "grades.csv", timeout=900)
+    killer.join(timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert killed, "no worker was killed"
+    assert "Grading on the cluster" in result.stderr and "2 slot(s)" in result.stderr
+    measured = read_csv(tmp_path / "grades.csv")
+    expected = {sid: row for sid, row in read_csv(SUBMISSIONS / "expected.csv").items()
+                if sid in STUDENTS}
+    assert measured == expected
+    # Each submission was recorded once, and the run says it finished.
+    lines = [line for line in result.stderr.splitlines() if line.strip().startswith("[")]
+    assert len(lines) == len(STUDENTS)
+    from autograder.settings import WorkDir
+
+    run = json.loads(WorkDir(tmp_path / "work").run_file("perceptrons_xor").read_text())
+    assert run["finished"] and sorted(run["done"]) == sorted(STUDENTS)
