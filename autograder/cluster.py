@@ -262,7 +262,7 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
     import nbformat
     from distributed import KilledWorker
 
-    from autograder.language import _
+    from autograder.language import said
 
     task = make_task(executor, nb, parts, cases, language)
     connection = client(executor.cluster, executor.cluster_certificates,
@@ -272,7 +272,7 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
         done = future.result()
     except KilledWorker:
         executor.cpu_seconds = 0.0
-        reason = _("the grading machine running this notebook was lost; it can be graded again")
+        reason = said("the grading machine running this notebook was lost; it can be graded again")
         return WORKER_LOST, {p.grade_id: reason for p in parts}
     except (OSError, TimeoutError) as error:
         raise ClusterLost(f"lost the cluster's scheduler: {error}") from None

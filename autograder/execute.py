@@ -40,7 +40,7 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
-from autograder.language import _, assignment_catalog, notebook_language, speaking
+from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 
@@ -138,20 +138,20 @@ class TimeLimits:
         if reason:
             return self.note(reason)
         if self.cpu() - cpu_start >= self.probe:
-            return _("took more than {seconds:g} s of CPU on the grader's inputs").format(
-                seconds=self.probe)
+            return said("took more than {seconds:g} s of CPU on the grader's inputs",
+                        seconds=self.probe)
         if monotonic() >= wall_deadline:
-            return _("took more than {seconds:g} s (wall clock) on the grader's inputs").format(
-                seconds=self.factor * self.probe)
+            return said("took more than {seconds:g} s (wall clock) on the grader's inputs",
+                        seconds=self.factor * self.probe)
         return ""
 
     def used_up(self) -> str:
         """Why a part was not checked once the submission is over its limit."""
         if self.reason.startswith("timeout (wall clock)"):
-            return _("not checked: the submission ran for its {seconds:g} s (wall clock)").format(
-                seconds=self.wall_limit)
-        return _("not checked: the submission used up its {seconds:g} s of CPU").format(
-            seconds=self.submission)
+            return said("not checked: the submission ran for its {seconds:g} s (wall clock)",
+                        seconds=self.wall_limit)
+        return said("not checked: the submission used up its {seconds:g} s of CPU",
+                    seconds=self.submission)
 
 
 def output_size(content: dict) -> int:
@@ -451,8 +451,12 @@ class JudgedExecute(Execute):
         else:
             status, answers = self.run_and_probe(nb, resources, parts, cases)
 
+        # The report is the instructor's: its messages are in English, and
+        # what the student read beside them ("shown") when that was not English.
+        language = notebook_language(nb)
         report = {
             "assignment": assignment_name,
+            "language": language,
             "student": student,
             "notebook": notebook,
             "seed": run["seed"],
@@ -461,21 +465,26 @@ class JudgedExecute(Execute):
         }
         unwritten = unwritten_parts(nb)
         for part in parts:
-            got = answers.get(part.grade_id, _("the notebook stopped before this part was checked"))
+            got = answers.get(part.grade_id, said("the notebook stopped before this part was checked"))
             if part.grade_id in unwritten and (
                     isinstance(got, str) or all(not a.ok for a in got)):
-                got = _("not written yet: its answer cell still raises NotImplementedError")
+                got = said("not written yet: its answer cell still raises NotImplementedError")
             if isinstance(got, str):
-                score, checks = 0.0, [Check(False, got)]
+                score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:
-                score, checks = score_part(part, cases[part.grade_id], got,
-                                           run["parts"][part.grade_id]["expected"])
+                judged = (part, cases[part.grade_id], got, run["parts"][part.grade_id]["expected"])
+                score, checks = score_part(*judged)
+                english = checks
+                if language != "en":
+                    with speaking("en"):  # the instructor's words, for the class report
+                        english = score_part(*judged)[1]
             write_verdict(cells[part.grade_id], part, score, checks)
             report["parts"][part.grade_id] = {
                 "score": score,
                 "points": part.points,
-                "checks": [{"passed": c.passed, "message": c.message, "weight": c.weight,
-                            "earned": c.earned} for c in checks],
+                "checks": [{"passed": c.passed, "message": e.message, "weight": c.weight,
+                            "earned": c.earned, **({"shown": c.message} if language != "en" else {})}
+                           for c, e in zip(checks, english)],
             }
         for grade_id, cell in cells.items():
             if grade_id not in report["parts"]:  # no part in checks.py: never free points
@@ -593,7 +602,7 @@ class JudgedExecute(Execute):
             content = {"status": "timeout"}
         if content.get("status") != "ok":
             return {p.grade_id: (limits.used_up() if limits.reason else
-                                 _("the grader could not run its probe in this notebook's kernel"))
+                                 said("the grader could not run its probe in this notebook's kernel"))
                     for p in parts}
         for part in parts:
             gid = part.grade_id
@@ -608,9 +617,9 @@ class JudgedExecute(Execute):
                     raise ProbeTimeout(limits.reason)
                 answers[gid] = parse_reply(content, secret, len(cases[gid]))
             except ProbeTimeout as reason:
-                answers[gid] = limits.used_up() if limits.reason else str(reason)
+                answers[gid] = limits.used_up() if limits.reason else reason.args[0]
             except ValueError as error:
-                answers[gid] = _("no usable answer: {error}").format(error=error)
+                answers[gid] = said("no usable answer: {error}", error=str(error))
         return answers
 
     async def _async_ask(self, code: str, expressions: dict) -> dict:

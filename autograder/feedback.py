@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import json
 import logging
 import re
 import shutil
@@ -51,7 +52,7 @@ from autograder.language import notebook_language, say
 from autograder.results import read_run
 from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
 from autograder.utils import quiet_nbgrader, require_success, templates
-from dlcourse.messages import N_
+from dlcourse.messages import LANGUAGES, N_
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +315,30 @@ def install_mathjax(feedback_dir: Path) -> Path:
     return _book_mathjax().copy_mathjax(Path(feedback_dir) / FEEDBACK_MATHJAX_DIR)
 
 
+def note_page(*, assignment: str, student: str, status: str, score: float, max_score: float,
+              graded: bool, languages: list[str]) -> str:
+    """The page of a student whose notebook nbgrader could not draw: their
+    score, or why they were not graded, in each of ``languages``."""
+    return templates(say=say).get_template("feedback_note.html.j2").render(
+        assignment=assignment, student=student, status=status, score=score,
+        max_score=max_score, graded=graded, languages=languages, score_text=score_text)
+
+
+def _languages(course, name: str, student: str, assignment) -> list[str]:
+    """The languages of a student's note: their notebook's, as its report
+    recorded it, or every language of the course when no notebook of theirs
+    was read (a submission refused at intake is not opened again)."""
+    for notebook in assignment.notebooks:
+        path = course.paths.check_report(name, student, notebook.stem)
+        try:
+            language = json.loads(path.read_text()).get("language")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if language in LANGUAGES:
+            return [language]
+    return list(LANGUAGES)
+
+
 def generate_feedback(name: str, course) -> list[Page]:
     """Write the feedback pages of every student in the last grading run of
     assignment ``name`` into ``<work>/feedback/<student>/<name>/``."""
@@ -325,8 +350,7 @@ def generate_feedback(name: str, course) -> list[Page]:
     install_mathjax(feedback_dir)
     api = course.api()
     # A graded submission whose page nbgrader could not draw: the score, and
-    # that the instructor has the details; one never graded: why.
-    note = templates().get_template("feedback_note.html.j2")
+    # that the instructor has the details; one never graded: why (note_page).
     pages = []
     students = sorted(results.items())
     for index, (student, result) in enumerate(students, 1):
@@ -355,9 +379,10 @@ def generate_feedback(name: str, course) -> list[Page]:
             graded = result.graded
             for notebook in assignment.notebooks:
                 path = folder / f"{notebook.stem}.html"
-                page = note.render(assignment=name, student=student, status=status,
-                                   score=result.score, max_score=assignment.max_score,
-                                   graded=graded)
+                page = note_page(assignment=name, student=student, status=status,
+                                 score=result.score, max_score=assignment.max_score,
+                                 graded=graded,
+                                 languages=_languages(course, name, student, assignment))
                 path.write_text(page)
                 pages.append(Page(student, path, graded, status))
         log.info(f"  [{index}/{len(students)}] {student}: {result.score:g}/{result.max_score:g} "

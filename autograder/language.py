@@ -89,6 +89,38 @@ def _(message: str) -> str:
     return message if catalog is None else catalog.gettext(message)
 
 
+class Said(str):
+    """A message decided now and shown later: the string is its English
+    text (what the instructor's reports keep), and :meth:`shown` says it in
+    the language being spoken then (what the student reads).  Made by
+    :func:`said`; survives pickling (a cluster's worker returns them)."""
+
+    template: str
+    fields: dict
+
+    def __new__(cls, template: str, fields: dict):
+        self = super().__new__(cls, template.format(**fields))
+        self.template, self.fields = template, dict(fields)
+        return self
+
+    def __reduce__(self):
+        return (Said, (self.template, self.fields))
+
+    def shown(self) -> str:
+        return _(self.template).format(**self.fields)
+
+
+def said(template: str, **fields) -> Said:
+    """``template`` with ``fields``, in English now and translatable later."""
+    return Said(template, fields)
+
+
+def shown(message: str) -> str:
+    """``message`` as the student reads it: a :class:`Said` in the language
+    being spoken, any other string as it is."""
+    return message.shown() if isinstance(message, Said) else message
+
+
 def say(message: str, language: str = "en") -> str:
     """``message`` in ``language``: the grader's words, for a page's template."""
     return feedback_catalog(language).gettext(message)

@@ -339,7 +339,7 @@ def kernel_template(solutions=SOLUTIONS):
     return _template(messages)
 
 
-#: The grader's words: `_(...)`, `N_(...)` and `say(...)` in its modules, and
+#: The grader's words: `_(...)`, `N_(...)`, `said(...)` and `say(...)` in its modules, and
 #: `"..." | say` in the feedback page's template.
 GRADER = ROOT / "autograder"
 SAID = re.compile(r'"((?:[^"\\]|\\.)*)"\s*\|\s*say\b')
@@ -347,9 +347,10 @@ SAID = re.compile(r'"((?:[^"\\]|\\.)*)"\s*\|\s*say\b')
 
 def grader_template():
     messages = []
+    keywords = {"_": None, "N_": None, "say": (1,), "said": (1,)}
     for module in sorted(GRADER.glob("*.py")):
         messages += [(text, f"autograder/{module.name}") for _line, text, _comments, _context in
-                     extract_from_file("python", module, keywords={"_": None, "N_": None, "say": (1,)})]
+                     extract_from_file("python", module, keywords=keywords)]
     for page in sorted((GRADER / "templates").rglob("*.j2")):
         messages += [(text, page.relative_to(ROOT).as_posix()) for text in SAID.findall(page.read_text())]
     return _template(messages)

@@ -197,8 +197,10 @@ def test_a_korean_notebooks_feedback_speaks_korean_and_scores_the_same(run):
         assert hangul(titles[gid]) and words(header.find("a", href=f"#part-{gid}")) == titles[gid]
         heading = words(soup.find(id=f"part-{gid}"))
         assert say("Self-check for {part}", "ko").format(part=titles[gid]) in heading
-        for check in part["checks"]:  # the grader's lines, in Korean
-            assert hangul(check["message"]) and check["message"] in soup.get_text(), check
+        for check in part["checks"]:  # the grader's lines, in Korean on the page
+            assert hangul(check["shown"]) and check["shown"] in soup.get_text(), check
+            # and in English in the report the instructor's class report reads
+            assert not hangul(check["message"]) and check["message"] not in soup.get_text(), check
     # The grader's words under each self-check, and the self-check's own (run in the kernel).
     text = soup.get_text()
     assert say("Your self-check said (public examples, not the grade):", "ko") in text
@@ -328,6 +330,13 @@ def test_a_submission_never_graded_gets_a_page_saying_why(run):
     assert soup.find("meta", attrs={"name": "viewport"}) and not soup.find("script")
     (policy,) = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
     assert policy["content"].startswith("default-src 'none'")
+    # Its notebook was never read, so its language is unknown: every language of the course.
+    english, korean = soup.find_all("section")
+    assert (english["lang"], korean["lang"]) == ("en", "ko") and soup.html["lang"] == "en"
+    korean_text = " ".join(korean.get_text().split())
+    assert say("Your submission could not be graded:", "ko") in korean_text
+    assert score_text(0, 15, "ko") in korean_text and hangul(korean_text)
+    assert not hangul(english.get_text())
 
 
 # -- The class report -------------------------------------------------------------------
@@ -391,6 +400,8 @@ def test_report_lists_failed_checks_flagged_and_late_submissions(run):
     # blank, wrong_step_at_zero and its Korean twin get step's values wrong, on all three inputs
     assert len(step_values) == 3 and {line[2] for line in step_values} == {"3 of 4"}
     assert all("values match the solution" in line[1] for line in step_values)
+    # A Korean notebook's failures are quoted in the instructor's English.
+    assert not any(hangul(cell) for line in failed for cell in line), failed
     assert any(line[0] == "check_nand" and line[2] == "1 of 4" and "not written yet" in line[3]
                for line in failed)
     assert table(soup, "flagged")[1:] == [

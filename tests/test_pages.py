@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from autograder.utils import templates
-
-NOTE = "feedback_note.html.j2"
+from autograder.feedback import note_page, score_text
+from autograder.language import say
 
 
 def render(**values) -> BeautifulSoup:
     values = {"assignment": "perceptrons_xor", "student": "minji", "status": "ok",
-              "score": 0.0, "max_score": 15.0, "graded": False} | values
-    return BeautifulSoup(templates().get_template(NOTE).render(**values), "html.parser")
+              "score": 0.0, "max_score": 15.0, "graded": False, "languages": ["en"]} | values
+    return BeautifulSoup(note_page(**values), "html.parser")
 
 
 def words(soup) -> str:
@@ -31,6 +30,21 @@ def test_a_submission_never_graded_is_told_why_and_scores_zero():
 def test_a_graded_submission_without_a_page_gets_its_score():
     text = words(render(graded=True, score=12.5))
     assert "graded: 12.5 of 15 points" in text and "could not be graded" not in text
+
+
+def test_the_note_speaks_the_students_language_or_every_language_of_the_course():
+    korean = render(graded=True, score=12.5, languages=["ko"])
+    assert korean.html["lang"] == "ko" and [s["lang"] for s in korean.find_all("section")] == ["ko"]
+    text = words(korean)
+    assert say("Your submission was graded: {score}.", "ko").format(
+        score=score_text(12.5, 15, "ko")) in text
+    assert "graded" not in text and say("Student:", "ko") in text
+    both = render(status="missing notebook", languages=["en", "ko"])
+    assert [s["lang"] for s in both.find_all("section")] == ["en", "ko"]
+    english, korean = both.find_all("section")
+    assert "Score: 0 of 15 points" in words(english)
+    assert say("Score: {score}.", "ko").format(score=score_text(0, 15, "ko")) in words(korean)
+    assert words(korean).count("missing notebook") == 1  # the instructor's status, as recorded
 
 
 def test_the_note_runs_nothing_and_fits_a_phone():
