@@ -139,6 +139,43 @@ def extract(book, languages=LANGUAGES):
                             "--pot-dir", str(pot), "--locale-dir", str(locale_dir(book)),
                             "--language", language, "--line-width", "-1"],
                            check=True, stdout=subprocess.DEVNULL)
+            for path in catalogs(book, language).values():
+                drop_format_guesses(path)
+
+
+#: A flag line naming python-format or no-python-format (not python-brace-format).
+PYTHON_FORMAT_FLAG = re.compile(r"^#,.*(?<![\w-])(?:no-)?python-format\b", re.M)
+#: A real %-format placeholder, as Sphinx's own template strings have ("%(copyright)s").
+NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)")
+
+
+def format_guesses(path) -> list[str]:
+    """The English of the messages flagged (no-)python-format in the catalog
+    file although they hold no %-placeholder: babel's guess from a ``%`` in
+    prose ("30% of the data")."""
+    guesses = []
+    for entry in Path(path).read_text(encoding="utf-8").split("\n\n"):
+        english = entry.partition("msgid ")[2].partition("\nmsgstr")[0]
+        if PYTHON_FORMAT_FLAG.search(entry) and not NAMED_PLACEHOLDER.search(english):
+            guesses.append(english)
+    return guesses
+
+
+def drop_format_guesses(path) -> bool:
+    """Remove the python-format flags babel guesses from a ``%`` in the
+    English: the course's own messages are formatted with ``str.format`` or
+    not at all, and the flag makes ``msgfmt -c`` reject a correct translation
+    ("30%를").  Messages with ``%(name)s`` (Sphinx's templates) keep it.
+    Rewrites the file only when it had such a guess."""
+    if not format_guesses(path):
+        return False
+    catalog = read(path)  # (babel guesses the flag again as it reads)
+    for message in catalog:
+        if message.id and not NAMED_PLACEHOLDER.search(str(message.id)):
+            message.flags -= {"python-format", "no-python-format"}
+    with open(path, "wb") as handle:
+        write_po(handle, catalog, width=0, omit_header=False)
+    return True
 
 
 ROLE = re.compile(r"\{([a-z:]+)\}`([^`]*)`")
@@ -224,6 +261,9 @@ def catalog_problems(path, label):
     for message in messages:
         for problem in message_problems(message, book) + ([] if book else _field_problems(message)):
             found.append(f"{label}: {problem} in {message.id[:60]!r}")
+    for english in format_guesses(path):  # msgfmt -c would check these as %-format
+        found.append(f"{label}: flagged python-format, with no %-placeholder (run "
+                     f"python -m dlcourse.translations extract) in {english[:60]}")
     return found
 
 # -- The exercises ---------------------------------------------------------------
@@ -418,6 +458,7 @@ def extract_exercises(languages=LANGUAGES, solutions=SOLUTIONS):
     for language in languages:
         for template, path in exercise_catalogs(language, solutions).values():
             merge(template, path, language)
+            drop_format_guesses(path)
 
 
 def exercise_problems(language, solutions=SOLUTIONS):

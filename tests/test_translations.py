@@ -97,6 +97,53 @@ def test_an_incomplete_or_broken_catalog_is_reported(tmp_path, edit, expected):
     assert any(line.startswith("intro: ") and expected in line for line in found), found
 
 
+PO_WITH_GUESSES = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: ko\\n"
+
+#, python-format
+msgid "Keep 20% of the data for testing."
+msgstr "데이터의 20%를 시험용으로 남겨 둔다."
+
+#, no-python-format, python-format
+msgid "Dropping 30% of 8 units removes capacity."
+msgstr "유닛 8개 중 30%를 버리면 용량이 준다."
+
+#, python-brace-format, python-format
+msgid "{accuracy:.1%} right; at least 95% is needed."
+msgstr "{accuracy:.1%}를 맞혔다. 적어도 95%가 필요하다."
+
+#, python-format
+msgid "Last updated on %(last_updated)s."
+msgstr "마지막 수정: %(last_updated)s."
+"""
+
+
+def test_babels_python_format_guesses_are_reported_and_dropped(tmp_path):
+    """A "%" in prose makes babel flag the message python-format, and then
+    `msgfmt -c` rejects the correct "20%를"; a real %(name)s keeps its flag."""
+    path = tmp_path / "page.po"
+    path.write_text(PO_WITH_GUESSES, encoding="utf-8")
+    found = translations.catalog_problems(path, "page")
+    assert [line for line in found if "flagged python-format" in line] == [
+        f"page: flagged python-format, with no %-placeholder (run python -m dlcourse.translations "
+        f"extract) in {english}" for english in (
+            '"Keep 20% of the data for testing."', '"Dropping 30% of 8 units removes capacity."',
+            '"{accuracy:.1%} right; at least 95% is needed."')]
+    assert translations.drop_format_guesses(path)
+    assert translations.format_guesses(path) == []
+    text = path.read_text(encoding="utf-8")
+    assert text.count("python-format") == 1  # Sphinx's %(name)s; the brace format stays too
+    assert "#, python-brace-format\nmsgid \"{accuracy" in text
+    assert "#, python-format\nmsgid \"Last updated" in text
+    assert not translations.drop_format_guesses(path)  # nothing left to do: not rewritten
+    if shutil.which("msgfmt"):
+        checked = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+
+
 # --- search: the same word with and without its particle -------------------------
 
 WORDS = ["텐서는", "텐서를", "텐서", "가중치의", "신경망에서", "역전파로", "차이", "차이가", "Tensors",
