@@ -83,6 +83,12 @@ def write_edition_config(book, language):
     settings = config["sphinx"]["config"]
     settings["language"] = language
     settings["locale_dirs"] = [str(locale_dir(book))]
+    # The edition lives in its folder of the site: its pages' canonical
+    # addresses (html_baseurl) are there too, not the English pages'.
+    folder = settings.get("book_editions", {}).get(language, [""])[0]
+    baseurl = (config.get("html") or {}).get("baseurl")
+    if baseurl and folder:
+        config["html"]["baseurl"] = baseurl.rstrip("/") + "/" + folder.strip("/") + "/"
     _gettext_settings(settings)
     # Sphinx re-reads a page when its own catalog changes, but the frame's
     # words (sphinx.po) and the chapter list's captions (intro.po) are on

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Message
@@ -197,6 +198,27 @@ def test_twin_links_lead_to_the_same_page_in_the_other_edition():
     assert korean == {"en": "../../chapters/01_tensors.html", "ko": "01_tensors.html"}
     top = {link["lang"]: link["url"] for link in editions.twin_links(both, "ko", "intro")}
     assert top == {"en": "../intro.html", "ko": "intro.html"}
+    # hreflang links in full when the site's address is configured (html: baseurl:).
+    site = "https://dl.example.edu/course/"
+    for language, baseurl in (("en", site), ("ko", site + "ko/"), ("ko", "https://dl.example.edu/course/ko")):
+        assert editions.site_address(baseurl, both[language][0]) == site
+        full = {link["lang"]: link["address"]
+                for link in editions.twin_links(both, language, "chapters/01_tensors", site)}
+        assert full == {"en": site + "chapters/01_tensors.html",
+                        "ko": site + "ko/chapters/01_tensors.html"}
+    assert editions.site_address("", "ko") == ""
+
+
+def test_the_korean_editions_canonical_addresses_are_under_its_folder(tmp_path, monkeypatch):
+    import yaml
+
+    book = tmp_path / "book"
+    shutil.copytree(BOOK, book, ignore=shutil.ignore_patterns("_build", "locale", "chapters"))
+    config = yaml.safe_load((book / "_config.yml").read_text())
+    config.setdefault("html", {})["baseurl"] = "https://dl.example.edu/course/"
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    written = yaml.safe_load(Path(translations.write_edition_config(book, "ko")).read_text())
+    assert written["html"]["baseurl"] == "https://dl.example.edu/course/ko/"
 
 
 # --- the built Korean edition ---------------------------------------------------------

@@ -6,7 +6,9 @@ own (``ko/``, see ``dlcourse/translations.py``). ``book_editions`` in
 language's own name). On every page this extension adds
 
 - ``<link rel="alternate" hreflang=...>`` for every edition of the page,
-  itself included, so that search engines show readers their own language;
+  itself included, so that search engines show readers their own language
+  (full addresses when ``html: baseurl:`` in ``_config.yml`` gives the
+  site's, as search engines require; relative ones otherwise);
 - ``edition_links`` for ``_templates/article-header-buttons.html``: the other
   editions' addresses, relative to the page, and names, shown as links in the
   article header beside the download menu.
@@ -48,22 +50,43 @@ def page_url(folder: str, pagename: str) -> str:
     return posixpath.join(folder, pagename + ".html") if folder else pagename + ".html"
 
 
-def twin_links(editions: dict, language: str, pagename: str) -> list[dict]:
-    """Every edition of ``pagename``, as seen from the page in ``language``."""
+def twin_links(editions: dict, language: str, pagename: str, site: str = "") -> list[dict]:
+    """Every edition of ``pagename``, as seen from the page in ``language``:
+    ``url`` relative to the page (for readers' links, which then work from
+    any host or folder), ``address`` the full one when the site's address
+    ``site`` is known (search engines want hreflang links in full), else
+    the relative one."""
     here = posixpath.dirname(page_url(editions[language][0], pagename)) or "."
-    return [{"lang": lang, "name": name, "current": lang == language,
-             "url": posixpath.relpath(page_url(folder, pagename), here)}
-            for lang, (folder, name) in editions.items()]
+    links = []
+    for lang, (folder, name) in editions.items():
+        url = posixpath.relpath(page_url(folder, pagename), here)
+        address = site.rstrip("/") + "/" + page_url(folder, pagename) if site else url
+        links.append({"lang": lang, "name": name, "current": lang == language, "url": url,
+                      "address": address})
+    return links
+
+
+def site_address(baseurl: str, folder: str) -> str:
+    """The site's root address from an edition's ``html_baseurl`` (the
+    Korean edition's is the site's with ``ko/`` added), or "" if unset."""
+    if not baseurl:
+        return ""
+    base = baseurl.rstrip("/") + "/"
+    if folder and base.endswith("/" + folder.strip("/") + "/"):
+        base = base[: -len(folder.strip("/")) - 1]
+    return base
 
 
 def add_links(app, pagename, templatename, context, doctree) -> None:
     editions = app.config.book_editions
     if app.config.language not in editions:
         return
-    links = twin_links(editions, app.config.language, pagename)
+    site = site_address(app.config.html_baseurl, editions[app.config.language][0])
+    links = twin_links(editions, app.config.language, pagename, site)
     context["edition_links"] = [link for link in links if not link["current"]]
     context["metatags"] = context.get("metatags", "") + "".join(
-        f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{link["url"]}" />' for link in links)
+        f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{link["address"]}" />'
+        for link in links)
 
 
 #: Words of the frame that no template holds: Sphinx's HTML writer titles its
