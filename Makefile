@@ -102,7 +102,7 @@ book: $(STAMP) $(KATEX)  ## Install, execute every chapter and build the HTML bo
 	@# The Korean edition: the same pages and outputs (the execution cache is
 	@# the English build's), the text from book/locale/ (dlcourse/translations.py).
 	$(PY) -m dlcourse.translations --book $(BOOK) config --language ko >/dev/null
-	DLCOURSE_BOOK_PDF=no $(BIN)/jupyter-book build $(JB_FLAGS) --config $(BOOK)/_build/ko/_config.yml --path-output $(BOOK)/_build/ko $(BOOK)
+	DLCOURSE_BOOK_PDF=$(PDF) $(BIN)/jupyter-book build $(JB_FLAGS) --config $(BOOK)/_build/ko/_config.yml --path-output $(BOOK)/_build/ko $(BOOK)
 	rm -rf $(HTML)/ko && cp -r $(BOOK)/_build/ko/_build/html $(HTML)/ko
 	@echo
 	@echo "The book is built. Open $(abspath $(HTML))/index.html"

@@ -98,12 +98,10 @@ def write_edition_config(book, language):
     for path in sorted(locale_dir(book).glob(f"{language}/LC_MESSAGES/**/*.po")):
         digest.update(path.read_bytes())
     settings["book_catalogs_digest"] = digest.hexdigest()[:16]
-    # The edition has no PDF of its own yet: its download menu offers the
-    # English one, when the English build made it (book/_ext/book_pdf.py).
-    if (Path(book).resolve() / "_build" / "html" / "course.pdf").is_file():
-        settings["book_pdf_elsewhere"] = "../course.pdf"
-    return write_config(config, edition_dir(book, language) / "_config.yml",
-                        f"python -m dlcourse.translations config --language {language}")
+    # Its whole-book PDF is printed from a single page built with this file too.
+    path = edition_dir(book, language) / "_config.yml"
+    settings["book_edition_config"] = str(path)
+    return write_config(config, path, f"python -m dlcourse.translations config --language {language}")
 
 
 def jupyter_book(*args):

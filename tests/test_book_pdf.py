@@ -16,6 +16,8 @@ from test_book_sources import CHAPTERS
 pytestmark = pytest.mark.browser
 
 PDF = HTML / "course.pdf"
+KOREAN_PDF = HTML / "ko" / "course.pdf"
+KOREAN_SINGLE = BOOK / "_build" / "ko" / "_build" / "singlehtml" / "intro.html"
 #: The single-page book: the root document's page (index.html redirects to it).
 SINGLE = BOOK / "_build" / "singlehtml" / "intro.html"
 #: The printable width of an A4 page with the PDF's margins (210 - 2 x 16 mm), in CSS px.
@@ -52,18 +54,35 @@ def test_the_whole_book_is_one_pdf_of_every_chapter(built_book):
     assert 100 <= pages <= 900, pages
 
 
-def test_every_page_offers_the_pdf_in_its_download_menu(built_book):
-    menus = 0
+def test_the_korean_edition_prints_its_own_pdf(built_book):
+    assert KOREAN_PDF.is_file(), "the Korean edition's build made no ko/course.pdf"
+    data = KOREAN_PDF.read_bytes()
+    pages = page_count(data)
+    print(f"ko/course.pdf: {pages} pages, {len(data) / 2**20:.1f} MB")
+    # The same book as the English one, give or take the length of its sentences.
+    english = page_count(PDF.read_bytes())
+    assert 0.7 * english <= pages <= 1.3 * english, (pages, english)
+    # Printed in Korean: Debian's Korean font (make browser) is embedded.
+    assert re.search(rb"/FontName\s*/[A-Z]{6}\+Nanum", data)
+    single = BeautifulSoup(KOREAN_SINGLE.read_text(), "html.parser")
+    assert single.html["lang"] == "ko"
+
+
+def test_every_page_offers_its_editions_pdf_in_its_download_menu(built_book):
+    menus = {"": 0, "ko/": 0}
     for name in html_pages(HTML):
         soup = BeautifulSoup((HTML / name).read_text(), "html.parser")
         if not soup.select(".btn-download-pdf-button"):
             continue  # no download menu: the redirect, search and index pages
-        menus += 1
+        edition = "ko/" if name.startswith("ko/") else ""
+        menus[edition] += 1
         links = soup.select("a.btn-download-book-pdf-button")
         assert len(links) == 1, name
         target = (HTML / name).parent / links[0]["href"]
-        assert target.resolve() == PDF.resolve(), (name, links[0]["href"])
-    assert menus >= 13  # the intro, nine chapters, exercises, glossary, references
+        assert target.resolve() == (KOREAN_PDF if edition else PDF).resolve(), (name, links[0]["href"])
+        assert links[0].get_text(strip=True) == ("책 전체 .pdf" if edition else "book .pdf"), name
+    # the intro, nine chapters, exercises, glossary, references, in each edition
+    assert menus[""] >= 13 and menus["ko/"] >= 13, menus
 
 
 def test_the_printed_page_has_every_chapter_formula_and_figure_and_all_code_fits(built_book,
@@ -110,3 +129,19 @@ def test_the_printed_page_has_every_chapter_formula_and_figure_and_all_code_fits
     assert found["images"] > 30 and found["brokenImages"] == [] and found["lazyImages"] == 0
     assert found["keras"] > 50 and found["pytorch"] > 50  # both frameworks, in print
     assert wrapped == [], f"{len(wrapped)} code blocks wrap on the printed page:\n" + "\n".join(wrapped)
+
+
+def test_the_korean_book_breaks_lines_between_words_in_print(built_book, chromium):
+    """Korean wraps between words, as Korean books do: in print too, where
+    the book's title stands outside the article ("딥러 / 닝" before)."""
+    page = chromium.new_page(viewport={"width": PRINT_WIDTH, "height": 1100})
+    try:
+        page.goto(KOREAN_SINGLE.resolve().as_uri(), wait_until="load", timeout=120_000)
+        page.emulate_media(media="print")
+        breaking = page.evaluate("""() => [...document.querySelectorAll('h1, h2, p, li, caption, td')]
+            .filter(el => el.getClientRects().length > 0)
+            .filter(el => getComputedStyle(el).wordBreak !== 'keep-all')
+            .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 40))""")
+    finally:
+        page.close()
+    assert breaking == [], breaking[:5]

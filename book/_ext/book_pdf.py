@@ -25,11 +25,14 @@ import sys
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
+from sphinx.locale import _ as sphinx_gettext
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 PDF_NAME = "course.pdf"
+#: The download menu's entry.
+MENU_TEXT, MENU_TOOLTIP = "book .pdf", "Download the whole book as a PDF"
 #: Debian's Chromium (``make browser``); Playwright's own download is never used.
 CHROMIUM = Path("/usr/bin/chromium")
 #: Without the networking switches Chromium contacts its vendor's services in
@@ -87,29 +90,15 @@ def decide(app) -> None:
     app.book_pdf_pages = 0  # pages this build writes
 
 
-#: The menu entry's words in the other editions: their PDF is the English one
-#: (``book_pdf_elsewhere``), and says so.
-OTHER_EDITION_WORDS = {"ko": ("책 전체 .pdf (영어)", "책 전체를 PDF로 내려받기 (영어판)")}
-
-
 def offer_pdf(app, pagename, templatename, context, doctree):
-    """Add the PDF to the theme's download menu (after the theme filled it).
-
-    A translated edition, built without a PDF of its own, offers the English
-    one when ``book_pdf_elsewhere`` gives its address from the edition's root
-    (``dlcourse/translations.py`` sets it when the English build made one).
-    """
-    elsewhere = app.config.book_pdf_elsewhere
-    if getattr(app, "book_pdf", False):
-        app.book_pdf_pages += 1
-        url = context["pathto"](PDF_NAME, 1)
-        text, tooltip = "book .pdf", "Download the whole book as a PDF"
-    elif elsewhere:
-        url = context["pathto"](elsewhere, 1)
-        text, tooltip = OTHER_EDITION_WORDS.get(app.config.language, ("book .pdf (English)",
-                                                                      "The whole book as a PDF, in English"))
-    else:
+    """Add the edition's PDF to the theme's download menu (after the theme
+    filled it), in the edition's language (the words are in the frame's
+    catalog: book/_ext/editions.py)."""
+    if not getattr(app, "book_pdf", False):
         return
+    app.book_pdf_pages += 1
+    url = context["pathto"](PDF_NAME, 1)
+    text, tooltip = sphinx_gettext(MENU_TEXT), sphinx_gettext(MENU_TOOLTIP)
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
             button["buttons"].append({
@@ -123,13 +112,16 @@ def offer_pdf(app, pagename, templatename, context, doctree):
 
 
 def build_single_page(app) -> Path:
-    """The book as one HTML page, with the same configuration and cache."""
+    """The book as one HTML page, with the same configuration (an
+    edition's, ``book_edition_config``, for a translated edition) and cache."""
     build = Path(app.outdir).parent  # .../_build, beside .../_build/html
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     env = dict(os.environ, DLCOURSE_BOOK_PDF="no")
+    edition = app.config.book_edition_config
     result = subprocess.run(
         [str(jupyter_book), "build", "--builder", "singlehtml", "--warningiserror", "--nitpick",
-         "--keep-going", "--path-output", str(build.parent), str(app.srcdir)],
+         "--keep-going", *(["--config", edition] if edition else []),
+         "--path-output", str(build.parent), str(app.srcdir)],
         capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"the single-page build failed:\n{result.stdout[-3000:]}"
@@ -165,12 +157,20 @@ def print_page(index: Path, pdf: Path) -> None:
             browser.close()
 
 
+def _styles_newer_than(app, pdf: Path) -> bool:
+    """Whether a file of the book's ``_static/`` (its print rules, say)
+    changed after ``pdf`` was printed: no page is written again for that."""
+    printed = pdf.stat().st_mtime
+    return any(path.stat().st_mtime > printed
+               for path in Path(app.srcdir, "_static").rglob("*") if path.is_file())
+
+
 def make_pdf(app, exception) -> None:
     if exception is not None or not getattr(app, "book_pdf", False):
         return
     pdf = Path(app.outdir, PDF_NAME)
-    if pdf.is_file() and app.book_pdf_pages == 0:
-        logger.info(f"{PDF_NAME} is up to date (no page changed)")
+    if pdf.is_file() and app.book_pdf_pages == 0 and not _styles_newer_than(app, pdf):
+        logger.info(f"{PDF_NAME} is up to date (no page or style changed)")
         return
     try:
         print_page(build_single_page(app), pdf)
@@ -181,7 +181,8 @@ def make_pdf(app, exception) -> None:
 
 
 def setup(app):
-    app.add_config_value("book_pdf_elsewhere", "", "html", [str])
+    # The _config.yml a translated edition is built with (dlcourse/translations.py).
+    app.add_config_value("book_edition_config", "", "html", [str])
     app.connect("builder-inited", decide)
     # After the theme's download menu (sphinx_book_theme, priority 501).
     app.connect("html-page-context", offer_pdf, priority=502)

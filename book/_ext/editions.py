@@ -93,7 +93,7 @@ def add_links(app, pagename, templatename, context, doctree) -> None:
 #: permalinks with them, and Jupyter Book's default search_bar_text (a theme
 #: option, translated when the edition's configuration is read).
 FRAME_STRINGS = ("Link to this heading", "Link to this image", "Link to this term",
-                 "Search this book...")
+                 "Search this book...", "book .pdf", "Download the whole book as a PDF")
 
 
 def theme_templates(app) -> None:
