@@ -61,7 +61,26 @@ CONNECT_TIMEOUT = 30
 
 class ClusterLost(GradingError):
     """The scheduler is gone: the run stops (what finished is saved) rather
-    than record submissions as failed."""
+    than record submissions as failed.  nbgrader turns any exception in its
+    pipeline into a failed result, so the loss is also noted in this
+    process (:func:`lost`), where the grader looks after each submission."""
+
+
+_LOST: list[str] = []
+
+
+def _lose(message: str) -> ClusterLost:
+    """The error to raise for a lost scheduler, noted for :func:`lost`."""
+    _LOST.append(message)
+    return ClusterLost(message)
+
+
+def lost() -> str:
+    """Why the scheduler was lost while the last submission was graded in
+    this process, or "" (and forget it)."""
+    why = _LOST[-1] if _LOST else ""
+    _LOST.clear()
+    return why
 
 
 # -- certificates -------------------------------------------------------------------
@@ -83,6 +102,8 @@ def make_certificates(folder: Path, hosts: list[str] = (), days: int = 365) -> l
     if existing:
         raise GradingError(f"{existing[0]} exists already; remove the folder's certificates "
                            "first to make new ones (every machine then needs the new ones)")
+    if folder.exists() and any(folder.iterdir()):
+        raise GradingError(f"{folder} is not empty: give a new folder for the certificates")
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     now = datetime.now(timezone.utc)
@@ -210,7 +231,7 @@ def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fal
         made = Client(address, security=security(certificates), timeout=CONNECT_TIMEOUT,
                       set_as_default=False)
     except (OSError, TimeoutError) as error:
-        raise ClusterLost(f"cannot reach the cluster's scheduler at {address}: {error}") from None
+        raise _lose(f"cannot reach the cluster's scheduler at {address}: {error}") from None
     _CLIENT.update(client=made, address=address)
     return made
 
@@ -243,12 +264,7 @@ def make_task(executor, nb, parts, cases: dict, language: str) -> dict:
         "parts": [Asked(p.grade_id, p.probe) for p in parts],
         "cases": {p.grade_id: cases[p.grade_id] for p in parts},
         "language": language,
-        "limits": {"timeout": executor.timeout,
-                   "submission_timeout": executor.submission_timeout,
-                   "probe_timeout": executor.probe_timeout,
-                   "wall_clock_factor": executor.wall_clock_factor,
-                   "kill_grace": executor.kill_grace,
-                   "max_output_bytes": executor.max_output_bytes},
+        "limits": {name: getattr(executor, name) for name in executor.LIMITS},
     }
 
 
@@ -274,12 +290,10 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
         executor.cpu_seconds = 0.0
         reason = said("the grading machine running this notebook was lost; it can be graded again")
         return WORKER_LOST, {p.grade_id: reason for p in parts}
-    except (OSError, TimeoutError) as error:
-        raise ClusterLost(f"lost the cluster's scheduler: {error}") from None
     except Exception as error:
-        if type(error).__name__ in {"CancelledError", "FutureCancelledError"}:
-            raise ClusterLost("lost the cluster's scheduler (the task was cancelled)") from None
-        raise
+        if future.status == "error":  # the task's own error, raised on the worker
+            raise
+        raise _lose(f"lost the cluster's scheduler: {type(error).__name__}: {error}") from None
     finally:
         future.release()
     ran = nbformat.reads(done["notebook"], as_version=4)
@@ -348,8 +362,11 @@ def serve(address: str, slots: int, certificates: str = "", *, work: Path,
     host = socket.gethostname()
 
     async def run() -> None:
+        # A plain-TCP test cluster listens on the loopback only (its nannies
+        # and workers run whatever a client sends them).
+        listen = {} if sec else {"host": "127.0.0.1"}
         nannies = [Nanny(address, nthreads=1, security=sec, name=f"{host}-{os.getpid()}-{index}",
-                         local_directory=str(work / "dask"), memory_limit=0)
+                         local_directory=str(work / "dask"), memory_limit=0, **listen)
                    for index in range(slots)]
         await asyncio.gather(*nannies)
         log.info(f"{slots} grading slot(s) on {host} joined {address}; Ctrl-C to leave")

@@ -421,6 +421,10 @@ class JudgedExecute(Execute):
             self.log.warning("ignored a malformed widget message: %r", error)
             return None
 
+    #: The traits a runner's limits are made of (kept through run_and_probe).
+    LIMITS = ("timeout", "submission_timeout", "probe_timeout", "wall_clock_factor", "kill_grace",
+              "max_output_bytes")
+
     # -- nbgrader's entry point ------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
@@ -516,9 +520,12 @@ class JudgedExecute(Execute):
         sockets = self.config.KernelManager
         if sockets.get("transport") == "ipc" and sockets.get("ip"):  # the kernel's socket folder
             Path(sockets.ip).parent.mkdir(parents=True, exist_ok=True)
-        timeout = self.timeout  # re-initialising reloads the configured value
+        # Re-initialising reloads every configured value: keep the limits this
+        # runner was made with (the solution's own, a cluster task's).
+        limits = {name: getattr(self, name) for name in self.LIMITS}
         NotebookClient.__init__(self, nb, None)
-        self.timeout = timeout
+        for name, value in limits.items():
+            setattr(self, name, value)
         self.reset_execution_trackers()
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)

@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 import sys
@@ -26,6 +25,7 @@ from time import monotonic
 from autograder.assignment import Assignment, draw_cases, write_run
 from autograder.checks import GradingError
 from autograder.cluster import ClusterLost
+from autograder.cluster import lost as lost_cluster
 from autograder.course import Course
 from autograder.execute import solution_answers
 from autograder.gradebook import describe as describe_registration
@@ -248,21 +248,18 @@ def _start_worker(config, parent: int, name: str) -> None:
         zygote_for(SandboxLimits(config=course.config))
 
 
-#: How a ClusterLost raised inside nbgrader's pipeline reads in its error text.
-_CLUSTER_LOST = re.compile(r"ClusterLost: (.*)\s*$")
-
-
 def _autograde(api, name: str, student: str) -> tuple[dict, float]:
     started = monotonic()
+    lost_cluster()  # forget a loss noted before this submission
     with quiet_nbgrader():
         result = api.autograde(name, student, force=True, create=True)
     if (result.get("error") or "").rstrip().endswith("KeyboardInterrupt"):
         # nbgrader reports every exception as a failed result, Ctrl-C too:
         # stop, rather than record the submission as a grading error.
         raise KeyboardInterrupt
-    lost = _CLUSTER_LOST.search(result.get("error") or "")
-    if lost:  # the cluster's scheduler is gone: stop, rather than fail every submission
-        raise ClusterLost(lost.group(1))
+    why = lost_cluster()
+    if why:  # the cluster's scheduler is gone: stop, rather than fail every submission
+        raise ClusterLost(why)
     return ({"success": bool(result.get("success")), "log": result.get("log") or "",
              "error": result.get("error") or ""}, monotonic() - started)
 

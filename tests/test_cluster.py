@@ -119,6 +119,8 @@ def test_the_worker_refuses_plain_tcp_before_doing_anything(tmp_path):
 class _Lost:
     """A future whose worker kept dying: Dask's KilledWorker."""
 
+    status = "error"
+
     def result(self):
         from distributed import KilledWorker
 
@@ -128,20 +130,31 @@ class _Lost:
         pass
 
 
+class _Cancelled(_Lost):
+    """A future the scheduler dropped as it went away."""
+
+    status = "cancelled"
+
+    def result(self):
+        from distributed.client import FutureCancelledError
+
+        raise FutureCancelledError("judged-...", "scheduler-connection-lost")
+
+
 class _RecordingClient:
     """Stands in for the scheduler: records every task it is given."""
 
     status = "running"
 
-    def __init__(self):
-        self.tasks = []
-
     def nthreads(self):
         return {"tls://10.0.0.9:1234": 2}
 
+    def __init__(self, future=_Lost):
+        self.tasks, self.future = [], future
+
     def submit(self, function, task, *, key, pure):
         self.tasks.append((function, task, key))
-        return _Lost()
+        return self.future()
 
 
 @pytest.mark.grading
@@ -193,6 +206,61 @@ def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, m
     feedback = (course.paths.check_report("perceptrons_xor", "solution", "perceptrons_xor")
                 .read_text())
     assert "grading machine running this notebook was lost" in feedback
+
+
+@pytest.mark.grading
+def test_a_lost_scheduler_stops_the_run_and_the_same_command_resumes(tmp_path, monkeypatch):
+    """nbgrader turns every error in its pipeline into a failed result: a
+    lost scheduler must still stop the run, record nobody as graded, and
+    leave the submissions to the next run."""
+    from autograder import cluster
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    subs = tmp_path / "subs"
+    for student in ("blank", "solution"):
+        shutil.copytree(SUBMISSIONS / student, subs / student)
+    course = Course(work=tmp_path / "work", cluster="tls://10.0.0.9:8786",
+                    cluster_certificates=str(tmp_path))
+    monkeypatch.setattr(cluster, "client", lambda *a, **k: _RecordingClient(_Cancelled))
+    with pytest.raises(GradingError, match=r"stopped: lost the cluster's scheduler: "
+                       r"FutureCancelledError.*0 of 2 submission\(s\) graded and saved"):
+        grade("perceptrons_xor", subs, course, seed=5, jobs=1)
+    run = json.loads(course.paths.run_file("perceptrons_xor").read_text())
+    assert run["done"] == {} and not run["finished"]
+    # The scheduler is back (here: workers that keep dying), and the run resumes.
+    monkeypatch.setattr(cluster, "client", lambda *a, **k: _RecordingClient(_Lost))
+    rows = grade("perceptrons_xor", subs, course, jobs=1)
+    assert [(r.student_id, r.status) for r in rows] == [("blank", WORKER_LOST),
+                                                       ("solution", WORKER_LOST)]
+
+
+def test_a_runners_limits_survive_the_notebook_clients_reinitialisation():
+    """Limits given to a runner (a cluster task's, the solution's) are the
+    ones it runs with, whatever the configuration says."""
+    import nbformat
+    from traitlets.config import Config
+
+    from autograder.execute import JudgedExecute
+
+    config = Config()
+    config.JudgedExecute.submission_timeout = 5
+    config.JudgedExecute.wall_clock_factor = 2.0
+    config.Execute.timeout = 7
+    wanted = {"timeout": 30, "submission_timeout": 99, "probe_timeout": 11,
+              "wall_clock_factor": 9.0, "kill_grace": 3, "max_output_bytes": 1234}
+    runner = JudgedExecute(config=config, sandbox=False, **wanted)
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    runner._check_assign_resources = stop  # right after the re-initialisation
+    with pytest.raises(Stop):
+        runner.run_and_probe(nbformat.v4.new_notebook(), {"metadata": {"path": "."}}, [], {})
+    assert {name: getattr(runner, name) for name in JudgedExecute.LIMITS} == wanted
 
 
 # -- a real cluster on the loopback ------------------------------------------------------
@@ -269,19 +337,39 @@ def _class_folder(tmp_path, students=STUDENTS):
     return subs
 
 
+#: Connects to the scheduler as a client would; prints "connected" if it may.
+CONNECT = """
+import sys
+from distributed import Client
+from autograder.cluster import security
+address, certificates = sys.argv[1], sys.argv[2]
+client = Client(address, security=security(certificates) if certificates else None, timeout=10)
+print("connected", client.status, flush=True)
+client.close()
+"""
+
+
+def _connects(address, certificates=""):
+    """Whether a client reaches the scheduler (in a process of its own: a
+    client whose handshake fails may hang as it closes)."""
+    try:
+        result = subprocess.run([sys.executable, "-c", CONNECT, address, str(certificates)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        return False
+    return "connected running" in result.stdout
+
+
 @pytest.mark.grading
 def test_the_cluster_refuses_members_without_the_course_certificates(tls_cluster, tmp_path):
-    from distributed import Client
-
-    scheduler_file, _ = tls_cluster
+    scheduler_file, certs = tls_cluster
     address = json.loads(scheduler_file.read_text())["address"]
     strangers = tmp_path / "other-course"
     make_certificates(strangers)  # a valid certificate, from another authority
-    for attempt in (lambda: Client(address.replace("tls://", "tcp://"), timeout=5),
-                    lambda: Client(address, timeout=5),
-                    lambda: Client(address, security=security(strangers), timeout=5)):
-        with pytest.raises((OSError, TimeoutError, TypeError)):
-            attempt().close()
+    assert _connects(address, certs)  # the course's own certificate
+    assert not _connects(address.replace("tls://", "tcp://"))
+    assert not _connects(address)  # TLS without a certificate
+    assert not _connects(address, strangers)
 
 
 @pytest.mark.grading
