@@ -35,6 +35,7 @@ is a test on this machine's loopback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -51,8 +52,9 @@ log = logging.getLogger(__name__)
 #: The files ``certificates`` writes: the authority's certificate, and the
 #: certificate and key every member of the cluster presents.
 CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "course.pem", "course-key.pem"
-#: The environment variable that tells a worker process its work folder.
-WORK_ENV = "DLCOURSE_WORKER_WORK"
+#: The environment variables that tell a worker process its work folder, and
+#: whether its kernels start cold ("1") instead of forked from a warm process.
+WORK_ENV, COLD_ENV = "DLCOURSE_WORKER_WORK", "DLCOURSE_WORKER_COLD"
 #: Statuses of a notebook whose grading the cluster could not finish.
 WORKER_LOST = "grading error (worker lost)"
 #: How long the grader waits for the scheduler when it connects (seconds).
@@ -314,25 +316,20 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
 
 # -- the worker's side --------------------------------------------------------------
 
-_WORKER: dict = {}
-
-
+@functools.cache
 def worker_config():
     """The nbgrader configuration a worker runs kernels with, and its work
-    folder: the sandbox, and a folder of its own for the kernels' sockets."""
-    if "config" not in _WORKER:
-        from autograder.config import course_config
+    folder: the sandbox, and a folder of its own for the kernels' sockets
+    (made once per worker process)."""
+    from autograder.config import course_config
 
-        work = Path(os.environ.get(WORK_ENV) or Path.cwd() / "dlcourse-worker")
-        work = work / f"slot-{os.getpid()}"
-        # A worker runs no course: its "course folder" is an empty one.
-        empty = work / "no-course"
-        empty.mkdir(parents=True, exist_ok=True)
-        config = course_config(empty, work=work, sandbox=True,
-                               zygote=os.environ.get("DLCOURSE_WORKER_ZYGOTE", "1") != "0")
-        _WORKER["config"] = config
-        _WORKER["work"] = work
-    return _WORKER["config"], _WORKER["work"]
+    work = Path(os.environ.get(WORK_ENV) or Path.cwd() / "dlcourse-worker")
+    work = work / f"slot-{os.getpid()}"
+    # A worker runs no course: its "course folder" is an empty one.
+    empty = work / "no-course"
+    empty.mkdir(parents=True, exist_ok=True)
+    config = course_config(empty, work=work, sandbox=True, zygote=os.environ.get(COLD_ENV) != "1")
+    return config, work
 
 
 def serve(address: str, slots: int, certificates: str = "", *, work: Path,
@@ -358,7 +355,7 @@ def serve(address: str, slots: int, certificates: str = "", *, work: Path,
     work = Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     os.environ[WORK_ENV] = str(work)
-    os.environ["DLCOURSE_WORKER_ZYGOTE"] = "0" if cold else "1"
+    os.environ[COLD_ENV] = "1" if cold else "0"
     host = socket.gethostname()
 
     async def run() -> None:

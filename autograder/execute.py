@@ -435,9 +435,9 @@ class JudgedExecute(Execute):
         language = notebook_language(nb)
         # The notebook's language: every word the student reads from here on.
         with speaking(language, assignment_catalog(self.checks_directory, assignment_name, language)):
-            return self._judged(nb, resources, assignment, student, notebook)
+            return self._judged(nb, resources, assignment, student, notebook, language)
 
-    def _judged(self, nb, resources, assignment, student, notebook):
+    def _judged(self, nb, resources, assignment, student, notebook, language):
         assignment_name = assignment.name
         run = read_run(Path(self.cases_directory) / f"{assignment_name}.json")
         cells = grade_cells(nb)
@@ -450,14 +450,13 @@ class JudgedExecute(Execute):
 
             strip_hidden_tests(nb)  # never sent, as never run
             status, answers = judge_on_cluster(
-                self, judge_task, nb, parts, cases, language=notebook_language(nb),
+                self, judge_task, nb, parts, cases, language=language,
                 key=(assignment_name, run["seed"], student, notebook))
         else:
             status, answers = self.run_and_probe(nb, resources, parts, cases)
 
         # The report is the instructor's: its messages are in English, and
         # what the student read beside them ("shown") when that was not English.
-        language = notebook_language(nb)
         report = {
             "assignment": assignment_name,
             "language": language,

@@ -8,6 +8,7 @@ the middle of a notebook.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -310,7 +311,7 @@ def tls_cluster(tmp_path_factory):
         yield scheduler_file, certs
     finally:
         for process in reversed(processes):
-            with _suppress():
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGINT)
         for process in reversed(processes):
             try:
@@ -320,14 +321,6 @@ def tls_cluster(tmp_path_factory):
                 process.wait()
         for log in logs:
             log.close()
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return exc[0] is not None and issubclass(exc[0], ProcessLookupError)
 
 
 def _class_folder(tmp_path, students=STUDENTS):
