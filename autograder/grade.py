@@ -214,8 +214,10 @@ class Progress:
 _WORKER: dict = {}
 
 
-def _start_worker(config, parent: int, name: str) -> None:
-    """Set up one worker process (runs once, when it starts)."""
+def _start_worker(config, parent: int, name: str, shared_zygote=None) -> None:
+    """Set up one worker process (runs once, when it starts).
+    ``shared_zygote``: the run's :class:`autograder.zygote.ZygoteService`'s
+    handle, to fork kernels from."""
     import ctypes
     import signal
 
@@ -240,12 +242,16 @@ def _start_worker(config, parent: int, name: str) -> None:
         configure_late(course, name)  # the run's late policy
     _WORKER["api"] = course.api()
     if course.sandbox and course.zygote and not course.cluster:
-        # The worker's warm process imports the frameworks now, while the
-        # grader registers the assignment and runs the solution.
         from autograder.sandbox import SandboxLimits
-        from autograder.zygote import zygote_for
+        from autograder.zygote import use_shared, zygote_for
 
-        zygote_for(SandboxLimits(config=course.config))
+        limits = SandboxLimits(config=course.config)
+        if shared_zygote is not None:
+            use_shared(*shared_zygote, limits)
+        else:
+            # The worker's warm process imports the frameworks now, while
+            # the grader registers the assignment and runs the solution.
+            zygote_for(limits)
 
 
 def _autograde(api, name: str, student: str) -> tuple[dict, float]:
@@ -293,11 +299,12 @@ def default_jobs(warm: bool = True) -> int:
     cold.  A cold kernel spends seconds importing and Keras's training loop
     hands each step between threads, so with one worker per core a core
     stands idle about a third of the time, and an extra worker fills the
-    gaps.  Warm kernels leave few gaps, and each worker starts a warm
-    process of its own (about 9 s of CPU): the extra worker costs more than
-    it fills (20 submissions on 2 cores: 62.6 s and 101 CPU s with 2 workers,
-    66.4 s and 122 CPU s with 3; cold, 107 s with 2 and 88 s with 3;
-    docs/instructor-guide.md, `benchmarks/grading_speed.py`)."""
+    gaps.  Warm kernels leave fewer gaps (the workers share one warm
+    process, so an extra worker costs only its own start): 40 submissions on
+    2 cores took 105.9 s with 2 workers and 97.0 s with 3, one run each,
+    where runs of the same command vary by 10% on this machine kind; cold,
+    20 submissions took 107 s with 2 and 88 s with 3
+    (docs/instructor-guide.md, `benchmarks/grading_speed.py`)."""
     return (os.cpu_count() or 1) + (0 if warm else 1)
 
 
@@ -307,7 +314,7 @@ class Workers:
     grader's own (registering the assignment, running the solution)."""
 
     def __init__(self, course: Course, name: str, jobs: int):
-        self.course, self.name, self.pool = course, name, None
+        self.course, self.name, self.pool, self.zygote = course, name, None, None
         for old in course.paths.ipc.glob("worker-*"):  # left by earlier runs
             if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
                 shutil.rmtree(old, ignore_errors=True)
@@ -315,11 +322,20 @@ class Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            if course.sandbox and course.zygote and not course.cluster:
+                # One warm process for every worker: it imports the
+                # frameworks now, while the grader registers the assignment
+                # and runs the solution.
+                from autograder.sandbox import SandboxLimits
+                from autograder.zygote import ZygoteService
+
+                self.zygote = ZygoteService(SandboxLimits(config=course.config))
             # "spawn": a fresh interpreter per worker; forking a process that
             # runs kernels (threads, ZMQ sockets) is unsafe.
             self.pool = ProcessPoolExecutor(
                 max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=(course.config, os.getpid(), name))
+                initializer=_start_worker,
+                initargs=(course.config, os.getpid(), name, self.zygote and self.zygote.handle))
             for _ in range(jobs):
                 self.pool.submit(_warm_up)
 
@@ -333,6 +349,8 @@ class Workers:
             for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                 process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.zygote is not None:
+            self.zygote.close()
 
     def autograde(self, pending: list):
         """nbgrader's autograde for every staged submission in ``pending``;

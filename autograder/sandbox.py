@@ -181,6 +181,7 @@ def _owner_alive(base: Path) -> bool:
 
 _libc = ctypes.CDLL(None, use_errno=True)
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MS_SHARED = 1 << 20
 MNT_DETACH = 2
 
 
@@ -192,6 +193,15 @@ def mount_tmpfs(path: Path, size_kb: int, uid: int, gid: int, inodes: int = 4096
                    options.encode()) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"cannot mount a tmpfs at {path}: {os.strerror(error)}")
+
+
+def share_mounts(path: Path) -> None:
+    """Make the mount at ``path`` shared: mounts made under it later also
+    appear in sandboxes that bound it earlier (a zygote's socket folder, in
+    which each forked kernel gets a tmpfs of its own)."""
+    if _libc.mount(None, os.fsencode(path), None, MS_SHARED, None) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot share the mounts at {path}: {os.strerror(error)}")
 
 
 def unmount(path: Path) -> bool:
@@ -261,6 +271,34 @@ def remove_tree(path: Path) -> tuple[int, int, int]:
         os.close(top)
     os.rmdir(path)
     return files, folders + 1, size
+
+
+def new_socket_folder(folder: Path, limits: SandboxLimits) -> Path:
+    """``folder`` made and a tmpfs of its own mounted on it, owned by the
+    sandbox user: one kernel's socket folder inside a zygote's, so that
+    what one kernel writes there can neither fill another's nor be seen by
+    it."""
+    folder.mkdir()
+    user = pwd.getpwnam(limits.user)
+    try:
+        mount_tmpfs(folder, limits.socket_dir_kb, user.pw_uid, user.pw_gid)
+    except OSError:
+        folder.rmdir()
+        raise
+    return folder
+
+
+def remove_socket_folder(folder: Path) -> str:
+    """Unmount a kernel's socket folder (whatever it left there goes with
+    it) and remove it; returns what was removed, in words."""
+    used, inodes = _usage(folder) if _is_mount(folder) else (0, 0)
+    unmount(folder)
+    try:
+        files, folders, size = remove_tree(folder)
+    except OSError as error:
+        return f"could not remove {folder}: {error}"
+    return (f"{folder}: unmounted ({inodes} files, {used // 1024} KB), "
+            f"removed {files} files and {folders} folders ({size // 1024} KB)")
 
 
 def _usage(path: Path) -> tuple[int, int]:

@@ -27,6 +27,7 @@ before, and the log says so once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -34,12 +35,14 @@ import select
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from multiprocessing.connection import AuthenticationError, Client, Listener
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
@@ -56,8 +59,10 @@ from autograder.sandbox import (
     launch_environment,
     make_cgroups,
     new_kernel_folder,
+    new_socket_folder,
     remove_cgroups,
-    remove_tree,
+    remove_socket_folder,
+    share_mounts,
     wrap,
 )
 
@@ -127,34 +132,53 @@ class WarmProcess:
             return ""
         return f": {lines[-1]}" if lines else ""
 
-    def _fork(self, request: dict, place) -> ForkedKernel:
-        """Ask for a child; ``place(inner pid)`` returns its host pid once
-        it is wherever it must be before it goes on (cgroups); the child
-        then goes on and becomes a kernel."""
+    def _exchange(self, request: dict) -> dict:
+        """Send one request, return its answer (one conversation at a time:
+        several threads may ask)."""
         with self._lock:
+            self._send(request)
+            return self._answer(ANSWER_TIMEOUT)
+
+    def begin_fork(self, request: dict, place) -> tuple[int, int]:
+        """Ask for a child, which waits; ``place(inner pid)`` returns its
+        host pid once it is wherever it must be before it goes on (cgroups).
+        Returns (inner pid, host pid); the child goes on or is killed with
+        :meth:`finish_fork`."""
+        try:
+            answer = self._exchange({"fork": request})
+            if "forked" not in answer:
+                raise ZygoteError(answer.get("error") or f"unexpected answer {answer!r}")
+            inner = answer["forked"]
             try:
-                self._send({"fork": request})
-                answer = self._answer(ANSWER_TIMEOUT)
-                if "forked" not in answer:
-                    raise ZygoteError(answer.get("error") or f"unexpected answer {answer!r}")
-                inner = answer["forked"]
-                try:
-                    pid = place(inner)
-                    # Held before the child goes on (it waits until then):
-                    # the grader's handle on this very process, never on a
-                    # later process that reuses its id.
-                    kernel = ForkedKernel(pid, os.pidfd_open(pid))
-                except BaseException:
-                    self._send({"cancel": inner})
-                    self._answer(ANSWER_TIMEOUT)
-                    raise
-                self._send({"go": inner})
-                self._answer(ANSWER_TIMEOUT)
-                self.forks += 1
-                return kernel
-            except BaseException as error:  # a zygote whose fork failed is not asked again
-                self.broken = str(error) or type(error).__name__
+                return inner, place(inner)
+            except BaseException:
+                self._exchange({"cancel": inner})
                 raise
+        except BaseException as error:  # a zygote whose fork failed is not asked again
+            self.broken = str(error) or type(error).__name__
+            raise
+
+    def finish_fork(self, inner: int, go: bool = True) -> None:
+        """Let the child ``inner`` go on and become a kernel (or kill it)."""
+        try:
+            self._exchange({"go" if go else "cancel": inner})
+            self.forks += go
+        except BaseException as error:
+            self.broken = str(error) or type(error).__name__
+            raise
+
+    def _fork(self, request: dict, place) -> ForkedKernel:
+        inner, pid = self.begin_fork(request, place)
+        try:
+            # Held before the child goes on (it waits until then): the
+            # grader's handle on this very process, never on a later process
+            # that reuses its id.
+            kernel = ForkedKernel(pid, os.pidfd_open(pid))
+        except BaseException:
+            self.finish_fork(inner, go=False)
+            raise
+        self.finish_fork(inner)
+        return kernel
 
     def alive(self) -> bool:
         return not self.broken and self.process is not None and self.process.poll() is None
@@ -179,23 +203,33 @@ class WarmProcess:
 
 
 class Zygote(WarmProcess):
-    """One warm process in the sandbox, and the folder its kernels' sockets
-    live in (one kernel at a time: a grading process grades one submission
-    at a time)."""
+    """One warm process in the sandbox, and the socket folder its kernels'
+    folders are made in: each kernel has a tmpfs of its own there and sees
+    only its own, so that kernels forked at the same time (a run's grading
+    workers share one zygote: :class:`ZygoteService`) neither see nor fill
+    each other's."""
 
     def __init__(self, limits: SandboxLimits):
         self.limits = limits
         self.base, self.kernel_dir = new_kernel_folder(limits)
         self.kernels = 0  # kernels asked for (each names its cgroups, even if its fork failed)
         self.groups: list[Path] = []
+        self._names = threading.Lock()
         try:
+            # Each kernel's folder is mounted after the zygote started.
+            share_mounts(self.kernel_dir)
             self.groups = make_cgroups(f"{self.base.name}-zygote", limits)
             cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base)
             super().__init__(cmd, launch_environment(), self.base / "zygote.log")
             # A kernel that cannot isolate itself would score 0 as "kernel
             # died": find out now, while cold kernels can still take over.
-            self._send({"check": {"tmp_bytes": limits.tmp_mb * 2**20}})
-            checked = self._answer(ANSWER_TIMEOUT).get("checked")
+            _, own = self.open_kernel()
+            try:
+                checked = self._exchange({"check": {"tmp_bytes": limits.tmp_mb * 2**20,
+                                                    "sockets": str(self.kernel_dir),
+                                                    "own": str(own)}}).get("checked")
+            finally:
+                self.close_kernel(own)
             if checked != 0:
                 raise ZygoteError(f"a forked kernel cannot isolate itself (exit {checked})"
                                   f"{self._log_tail()}")
@@ -205,27 +239,45 @@ class Zygote(WarmProcess):
             self.close()
             raise
 
-    def next_name(self) -> str:
-        """A name for the next kernel's cgroups, never used before."""
-        self.kernels += 1
-        return f"{self.base.name}-{self.kernels}"
+    def open_kernel(self) -> tuple[str, Path]:
+        """A name for the next kernel's cgroups, never used before, and its
+        own socket folder (a new tmpfs in the zygote's)."""
+        with self._names:
+            self.kernels += 1
+            number = self.kernels
+        return f"{self.base.name}-{number}", new_socket_folder(self.kernel_dir / str(number),
+                                                               self.limits)
+
+    def close_kernel(self, folder: Path) -> str:
+        """Remove a kernel's socket folder, once its cgroups are empty
+        (nothing of it runs any more); returns what was removed, in words."""
+        folder = Path(folder)
+        if folder.parent != self.kernel_dir:
+            raise ZygoteError(f"{folder} is not a kernel's folder of this zygote")
+        return remove_socket_folder(folder)
 
     # -- forking a kernel --------------------------------------------------------------
+
+    def request(self, connection_file: str, arguments: list[str], seed: int) -> dict:
+        """The fork request for a kernel whose connection file is in its own
+        folder (:meth:`open_kernel`)."""
+        return {"connection_file": connection_file, "arguments": arguments, "seed": seed,
+                "tmp_bytes": self.limits.tmp_mb * 2**20, "sockets": str(self.kernel_dir)}
+
+    def place(self, inner: int, groups: list[Path]) -> int:
+        """Move the zygote's child ``inner`` into ``groups``; its host pid."""
+        pid = self._host_pid(inner)
+        for group in groups:
+            (Path(group) / "cgroup.procs").write_text(str(pid))
+        return pid
 
     def fork(self, connection_file: str, arguments: list[str], groups: list[Path],
              seed: int) -> ForkedKernel:
         """Fork a kernel for ``connection_file`` (with the kernel's command's
         ``arguments``) into ``groups``.  A zygote whose fork fails is not
         asked again (the next kernel gets a new one)."""
-
-        def into_groups(inner: int) -> int:
-            pid = self._host_pid(inner)
-            for group in groups:
-                (group / "cgroup.procs").write_text(str(pid))
-            return pid
-
-        return self._fork({"connection_file": connection_file, "arguments": arguments,
-                           "seed": seed, "tmp_bytes": self.limits.tmp_mb * 2**20}, into_groups)
+        return self._fork(self.request(connection_file, arguments, seed),
+                          lambda inner: self.place(inner, groups))
 
     def _host_pid(self, inner: int) -> int:
         """The host's id of the zygote's child ``inner`` (an id in the
@@ -241,16 +293,6 @@ class Zygote(WarmProcess):
                     if int(line.split()[1]) == pid and len(line.split()) > 2:
                         return pid
         raise ZygoteError(f"the zygote's child {inner} is not in its cgroup")
-
-    def clear_kernel_dir(self) -> str:
-        """Empty the socket folder after a kernel, once its cgroups are empty
-        (nothing of it runs any more); returns what was removed, in words."""
-        files = folders = size = 0
-        for entry in list(self.kernel_dir.iterdir()):
-            counts = remove_tree(entry)
-            files, folders, size = files + counts[0], folders + counts[1], size + counts[2]
-        return (f"{self.kernel_dir}: removed {files} files and {folders} folders "
-                f"({size // 1024} KB)")
 
     def close(self) -> None:
         """End the zygote and remove its cgroups and folder."""
@@ -269,10 +311,20 @@ _zygote: Zygote | None = None
 _failed = ""
 
 
-def zygote_for(limits: SandboxLimits) -> Zygote | None:
-    """This process's zygote, started on first use; None (and one warning)
-    when it cannot start, so that kernels start cold instead."""
-    global _zygote, _failed
+def zygote_for(limits: SandboxLimits) -> Zygote | SharedZygote | None:
+    """The zygote this process's kernels are forked from: the run's shared
+    one in a grading worker that was given one (:func:`use_shared`), else
+    this process's own, started on first use; None (and one warning) when
+    it cannot start, so that kernels start cold instead."""
+    global _zygote, _failed, _shared
+    if _shared is not None:
+        if _shared.owner == os.getpid() and _shared.alive():
+            return _shared
+        if _shared.owner == os.getpid():
+            log.warning("the run's shared warm process cannot be used (%s); this worker "
+                        "starts its own", _shared.broken)
+        _shared.close()
+        _shared = None
     if _zygote is not None and _zygote.owner != os.getpid():
         # Inherited by a forked grading worker: the parent's, not ours.
         _zygote, _failed = None, ""
@@ -310,6 +362,176 @@ def _register_close() -> None:
     # A grading worker (multiprocessing) runs finalizers, not atexit, when it ends.
     multiprocessing.util.Finalize(None, close, exitpriority=10)
     atexit.register(close)
+
+
+# -- one zygote for a run's grading workers -------------------------------------------
+
+
+class ZygoteService:
+    """One zygote for all of a run's grading workers, instead of one each
+    (each costs about 10 CPU seconds of imports, and its memory).  It runs
+    in the grader's own process: the zygote starts in a thread, while the
+    grader registers the assignment and runs the solution.  Workers ask it
+    for kernels over a Unix socket in a root-only folder, with a key handed
+    to them when they start (:mod:`multiprocessing.connection`); they see
+    it through :class:`SharedZygote`.  A worker that cannot use it starts a
+    zygote of its own, as before (:func:`zygote_for`)."""
+
+    def __init__(self, limits: SandboxLimits):
+        self.folder = _new_sandbox_dir()  # swept like a kernel's if this process dies
+        self.folder.chmod(0o700)
+        self.address = str(self.folder / "zygote")
+        self.authkey = os.urandom(32)
+        self.listener = Listener(self.address, family="AF_UNIX", authkey=self.authkey)
+        self.zygote: Zygote | None = None
+        self.failed = ""
+        self.closed = False
+        self.ready, self._stop = threading.Event(), threading.Event()
+        # The zygote lives as long as the thread that started it (bubblewrap
+        # ends with its parent *thread*): that thread waits until the end.
+        self._keeper = threading.Thread(target=self._keep, args=(limits,), name="zygote-keeper",
+                                        daemon=True)
+        self._keeper.start()
+        threading.Thread(target=self._accept, name="zygote-service", daemon=True).start()
+
+    @property
+    def handle(self) -> tuple[str, bytes]:
+        """What a worker needs to use the service (:func:`use_shared`)."""
+        return self.address, self.authkey
+
+    def _keep(self, limits: SandboxLimits) -> None:
+        try:
+            self.zygote = Zygote(limits)
+        except (OSError, ZygoteError, ValueError) as error:
+            self.failed = str(error)
+            log.warning("the grading workers' shared warm process could not start: %s", error)
+        finally:
+            self.ready.set()
+        self._stop.wait()
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                connection = self.listener.accept()
+            except (OSError, EOFError, AuthenticationError):
+                continue  # a caller without the key, or the service closing
+            threading.Thread(target=self._serve, args=(connection,), name="zygote-client",
+                             daemon=True).start()
+
+    def _serve(self, connection) -> None:
+        with connection:
+            while True:
+                try:
+                    request = connection.recv()
+                except (EOFError, OSError):
+                    return
+                try:
+                    answer = ("ok", self._answer(*request))
+                except Exception as error:  # noqa: BLE001 - told to the worker, whose kernel starts cold
+                    answer = ("error", str(error) or type(error).__name__)
+                try:
+                    connection.send(answer)
+                except OSError:
+                    return
+
+    def _answer(self, what: str, *args):
+        if not self.ready.wait(READY_TIMEOUT) or self.zygote is None:
+            raise ZygoteError(self.failed or "the shared warm process did not start in time")
+        zygote = self.zygote
+        # A kernel being started or ended is seen through, even if another
+        # worker's fork has just failed.
+        if what == "close":
+            return zygote.close_kernel(Path(args[0]))
+        if what in ("go", "cancel"):
+            return zygote.finish_fork(int(args[0]), go=what == "go")
+        if not zygote.alive():
+            raise ZygoteError("the shared warm process " + (f"failed ({zygote.broken})"
+                                                            if zygote.broken else "ended"))
+        if what == "open":
+            name, folder = zygote.open_kernel()
+            return name, str(folder)
+        if what == "fork":
+            connection_file, arguments, groups, seed = args
+            return zygote.begin_fork(zygote.request(connection_file, arguments, seed),
+                                     lambda inner: zygote.place(inner, groups))
+        raise ZygoteError(f"unknown request {what!r}")
+
+    def close(self) -> None:
+        """End the zygote (and any kernel still forked from it) and the service."""
+        self.closed = True
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as wake:
+            wake.connect(self.address)  # the accepting thread sees it is closed
+        self.listener.close()
+        self._stop.set()
+        self._keeper.join(READY_TIMEOUT + 30)
+        clean_sandbox_dir(self.folder)
+
+
+class SharedZygote:
+    """A grading worker's side of the run's :class:`ZygoteService`, with the
+    methods of :class:`Zygote` that kernels are started and ended with."""
+
+    def __init__(self, address: str, authkey: bytes, limits: SandboxLimits):
+        self.limits = limits
+        self.owner = os.getpid()
+        self.forks = 0
+        self.broken = ""
+        self._lock = threading.Lock()
+        self.connection = Client(address, family="AF_UNIX", authkey=authkey)
+
+    def _ask(self, *request):
+        with self._lock:
+            try:
+                self.connection.send(request)
+                if not self.connection.poll(READY_TIMEOUT + ANSWER_TIMEOUT):
+                    raise ZygoteError("no answer from the shared warm process")
+                kind, value = self.connection.recv()
+            except (OSError, EOFError) as error:
+                kind, value = "error", f"the shared warm process is gone ({error})"
+        if kind != "ok":
+            self.broken = value  # not asked again: this worker starts a zygote of its own
+            raise ZygoteError(value)
+        return value
+
+    def alive(self) -> bool:
+        return not self.broken
+
+    def open_kernel(self) -> tuple[str, Path]:
+        name, folder = self._ask("open")
+        return name, Path(folder)
+
+    def close_kernel(self, folder: Path) -> str:
+        return self._ask("close", str(folder))
+
+    def fork(self, connection_file: str, arguments: list[str], groups: list[Path],
+             seed: int) -> ForkedKernel:
+        inner, pid = self._ask("fork", connection_file, arguments, [str(g) for g in groups], seed)
+        try:
+            kernel = ForkedKernel(pid, os.pidfd_open(pid))  # before the child goes on
+        except BaseException:
+            self._ask("cancel", inner)
+            raise
+        self._ask("go", inner)
+        self.forks += 1
+        return kernel
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+_shared: SharedZygote | None = None
+
+
+def use_shared(address: str, authkey: bytes, limits: SandboxLimits) -> None:
+    """In a grading worker: fork kernels from the run's :class:`ZygoteService`."""
+    global _shared
+    try:
+        _shared = SharedZygote(address, authkey, limits)
+    except (OSError, EOFError, AuthenticationError) as error:
+        log.warning("the run's shared warm process cannot be reached (%s); this worker "
+                    "starts its own", error)
 
 
 class ForkedKernel:
@@ -376,13 +598,14 @@ class ZygoteProvisioner(LocalProvisioner):
                                             self.groups, seed)
         except (ZygoteError, OSError) as error:
             # Never a student's loss: this kernel starts cold, in the same
-            # cgroups and socket folder (the next one gets a new zygote).
+            # cgroups and socket folder (the next one gets another zygote).
             log.warning("a kernel could not be forked from the warm process (%s); "
                         "it starts cold", error)
             km = self.parent
             base = km._sandbox_dir = _new_sandbox_dir()  # removed with the kernel's sandbox
             base.chmod(0o755)
-            cold = wrap(cmd, self.zygote.kernel_dir, self.groups, SandboxLimits(parent=km), base)
+            folder = Path(km.connection_file).parent  # its own socket folder, and only that
+            cold = wrap(cmd, folder, self.groups, SandboxLimits(parent=km), base)
             kwargs = dict(kwargs, env=launch_environment(),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             return await super().launch_kernel(cold, **kwargs)
@@ -396,14 +619,25 @@ class ZygoteKernelManager(SandboxedKernelManager):
     process's zygote; cold kernels where the zygote cannot run."""
 
     def _warm_start(self, limits: SandboxLimits):
-        zygote = zygote_for(limits)
-        if zygote is None:
+        for _ in range(2):  # a worker's shared zygote that fails: its own one next
+            zygote = zygote_for(limits)
+            if zygote is None:
+                return None
+            try:
+                name, self._socket_folder = zygote.open_kernel()
+                break
+            except (ZygoteError, OSError) as error:
+                if zygote.alive():  # the folder, not the zygote, failed
+                    log.warning("a forked kernel's socket folder could not be made (%s); "
+                                "it starts cold", error)
+                    return None
+        else:
             return None
         self.kernel_id = self.kernel_id or str(uuid.uuid4())
         provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
                                         parent=self)
         provisioner.zygote = self._zygote = zygote
-        return provisioner, zygote.kernel_dir, zygote.next_name()
+        return provisioner, self._socket_folder, name
 
     def kill_now(self) -> None:
         """SIGKILL the kernel (through its pidfd) and everything in its cgroups."""
@@ -416,10 +650,14 @@ class ZygoteKernelManager(SandboxedKernelManager):
         flags = super().finish_sandbox()
         zygote, self._zygote = getattr(self, "_zygote", None), None
         if zygote is not None:
-            # The socket folder serves the zygote's next kernel: nothing of
-            # this one may be left in it.
-            self.sandbox_cleanup = zygote.clear_kernel_dir()
-            log.debug("sandbox cleanup: %s", self.sandbox_cleanup)
+            # Nothing of this kernel may be left in the zygote's socket folder.
+            try:
+                self.sandbox_cleanup = zygote.close_kernel(self._socket_folder)
+            except (ZygoteError, OSError) as error:
+                self.sandbox_cleanup = f"{self._socket_folder}: not removed ({error})"
+                log.warning("sandbox cleanup incomplete: %s", self.sandbox_cleanup)
+            else:
+                log.debug("sandbox cleanup: %s", self.sandbox_cleanup)
         return flags
 
 

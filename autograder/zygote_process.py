@@ -12,13 +12,17 @@ TensorFlow op run here would hang every forked child; IPython and
 ipykernel), then reads one JSON request per line on stdin and answers one
 JSON line on stdout:
 
-``{"fork": {"connection_file": ..., "arguments": [...], "tmp_bytes": ..., "seed": ...}}``
+``{"fork": {"connection_file": ..., "arguments": [...], "tmp_bytes": ..., "seed": ...,
+"sockets": ...}}``
     fork a child, which waits; answer ``{"forked": pid}`` (the pid as this
-    sandbox sees it).  The grader moves the child into the submission's
+    sandbox sees it).  ``sockets`` is the zygote's socket folder, shared by
+    its kernels: each has a folder of its own in it, the one holding its
+    connection file, and sees only that one.  The grader moves the child into the submission's
     cgroups, then sends
 ``{"go": pid}``
     the child goes on: new user, mount, PID, IPC, network and UTS
-    namespaces; fresh ``/tmp``, ``/home/student`` and ``/dev/shm``; a fresh
+    namespaces; fresh ``/tmp``, ``/home/student`` and ``/dev/shm``; of the
+    socket folder only its own folder; a fresh
     ``/proc`` showing only its own processes; no capabilities; then the
     IPython kernel, in the forked process itself, with the warm imports,
     started with the connection file and the ``arguments`` that followed
@@ -26,9 +30,10 @@ JSON line on stdout:
     ``--HistoryManager.hist_file=:memory:``).
 ``{"cancel": pid}``
     the child is killed instead.
-``{"check": {"tmp_bytes": ...}}``
+``{"check": {"tmp_bytes": ..., "sockets": ..., "own": ...}}``
     fork a child that isolates itself as a kernel would and exits; answer
-    ``{"checked": exit status}`` (0: every step worked).
+    ``{"checked": exit status}`` (0: every step worked, and it saw only
+    itself and, in ``sockets``, only ``own``).
 
 End of input ends the zygote.  It never forks while it has more than one
 thread (a forked copy of a multi-threaded process may hang), and it runs no
@@ -177,15 +182,28 @@ def _mounts_under(folder: str) -> list[str]:
     return sorted(set(points), key=lambda p: p.count("/"))
 
 
-def _private_folders(tmp_bytes: int) -> None:
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _private_folders(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
     """Mount an empty tmpfs on each private folder, keeping what the sandbox
-    mounted under one (the kernel's socket folder, a Python under /tmp)."""
-    keep = []
-    for folder in PRIVATE_FOLDERS:
-        for point in _mounts_under(folder):
-            keep.append((point, os.open(point, os.O_PATH), os.path.isdir(point)))
+    mounted under one (a Python under /tmp).  Of the zygote's socket folder
+    ``sockets``, which holds every kernel's own socket folder, only this
+    kernel's ``own`` is kept: the other kernels' are hidden."""
+    private = list(PRIVATE_FOLDERS)
+    if sockets and not any(_inside(sockets, folder) for folder in PRIVATE_FOLDERS):
+        private.append(sockets)
+    points = [point for folder in PRIVATE_FOLDERS for point in _mounts_under(folder)
+              if not (sockets and _inside(point, sockets))]
+    if own:
+        if not sockets or os.path.dirname(own) != sockets.rstrip("/"):
+            raise OSError(22, f"the kernel's folder {own} is not in the socket folder {sockets}")
+        points.append(own)
+    keep = [(point, os.open(point, os.O_PATH), os.path.isdir(point))
+            for point in sorted(set(points), key=lambda p: p.count("/"))]
     uid, gid = os.getuid(), os.getgid()
-    for folder in PRIVATE_FOLDERS:
+    for folder in private:
         _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={tmp_bytes},mode=755,uid={uid},gid={gid}")
     for point, fd, is_dir in keep:
@@ -236,7 +254,9 @@ def become_kernel(request: dict, gate: int) -> None:
             sys.modules["torch"].set_num_threads(_torch_threads)
         _restore_blas_threads()
     else:
-        isolate(int(request["tmp_bytes"]))
+        sockets = request.get("sockets", "")
+        isolate(int(request["tmp_bytes"]), sockets,
+                os.path.dirname(request["connection_file"]) if sockets else "")
         _reseed(int(request["seed"]))
     # What the kernel's command gave after its connection file (the grader's
     # and nbclient's, never a student's): what a cold kernel is started with.
@@ -249,9 +269,10 @@ def become_kernel(request: dict, gate: int) -> None:
     os._exit(0)
 
 
-def isolate(tmp_bytes: int) -> None:
+def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
     """Give this process namespaces, folders and a /proc of its own, under
-    an init of its own, without capabilities; returns in the process that is
+    an init of its own, without capabilities, and of the socket folder
+    ``sockets`` only its own folder ``own``; returns in the process that is
     to run the kernel (its parents wait for it and end with it)."""
     uid, gid = os.getuid(), os.getgid()
     # (The grader has moved this process into its cgroups: a new cgroup
@@ -263,7 +284,7 @@ def isolate(tmp_bytes: int) -> None:
         with open(f"/proc/self/{name}", "w") as fh:
             fh.write(text)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _private_folders(tmp_bytes)
+    _private_folders(tmp_bytes, sockets, own)
     init = os.fork()
     if init:  # outside the new PID namespace: wait for it, end with it
         _, status = os.waitpid(init, 0)
@@ -290,9 +311,10 @@ def isolate(tmp_bytes: int) -> None:
     os.chdir("/home/student")
 
 
-def check(tmp_bytes: int) -> int:
+def check(tmp_bytes: int, sockets: str = "", own: str = "") -> int:
     """Fork a child that isolates itself as a kernel would, then exits:
-    0 if every step worked (the grader's check before the first kernel)."""
+    0 if every step worked and it sees only itself, and of the socket
+    folder only its own folder (the grader's check before the first kernel)."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     try:
         pid = os.fork()
@@ -300,8 +322,10 @@ def check(tmp_bytes: int) -> int:
             try:
                 for fd in (0, 1):
                     os.dup2(os.open(os.devnull, os.O_RDWR), fd)
-                isolate(tmp_bytes)
+                isolate(tmp_bytes, sockets, own)
                 ok = sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) == [1, 2]
+                if sockets:
+                    ok = ok and os.listdir(sockets) == [os.path.basename(own)]
                 os._exit(0 if ok else 2)
             except BaseException as error:  # noqa: BLE001 (the child must never return)
                 os.write(2, f"kernel setup failed: {error}\n".encode())
@@ -355,7 +379,9 @@ def serve() -> None:
             gates[pid] = write
             print(json.dumps({"forked": pid}), file=out, flush=True)
         elif "check" in request:
-            print(json.dumps({"checked": check(int(request["check"]["tmp_bytes"]))}),
+            asked = request["check"]
+            print(json.dumps({"checked": check(int(asked["tmp_bytes"]), asked.get("sockets", ""),
+                                               asked.get("own", ""))}),
                   file=out, flush=True)
         elif "go" in request or "cancel" in request:
             pid = request.get("go") or request.get("cancel")

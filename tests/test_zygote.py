@@ -122,8 +122,9 @@ def test_a_kernel_that_breaks_takes_down_only_itself(attack, status):
 REFUSALS = {
     "no zygote": ("import sys\nsys.exit(3)\n", "exit 3"),
     "no namespaces": (zygote.SOURCE.replace(
-        "def isolate(tmp_bytes: int) -> None:\n",
-        "def isolate(tmp_bytes: int) -> None:\n    raise OSError(1, 'unshare refused')\n"),
+        'def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:\n',
+        'def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:\n'
+        "    raise OSError(1, 'unshare refused')\n"),
         "unshare refused"),
 }
 
@@ -218,3 +219,136 @@ def test_a_failed_fork_starts_that_kernel_cold_and_the_next_from_a_new_zygote(mo
     assert status == "ok" and printed(nb, "LOADED") == "True"
     assert zygote._zygote is not old and zygote._zygote.forks == 1
     assert not old.alive()
+
+
+# -- kernels forked at once, and one zygote for a run's workers ----------------------
+
+#: In a kernel: its own socket folder, and what it sees of the zygote's.
+SOCKETS = '''
+import os, sys
+own = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+print("SEEN", os.path.basename(own), sorted(os.listdir(os.path.dirname(own))))
+'''
+
+#: In a kernel: fill its own socket folder, bytes and files, until refused.
+FILL = '''
+import errno
+made, why = 0, ""
+try:
+    open(os.path.join(own, "big"), "wb").write(b"x" * 2**30)
+except OSError as error:
+    why = errno.errorcode[error.errno]
+try:
+    while made < 100_000:
+        open(os.path.join(own, f"f{made}"), "w").close()
+        made += 1
+except OSError as error:
+    why += " " + errno.errorcode[error.errno]
+print("FILLED", made, why)
+'''
+
+
+def _kernels_at_once(codes: list[str]) -> list[str]:
+    """For each code in turn, start a forked kernel and run the code in it,
+    keeping the earlier kernels alive; return what each printed."""
+    import asyncio
+
+    from autograder.zygote import ZygoteKernelManager
+
+    async def printed_by(client, code):
+        said = []
+
+        def keep(message):
+            if message["msg_type"] == "stream":
+                said.append(message["content"]["text"])
+
+        reply = await client.execute_interactive(code, output_hook=keep, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return "".join(said)
+
+    async def main():
+        started, said = [], []
+        try:
+            for code in codes:
+                manager = ZygoteKernelManager()
+                await manager.start_kernel()
+                client = manager.client()
+                client.start_channels()
+                started.append((manager, client))
+                await client.wait_for_ready(timeout=60)
+                said.append(await printed_by(client, code))
+            return said
+        finally:
+            for manager, client in started:
+                client.stop_channels()
+                await manager.shutdown_kernel(now=True)
+
+    return asyncio.run(main())
+
+
+def test_kernels_forked_at_once_neither_see_nor_fill_each_others_socket_folders():
+    run(notebook("print('WARM')\n", HONEST))  # this process's zygote is running
+    z = zygote._zygote
+    first, second, third = _kernels_at_once([SOCKETS + FILL, SOCKETS, SOCKETS])
+    own = {}
+    for text in (first, second, third):
+        name, seen = text.split("SEEN ")[1].split("\n")[0].split(" ", 1)
+        assert seen == repr([name]), text  # of the zygote's socket folder, only its own
+        own[name] = text
+    assert len(own) == 3
+    made, why = first.split("FILLED ")[1].split("\n")[0].split(" ", 1)
+    # Its own tmpfs is full, and the kernels started after that still started
+    # (their sockets are in folders of their own) and saw only their own.
+    assert why == "ENOSPC ENOSPC" and int(made) < 100_000
+    assert z.alive() and list(z.kernel_dir.iterdir()) == []  # every kernel's folder removed
+
+
+def test_a_runs_workers_share_one_zygote_and_strangers_are_refused(monkeypatch):
+    from multiprocessing.connection import AuthenticationError, Client
+
+    from autograder.sandbox import SandboxLimits
+
+    service = zygote.ZygoteService(SandboxLimits())
+    try:
+        monkeypatch.setattr(zygote, "_shared", None)
+        zygote.use_shared(*service.handle, SandboxLimits())
+        shared = zygote._shared
+        assert shared is not None
+        for _ in range(2):
+            nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+            status, answers, _ = run(nb)
+            assert status == "ok" and answers["part"][0].ok, status
+            assert printed(nb, "LOADED") == "True"
+        assert shared.forks == 2 and service.zygote.forks == 2
+        with pytest.raises(AuthenticationError):
+            Client(service.address, family="AF_UNIX", authkey=b"a guess")
+        nb = notebook("print('STILL', 1)\n", HONEST)
+        assert run(nb)[0] == "ok" and printed(nb, "STILL") == "1"
+        assert service.zygote.forks == 3
+    finally:
+        zygote._shared = None
+        service.close()
+    assert not service.folder.exists()
+
+
+def test_a_worker_whose_shared_zygote_cannot_start_uses_its_own(monkeypatch, caplog):
+    from autograder.sandbox import SandboxLimits
+
+    real = zygote.SOURCE
+    monkeypatch.setattr(zygote, "SOURCE", "import sys\nsys.exit(3)\n")
+    service = zygote.ZygoteService(SandboxLimits())
+    try:
+        assert service.ready.wait(60) and service.zygote is None
+        monkeypatch.setattr(zygote, "SOURCE", real)
+        monkeypatch.setattr(zygote, "_shared", None)
+        caplog.set_level(logging.WARNING, logger="autograder.zygote")
+        zygote.use_shared(*service.handle, SandboxLimits())
+        nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+        status, answers, _ = run(nb)
+        assert status == "ok" and answers["part"][0].ok, status
+        assert printed(nb, "LOADED") == "True"  # forked from the worker's own zygote
+        said = " ".join(r.getMessage() for r in caplog.records)
+        assert "exit 3" in said and "starts its own" in said, said
+        assert zygote._shared is None and zygote._zygote is not None and zygote._zygote.alive()
+    finally:
+        service.close()
