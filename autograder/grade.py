@@ -330,14 +330,19 @@ class Workers:
                 from autograder.zygote import ZygoteService
 
                 self.zygote = ZygoteService(SandboxLimits(config=course.config))
-            # "spawn": a fresh interpreter per worker; forking a process that
-            # runs kernels (threads, ZMQ sockets) is unsafe.
-            self.pool = ProcessPoolExecutor(
-                max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(course.config, os.getpid(), name, self.zygote and self.zygote.handle))
-            for _ in range(jobs):
-                self.pool.submit(_warm_up)
+            try:
+                # "spawn": a fresh interpreter per worker; forking a process
+                # that runs kernels (threads, ZMQ sockets) is unsafe.
+                self.pool = ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(course.config, os.getpid(), name, self.zygote and self.zygote.handle))
+                for _ in range(jobs):
+                    self.pool.submit(_warm_up)
+            except BaseException:
+                if self.zygote is not None:
+                    self.zygote.close()
+                raise
 
     def __enter__(self):
         return self
@@ -356,7 +361,7 @@ class Workers:
         """nbgrader's autograde for every staged submission in ``pending``;
         yields (submission, result, seconds) as each finishes."""
         pending = sorted(pending, key=_slow_first)
-        if self.pool is None or len(pending) < 2:
+        if self.pool is None:
             api = self.course.api()
             for submission in pending:
                 try:

@@ -2,16 +2,19 @@
 
 Every graded notebook's kernel imports NumPy, PyTorch, TensorFlow and Keras
 again: 12-20 CPU seconds before the student's first line runs.  A *zygote*
-(:mod:`autograder.zygote_process`) pays that once per grading process: it
-is started in the sandbox like any student kernel (same user, namespaces,
+(:mod:`autograder.zygote_process`) pays that once per grading run (one for
+all of a parallel run's workers, :class:`ZygoteService`; one per process
+otherwise): it is started in the sandbox like any student kernel (same user, namespaces,
 file system, prlimits; cgroups of its own), imports the frameworks, and
 then forks one child per submission.  Each child
 
 * is moved by the grader into that submission's own cgroups before it runs
   anything (the same memory, process and CPU accounting as a cold kernel);
 * enters new user, mount, PID, IPC, network and UTS namespaces, gets an
-  empty ``/tmp``, ``/home/student`` and ``/dev/shm`` and a ``/proc`` that
-  shows only its own processes, drops every capability;
+  empty ``/tmp``, ``/home/student`` and ``/dev/shm``, terminals
+  (``/dev/pts``) of its own, of the zygote's socket folder only its own
+  folder, and a ``/proc`` that shows only its own processes, drops every
+  capability;
 * runs the IPython kernel with the connection file the grader wrote and
   the options that followed it in the kernel's command.
 
@@ -90,6 +93,7 @@ class WarmProcess:
         self.owner = os.getpid()
         self.forks = 0  # kernels forked
         self.broken = ""
+        self._lost = ""
         self._lock = threading.Lock()
         self.log_file = log_file
         self.stderr = open(log_file, "wb")
@@ -134,10 +138,18 @@ class WarmProcess:
 
     def _exchange(self, request: dict) -> dict:
         """Send one request, return its answer (one conversation at a time:
-        several threads may ask)."""
+        several threads may ask).  After an exchange that failed half-way
+        (no answer in time) a late answer could be taken for the next one's:
+        none is tried again."""
         with self._lock:
-            self._send(request)
-            return self._answer(ANSWER_TIMEOUT)
+            if self._lost:
+                raise ZygoteError(f"the conversation with the zygote was lost ({self._lost})")
+            try:
+                self._send(request)
+                return self._answer(ANSWER_TIMEOUT)
+            except BaseException as error:
+                self._lost = str(error) or type(error).__name__
+                raise
 
     def begin_fork(self, request: dict, place) -> tuple[int, int]:
         """Ask for a child, which waits; ``place(inner pid)`` returns its
@@ -152,7 +164,8 @@ class WarmProcess:
             try:
                 return inner, place(inner)
             except BaseException:
-                self._exchange({"cancel": inner})
+                with contextlib.suppress(ZygoteError, OSError):  # the first error is the one told
+                    self._exchange({"cancel": inner})
                 raise
         except BaseException as error:  # a zygote whose fork failed is not asked again
             self.broken = str(error) or type(error).__name__
@@ -161,7 +174,9 @@ class WarmProcess:
     def finish_fork(self, inner: int, go: bool = True) -> None:
         """Let the child ``inner`` go on and become a kernel (or kill it)."""
         try:
-            self._exchange({"go" if go else "cancel": inner})
+            answer = self._exchange({"go" if go else "cancel": inner})
+            if answer != {"done": inner}:
+                raise ZygoteError(f"unexpected answer {answer!r}")
             self.forks += go
         except BaseException as error:
             self.broken = str(error) or type(error).__name__
@@ -169,16 +184,7 @@ class WarmProcess:
 
     def _fork(self, request: dict, place) -> ForkedKernel:
         inner, pid = self.begin_fork(request, place)
-        try:
-            # Held before the child goes on (it waits until then): the
-            # grader's handle on this very process, never on a later process
-            # that reuses its id.
-            kernel = ForkedKernel(pid, os.pidfd_open(pid))
-        except BaseException:
-            self.finish_fork(inner, go=False)
-            raise
-        self.finish_fork(inner)
-        return kernel
+        return _go(pid, lambda: self.finish_fork(inner), lambda: self.finish_fork(inner, go=False))
 
     def alive(self) -> bool:
         return not self.broken and self.process is not None and self.process.poll() is None
@@ -305,7 +311,7 @@ class Zygote(WarmProcess):
             log.debug("zygote cleanup: %s", clean_sandbox_dir(self.base))
 
 
-# -- one zygote per grading process ---------------------------------------------------
+# -- this process's own zygote ---------------------------------------------------------
 
 _zygote: Zygote | None = None
 _failed = ""
@@ -320,7 +326,9 @@ def zygote_for(limits: SandboxLimits) -> Zygote | SharedZygote | None:
     if _shared is not None:
         if _shared.owner == os.getpid() and _shared.alive():
             return _shared
-        if _shared.owner == os.getpid():
+        if _shared.owner == os.getpid() and _shared.unavailable:
+            _failed = _shared.broken  # said once, by the grader: a worker's own would fail alike
+        elif _shared.owner == os.getpid():
             log.warning("the run's shared warm process cannot be used (%s); this worker "
                         "starts its own", _shared.broken)
         _shared.close()
@@ -401,15 +409,19 @@ class ZygoteService:
 
     def _keep(self, limits: SandboxLimits) -> None:
         try:
-            self.zygote = Zygote(limits)
+            zygote = Zygote(limits)
         except (OSError, ZygoteError, ValueError) as error:
             self.failed = str(error)
-            log.warning("the grading workers' shared warm process could not start: %s", error)
+            log.warning("kernels start cold (each imports the frameworks again): the grading "
+                        "workers' shared warm process could not start: %s", error)
+            zygote = None
+        else:
+            self.zygote = zygote
         finally:
             self.ready.set()
         self._stop.wait()
-        if self.zygote is not None:
-            self.zygote.close()
+        if zygote is not None:
+            zygote.close()
 
     def _accept(self) -> None:
         while not self.closed:
@@ -421,28 +433,44 @@ class ZygoteService:
                              daemon=True).start()
 
     def _serve(self, connection) -> None:
+        kernels: dict[str, list[str]] = {}  # this worker's kernels: socket folder -> cgroups
         with connection:
             while True:
                 try:
                     request = connection.recv()
                 except (EOFError, OSError):
-                    return
+                    break
                 try:
-                    answer = ("ok", self._answer(*request))
+                    answer = ("ok", self._answer(kernels, *request))
+                except Unavailable as error:
+                    answer = ("unavailable", str(error))
                 except Exception as error:  # noqa: BLE001 - told to the worker, whose kernel starts cold
                     answer = ("error", str(error) or type(error).__name__)
                 try:
                     connection.send(answer)
                 except OSError:
-                    return
+                    break
+        self._end_kernels(kernels)
 
-    def _answer(self, what: str, *args):
+    def _end_kernels(self, kernels: dict[str, list[str]]) -> None:
+        """The kernels of a worker that is gone (killed, say), which nobody
+        else would end: killed, their cgroups and socket folders removed."""
+        for folder, groups in kernels.items():
+            paths = [Path(g) for g in groups]
+            kill_cgroups(paths, wait=2.0)
+            remove_cgroups(paths)
+            if self.zygote is not None:
+                with contextlib.suppress(ZygoteError, OSError):
+                    log.warning("a grading worker left a kernel: %s", self.zygote.close_kernel(Path(folder)))
+
+    def _answer(self, kernels: dict[str, list[str]], what: str, *args):
         if not self.ready.wait(READY_TIMEOUT) or self.zygote is None:
-            raise ZygoteError(self.failed or "the shared warm process did not start in time")
+            raise Unavailable(self.failed or "the shared warm process did not start in time")
         zygote = self.zygote
         # A kernel being started or ended is seen through, even if another
         # worker's fork has just failed.
         if what == "close":
+            kernels.pop(args[0], None)
             return zygote.close_kernel(Path(args[0]))
         if what in ("go", "cancel"):
             return zygote.finish_fork(int(args[0]), go=what == "go")
@@ -451,9 +479,11 @@ class ZygoteService:
                                                             if zygote.broken else "ended"))
         if what == "open":
             name, folder = zygote.open_kernel()
+            kernels[str(folder)] = []
             return name, str(folder)
         if what == "fork":
             connection_file, arguments, groups, seed = args
+            kernels[str(Path(connection_file).parent)] = list(groups)
             return zygote.begin_fork(zygote.request(connection_file, arguments, seed),
                                      lambda inner: zygote.place(inner, groups))
         raise ZygoteError(f"unknown request {what!r}")
@@ -465,7 +495,9 @@ class ZygoteService:
             wake.connect(self.address)  # the accepting thread sees it is closed
         self.listener.close()
         self._stop.set()
-        self._keeper.join(READY_TIMEOUT + 30)
+        # A zygote still importing is not waited for: it is closed once it
+        # is ready, or ends with this process.
+        self._keeper.join(30 if self.ready.is_set() else 0)
         clean_sandbox_dir(self.folder)
 
 
@@ -478,6 +510,7 @@ class SharedZygote:
         self.owner = os.getpid()
         self.forks = 0
         self.broken = ""
+        self.unavailable = False
         self._lock = threading.Lock()
         self.connection = Client(address, family="AF_UNIX", authkey=authkey)
 
@@ -491,7 +524,9 @@ class SharedZygote:
             except (OSError, EOFError) as error:
                 kind, value = "error", f"the shared warm process is gone ({error})"
         if kind != "ok":
-            self.broken = value  # not asked again: this worker starts a zygote of its own
+            # Not asked again: this worker starts a zygote of its own, or,
+            # where the shared one could not even start, cold kernels.
+            self.broken, self.unavailable = value, kind == "unavailable"
             raise ZygoteError(value)
         return value
 
@@ -508,17 +543,34 @@ class SharedZygote:
     def fork(self, connection_file: str, arguments: list[str], groups: list[Path],
              seed: int) -> ForkedKernel:
         inner, pid = self._ask("fork", connection_file, arguments, [str(g) for g in groups], seed)
-        try:
-            kernel = ForkedKernel(pid, os.pidfd_open(pid))  # before the child goes on
-        except BaseException:
-            self._ask("cancel", inner)
-            raise
-        self._ask("go", inner)
+        kernel = _go(pid, lambda: self._ask("go", inner), lambda: self._ask("cancel", inner))
         self.forks += 1
         return kernel
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _go(pid: int, go, cancel) -> ForkedKernel:
+    """The grader's handle on a forked child, held before the child goes on
+    (it waits until ``go()``): on this very process, never on a later one
+    that reuses its id.  ``cancel()`` kills the child if that fails."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except BaseException:
+        with contextlib.suppress(ZygoteError, OSError):
+            cancel()
+        raise
+    try:
+        go()
+    except BaseException:
+        os.close(pidfd)
+        raise
+    return ForkedKernel(pid, pidfd)
+
+
+class Unavailable(ZygoteError):
+    """The run's shared zygote could not start: kernels start cold."""
 
 
 _shared: SharedZygote | None = None
@@ -615,8 +667,9 @@ class ZygoteProvisioner(LocalProvisioner):
 
 
 class ZygoteKernelManager(SandboxedKernelManager):
-    """The sandbox's kernel manager, forking each kernel from this grading
-    process's zygote; cold kernels where the zygote cannot run."""
+    """The sandbox's kernel manager, forking each kernel from the zygote
+    :func:`zygote_for` gives (the run's shared one, or this process's own);
+    cold kernels where no zygote can run."""
 
     def _warm_start(self, limits: SandboxLimits):
         for _ in range(2):  # a worker's shared zygote that fails: its own one next

@@ -214,6 +214,10 @@ def _private_folders(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
             open(point, "a").close()
         _mount(f"/proc/self/fd/{fd}", point, None, MS_BIND | MS_REC)
         os.close(fd)
+    # Terminals of its own (/dev/ptmx leads to /dev/pts/ptmx): kernels forked
+    # from one zygote would otherwise share the sandbox's, and one could
+    # write into another's.
+    _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=600")
 
 
 def _drop_capabilities() -> None:

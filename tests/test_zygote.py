@@ -5,6 +5,7 @@ other as strongly as cold kernels are."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from test_attacks_kernel import notebook, outputs, run, sandbox_ready  # noqa: F401
@@ -223,11 +224,14 @@ def test_a_failed_fork_starts_that_kernel_cold_and_the_next_from_a_new_zygote(mo
 
 # -- kernels forked at once, and one zygote for a run's workers ----------------------
 
-#: In a kernel: its own socket folder, and what it sees of the zygote's.
+#: In a kernel: its own socket folder, what it sees of the zygote's, and
+#: of the terminals (after opening one of its own, which stays open).
 SOCKETS = '''
 import os, sys
 own = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
 print("SEEN", os.path.basename(own), sorted(os.listdir(os.path.dirname(own))))
+terminal = os.openpty()
+print("TERMINALS", sorted(os.listdir("/dev/pts")))
 '''
 
 #: In a kernel: fill its own socket folder, bytes and files, until refused.
@@ -295,6 +299,7 @@ def test_kernels_forked_at_once_neither_see_nor_fill_each_others_socket_folders(
         name, seen = text.split("SEEN ")[1].split("\n")[0].split(" ", 1)
         assert seen == repr([name]), text  # of the zygote's socket folder, only its own
         own[name] = text
+        assert text.split("TERMINALS ")[1].split("\n")[0] == "['0', 'ptmx']", text  # its own only
     assert len(own) == 3
     made, why = first.split("FILLED ")[1].split("\n")[0].split(" ", 1)
     # Its own tmpfs is full, and the kernels started after that still started
@@ -331,24 +336,71 @@ def test_a_runs_workers_share_one_zygote_and_strangers_are_refused(monkeypatch):
     assert not service.folder.exists()
 
 
-def test_a_worker_whose_shared_zygote_cannot_start_uses_its_own(monkeypatch, caplog):
+def test_where_the_shared_zygote_cannot_start_kernels_start_cold(monkeypatch, caplog):
     from autograder.sandbox import SandboxLimits
 
     real = zygote.SOURCE
     monkeypatch.setattr(zygote, "SOURCE", "import sys\nsys.exit(3)\n")
+    caplog.set_level(logging.WARNING, logger="autograder.zygote")
     service = zygote.ZygoteService(SandboxLimits())
     try:
         assert service.ready.wait(60) and service.zygote is None
-        monkeypatch.setattr(zygote, "SOURCE", real)
-        monkeypatch.setattr(zygote, "_shared", None)
-        caplog.set_level(logging.WARNING, logger="autograder.zygote")
+        monkeypatch.setattr(zygote, "SOURCE", real)  # a worker's own zygote would start
+        for name, value in (("_shared", None), ("_zygote", None), ("_failed", "")):
+            monkeypatch.setattr(zygote, name, value)
         zygote.use_shared(*service.handle, SandboxLimits())
+        for _ in range(2):
+            nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
+            status, answers, _ = run(nb)
+            assert status == "ok" and answers["part"][0].ok, status
+            assert printed(nb, "LOADED") == "False"  # cold, and no second wait for imports
+        said = [r.getMessage() for r in caplog.records]
+        assert len([m for m in said if "start cold" in m]) == 1 and "exit 3" in said[0], said
+        assert zygote._zygote is None and "exit 3" in zygote._failed
+    finally:
+        service.close()
+
+
+def test_a_worker_whose_shared_zygote_fails_later_uses_its_own(monkeypatch, caplog):
+    from autograder.sandbox import SandboxLimits
+
+    service = zygote.ZygoteService(SandboxLimits())
+    try:
+        for name, value in (("_shared", None), ("_zygote", None), ("_failed", "")):
+            monkeypatch.setattr(zygote, name, value)
+        zygote.use_shared(*service.handle, SandboxLimits())
+        assert run(notebook("print(1)\n", HONEST))[0] == "ok" and service.zygote.forks == 1
+        service.zygote.broken = "a fork failed"
+        caplog.set_level(logging.WARNING, logger="autograder.zygote")
         nb = notebook("import sys\nprint('LOADED', 'tensorflow' in sys.modules)\n", HONEST)
         status, answers, _ = run(nb)
         assert status == "ok" and answers["part"][0].ok, status
         assert printed(nb, "LOADED") == "True"  # forked from the worker's own zygote
         said = " ".join(r.getMessage() for r in caplog.records)
-        assert "exit 3" in said and "starts its own" in said, said
-        assert zygote._shared is None and zygote._zygote is not None and zygote._zygote.alive()
+        assert "a fork failed" in said and "starts its own" in said, said
+        assert zygote._shared is None and zygote._zygote.forks == 1
+    finally:
+        zygote.close()
+        service.close()
+
+
+def test_the_kernels_of_a_worker_that_died_are_ended(monkeypatch):
+    from autograder.sandbox import SandboxLimits, make_cgroups
+
+    service = zygote.ZygoteService(SandboxLimits())
+    try:
+        assert service.ready.wait(120) and service.zygote is not None
+        worker = zygote.SharedZygote(*service.handle, SandboxLimits())
+        name, folder = worker.open_kernel()
+        groups = make_cgroups(name, SandboxLimits())
+        connection = folder / "connection.json"
+        connection.write_text("{}")
+        kernel = worker.fork(str(connection), [], groups, seed=1)  # no real kernel: it ends
+        worker.connection.close()  # the worker is gone without closing its kernel
+        deadline = time.monotonic() + 30
+        while (folder.exists() or any(g.exists() for g in groups)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not folder.exists() and not any(g.exists() for g in groups)
+        assert kernel.wait(10) is not None
     finally:
         service.close()
