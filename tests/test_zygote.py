@@ -4,6 +4,7 @@ other as strongly as cold kernels are."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import time
 
@@ -287,7 +288,10 @@ def _kernels_at_once(codes: list[str]) -> list[str]:
                 client.stop_channels()
                 await manager.shutdown_kernel(now=True)
 
-    return asyncio.run(main())
+    # In a thread of its own: an earlier test may have left this thread's
+    # event loop running.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def test_kernels_forked_at_once_neither_see_nor_fill_each_others_socket_folders():
