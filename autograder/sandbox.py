@@ -289,16 +289,9 @@ def new_socket_folder(folder: Path, limits: SandboxLimits) -> Path:
 
 
 def remove_socket_folder(folder: Path) -> str:
-    """Unmount a kernel's socket folder (whatever it left there goes with
-    it) and remove it; returns what was removed, in words."""
-    used, inodes = _usage(folder) if _is_mount(folder) else (0, 0)
-    unmount(folder)
-    try:
-        files, folders, size = remove_tree(folder)
-    except OSError as error:
-        return f"could not remove {folder}: {error}"
-    return (f"{folder}: unmounted ({inodes} files, {used // 1024} KB), "
-            f"removed {files} files and {folders} folders ({size // 1024} KB)")
+    """Unmount a kernel's socket folder in a zygote's (whatever it left
+    there goes with it) and remove it; returns what was done, in words."""
+    return _unmount_and_remove(folder, folder)
 
 
 def _usage(path: Path) -> tuple[int, int]:
@@ -314,18 +307,23 @@ def clean_sandbox_dir(base: Path) -> str:
     """Remove a kernel's folder: unmount its socket tmpfs (whatever the
     kernel left there goes with it), then delete the rest.  Returns what was
     cleaned, in words."""
+    return _unmount_and_remove(base, base / "kernel")
+
+
+def _unmount_and_remove(top: Path, socket_folder: Path) -> str:
+    """Unmount the tmpfs at ``socket_folder`` if there is one, then delete
+    ``top`` however deep; returns what was done, in words."""
     said = []
-    kernel_dir = base / "kernel"
-    if _is_mount(kernel_dir):
-        used, inodes = _usage(kernel_dir)
-        unmount(kernel_dir)
+    if _is_mount(socket_folder):
+        used, inodes = _usage(socket_folder)
+        unmount(socket_folder)
         said.append(f"unmounted its socket folder ({inodes} files, {used // 1024} KB)")
     try:
-        files, folders, size = remove_tree(base)
+        files, folders, size = remove_tree(top)
     except OSError as error:
-        return f"could not remove {base}: {error}"
+        return f"could not remove {top}: {error}"
     said.append(f"removed {files} files and {folders} folders ({size // 1024} KB)")
-    return f"{base}: " + ", ".join(said)
+    return f"{top}: " + ", ".join(said)
 
 
 # -- cgroups ------------------------------------------------------------------

@@ -17,12 +17,12 @@ JSON line on stdout:
     fork a child, which waits; answer ``{"forked": pid}`` (the pid as this
     sandbox sees it).  ``sockets`` is the zygote's socket folder, shared by
     its kernels: each has a folder of its own in it, the one holding its
-    connection file, and sees only that one.  The grader moves the child into the submission's
-    cgroups, then sends
+    connection file, and sees only that one.  The grader moves the child
+    into the submission's cgroups, then sends
 ``{"go": pid}``
     the child goes on: new user, mount, PID, IPC, network and UTS
     namespaces; fresh ``/tmp``, ``/home/student`` and ``/dev/shm``; of the
-    socket folder only its own folder; a fresh
+    socket folder only its own folder; terminals of its own; a fresh
     ``/proc`` showing only its own processes; no capabilities; then the
     IPython kernel, in the forked process itself, with the warm imports,
     started with the connection file and the ``arguments`` that followed
