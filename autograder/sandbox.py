@@ -27,6 +27,8 @@ that; ``make sandbox`` installs and sets up what it needs.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import ctypes
 import logging
 import multiprocessing
@@ -41,10 +43,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 from traitlets import DottedObjectName, Integer, Type, Unicode
 from traitlets.config import Configurable
 
@@ -497,6 +501,7 @@ def confine_worker(limits: SandboxLimits) -> Path | None:
         return _confined.get(pid)
     memory = str(limits.worker_memory_mb * 2**20)
     name = f"{PREFIX}worker-{pid}"
+    before = _memory_cgroup()
     if _cgroup_version() == 2:
         group = CGROUP_ROOT / CGROUP_NAME / name
         group.mkdir(parents=True, exist_ok=True)
@@ -509,7 +514,35 @@ def confine_worker(limits: SandboxLimits) -> Path | None:
         (group / "memory.limit_in_bytes").write_text(memory)
     (group / "cgroup.procs").write_text(str(pid))
     _confined[pid] = group
+    if before is not None:
+        atexit.register(_leave_cgroup, pid, group, before)
     return group
+
+
+def _memory_cgroup() -> Path | None:
+    """The memory cgroup this process is in (None if it cannot be told)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if _cgroup_version() == 2 and controllers == "":
+            return CGROUP_ROOT / path.lstrip("/")
+        if _cgroup_version() == 1 and "memory" in controllers.split(","):
+            return CGROUP_ROOT / "memory" / path.lstrip("/")
+    return None
+
+
+def _leave_cgroup(pid: int, group: Path, before: Path) -> None:
+    """At the exit of a process :func:`confine_worker` confined: back to the
+    cgroup it came from, and its own removed (otherwise the next grader
+    finds it and sweeps it up as stale)."""
+    if os.getpid() != pid:  # a child that inherited the hook
+        return
+    with contextlib.suppress(OSError):
+        (before / "cgroup.procs").write_text(str(pid))
+        group.rmdir()
 
 
 def remove_cgroups(groups: list[Path]) -> None:
@@ -755,6 +788,32 @@ class LimitedKernelClient(AsyncKernelClient):
         finally:
             defaults.clear()
             defaults.update(saved)
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """jupyter_client's wait for a new kernel (its kernel_info answered,
+        IOPub connected), without its last step, which waits until IOPub has
+        been quiet for 0.2 s: a grader starts hundreds of kernels.  What that
+        step would drop is the kernel_info's own status; nbclient and the
+        probe read only the messages that answer their own requests."""
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # IOPub is connected once the kernel_info's status arrives
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class LimitedKernelManager(AsyncKernelManager):

@@ -30,6 +30,7 @@ before, and the log says so once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -621,6 +622,18 @@ class ForkedKernel:
             except (ProcessLookupError, OSError):
                 pass
 
+    async def ended(self) -> None:
+        """Wait, without polling, until the kernel has ended."""
+        if self.poll() is not None:
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.add_reader(self.pidfd, lambda: done.done() or done.set_result(None))
+        try:
+            await done
+        finally:
+            loop.remove_reader(self.pidfd)
+
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
@@ -634,6 +647,18 @@ def kernel_arguments(cmd: list[str]) -> list[str]:
     ``--HistoryManager.hist_file=:memory:``, which a forked kernel must be
     given as a cold one is."""
     return cmd[cmd.index("-f") + 2:] if "-f" in cmd else []
+
+
+class AwaitsForkedKernels:
+    """For a kernel manager whose kernel may be a :class:`ForkedKernel`:
+    its end is awaited, where jupyter_client would look every 0.1 s (a
+    grader ends hundreds of kernels)."""
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        process = getattr(self.provisioner, "process", None)
+        if isinstance(process, ForkedKernel):
+            await process.ended()
+        await super()._async_wait(pollinterval)
 
 
 class ZygoteProvisioner(LocalProvisioner):
@@ -666,7 +691,7 @@ class ZygoteProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class ZygoteKernelManager(SandboxedKernelManager):
+class ZygoteKernelManager(AwaitsForkedKernels, SandboxedKernelManager):
     """The sandbox's kernel manager, forking each kernel from the zygote
     :func:`zygote_for` gives (the run's shared one, or this process's own);
     cold kernels where no zygote can run."""
@@ -769,7 +794,7 @@ class TrustedProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class WarmKernelManager(AsyncKernelManager):
+class WarmKernelManager(AwaitsForkedKernels, AsyncKernelManager):
     """A kernel manager whose kernels are forked from :attr:`zygote` (set
     it before use), for notebooks the course trusts; cold kernels where it
     is None or gone.  (Asynchronous, as nbclient's default is: with a

@@ -401,3 +401,7 @@ def serve() -> None:
 
 if __name__ == "__main__":
     serve()
+    # Its input ended: the grader is done with it.  Nothing is left to save,
+    # and unloading TensorFlow and PyTorch would take a second or two.
+    sys.stdout.flush()
+    os._exit(0)

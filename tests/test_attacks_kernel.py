@@ -421,6 +421,30 @@ def test_stale_sandbox_folders_and_cgroups_are_swept():
         sandbox.remove_cgroups(groups)
 
 
+def test_a_grading_worker_leaves_no_cgroup_behind():
+    # A worker (or a grader grading in its own process) is confined to a
+    # memory cgroup of its own; once it exits normally, that cgroup is gone,
+    # so the next run has nothing to sweep and warn about.
+    import subprocess
+    import sys
+
+    from autograder import sandbox
+
+    if not sandbox._cgroup_version():
+        pytest.skip("no cgroups here")
+    child = subprocess.run(
+        [sys.executable, "-c", "import os\n"
+         "from autograder.sandbox import SandboxLimits, confine_worker\n"
+         "group = confine_worker(SandboxLimits())\n"
+         "members = (group / 'cgroup.procs').read_text().split()\n"
+         "print(group, group.is_dir(), str(os.getpid()) in members)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    group, existed, member = child.stdout.split()
+    assert (existed, member) == ("True", "True"), child.stdout
+    assert not Path(group).exists(), f"{group} left behind"
+
+
 def tempfile_dir():
     import tempfile
 
