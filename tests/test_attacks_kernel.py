@@ -155,8 +155,12 @@ def test_cpu_time_counts_threads_and_child_processes(how):
     status, _, seconds = run(notebook(work), cell_timeout=4, submission_timeout=30, factor=10,
                              cpu=cpu)
     print(f"{how}: {status!r} after {seconds:.1f} s, {cpu[0]:.1f} s of CPU")
+    # Stopped by the CPU count, although the kernel's own thread only
+    # waited: the wall clock's stop (after 40 s) would say "wall clock".
+    # How long that took is not asserted: on a busy machine the same CPU
+    # seconds take longer, and that is the point of counting them.
     assert status.startswith("timeout: ") and "of CPU" in status, status
-    assert seconds < 40, "stopped by the wall clock, not the CPU time"
+    assert cpu[0] >= 4, cpu
 
 
 def test_an_unsandboxed_kernel_is_limited_by_its_process_tree_cpu_time():
