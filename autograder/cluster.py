@@ -289,7 +289,7 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
     try:
         done = future.result()
     except KilledWorker:
-        executor.cpu_seconds = 0.0
+        executor.cpu_seconds = executor.start_cpu_seconds = 0.0
         reason = said("the grading machine running this notebook was lost; it can be graded again")
         return WORKER_LOST, {p.grade_id: reason for p in parts}
     except Exception as error:
@@ -311,6 +311,7 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
         if field in ran.metadata:
             nb.metadata[field] = ran.metadata[field]
     executor.cpu_seconds = float(done["cpu_seconds"])
+    executor.start_cpu_seconds = float(done.get("start_cpu_seconds", 0.0))
     return done["status"], done["answers"]
 
 

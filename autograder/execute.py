@@ -494,6 +494,7 @@ class JudgedExecute(Execute):
                 write_verdict(cell, None, 0.0, [Check(False, _("no check is defined for this cell"))])
         report["seconds"] = round(monotonic() - started, 2)
         report["cpu_seconds"] = round(self.cpu_seconds, 2)
+        report["start_cpu_seconds"] = round(self.start_cpu_seconds, 2)
         if self.report_directory and student:
             path = Path(self.report_directory) / assignment_name / student / f"{notebook}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -537,6 +538,7 @@ class JudgedExecute(Execute):
         # limits are checked while waiting (_async_poll_for_reply).
         self.timeout_func = lambda cell: math.ceil(limits.cell_wall_limit())
         status, answers, km, watchdog = "ok", {}, None, None
+        self.start_cpu_seconds = 0.0
         try:
             with self.setup_kernel():
                 km = self.km
@@ -545,6 +547,7 @@ class JudgedExecute(Execute):
                 try:
                     reply = self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = reply["content"]["language_info"]
+                    self.start_cpu_seconds = limits.cpu()  # before any of the notebook's code
                     for index, cell in enumerate(self.nb.cells):
                         if limits.note(limits.submission_over()):
                             break
@@ -800,11 +803,13 @@ def judge_task(task: dict) -> dict:
         status, answers = runner.run_and_probe(
             nb, {"metadata": {"path": str(work)}}, task["parts"], task["cases"])
     return {"notebook": nbformat.writes(nb), "status": status, "answers": answers,
-            "cpu_seconds": runner.cpu_seconds}
+            "cpu_seconds": runner.cpu_seconds, "start_cpu_seconds": runner.start_cpu_seconds}
 
 
-def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]:
-    """Run each solution notebook in its own kernel and probe it on ``cases``.
+def solution_answers(assignment, cases: dict, config, *,
+                     sandbox: bool = False) -> dict[str, list[Answer]]:
+    """Run each solution notebook in its own kernel and probe it on ``cases``;
+    in the sandbox if ``sandbox`` (where the students' kernels run).
 
     Raises :class:`GradingError` when the solution cannot answer: grading a
     class against a broken solution would be worse than not grading.
@@ -814,10 +819,9 @@ def solution_answers(assignment, cases: dict, config) -> dict[str, list[Answer]]
         nb = nbformat.read(path, as_version=4)
         in_notebook = grade_cells(nb)
         parts = [p for p in assignment.parts if p.grade_id in in_notebook]
-        # The course's own code: no sandbox, and the default time limits even
-        # when the students' are set shorter: CPU seconds of its kernel's
-        # process tree, each with the wall-clock backstop.
-        runner = JudgedExecute(config=config, sandbox=False, timeout=CELL_TIMEOUT,
+        # The course's own code: the default time limits even when the
+        # students' are set shorter, each with the wall-clock backstop.
+        runner = JudgedExecute(config=config, sandbox=sandbox, timeout=CELL_TIMEOUT,
                                submission_timeout=SUBMISSION_TIMEOUT,
                                wall_clock_factor=max(WALL_CLOCK_FACTOR,
                                                      config.JudgedExecute.get("wall_clock_factor", 0)))

@@ -323,9 +323,9 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             if course.sandbox and course.zygote and not course.cluster:
-                # One warm process for every worker: it imports the
-                # frameworks now, while the grader registers the assignment
-                # and runs the solution.
+                # One warm process for every worker (and for the solution's
+                # kernel): it imports the frameworks now, while the grader
+                # registers the assignment.
                 from autograder.sandbox import SandboxLimits
                 from autograder.zygote import ZygoteService
 
@@ -346,6 +346,16 @@ class Workers:
 
     def __enter__(self):
         return self
+
+    def sharing(self):
+        """A context in which this process's own sandboxed kernels (the
+        solution's) are forked from the workers' shared warm process."""
+        if self.zygote is None:
+            return contextlib.nullcontext()
+        from autograder.sandbox import SandboxLimits
+        from autograder.zygote import shared_here
+
+        return shared_here(self.zygote.handle, SandboxLimits(config=self.course.config))
 
     def __exit__(self, kind, error, trace):
         if self.pool is None:
@@ -465,7 +475,11 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
         log.info(f"Grading {name}: {len(folders)} submission(s), inputs drawn with seed {seed}")
         cases = draw_cases(assignment, seed)
         started = monotonic()
-        expected = solution_answers(assignment, cases, course.config)
+        # The solution runs where the students' notebooks run: in the sandbox,
+        # forked from the same warm process, unless the cluster grades them.
+        with workers.sharing():
+            expected = solution_answers(assignment, cases, course.config,
+                                        sandbox=course.sandbox and not course.cluster)
         log.info(f"  solution notebook answered every part ({monotonic() - started:.1f} s)")
         write_run(cases_file, assignment, seed, cases, expected)
         save_json(run_file, run)

@@ -380,7 +380,8 @@ class ZygoteService:
     """One zygote for all of a run's grading workers, instead of one each
     (each costs about 10 CPU seconds of imports, and its memory).  It runs
     in the grader's own process: the zygote starts in a thread, while the
-    grader registers the assignment and runs the solution.  Workers ask it
+    grader registers the assignment, and forks the solution's kernel first
+    (:func:`shared_here`).  Workers ask it
     for kernels over a Unix socket in a root-only folder, with a key handed
     to them when they start (:mod:`multiprocessing.connection`); they see
     it through :class:`SharedZygote`.  A worker that cannot use it starts a
@@ -585,6 +586,23 @@ def use_shared(address: str, authkey: bytes, limits: SandboxLimits) -> None:
     except (OSError, EOFError, AuthenticationError) as error:
         log.warning("the run's shared warm process cannot be reached (%s); this worker "
                     "starts its own", error)
+
+
+@contextlib.contextmanager
+def shared_here(handle: tuple[str, bytes], limits: SandboxLimits):
+    """In the grader's own process, for the length of a run: its kernels
+    (the solution's) are forked from the run's :class:`ZygoteService` too,
+    rather than from a warm process started for them alone."""
+    global _shared, _failed
+    before = _failed
+    use_shared(*handle, limits)
+    try:
+        yield
+    finally:
+        if _shared is not None and _shared.owner == os.getpid():
+            _shared.close()
+            _shared = None
+        _failed = before  # what this run's service could not do says nothing of the next run's
 
 
 class ForkedKernel:

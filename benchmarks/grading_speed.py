@@ -23,8 +23,10 @@ on and the same drawn inputs each time:
 It checks that every student gets the same score all three ways, and prints
 the wall-clock times and their ratios, the CPU time each way used (the
 whole machine, which should be otherwise idle: CPU time / wall time is how
-many cores a way kept busy on average), and the CPU seconds one submission's
-kernel used (its sandbox's count, from the JSON reports), cold and warm.
+many cores a way kept busy on average), the CPU seconds one submission's
+kernel used (its sandbox's count, from the JSON reports), cold and warm, and
+the CPU per submission each way against the student's own code and the probe
+(what a warm kernel used after it had started).
 """
 
 from __future__ import annotations
@@ -139,9 +141,10 @@ def ours(name: str, submissions: Path, work: Path, jobs: int | None,
     return timed(command, cwd=ROOT)
 
 
-def kernel_cpu(work: Path) -> list[float]:
-    """CPU seconds each submission's kernel used, from the JSON reports."""
-    return [json.loads(p.read_text())["cpu_seconds"]
+def kernel_cpu(work: Path, field: str = "cpu_seconds") -> list[float]:
+    """CPU seconds each submission's kernel used (``field``: of which, to
+    start), from the JSON reports."""
+    return [json.loads(p.read_text())[field]
             for p in sorted((work / "reports").glob("*/*/*.json"))]
 
 
@@ -182,6 +185,16 @@ def main() -> int:
             used = kernel_cpu(work)
             print(f"CPU per submission's kernel, {way}: median {statistics.median(used):.2f} s, "
                   f"min {min(used):.2f} s, max {max(used):.2f} s")
+        # What a submission costs beyond its own work: the run's CPU (the
+        # whole machine's, the run's fixed costs included) per submission,
+        # against what its kernel used after it had started (the student's
+        # cells, then the probe).
+        own = statistics.mean(c - s for c, s in zip(kernel_cpu(runs["warm"]),
+                                                     kernel_cpu(runs["warm"], "start_cpu_seconds")))
+        print(f"CPU per submission: plain nbgrader {baseline_cpu / len(ids):.2f} s, "
+              f"cold {took['cold'][1] / len(ids):.2f} s, warm {took['warm'][1] / len(ids):.2f} s; "
+              f"the student's own code and the probe {own:.2f} s (mean, warm kernels), so "
+              f"{took['warm'][1] / len(ids) - own:.2f} s more per warm submission")
         for way in runs:
             print(f"speed-up over plain nbgrader, {way} kernels: {baseline / took[way][0]:.2f}x")
         print(f"(at most {os.cpu_count() / baseline_busy:.2f}x from parallelism alone: nbgrader's "

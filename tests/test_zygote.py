@@ -408,3 +408,39 @@ def test_the_kernels_of_a_worker_that_died_are_ended(monkeypatch):
         assert kernel.wait(10) is not None
     finally:
         service.close()
+
+
+def test_the_solution_is_forked_from_the_runs_shared_zygote(monkeypatch, tmp_path):
+    # No warm process of its own for the solution: its kernel is the run's
+    # zygote's first, in the sandbox, like the students' that follow.
+    import shutil
+
+    from conftest import ROOT
+
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    def no_trusted_zygote():
+        raise AssertionError("a warm process outside the sandbox was asked for")
+
+    monkeypatch.setattr(zygote, "trusted_zygote", no_trusted_zygote)
+    counted = []
+    close = zygote.ZygoteService.close
+
+    def counting_close(self):
+        counted.append(self.zygote.forks if self.zygote is not None else None)
+        close(self)
+
+    monkeypatch.setattr(zygote.ZygoteService, "close", counting_close)
+    fixtures = ROOT / "tests" / "submissions" / "perceptrons_xor"
+    for student in ("solution", "blank"):
+        shutil.copytree(fixtures / student, tmp_path / "class" / student)
+    rows = grade("perceptrons_xor", tmp_path / "class", Course(ROOT, work=tmp_path / "work"), jobs=2)
+    scores = {row.student_id: row.score for row in rows}
+    assert scores == {"solution": rows[0].max_score, "blank": 0}, scores
+    assert counted == [3], "the solution and both students, from the one shared zygote"
+    assert zygote._shared is None, "the grader's own use of the service ended with the run"
+    import json
+
+    report = json.loads(next((tmp_path / "work" / "reports").glob("*/solution/*.json")).read_text())
+    assert 0 < report["start_cpu_seconds"] < report["cpu_seconds"], report
