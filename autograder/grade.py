@@ -301,8 +301,8 @@ def default_jobs(warm: bool = True) -> int:
     stands idle about a third of the time, and an extra worker fills the
     gaps.  Warm kernels leave fewer gaps (the workers share one warm
     process, so an extra worker costs only its own start): 40 submissions on
-    2 cores took 105.9 s with 2 workers and 97.0 s with 3, one run each,
-    where runs of the same command vary by 10% on this machine kind; cold,
+    2 cores took 78.8 s with 2 workers, 75.4 s and 78.7 s with 3, where runs
+    of the same command vary by 5-10% on this machine kind; cold,
     20 submissions took 107 s with 2 and 88 s with 3
     (docs/instructor-guide.md, `benchmarks/grading_speed.py`)."""
     return (os.cpu_count() or 1) + (0 if warm else 1)
