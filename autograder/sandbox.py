@@ -683,13 +683,19 @@ def sandbox_python() -> str:
     return _neutral(sys.executable)
 
 
-def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = None) -> list[str]:
+def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = None,
+                  *, zygote: bool = False) -> list[str]:
     """The bwrap arguments.  ``base`` is the kernel's own root-owned folder,
     where the helper package's copy and the neutral files are put (default:
-    ``kernel_dir``'s parent)."""
+    ``kernel_dir``'s parent).  What runs inside cannot make user namespaces
+    of its own (a kernel holding thousands would use up the sandbox user's
+    allowance, and a kernel started beside it could not start), except a
+    ``zygote``, whose forked kernels each make one and then forbid more."""
     base = base or kernel_dir.parent
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
            "--as-pid-1", "--ro-bind", "/usr", "/usr"]
+    if not zygote:
+        cmd[2:2] = ["--unshare-user", "--disable-userns"]
     for name in ("bin", "lib", "lib64", "sbin"):
         path = Path("/") / name
         if path.is_symlink():
@@ -738,9 +744,10 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
 
 
 def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
-         limits: SandboxLimits, base: Path | None = None) -> list[str]:
+         limits: SandboxLimits, base: Path | None = None, *, zygote: bool = False) -> list[str]:
     """``kernel_cmd`` run inside the cgroups, limits, user and namespaces,
-    under a small init of its own as the sandbox's PID 1."""
+    under a small init of its own as the sandbox's PID 1 (``zygote``: see
+    :func:`bwrap_command`)."""
     join = " && ".join(f'echo $$ > "{g}/cgroup.procs"' for g in groups)
     user = pwd.getpwnam(limits.user)
     python = sandbox_python()
@@ -751,7 +758,7 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
         "--nofile=4096", "--core=0", "--",
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-        *bwrap_command(kernel_dir, limits, base),
+        *bwrap_command(kernel_dir, limits, base, zygote=zygote),
         python, "-c", INIT_SOURCE, *kernel_cmd,
     ]
 

@@ -226,7 +226,8 @@ class Zygote(WarmProcess):
             # Each kernel's folder is mounted after the zygote started.
             share_mounts(self.kernel_dir)
             self.groups = make_cgroups(f"{self.base.name}-zygote", limits)
-            cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base)
+            cmd = wrap([sys.executable, "-c", SOURCE], self.kernel_dir, self.groups, limits, self.base,
+                       zygote=True)
             super().__init__(cmd, launch_environment(), self.base / "zygote.log")
             # A kernel that cannot isolate itself would score 0 as "kernel
             # died": find out now, while cold kernels can still take over.

@@ -295,6 +295,12 @@ def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
         os._exit(os.waitstatus_to_exitcode(status) & 255)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # No user namespaces of its own (what bwrap's --disable-userns does for a
+    # cold kernel): a kernel holding thousands of them would use up the
+    # sandbox user's allowance, and a kernel started beside it could not
+    # isolate itself.
+    with open("/proc/sys/user/max_user_namespaces", "w") as fh:
+        fh.write("0")
     libc.sethostname(b"sandbox", 7)
     kernel = os.fork()
     if kernel:

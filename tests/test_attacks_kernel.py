@@ -345,6 +345,25 @@ print("WRITTEN", written, "ERRNO", error)
 
 
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_kernel_cannot_make_user_namespaces(zygote):
+    # Each one it held would count against the sandbox user's allowance,
+    # which the kernels running beside it share: with thousands held, theirs
+    # could not isolate themselves and their students would score 0.
+    nb = notebook('''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+child = os.fork()
+if child == 0:
+    os._exit(0 if libc.unshare(0x10000000) == 0 else ctypes.get_errno())  # CLONE_NEWUSER
+print("USERNS", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, zygote=zygote)
+    assert status == "ok" and answers["part"][0].ok, status
+    text = outputs(nb)
+    assert f"USERNS {errno.ENOSPC}\n" in text, text[-500:]
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
 def test_a_deep_folder_chain_is_cleaned_up(zygote):
     nb = notebook(SOCKET_FOLDER + '''
 fd = os.open(folder, os.O_RDONLY)
