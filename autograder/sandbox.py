@@ -947,6 +947,39 @@ class SandboxedKernelManager(LimitedKernelManager):
 # -- Can this machine do it? ----------------------------------------------------------
 
 
+#: Every kernel runs as the one sandbox user, and the machine allows each
+#: user only so many epoll watches in all (``fs.epoll.max_user_watches``,
+#: about 5.5 million on a 24 GB machine).  Each watch's kernel memory is
+#: counted in its kernel's memory cgroup, but 5.5 million fit in one
+#: kernel's limit: a kernel holding them all would stop every kernel started
+#: beside it (ZMQ needs epoll), whose students would score 0 for "kernel
+#: died".  With the allowance raised past what the machine's memory could
+#: hold, each kernel's memory limit stops it first.
+EPOLL_WATCHES = Path("/proc/sys/fs/epoll/max_user_watches")
+#: Kernel memory of one epoll watch, at least (its epitem).
+EPOLL_WATCH_BYTES = 128
+
+
+def epoll_watches_needed() -> int:
+    """The allowance above which no kernel's memory limit can reach it."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return total // EPOLL_WATCH_BYTES
+
+
+def raise_epoll_watches() -> str:
+    """As root (`make sandbox`): raise the allowance now and at every boot;
+    returns what was done, in words."""
+    needed = epoll_watches_needed()
+    Path("/etc/sysctl.d/60-dlcourse-grading.conf").write_text(
+        "# The course's grading sandbox (autograder/sandbox.py, EPOLL_WATCHES)\n"
+        f"fs.epoll.max_user_watches = {needed}\n")
+    before = int(EPOLL_WATCHES.read_text())
+    if before < needed:
+        EPOLL_WATCHES.write_text(str(needed))
+        return f"fs.epoll.max_user_watches raised from {before} to {needed}"
+    return f"fs.epoll.max_user_watches is {before} (at least {needed})"
+
+
 def check(limits: SandboxLimits | None = None) -> None:
     """Raise SandboxError saying what is missing, or return if the sandbox
     works.  Removes what earlier graders left behind first."""
@@ -958,6 +991,12 @@ def check(limits: SandboxLimits | None = None) -> None:
     for tool in ("bwrap", "setpriv", "prlimit"):
         if shutil.which(tool) is None:
             raise SandboxError(f"'{tool}' is not installed; {fix}")
+    with contextlib.suppress(OSError, ValueError):
+        watches = int(EPOLL_WATCHES.read_text())
+        if watches < epoll_watches_needed():
+            raise SandboxError(
+                f"fs.epoll.max_user_watches is {watches}: one kernel could use up the "
+                f"sandbox user's epoll watches, which every kernel beside it needs to start; {fix}")
     try:
         pwd.getpwnam(limits.user)
     except KeyError:
@@ -1007,5 +1046,8 @@ def blocked_parents() -> list[Path]:
     return sorted(set(blocked))
 
 
-if __name__ == "__main__":  # used by `make sandbox`: print the folders to open
-    print("\n".join(str(folder) for folder in blocked_parents()))
+if __name__ == "__main__":  # used by `make sandbox`
+    if sys.argv[1:] == ["epoll"]:
+        print(raise_epoll_watches())
+    else:  # the folders to open
+        print("\n".join(str(folder) for folder in blocked_parents()))

@@ -97,3 +97,20 @@ def test_limits_of_several_cgroups_are_named_once(tmp_path):
     os.chmod(groups[1] / "pids.events", 0)  # unreadable: nothing said, nothing raised
     if os.geteuid() != 0:
         assert limits_hit(groups[1:2]) == []
+
+
+def test_the_sandbox_refuses_an_epoll_allowance_one_kernel_could_use_up(tmp_path, monkeypatch):
+    # Every kernel runs as one user; with the machine's usual allowance of
+    # epoll watches one kernel could hold them all within its memory limit,
+    # and the kernels started beside it would die.
+    from autograder import sandbox
+
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox's check needs root")
+    setting = tmp_path / "max_user_watches"
+    monkeypatch.setattr(sandbox, "EPOLL_WATCHES", setting)
+    setting.write_text("5491333\n")  # the default of a 24 GB machine
+    with pytest.raises(sandbox.SandboxError, match="epoll watches"):
+        sandbox.check()
+    assert sandbox.epoll_watches_needed() * sandbox.EPOLL_WATCH_BYTES >= \
+        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") - sandbox.EPOLL_WATCH_BYTES
