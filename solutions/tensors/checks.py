@@ -37,23 +37,27 @@ def channels_cases(rng):
 
 
 def broadcast_cases(rng):
-    """Four shape pairs that broadcast, then two that do not (the part's
+    """Four shape pairs that broadcast, then three that do not (the part's
     edge cases, see Part: a rule that never answers -1 keeps a quarter).
 
-    The ranks always differ.  In the first three pairs the first shape is
-    the shorter one, by 2 (so padding it with one 1, or not at all, or with
-    2s or 0s, or padding the wrong shape, gives another answer); the fourth
-    is the other way round.  Every pair holds an equal length, a 1 in the
-    second shape against another length in the first, and a 1 (or padding)
-    in the first against another length in the second (so "m == n and n ==
-    1", or a test for 2 or 0 instead of 1, always shows), but the third,
-    a scalar against a 2-D shape.  Lengths are 3 to 9 and all different
-    within a pair, except where equal on purpose.
+    The ranks differ, except in the last pair, of equal rank, which does not
+    broadcast (a rule written only for shapes of different ranks, such as an
+    element-wise maximum when the ranks are equal, answers a shape there; a
+    pair of equal rank that broadcasts is left out, since it would let a
+    rule that pads wrongly keep more of the points). In the first three
+    pairs the first shape is the shorter one, by 2 (so padding it with one
+    1, or not at all, or with 2s or 0s, or padding the wrong shape, gives
+    another answer); the fourth is the other way round. Every pair holds an
+    equal length, a 1 in the second shape against another length in the
+    first, and a 1 (or padding) in the first against another length in the
+    second (so "m == n and n == 1", or a test for 2 or 0 instead of 1,
+    always shows), but the third, a scalar against a 2-D shape. Lengths are
+    3 to 9 and all different within a pair, except where equal on purpose.
 
-    The two that do not broadcast have the second shape shorter and agree
-    when aligned on the left (wrongly), not on the right: a rule that skips
-    padding the shorter shape, or takes the smaller rank, answers a shape
-    there instead of -1."""
+    The two others that do not broadcast have the second shape shorter and
+    agree when aligned on the left (wrongly), not on the right: a rule that
+    skips padding the shorter shape, or takes the smaller rank, answers a
+    shape there instead of -1."""
 
     def lengths(k):
         return [int(v) for v in rng.choice(np.arange(3, 10), size=k, replace=False)]
@@ -64,6 +68,7 @@ def broadcast_cases(rng):
     p4, x4, y4, z4 = lengths(4)
     a1, b1, c1 = lengths(3)
     a2, b2 = lengths(2)
+    f1, f2, f3 = lengths(3)
     pairs = [
         ([x, y], [p, q, x, 1]),
         ([x2, y2, 1], [p2, q2, x2, 1, z2]),
@@ -71,14 +76,23 @@ def broadcast_cases(rng):
         ([p4, x4, 1, y4], [x4, z4, 1]),
         ([a1, b1, c1], [a1, b1]),                    # cannot broadcast (b1 against c1)
         ([a2, b2], [a2]),                            # cannot broadcast (a2 against b2)
+        ([f1, f2, 1], [f3, f2, 1]),                  # equal ranks, cannot (f1 against f3)
     ]
     return [(np.array(a, dtype=float), np.array(b, dtype=float)) for a, b in pairs]
 
 
 def gradient_cases(rng):
-    """Weights around the scale of the self-check, and steps h large enough
-    that a forward difference or an ignored h shows."""
-    return [(rng.normal(scale=1.5, size=3), float(rng.uniform(1e-3, 1e-2))) for _ in range(4)]
+    """Weights around the scale of the self-check; two steps h large enough
+    that a forward difference or an ignored h shows, then two as small as the
+    h = 1e-5 the part warns of, where float32 (which it says not to use)
+    loses the estimate: the part's edge cases.  On 4000 draws float32 failed
+    every small case and none of the large ones, so it keeps a quarter of the
+    points every time, not a share that depends on the draw (with h from
+    1e-3 to 1e-2 it failed 18% of cases).  A forward difference fails every
+    large case (0 points) and passes the small ones, hence edge cases rather
+    than ordinary ones."""
+    steps = [rng.uniform(5e-2, 1e-1) for _ in range(2)] + [rng.uniform(1e-6, 1e-5) for _ in range(2)]
+    return [(rng.normal(scale=1.5, size=3), float(h)) for h in steps]
 
 
 def autodiff_cases(rng):
@@ -116,11 +130,13 @@ PARTS = [
          Call("to_channels_first"), same_as_solution(atol=1e-6, rtol=1e-6), channels_cases),
     # Whole numbers: exact.
     Part("check_broadcast_shape", "the broadcasting rule", 2, Call("broadcast_shape"),
-         same_as_solution(atol=0, rtol=0), broadcast_cases, edge_cases=2),
-    # float32: 4e-6 absolute on gradients of size about 1.  Mistake: a
-    # forward difference is off by about h * f'' > 1e-3 with the drawn h.
+         same_as_solution(atol=0, rtol=0), broadcast_cases, edge_cases=3),
+    # float64 only, as the part says (see gradient_cases).  Mistakes: a
+    # forward difference is off by about h * f'' > 1e-3 with the large h;
+    # an ignored h by about h^2 * w > 1e-3.
     Part("check_numerical_gradient", "central-difference gradient", 3,
-         Call("numerical_gradient"), same_as_solution(atol=1e-4, rtol=1e-4), gradient_cases),
+         Call("numerical_gradient"), same_as_solution(atol=1e-4, rtol=1e-4), gradient_cases,
+         edge_cases=2),
     Part("check_autodiff_gradient", "gradient by automatic differentiation", 3,
          Call("autodiff_gradient"), judge_autodiff, autodiff_cases),
 ]
