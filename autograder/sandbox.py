@@ -970,6 +970,7 @@ def raise_epoll_watches() -> str:
     """As root (`make sandbox`): raise the allowance now and at every boot;
     returns what was done, in words."""
     needed = epoll_watches_needed()
+    Path("/etc/sysctl.d").mkdir(exist_ok=True)
     Path("/etc/sysctl.d/60-dlcourse-grading.conf").write_text(
         "# The course's grading sandbox (autograder/sandbox.py, EPOLL_WATCHES)\n"
         f"fs.epoll.max_user_watches = {needed}\n")
