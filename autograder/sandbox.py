@@ -525,11 +525,12 @@ def _memory_cgroup() -> Path | None:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
         return None
+    version = _cgroup_version()
     for line in lines:
         _, controllers, path = line.split(":", 2)
-        if _cgroup_version() == 2 and controllers == "":
+        if version == 2 and controllers == "":
             return CGROUP_ROOT / path.lstrip("/")
-        if _cgroup_version() == 1 and "memory" in controllers.split(","):
+        if version == 1 and "memory" in controllers.split(","):
             return CGROUP_ROOT / "memory" / path.lstrip("/")
     return None
 

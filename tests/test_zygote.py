@@ -5,6 +5,7 @@ other as strongly as cold kernels are."""
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
 import time
 
@@ -440,7 +441,5 @@ def test_the_solution_is_forked_from_the_runs_shared_zygote(monkeypatch, tmp_pat
     assert scores == {"solution": rows[0].max_score, "blank": 0}, scores
     assert counted == [3], "the solution and both students, from the one shared zygote"
     assert zygote._shared is None, "the grader's own use of the service ended with the run"
-    import json
-
     report = json.loads(next((tmp_path / "work" / "reports").glob("*/solution/*.json")).read_text())
     assert 0 < report["start_cpu_seconds"] < report["cpu_seconds"], report
