@@ -691,7 +691,8 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
     ``kernel_dir``'s parent).  What runs inside cannot make user namespaces
     of its own (a kernel holding thousands would use up the sandbox user's
     allowance, and a kernel started beside it could not start), except a
-    ``zygote``, whose forked kernels each make one and then forbid more."""
+    ``zygote``, whose forked kernels each make one and then forbid more (a
+    zygote also gets the environment TensorFlow is imported with)."""
     base = base or kernel_dir.parent
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
            "--as-pid-1", "--ro-bind", "/usr", "/usr"]
@@ -739,6 +740,13 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
     # grader runs one kernel per core, and math libraries that start a thread
     # per core in each kernel (and spin while waiting) would fight over them.
     env |= {name: "1" for name in THREAD_VARIABLES}
+    if zygote:
+        # The zygote imports TensorFlow for its kernels, with the settings
+        # the notebooks' first call, dlcourse.quiet_logs(), would have made
+        # (as the trusted zygote does): TensorFlow reads them only then.
+        from dlcourse.notebook_setup import quiet_environment
+
+        env |= quiet_environment()
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     return cmd

@@ -443,3 +443,20 @@ def test_the_solution_is_forked_from_the_runs_shared_zygote(monkeypatch, tmp_pat
     assert zygote._shared is None, "the grader's own use of the service ended with the run"
     report = json.loads(next((tmp_path / "work" / "reports").glob("*/solution/*.json")).read_text())
     assert 0 < report["start_cpu_seconds"] < report["cpu_seconds"], report
+
+
+def test_quiet_logs_is_quiet_in_a_forked_kernel():
+    # Every exercise notebook starts with quiet_logs(), meant to come before
+    # TensorFlow's import; in a forked kernel TensorFlow was imported by the
+    # zygote, which must have had the same settings, or every student's
+    # feedback page shows quiet_logs()'s warning (and TensorFlow would run
+    # with oneDNN on, where a cold kernel has it off).
+    nb = notebook("import os, warnings, sys\n"
+                  "warnings.simplefilter('error')\n"
+                  "from dlcourse import quiet_logs\n"
+                  "quiet_logs()\n"
+                  "print('QUIET', 'tensorflow' in sys.modules, os.environ['TF_ENABLE_ONEDNN_OPTS'])\n",
+                  HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok, status
+    assert printed(nb, "QUIET") == "True 0"
