@@ -11,7 +11,15 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from autograder.checks import Answer, Check, GradingError, Part, part_share
+from autograder.checks import (
+    CHANGED_INPUTS_CREDIT,
+    Answer,
+    Check,
+    GradingError,
+    Part,
+    changed_inputs_check,
+    part_share,
+)
 from autograder.probe import decode_answer, encode_answer, encode_array
 from autograder.settings import CHECKS_FILE
 
@@ -126,12 +134,15 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
 
     checks: list[Check] = []
     shares: list[float] = []
-    for case, answer, reference in zip(cases, got, expected):
+    all_args = [tuple(decode_array(a) for a in case) for case in cases]
+    for args, answer, reference in zip(all_args, got, expected):
         if not reference.ok:
             raise GradingError(
                 f"the solution notebook fails its own part '{part.grade_id}': {reference.error}"
             )
-        args = tuple(decode_array(a) for a in case)
+        if reference.changed and part.keeps_inputs:
+            raise GradingError(f"the solution notebook's '{part.grade_id}' changes the arrays it "
+                               "is given, which the part forbids (keeps_inputs)")
         what = part.probe.describe(args)
         verdicts = part.judge(args, answer, reference)
         weight = sum(c.weight for c in verdicts)
@@ -140,4 +151,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
         checks += [Check(c.passed, f"{what}: {c.message}", c.weight, c.credit) for c in verdicts]
     if not shares:
         return 0.0, [Check(False, "no checks ran")]
-    return round(part.points * part_share(shares, part.edge_cases), 3), checks
+    share = part_share(shares, part.edge_cases)
+    if changed := changed_inputs_check(part, got, all_args):
+        checks.append(changed)
+        share *= CHANGED_INPUTS_CREDIT
+    return round(part.points * share, 3), checks

@@ -75,10 +75,13 @@ Probe = Call | Read | Predict
 
 @dataclass(frozen=True)
 class Answer:
-    """What a kernel returned for one case: float arrays, or an error."""
+    """What a kernel returned for one case: float arrays, or an error;
+    ``changed`` holds the positions of the array arguments the call changed
+    in place."""
 
     values: tuple[np.ndarray, ...] = ()
     error: str | None = None
+    changed: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -137,6 +140,9 @@ class Part:
     ``cases(rng)`` returns a list of argument tuples drawn with ``rng``.
     ``judge(args, got, expected)`` returns the checks for one case; the
     part earns ``points * passed / total`` over all cases.
+    ``keeps_inputs`` says the notebook tells students that the function must
+    not change the arrays it is given: a function that changes one, in any
+    case, keeps :data:`CHANGED_INPUTS_CREDIT` of what its answers earn.
     """
 
     grade_id: str
@@ -146,6 +152,32 @@ class Part:
     judge: Judge
     cases: Callable[[np.random.Generator], list[tuple]] = field(default=lambda rng: [()])
     edge_cases: int = 0
+    keeps_inputs: bool = False
+
+
+#: The share of a part's points kept when its function changes an array it
+#: is given, against the notebook's instructions (see :class:`Part`).
+CHANGED_INPUTS_CREDIT = 0.5
+
+
+def changed_inputs_check(part: Part, got: Sequence[Answer], cases_args: Sequence[tuple]) -> Check | None:
+    """The verdict on a function that changed arrays it was given, for a part
+    that forbids it (``None`` when it did not, or the part allows it)."""
+    if not part.keeps_inputs:
+        return None
+    changed = sorted({i for answer in got if answer.ok for i in answer.changed})
+    if not changed:
+        return None
+    shown = next(args for answer, args in zip(got, cases_args) if answer.ok and answer.changed)
+    if len(changed) == 1:
+        text = _("{call}: changed the array passed as argument {positions} (the exercise says "
+                 "not to: work on a copy); the part keeps {share} of its points")
+    else:
+        text = _("{call}: changed the arrays passed as arguments {positions} (the exercise says "
+                 "not to: work on copies); the part keeps {share} of its points")
+    return Check(False, text.format(
+        call=part.probe.describe(shown), positions=", ".join(str(i + 1) for i in changed),
+        share=_percent(CHANGED_INPUTS_CREDIT)), weight=0.0)
 
 
 #: The share of a part's points kept when every edge case is wrong.

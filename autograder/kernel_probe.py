@@ -42,13 +42,22 @@ def __dlcourse_probe__(request_json):
             raise NameError(f"name '{name}' is not defined (did its cell run?)")
         return namespace[name]
 
+    def changed(args, before):
+        """Which arguments the call changed in place (by position)."""
+        return [i for i, (arg, old) in enumerate(zip(args, before)) if old is not None and not (
+            arg.shape == old.shape and np.array_equal(arg, old, equal_nan=True))]
+
     kind, names = request["kind"], request["names"]
     answers = []
     for case in request["cases"]:
         args = [decode(arg) for arg in case]
+        before = [arg.copy() if isinstance(arg, np.ndarray) else None for arg in args]
         try:
             if kind == "call":
                 result = lookup(names[0])(*args)
+                if moved := changed(args, before):
+                    answers.append({"values": encode(result), "changed": moved})
+                    continue
             elif kind == "read" and len(names) == 1:
                 result = lookup(names[0])  # a tuple of arrays is several values
             elif kind == "read":

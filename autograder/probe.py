@@ -21,6 +21,8 @@ from autograder.checks import Answer, Call, Predict, Probe, Read
 MAX_REPLY_CHARS = 4_000_000
 #: Most numbers one case's answer may hold.
 MAX_VALUES = 100_000
+#: Most arguments a case passes (positions named in an answer's "changed").
+MAX_ARGUMENTS = 32
 
 PROBE_SOURCE = (Path(__file__).with_name("kernel_probe.py")).read_text()
 PROBE_FUNCTION = "__dlcourse_probe__"
@@ -61,17 +63,26 @@ def decode_array(obj) -> np.ndarray:
 def encode_answer(answer: Answer) -> dict:
     if answer.error is not None:
         return {"error": answer.error}
-    return {"values": [encode_array(v) for v in answer.values]}
+    encoded = {"values": [encode_array(v) for v in answer.values]}
+    if answer.changed:
+        encoded["changed"] = list(answer.changed)
+    return encoded
 
 
 def decode_answer(obj) -> Answer:
     if isinstance(obj, dict) and set(obj) == {"error"} and isinstance(obj["error"], str):
         return Answer(error=obj["error"][:300])
-    if isinstance(obj, dict) and set(obj) == {"values"} and isinstance(obj["values"], list):
+    if isinstance(obj, dict) and set(obj) in ({"values"}, {"values", "changed"}) and isinstance(
+            obj["values"], list):
         values = tuple(decode_array(v) for v in obj["values"])
         if sum(v.size for v in values) > MAX_VALUES:
             raise ValueError("too many values")
-        return Answer(values=values)
+        changed = obj.get("changed", [])
+        if not isinstance(changed, list) or len(changed) > MAX_ARGUMENTS or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < MAX_ARGUMENTS
+                for i in changed):
+            raise ValueError("not a list of argument positions")
+        return Answer(values=values, changed=tuple(sorted(set(changed))))
     raise ValueError("not an answer")
 
 

@@ -24,6 +24,7 @@ from autograder.assignment import (
     score_part,
 )
 from autograder.checks import (
+    CHANGED_INPUTS_CREDIT,
     EDGE_FLOOR,
     Answer,
     Call,
@@ -35,7 +36,7 @@ from autograder.checks import (
     gate,
     same_as_solution,
 )
-from autograder.probe import encode_array, parse_reply
+from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, encode_array, parse_reply, request_code
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 import build as fixtures  # noqa: E402  (tests/submissions/build.py)
@@ -78,13 +79,85 @@ def test_parse_reply_reads_arrays_tagged_with_the_secret():
         (reply("x" * 4_000_001), "too large"),
         ({"status": "error", "ename": "NameError"}, "probe failed"),
         ({"status": "ok", "user_expressions": {}}, "no answer"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[True])]}), "positions"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[-1])]}), "positions"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed="0")]}), "positions"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=list(range(99)))]}),
+         "positions"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), note="hi")]}), "not an answer"),
     ],
     ids=["wrong secret", "too few answers", "not JSON", "shape mismatch", "booleans",
-         "strings", "too many values", "reply too large", "probe raised", "no answer"],
+         "strings", "too many values", "reply too large", "probe raised", "no answer",
+         "changed: a boolean", "changed: negative", "changed: a string", "changed: too many",
+         "an unknown key"],
 )
 def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
     with pytest.raises(ValueError, match=reason):
         parse_reply(content, "s3", 1)
+
+
+def probe_in_process(functions: str, name: str, cases: list) -> list[Answer]:
+    """The answers autograder/kernel_probe.py gives for ``cases`` in a
+    namespace where ``functions`` ran, as the grader reads them."""
+    namespace = {"np": np}
+    exec(PROBE_SOURCE, namespace)
+    exec(functions, namespace)
+    code = request_code(Call(name), [[encode_array(a) for a in case] for case in cases], "s3")
+    exec(code, namespace)
+    return parse_reply(reply(namespace[ANSWER_VARIABLE]), "s3", len(cases))
+
+
+def test_the_probe_names_the_arrays_a_call_changed_in_place():
+    functions = """
+def in_place(w, g, lr):
+    w -= lr * g
+    return w
+
+def on_copies(w, g, lr):
+    w = w.copy()
+    w -= lr * g
+    return w
+
+def fills_the_second(w, g, lr):
+    g[...] = np.nan
+    return w - lr
+
+def torch_in_place(w, g, lr):
+    import torch
+    torch.from_numpy(w).add_(1.0)
+    return w
+"""
+    case = (np.ones((2, 3)), np.full((2, 3), 2.0), 0.5)
+    (changed,) = probe_in_process(functions, "in_place", [case])
+    assert changed.changed == (0,)
+    np.testing.assert_array_equal(changed.values[0], np.zeros((2, 3)))
+    assert probe_in_process(functions, "on_copies", [case])[0].changed == ()
+    assert probe_in_process(functions, "fills_the_second", [case])[0].changed == (1,)
+    assert probe_in_process(functions, "torch_in_place", [case])[0].changed == (0,)
+
+
+def test_a_part_that_forbids_changing_inputs_keeps_half_and_says_why():
+    rule = dict(judge=same_as_solution(atol=0, rtol=0), keeps_inputs=True)
+    part = Part("check_step", "step", 2, Call("step"), **rule)
+    cases = [[encode_array(np.ones(3)), encode_array(0.5)]] * 2
+    right = answer([0.5, 0.5, 0.5])
+    in_place = Answer(values=right.values, changed=(0,))
+    score, checks = score_part(part, cases, [right, in_place], [right, right])
+    assert score == pytest.approx(2 * CHANGED_INPUTS_CREDIT)
+    assert not checks[-1].passed and checks[-1].weight == 0
+    assert checks[-1].message.startswith("step(<array of shape (3,)>, 0.5): changed the array "
+                                         "passed as argument 1 ")
+    both = Answer(values=right.values, changed=(0, 1))
+    assert "changed the arrays passed as arguments 1, 2 " in score_part(
+        part, cases, [right, both], [right, right])[1][-1].message
+    # Wrong values and a changed input: both cost.
+    score, _ = score_part(part, cases, [answer([0, 0, 0]), in_place], [right, right])
+    assert score == pytest.approx(1 * CHANGED_INPUTS_CREDIT)
+    # A part whose notebook says nothing of it judges the values alone.
+    lenient = Part("check_step", "step", 2, Call("step"), same_as_solution(atol=0, rtol=0))
+    assert score_part(lenient, cases, [in_place, in_place], [right, right])[0] == 2.0
+    with pytest.raises(GradingError, match="changes the arrays"):
+        score_part(part, cases, [right, right], [right, in_place])
 
 
 # -- Judging and partial credit -------------------------------------------------

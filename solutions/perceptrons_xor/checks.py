@@ -202,7 +202,8 @@ PARTS = [
     # float32: a few updates of size lr * x, about 1e-6.  Mistakes: the
     # learning rate ignored or the wrong sign move weights by more than 0.05.
     Part("check_perceptron_epoch", "one epoch of the learning rule", 3, Call("perceptron_epoch"),
-         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b")), epoch_cases),
+         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b")), epoch_cases,
+         keeps_inputs=True),
     Part("check_nand", "NAND weights", 2, Read("nand_w", "nand_b"),
          truth_table(NAND_Y, lambda w, b: step(GATE_X @ w + b),
                      lambda got: [(2,), ()], ["nand_w", "nand_b"])),

@@ -136,7 +136,7 @@ PARTS = [
     # an ignored h by about h^2 * w > 1e-3.
     Part("check_numerical_gradient", "central-difference gradient", 3,
          Call("numerical_gradient"), same_as_solution(atol=1e-4, rtol=1e-4), gradient_cases,
-         edge_cases=2),
+         edge_cases=2, keeps_inputs=True),
     Part("check_autodiff_gradient", "gradient by automatic differentiation", 3,
          Call("autodiff_gradient"), judge_autodiff, autodiff_cases),
 ]

@@ -128,7 +128,7 @@ PARTS = [
     # Mistake: the smaller last batch skipped.
     Part("check_minibatch_epoch", "one epoch of mini-batch gradient descent", 3,
          Call("minibatch_epoch"), same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "b")),
-         epoch_cases),
+         epoch_cases, keeps_inputs=True),
     # Whole numbers: exact.  Mistake: rounding down.
     Part("check_count_iterations", "iterations per epoch", 2, Call("count_iterations"),
          same_as_solution(atol=0, rtol=0, names=("iterations", "last_batch_size")),

@@ -35,6 +35,17 @@ def momentum_step(w, g, velocity, lr, mu):
     return w_new, mu * velocity + g
 ''',
     },
+    # Right values, but updates the arrays it is given in place (the notebook
+    # says not to): the part keeps half its points.
+    "wrong_momentum_in_place": {
+        "momentum_step": '''\
+def momentum_step(w, g, velocity, lr, mu):
+    velocity *= mu
+    velocity += g
+    w -= lr * velocity
+    return w, velocity
+''',
+    },
     # Puts eps inside the square root (Keras' form, not the one asked for).
     "wrong_rmsprop_eps_inside": {
         "rmsprop_step": '''\

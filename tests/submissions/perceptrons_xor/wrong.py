@@ -32,6 +32,18 @@ def perceptron_epoch(X, y, w, b, lr):
     return w, b
 ''',
     },
+    # Right weights, but the caller's w is updated in place (the part says
+    # not to): the part keeps half its points.
+    "wrong_epoch_in_place": {
+        "perceptron_epoch": '''\
+def perceptron_epoch(X, y, w, b, lr):
+    for x_i, y_i in zip(X, y):
+        error = y_i - step(x_i @ w + b)
+        w += lr * error * x_i
+        b = b + lr * error
+    return w, float(b)
+''',
+    },
     # AND's weights where NAND's were asked for: every row of the table is wrong.
     "wrong_nand_is_and": {
         "nand": '''\
