@@ -63,7 +63,11 @@ def cold_load(browser, url):
         if response is None or not response.ok:
             sys.exit(f"{url}: HTTP {response and response.status}")
         load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
-        paint_ms = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+        # The paint entry can come after the load event on a page that loads fast.
+        paint_ms = page.evaluate("""() => new Promise(done => new PerformanceObserver((list, observer) => {
+            const paint = list.getEntriesByName("first-contentful-paint")[0];
+            if (paint) { observer.disconnect(); done(paint.startTime); }
+        }).observe({type: "paint", buffered: true}))""")
         render_whole_page(page)
         # Count what arrives after the load event too (figures further down,
         # fonts): wait until nothing has been in flight for half a second.

@@ -95,7 +95,10 @@ def render_whole_page(page):
     to its end: the site loads figures as they come near (loading="lazy",
     book/_ext/lean_pages.py). Measurements of the whole page (broken images,
     contrast, weight, a full screenshot) need all of it. Returns when every
-    figure and font is in."""
+    figure and font is in. Sections far down are drawn only as the reader
+    nears them (content-visibility, book/_static/page-layout.css); here every
+    section is drawn, so that contrast checks and screenshots see them all."""
+    page.add_style_tag(content=".bd-article section { content-visibility: visible !important; }")
     page.evaluate("""async () => {
         const images = [...document.images];
         for (const image of images) image.loading = "eager";

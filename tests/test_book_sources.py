@@ -321,3 +321,25 @@ def test_exercises_page_offers_every_released_notebook_for_download():
     for notebook in released:
         target = f"<../exercises/{notebook.parent.name}/{notebook.name}>"
         assert f"{{download}}`{notebook.name} {target}`" in page, notebook
+
+
+def test_a_changed_static_file_marks_the_book_out_of_date(tmp_path):
+    """Sphinx copies _static only while it writes pages; book/_ext/
+    static_changes.py finds a stylesheet that changed (or is new) since the
+    last build, so that `make book` brings it to the site."""
+    import sys
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    from static_changes import changed_static_files
+
+    source, built = tmp_path / "book", tmp_path / "html"
+    for folder in (source / "_static" / "fonts", built / "_static" / "fonts"):
+        folder.mkdir(parents=True)
+        (folder.parent / "page.css").write_text("a { color: red; }")
+        (folder / "face.woff2").write_bytes(b"\0\1")
+    (built / "_static" / "theme.css").write_text("the theme's own")
+    assert changed_static_files(source, built) == []
+    (source / "_static" / "page.css").write_text("a { color: blue; }")  # the same size
+    (source / "_static" / "new.js").write_text("")
+    assert changed_static_files(source, built) == [source / "_static" / "new.js",
+                                                   source / "_static" / "page.css"]

@@ -657,6 +657,27 @@ def test_the_framework_switch_is_at_hand_mid_chapter(book_url, chromium, viewpor
         context.close()
 
 
+def test_sections_far_down_a_chapter_are_drawn_when_the_reader_reaches_them(book_url, browser_context):
+    """A chapter's sections below the first screen are not laid out at load
+    (content-visibility, book/_static/page-layout.css: the load time of
+    benchmarks/page_weight.py); scrolled to, a section is drawn, and a
+    printed page draws every section."""
+    page = browser_context.new_page()
+    open_page(page, book_url + LONG_CHAPTER)
+    sections = page.locator("article.bd-article > section > section")
+    assert sections.count() > 4
+    # A skipped section's own box stays (it keeps the page's height); what
+    # is inside it is not drawn.
+    drawn = "s => s.querySelector('h2').checkVisibility({contentVisibilityAuto: true})"
+    assert sections.first.evaluate(drawn), "the first section is not drawn at load"
+    last = sections.last
+    assert not last.evaluate(drawn), "every section is drawn at load: none waits for the reader"
+    last.scroll_into_view_if_needed()
+    page.wait_for_function(f"({drawn})(document.getElementById('{last.get_attribute('id')}'))")
+    page.emulate_media(media="print")
+    assert last.evaluate("s => getComputedStyle(s).contentVisibility") == "visible"
+
+
 #: Code blocks wider than their box (they scroll sideways), each with its
 #: longest line; and framework labels drawn over code.
 CODE_THAT_DOES_NOT_FIT = """() => {
