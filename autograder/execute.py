@@ -774,8 +774,14 @@ def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) ->
     cell's outputs; the points are the last output, an ``execute_result``
     (which nbgrader's ``SaveAutoGrades`` records as partial credit)."""
     points = part.points if part else float(cell.metadata["nbgrader"]["points"])
-    heading = (_("Autograder ({title}): {score:g} of {points:g} points, on inputs drawn at grading time.")
-               if part else _("Autograder: {score:g} of {points:g} points, on inputs drawn at grading time."))
+    if part and points == 1:  # "1 of 1 point"
+        heading = _("Autograder ({title}): {score:g} of {points:g} point, on inputs drawn at grading time.")
+    elif part:
+        heading = _("Autograder ({title}): {score:g} of {points:g} points, on inputs drawn at grading time.")
+    elif points == 1:
+        heading = _("Autograder: {score:g} of {points:g} point, on inputs drawn at grading time.")
+    else:
+        heading = _("Autograder: {score:g} of {points:g} points, on inputs drawn at grading time.")
     lines = [heading.format(title=_(part.title) if part else "", score=score, points=points)]
     for c in checks:
         mark = "✓" if c.passed else ("◐" if c.weight and c.earned > 0 else "✗")

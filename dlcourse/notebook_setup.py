@@ -20,7 +20,8 @@ def quiet_logs():
 
     Call it before ``import tensorflow``: TensorFlow reads these settings only
     once. Introduced in chapter 1 (Tensors and frameworks), used by every chapter.
-    Returns the environment settings it applied. It warns if TensorFlow was
+    Returns nothing, so that a cell ending with it shows no output (the
+    settings are :func:`quiet_environment`'s). It warns if TensorFlow was
     imported already without them (a kernel forked from a warm process that
     imported TensorFlow with them in effect, as the book's are, is quiet).
     """
@@ -33,7 +34,6 @@ def quiet_logs():
         )
     for name, value in _TF_QUIET_ENV.items():
         os.environ.setdefault(name, value)
-    return {name: os.environ[name] for name in _TF_QUIET_ENV}
 
 
 def quiet_environment():

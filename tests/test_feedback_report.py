@@ -168,7 +168,7 @@ def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
             assert not any(re.fullmatch(r"-?\d+(\.\d+)?", out) for out in outputs), outputs
     text = page(work, "wrong_step_at_zero").get_text()
     # step(0) gives 1: its values are wrong on every input, which shapes do not make up for
-    assert "Autograder (step activation): 0 of 1 points, on inputs drawn at grading time." in text
+    assert "Autograder (step activation): 0 of 1 point, on inputs drawn at grading time." in text
     assert "values differ from the solution" in text
     header = words(page(work, "wrong_step_at_zero").find("header"))
     assert "Part 1: the step activation: 0 of 1 point" in header

@@ -122,6 +122,12 @@ def fills_the_second(w, g, lr):
     g[...] = np.nan
     return w - lr
 
+def nudged_and_put_back(w, g, lr):
+    for i in range(w.size):
+        w.flat[i] += lr
+        w.flat[i] -= lr   # back, up to the last bits
+    return w - lr * g
+
 def torch_in_place(w, g, lr):
     import torch
     torch.from_numpy(w).add_(1.0)
@@ -134,6 +140,45 @@ def torch_in_place(w, g, lr):
     assert probe_in_process(functions, "on_copies", [case])[0].changed == ()
     assert probe_in_process(functions, "fills_the_second", [case])[0].changed == (1,)
     assert probe_in_process(functions, "torch_in_place", [case])[0].changed == (0,)
+    rounded = (np.full((2, 3), 0.123456789), np.ones((2, 3)), 0.07)  # w + 0.07 - 0.07 != w
+    assert probe_in_process(functions, "nudged_and_put_back", [rounded])[0].changed == ()
+
+
+def test_a_list_of_arrays_of_different_shapes_is_judged_like_a_tuple():
+    """[grad_w, grad_b] where the notebook asks for (grad_w, grad_b): the
+    same values, the same points; a list that makes one array stays one."""
+    functions = """
+import torch
+
+def as_tuple(w):
+    return w * 2, float(w.sum())
+
+def as_list(w):
+    return [w * 2, w.sum()]
+
+def as_tensors(w):
+    t = torch.tensor(w, requires_grad=True)
+    return [t * 2, t.sum()]
+
+def nested(w):
+    return [w * 2, (w.sum(),)]
+
+def one_vector(w):
+    return [float(x) * 2 for x in w]
+
+def with_none(w):
+    return [w * 2, None]
+"""
+    w = np.array([1.0, -2.0, 0.5])
+    judge = same_as_solution(atol=0, rtol=0, names=("grad_w", "grad_b"))
+    (expected,) = probe_in_process(functions, "as_tuple", [(w,)])
+    for name in ("as_list", "as_tensors", "nested"):
+        (got,) = probe_in_process(functions, name, [(w,)])
+        assert [c.passed for c in judge((w,), got, expected)] == [True, True], name
+    (vector,) = probe_in_process(functions, "one_vector", [(w,)])
+    assert len(vector.values) == 1 and vector.values[0].shape == (3,)
+    (none,) = probe_in_process(functions, "with_none", [(w,)])
+    assert none.error.startswith("TypeError: returned None")
 
 
 def test_a_part_that_forbids_changing_inputs_keeps_half_and_says_why():
@@ -472,7 +517,7 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     assert said["text"].startswith("Your self-check said")
     assert "Hint:" in said["text"]
     assert all(line.startswith("  │ ") for line in said["text"].splitlines()[1:])
-    assert verdict["text"].startswith("Autograder (step activation): 0 of 1 points")
+    assert verdict["text"].startswith("Autograder (step activation): 0 of 1 point,")
     assert "values differ from the solution's" in verdict["text"]
     assert "yours are too large" in verdict["text"]  # 1 where the solution has 0
     assert points["data"]["text/plain"] == "0.0"

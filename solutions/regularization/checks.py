@@ -78,11 +78,21 @@ def one_hot_cases(rng):
 
 
 def kfold_cases(rng):
-    """n is always at least 2k, so folds hold two or more samples."""
+    """n is always at least 2k, so folds hold two or more samples.  Every
+    draw has the same three kinds of split: k of 2 or 3 (any remainder), and
+    k of 4 or 5 with one longer fold and with several.  A rule that places
+    the longer folds anywhere but first (``i * k // n`` spreads them out)
+    then fails the same case on every run, not on some runs only."""
     cases = []
-    for _case in range(3):
-        k = int(rng.integers(2, 6))
-        n = int(rng.integers(2 * k, 30))
+    for k_choices, remainders in [((2, 3), None), ((4, 5), (1,)), ((4, 5), "several")]:
+        k = int(rng.choice(k_choices))
+        if remainders is None:
+            remainder = int(rng.integers(0, k))
+        elif remainders == "several":
+            remainder = int(rng.integers(2, k - 1))
+        else:
+            remainder = remainders[0]
+        n = k * int(rng.integers(2, 6)) + remainder
         cases.append((n, k))
     return cases
 

@@ -56,20 +56,39 @@ def random_mask(rng, T, S):
     return mask.astype(float)
 
 
-def with_large_row(rng, Q, K, mask):
+def with_large_row(rng, Q, K, mask, sign):
     """Q and the mask changed so that one query row (in every head) has a
-    single allowed key whose score is about +-1000: its weights are exactly
-    one-hot in any precision, but np.exp overflows or underflows there
-    without the max shift (inf / inf or 0 / 0), and a max taken over the
-    whole array instead of each row underflows every other row."""
+    single allowed key whose score is about ``sign`` * 1000: its weights are
+    exactly one-hot in any precision, but np.exp overflows (+1000) or
+    underflows (-1000) there without the max shift (inf / inf or 0 / 0), and
+    a max taken over the whole array instead of each row underflows every
+    other row (+1000) or that row (-1000).  With -1000 a masked-out key
+    scores exactly 0, far above the allowed key, so a mask applied after the
+    softmax (or by multiplying the scores) leaves that row all zeros: 0 / 0
+    when renormalised.  The sign is fixed per case, not drawn, and nothing
+    else is left to the draw: a mistake that shows with one sign costs the
+    same on every grading run."""
     Q, mask = Q.copy(), mask.copy()
     i = rng.integers(Q.shape[-2])
     j = rng.choice(np.flatnonzero(mask[i]))       # a key the mask allowed (causal stays causal)
     mask[i] = 0.0
     mask[i, j] = 1.0
     key = K[..., j, :]
-    scale = rng.choice([-1.0, 1.0]) * rng.uniform(1000, 1200) * np.sqrt(Q.shape[-1])
-    Q[..., i, :] = scale * key / np.sum(key**2, axis=-1, keepdims=True)
+    scale = sign * rng.uniform(1000, 1200) * np.sqrt(Q.shape[-1])
+    query = scale * key / np.sum(key**2, axis=-1, keepdims=True)
+    if sign < 0:
+        # Add the part of another key m that is orthogonal to key j, so that
+        # q . m = 0 while q . key_j stays `scale`; m is the key least
+        # parallel to key j (in every head).
+        def across(m):
+            return m - np.sum(m * key, axis=-1, keepdims=True) / np.sum(key**2, axis=-1, keepdims=True) * key
+        others = [m for m in range(K.shape[-2]) if m != j]
+        m = max(others, key=lambda m: np.min(np.sum(across(K[..., m, :])**2, axis=-1)
+                                             / np.sum(K[..., m, :]**2, axis=-1)))
+        other, part = K[..., m, :], across(K[..., m, :])
+        query -= (np.sum(query * other, axis=-1, keepdims=True)
+                  / np.sum(part * other, axis=-1, keepdims=True)) * part
+    Q[..., i, :] = query
     return Q, mask
 
 
@@ -103,11 +122,11 @@ def attention_cases(rng):
     T, S = rng.choice([2, 5, 6, 7], size=2, replace=False)      # never 4 or 3
     T3, S3 = rng.choice([3, 4, 7], size=2, replace=False)       # never 2, 5 or 6
     Q1, K1 = n(T, 4), n(S, 4)
-    Q1, mask1 = with_large_row(rng, Q1, K1, random_mask(rng, T, S))
+    Q1, mask1 = with_large_row(rng, Q1, K1, random_mask(rng, T, S), sign=-1.0)
     Q2, K2 = n(5, 8), n(5, 8)
-    Q2, mask2 = with_large_row(rng, Q2, K2, np.tril(np.ones((5, 5))))
+    Q2, mask2 = with_large_row(rng, Q2, K2, np.tril(np.ones((5, 5))), sign=1.0)
     Q3, K3 = n(2, T3, 6), n(2, S3, 6)
-    Q3, mask3 = with_large_row(rng, Q3, K3, random_mask(rng, T3, S3))
+    Q3, mask3 = with_large_row(rng, Q3, K3, random_mask(rng, T3, S3), sign=-1.0)
     Q4, K4 = n(2, 4, 3), n(2, 4, 3)
     return [
         (Q1, K1, n(S, 3), mask1),                                          # T != S

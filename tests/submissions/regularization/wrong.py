@@ -40,6 +40,15 @@ def kfold_ids(n, k):
     return np.arange(int(n)) % int(k)
 ''',
     },
+    # Spreads the longer folds out instead of putting them first: right for
+    # k of 2 or 3, wrong whenever k of 4 or 5 leaves several longer folds
+    # (one case in three, on every grading run).
+    "wrong_kfold_spread_out": {
+        "kfold_ids": '''\
+def kfold_ids(n, k):
+    return np.arange(int(n)) * int(k) // int(n)
+''',
+    },
     # The penalty's gradient without the factor 2: loss and grad_b are right,
     # grad_w is wrong.
     "wrong_l2_grad_missing_factor_2": {

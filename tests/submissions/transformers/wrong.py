@@ -43,6 +43,22 @@ def attention(Q, K, V, mask=None):
     return weights @ V, weights
 ''',
     },
+    # Masks after the softmax and renormalises: the same weights, except in a
+    # row whose one allowed key scores far below the masked ones, which
+    # becomes 0 / 0 (two of the four cases, on every grading run).
+    "wrong_attention_mask_after_softmax": {
+        "attention": '''\
+def attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(scores)
+    weights = weights / weights.sum(axis=-1, keepdims=True)
+    if mask is not None:
+        weights = weights * mask
+        weights = weights / weights.sum(axis=-1, keepdims=True)
+    return weights @ V, weights
+''',
+    },
     # 10000 ** (i / d_model) with i = 0, 1, 2, ... instead of 2i: the
     # frequencies are wrong from the second column pair on.
     "wrong_positional_i_not_2i": {
