@@ -51,6 +51,11 @@ HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 DRAIN_BATCH = 256
 #: What one more output costs the grader beyond its text (bytes, roughly).
 OUTPUT_OVERHEAD = 1000
+#: What each value inside an output costs the grader once parsed and kept
+#: (bytes, roughly: a Python dict or list, a number, a string's own object),
+#: beyond a string's characters.  8 MB of "{}," is 2.7 million dicts, which
+#: nbformat turned into 1.3 GB; counted this way it is 170 MB of output.
+CONTAINER_COST, VALUE_COST = 64, 16
 #: How often (seconds) the grader reads the kernel's CPU time while it waits.
 CPU_POLL = 0.2
 #: Seconds a kernel has to answer once interrupted for a time limit.
@@ -155,20 +160,24 @@ class TimeLimits:
 
 
 def output_size(content: dict) -> int:
-    """The bytes an output message counts against the submission's output cap."""
-    total, stack = OUTPUT_OVERHEAD, [content.get(key) for key in
-                                     ("text", "data", "metadata", "traceback", "evalue")]
+    """The bytes an output message counts against the submission's output
+    cap: what keeping it costs the grader, its characters and every value
+    in it (an empty dict is no free output)."""
+    total, stack = OUTPUT_OVERHEAD, [content[key] for key in
+                                     ("text", "data", "metadata", "traceback", "evalue")
+                                     if key in content]
     while stack:  # a loop, not recursion: the kernel chooses how deep it nests
         value = stack.pop()
         if isinstance(value, str):
-            total += len(value)
+            total += VALUE_COST + len(value)
         elif isinstance(value, dict):
-            total += sum(len(str(k)) for k in value)
+            total += CONTAINER_COST + sum(VALUE_COST + len(str(k)) for k in value)
             stack.extend(value.values())
         elif isinstance(value, (list, tuple)):
+            total += CONTAINER_COST
             stack.extend(value)
-        elif value is not None:
-            total += 8
+        else:
+            total += VALUE_COST
     return total
 
 

@@ -648,6 +648,27 @@ for i in range(400):
     assert answers["part"][0].ok
 
 
+def test_a_display_of_millions_of_empty_values_is_capped():
+    """8 MB of "{}," is one message under the socket's limit but 2.7 million
+    dicts once parsed, which nbformat made into 1.3 GB, past a worker's
+    memory limit (found by a reviewer playing an attacker: every grading run
+    with this notebook died).  Each value counts against the output cap."""
+    nb = notebook('''
+from IPython.display import display
+for _ in range(10):
+    display({"application/json": [{}] * 2_000_000}, raw=True)
+''', "def f(x):\n    return x\n")
+    with PeakRss() as rss:
+        status, answers, _ = run(nb, submission_timeout=60)
+    print(f"empty-value display: grader RSS +{rss.growth_mb:.0f} MB, {status!r}")
+    assert "output limit" in status
+    # Reading one such message (under the socket's 8 MB) takes about 170 MB
+    # while it is read, and none is kept, however many come: a worker's
+    # limit is 3 GB. Before, three of them took 2.7 GB, and were kept.
+    assert rss.growth_mb < 4 * RSS_BOUND_MB
+    assert answers["part"][0].ok
+
+
 def test_signals_to_the_sandbox_init_do_not_end_the_kernel():
     nb = notebook('''
 import os, signal, time
