@@ -30,6 +30,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import errno
 import logging
 import multiprocessing
 import os
@@ -38,6 +39,7 @@ import re
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -72,13 +74,53 @@ SWEEP_MIN_AGE = 120
 
 log = logging.getLogger(__name__)
 
-#: The sandbox's PID 1: starts the kernel, reaps orphaned processes, ignores
+#: Per machine: the audit architecture seccomp reports, and the numbers of
+#: the key management calls (add_key, request_key, keyctl).
+KEY_CALLS = {"x86_64": (0xC000003E, (248, 249, 250)), "aarch64": (0xC00000B7, (217, 218, 219))}
+
+
+def keyring_filter(machine: str | None = None) -> bytes:
+    """A seccomp program (classic BPF, struct sock_filter[]) that refuses the
+    kernel keyring's calls with EPERM and allows every other call.
+
+    Every kernel runs as the same user, and a key one kernel adds (readable
+    by its owner) shows in another's /proc/keys and can be read there: two
+    students graded at once could pass answers through it (found by a
+    reviewer playing an attacker: a notebook with no answer code, asking a
+    classmate's kernel, scored 15/15).  No notebook needs keys.  Calls made
+    in another architecture's numbering (x32, 32-bit) are refused too."""
+    machine = machine or os.uname().machine
+    if machine not in KEY_CALLS:
+        raise SandboxError(f"the sandbox cannot close the kernel keyring on a {machine} machine "
+                           f"(known: {', '.join(KEY_CALLS)})")
+    arch, calls = KEY_CALLS[machine]
+    load, jump_eq, jump_ge, ret = 0x20, 0x15, 0x35, 0x06   # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, BPF_RET|K
+    allow, refuse = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
+    deny = 4 + len(calls) + 1                             # index of the last instruction
+    program = [(load, 0, 0, 4),                           # the call's architecture
+               (jump_eq, 0, deny - 2, arch),
+               (load, 0, 0, 0),                           # the call's number
+               (jump_ge, deny - 4, 0, 0x40000000)]        # x32's numbering
+    program += [(jump_eq, deny - 5 - i, 0, call) for i, call in enumerate(calls)]
+    program += [(ret, 0, 0, allow), (ret, 0, 0, refuse)]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+
+
+#: The sandbox's PID 1: forbids the keyring's calls (keyring_filter; the
+#: kernel it starts, or a warm process and every kernel forked from it,
+#: inherit that), starts the kernel, reaps orphaned processes, ignores
 #: the signals the kernel's code may send it, and exits with the kernel
 #: (which ends every process in the sandbox).  Passed
 #: with ``-c``, so the sandbox's /proc/1/cmdline names no host folder, unlike
 #: bubblewrap's own PID 1, a copy of the whole bwrap command line.
 INIT_SOURCE = """\
-import os, signal, sys
+import ctypes, os, signal, sys
+program = bytes.fromhex(sys.argv.pop(1))
+class Filter(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(22, 2, ctypes.byref(Filter(len(program) // 8, program)), 0, 0) != 0:  # seccomp
+    sys.exit(f"sandbox: the keyring filter was refused: {os.strerror(ctypes.get_errno())}")
 child = os.fork()
 if child == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -768,7 +810,7 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
         *bwrap_command(kernel_dir, limits, base, zygote=zygote),
-        python, "-c", INIT_SOURCE, *kernel_cmd,
+        python, "-c", INIT_SOURCE, keyring_filter().hex(), *kernel_cmd,
     ]
 
 

@@ -364,6 +364,65 @@ print("USERNS", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
 
 
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_kernel_cannot_use_the_kernel_keyring(zygote):
+    # Every kernel runs as the same user: a key one kernel adds can be found
+    # in another's /proc/keys and read there, a channel between two students
+    # graded at once. A child process is refused too.
+    nb = notebook('''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+KEYRING = ctypes.c_int(-3)   # KEY_SPEC_SESSION_KEYRING
+def add_key():
+    key = libc.syscall(248 if os.uname().machine == "x86_64" else 217, b"user", b"note",
+                       b"answers", 7, KEYRING)
+    return 0 if key >= 0 else ctypes.get_errno()
+def keyctl():
+    return 0 if libc.syscall(250 if os.uname().machine == "x86_64" else 219, 0, KEYRING, 0) >= 0 \\
+        else ctypes.get_errno()
+child = os.fork()
+if child == 0:
+    os._exit(add_key())
+print("ADD_KEY", add_key(), "KEYCTL", keyctl(), "CHILD", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
+print("KEYS", len(open("/proc/keys").read().splitlines()))
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, zygote=zygote)
+    assert status == "ok" and answers["part"][0].ok, status
+    text = outputs(nb)
+    assert f"ADD_KEY {errno.EPERM} KEYCTL {errno.EPERM} CHILD {errno.EPERM}\n" in text, text[-500:]
+
+
+def test_the_keyring_filter_refuses_only_the_key_calls():
+    """The seccomp program, run by hand: (architecture, call) -> verdict."""
+    import struct
+
+    from autograder.sandbox import KEY_CALLS, keyring_filter
+
+    def verdict(program, arch, call):
+        instructions = [struct.unpack("=HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
+        pc, accumulator = 0, 0
+        while True:
+            code, jt, jf, k = instructions[pc]
+            if code == 0x20:
+                accumulator = {0: call, 4: arch}[k]
+            elif code == 0x06:
+                return "allow" if k == 0x7FFF0000 else f"errno {k & 0xFFFF}"
+            elif code in (0x15, 0x35):
+                taken = accumulator == k if code == 0x15 else accumulator >= k
+                pc += jt if taken else jf
+            pc += 1
+
+    for machine, (arch, calls) in KEY_CALLS.items():
+        program = keyring_filter(machine)
+        for call in calls:
+            assert verdict(program, arch, call) == f"errno {errno.EPERM}"
+        for call in (0, 1, 56, 57, 59, 231, 247, 251, 435):  # read, write, clone, fork, exec...
+            assert verdict(program, arch, call) == "allow", (machine, call)
+        assert verdict(program, arch, 0x40000000 | 1) == f"errno {errno.EPERM}"  # x32
+        assert verdict(program, 0x40000003, 1) == f"errno {errno.EPERM}"  # i386's numbering
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
 def test_a_deep_folder_chain_is_cleaned_up(zygote):
     nb = notebook(SOCKET_FOLDER + '''
 fd = os.open(folder, os.O_RDONLY)
