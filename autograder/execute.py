@@ -556,6 +556,8 @@ class JudgedExecute(Execute):
                 try:
                     reply = self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = reply["content"]["language_info"]
+                    if hasattr(km, "seal_socket_folder"):  # sandboxed: see there
+                        km.seal_socket_folder()
                     self.start_cpu_seconds = limits.cpu()  # before any of the notebook's code
                     for index, cell in enumerate(self.nb.cells):
                         if limits.note(limits.submission_over()):

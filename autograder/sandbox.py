@@ -226,7 +226,7 @@ def _owner_alive(base: Path) -> bool:
 # -- mounts -------------------------------------------------------------------
 
 _libc = ctypes.CDLL(None, use_errno=True)
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_SHARED = 1 << 20
 MNT_DETACH = 2
 
@@ -239,6 +239,15 @@ def mount_tmpfs(path: Path, size_kb: int, uid: int, gid: int, inodes: int = 4096
                    options.encode()) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"cannot mount a tmpfs at {path}: {os.strerror(error)}")
+
+
+def make_read_only(path: Path) -> None:
+    """Remount the tmpfs at ``path`` read-only, for every process that sees
+    it (the file system itself, not one view of it)."""
+    if _libc.mount(None, os.fsencode(path), None,
+                   MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot make {path} read-only: {os.strerror(error)}")
 
 
 def share_mounts(path: Path) -> None:
@@ -956,6 +965,16 @@ class SandboxedKernelManager(LimitedKernelManager):
         # grader's terminal; cell output travels as messages.
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         return wrap(cmd, kernel_dir, self._sandbox_groups, limits, self._sandbox_dir), kw
+
+    def seal_socket_folder(self) -> None:
+        """Make the kernel's socket folder read-only, once the grader is
+        connected and before any of the notebook's code runs.  Its sockets
+        stay as they are (connecting needs no writing); the kernel can no
+        longer put a link in place of one, which the grader (root) would
+        have followed on its next reconnect to any socket on the host
+        (found by a reviewer playing an attacker: the kernel closed a socket
+        and linked its path to a listener of its own)."""
+        make_read_only(Path(self.connection_file).parent)
 
     def cpu_seconds(self) -> float:
         """CPU seconds used by everything in the kernel's sandbox so far (its

@@ -308,12 +308,15 @@ folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
 '''
 
 
-def test_the_socket_folder_cannot_fill_the_host_disk():
+def test_the_socket_folder_is_a_small_tmpfs_the_notebook_cannot_change():
     """The one folder a kernel shares with the grader is a small tmpfs (in
-    memory, counted in the kernel's memory cgroup): filling it stops at its
-    size and writes nothing to the host's disk.  Checked from inside the
-    kernel, not by watching the host's free space, which other work on the
-    machine changes meanwhile."""
+    memory, counted in the kernel's memory cgroup, never the host's disk;
+    filling it stops at its size: tests/test_zygote.py), and read-only once
+    the grader is connected: the notebook can neither fill it nor put a link
+    in place of a socket, which the grader, as root, would follow when it
+    reconnects (found by a reviewer playing an attacker: it closed its stdin
+    socket and linked the path to a listener of its own on the host).
+    Checked from inside the kernel."""
     nb = notebook(SOCKET_FOLDER + '''
 device = os.stat(folder).st_dev  # the mount the folder is on, by its device number
 mounts = [line.split() for line in open("/proc/self/mountinfo")]
@@ -321,27 +324,27 @@ kind = [m[m.index("-") + 1] for m in mounts
         if m[2] == f"{os.major(device)}:{os.minor(device)}"][-1]
 stats = os.statvfs(folder)
 print("FOLDER", kind, stats.f_blocks * stats.f_frsize)
-written, error = 0, None
-try:
-    for i in range(200):
-        with open(os.path.join(folder, f"fill-{i}"), "wb") as fh:
-            fh.write(bytes(2**20))
-            fh.flush()
-        written += 2**20
-except OSError as e:
-    error = e.errno
-print("WRITTEN", written, "ERRNO", error)
+def errno_of(action):
+    try:
+        action()
+        return 0
+    except OSError as e:
+        return e.errno
+sockets = sorted(name for name in os.listdir(folder) if name.startswith("socket"))
+socket = os.path.join(folder, sockets[-1])
+get_ipython().kernel.stdin_socket.close(linger=0)
+print("WRITE", errno_of(lambda: open(os.path.join(folder, "fill"), "wb").write(bytes(2**20))),
+      "UNLINK", errno_of(lambda: os.unlink(socket)),
+      "LINK", errno_of(lambda: os.symlink("/run/elsewhere.sock", socket + "-new")),
+      "SOCKETS", len(sockets))
 ''', "def f(x):\n    return x\n")
     status, answers, _ = run(nb)
     text = outputs(nb)
     kind, size = text.split("FOLDER ")[1].split()[:2]
-    written = int(text.split("WRITTEN ")[1].split()[0])
-    print(f"socket folder: {kind} of {int(size) / 2**20:.1f} MB; {written / 2**20:.1f} MB written")
     assert kind == "tmpfs"
     assert int(size) <= 8 * 2**20
-    assert f"ERRNO {errno.ENOSPC}" in text
-    assert written < 8 * 2**20
-    assert answers["part"][0].ok, "the kernel still works after its folder was filled"
+    assert f"WRITE {errno.EROFS} UNLINK {errno.EROFS} LINK {errno.EROFS} SOCKETS 5" in text, text[-600:]
+    assert answers["part"][0].ok, "the kernel still works, its folder read-only"
 
 
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
