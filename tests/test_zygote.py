@@ -77,7 +77,10 @@ def test_what_one_student_changes_is_gone_for_the_next():
 import os, sys, numpy, torch
 folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
 for path in ("/tmp/left", "/home/student/left", "/dev/shm/left", os.path.join(folder, "left")):
-    open(path, "w").write("from the last student")
+    try:
+        open(path, "w").write("from the last student")
+    except OSError:  # the socket folder: read-only once the grader is connected
+        assert path.startswith(folder)
 numpy.pi = 3.0
 torch.ones = None
 os.environ["LEFT"] = "yes"
