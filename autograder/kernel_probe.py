@@ -64,20 +64,22 @@ def __dlcourse_probe__(request_json):
     answers = []
     for case in request["cases"]:
         args = [decode(arg) for arg in case]
-        before = [arg.copy() if isinstance(arg, np.ndarray) else None for arg in args]
+        moved = []
         try:
             if kind == "call":
+                before = [arg.copy() if isinstance(arg, np.ndarray) else None for arg in args]
                 result = lookup(names[0])(*args)
-                if moved := changed(args, before):
-                    answers.append({"values": encode(result), "changed": moved})
-                    continue
+                moved = changed(args, before)
             elif kind == "read" and len(names) == 1:
                 result = lookup(names[0])  # a tuple of arrays is several values
             elif kind == "read":
                 result = tuple(lookup(name) for name in names)
             else:
                 result = predict(lookup(names[0]), args[0])
-            answers.append({"values": encode(result)})
+            answer = {"values": encode(result)}
+            if moved:
+                answer["changed"] = moved
+            answers.append(answer)
         except Exception as error:  # the student's error is the answer
             text = f"{type(error).__name__}: {error}"
             answers.append({"error": text[:300]})
