@@ -548,6 +548,21 @@ def window_screenshot(page, name):
     print(f"screenshot saved: {SCREENSHOTS / name}")
 
 
+def scroll_to(locator):
+    """Scroll ``locator``'s element into the window as a reader would reach
+    it, and wait until it stays there: sections far down are drawn only as
+    they come near (content-visibility), and drawing them moves what follows
+    them, so one scroll can end beside the element instead of on it."""
+    for _ in range(20):
+        locator.scroll_into_view_if_needed()
+        # Two animation frames: the sections that came near are drawn.
+        locator.page.evaluate("() => new Promise(done => requestAnimationFrame("
+                              "() => requestAnimationFrame(done)))")
+        if in_window(locator):
+            return
+    raise AssertionError(f"{locator} does not stay in the window")
+
+
 def in_window(locator):
     """Whether all of ``locator``'s element is inside the window and nothing
     is drawn over its middle (a sticky bar, a label)."""
@@ -866,7 +881,7 @@ def test_figures_read_in_light_and_dark_mode(book_url, browser_context, phone_co
     open_page(phone, book_url + chapter)
     phone.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
     for width, shown in (("1280", page), ("390", phone)):
-        shown.locator(".cell_output img").first.scroll_into_view_if_needed()
+        scroll_to(shown.locator(".cell_output img").first)
         window_screenshot(shown, f"figure-{chapter.split('/')[-1][:2]}-{width}-{theme}.png")
 
 
