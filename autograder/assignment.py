@@ -18,6 +18,7 @@ from autograder.checks import (
     GradingError,
     Part,
     changed_inputs_check,
+    edge_cases_check,
     part_share,
 )
 from autograder.probe import decode_answer, encode_answer, encode_array
@@ -152,6 +153,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     if not shares:
         return 0.0, [Check(False, "no checks ran")]
     share = part_share(shares, part.edge_cases)
+    if edges := edge_cases_check(part, shares):
+        checks.append(edges)
     if changed := changed_inputs_check(part, got, all_args):
         checks.append(changed)
         share *= CHANGED_INPUTS_CREDIT

@@ -196,17 +196,36 @@ def part_share(shares: Sequence[float], edge_cases: int = 0) -> float:
     return share
 
 
+def edge_cases_check(part: Part, shares: Sequence[float]) -> Check | None:
+    """What wrong edge cases cost, in words, as :func:`part_share` counts
+    it (``None`` when the part has none or every one is right)."""
+    if not part.edge_cases:
+        return None
+    edges = shares[len(shares) - part.edge_cases:]
+    wrong = sum(1 for s in edges if s != 1.0)
+    if not wrong:
+        return None
+    kept = EDGE_FLOOR + (1 - EDGE_FLOOR) * (len(edges) - wrong) / len(edges)
+    return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} wrong; "
+                          "an edge case counts only when all of it is right, and the part keeps "
+                          "{share} of what the other cases earn").format(
+        wrong=wrong, count=len(edges), share=_percent(kept)), weight=0.0)
+
+
 # -- Judges -------------------------------------------------------------------
 
 
 def describe_value(a) -> str:
-    """An argument as the feedback names it: a whole number in full (a
-    student can call the function with it again), another number to four
-    significant digits, an array by its shape."""
+    """An argument as the feedback names it: a whole number in full, as an
+    int or a float as it was passed (a student can call the function with it
+    again: ``range(0, n, 2.0)`` fails where ``range(0, n, 2)`` works),
+    another number to four significant digits, an array by its shape."""
     a = np.asarray(a)
     if a.ndim == 0:
         x = float(a)
-        return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.4g}"
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x)) if a.dtype.kind in "biu" else f"{x:.1f}"
+        return f"{x:.4g}"
     return _("<array of shape {shape}>").format(shape=a.shape)
 
 
@@ -373,15 +392,24 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
 
 def shapes_are(got: Answer, shapes: Sequence[tuple | None], names: Sequence[str]) -> Check:
     """A gate: ``got`` holds one array per name with the given shapes
-    (``None`` accepts any shape)."""
+    (``None`` accepts any shape).  A single number may be an array of one
+    element, as in :func:`compare_values` (see :func:`as_shapes`)."""
     if len(got.values) != len(shapes):
         return gate(False, _("expected {count} values ({names}), got {got}").format(
             count=len(shapes), names=", ".join(names), got=len(got.values)))
     for value, shape, name in zip(got.values, shapes, names):
+        if shape == () and value.size == 1:
+            continue
         if shape is not None and value.shape != tuple(shape):
             return gate(False, _("{name} has shape {shape}, but should have shape {expected}").format(
                 name=name, shape=value.shape, expected=tuple(shape)))
     return gate(True, _("shapes are right"))
+
+
+def as_shapes(values: Sequence[np.ndarray], shapes: Sequence[tuple | None]) -> list[np.ndarray]:
+    """``values`` that passed :func:`shapes_are`, each single number as one
+    (``np.array([-1.5])`` where a number is asked for computes like -1.5)."""
+    return [v.reshape(()) if shape == () else v for v, shape in zip(values, shapes)]
 
 
 def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | None]:

@@ -282,13 +282,16 @@ def test_gates_explain_but_earn_nothing():
     assert score_part(only_gates, [[]], [answer(1.0)], [answer(1.0)])[0] == 0.0
 
 
-def test_feedback_names_whole_numbers_in_full():
+def test_feedback_names_whole_numbers_in_full_as_the_type_they_were_passed():
     from autograder.checks import describe_value
 
-    assert describe_value(10700.0) == "10700" and describe_value(-3.0) == "-3"
+    # A float stays a float: range(0, n, 2.0) fails where range(0, n, 2) works,
+    # and the student must be able to call the function with what the feedback shows.
+    assert describe_value(10700.0) == "10700.0" and describe_value(-3.0) == "-3.0"
+    assert describe_value(np.int64(10700)) == "10700" and describe_value(-3) == "-3"
     assert describe_value(0.123456) == "0.1235" and describe_value(np.ones((2, 3))) == (
         "<array of shape (2, 3)>")
-    assert Call("count_iterations").describe((10700.0, 194.0)) == "count_iterations(10700, 194)"
+    assert Call("count_iterations").describe((10700.0, 194)) == "count_iterations(10700.0, 194)"
 
 
 def test_checks_hold_plain_python_values_whatever_a_judge_computed_them_with():
@@ -317,6 +320,13 @@ def test_edge_cases_scale_the_ordinary_cases_instead_of_adding_to_them():
     assert score_part(part, cases, nan_at_edges, right)[0] == pytest.approx(4 * EDGE_FLOOR)
     one_nan_per_edge = right[:2] + [answer(np.nan, 0.0)] * 2
     assert score_part(part, cases, one_nan_per_edge, right)[0] == pytest.approx(4 * EDGE_FLOOR)
+    # The feedback says what the wrong edge cases cost, and says nothing when none is wrong.
+    one_wrong_edge = right[:3] + [answer(np.nan, 0.0)]
+    score, checks = score_part(part, cases, one_wrong_edge, right)
+    assert score == pytest.approx(4 * (EDGE_FLOOR + (1 - EDGE_FLOOR) / 2))
+    assert checks[-1].weight == 0 and checks[-1].message.startswith(
+        "edge cases (the last 2 cases above): 1 of 2 wrong") and "keeps 62.5%" in checks[-1].message
+    assert not any("edge case" in c.message for c in score_part(part, cases, right, right)[1])
 
 
 def test_an_error_is_one_failed_check_that_says_why_in_plain_words():

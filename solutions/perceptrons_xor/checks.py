@@ -17,6 +17,7 @@ from autograder.checks import (
     Read,
     _,
     accuracy_check,
+    as_shapes,
     error_checks,
     gate,
     probability_checks,
@@ -79,12 +80,14 @@ def forward_cases(rng):
     return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
 
-def _epoch(X, y, w, b, lr):
-    """One epoch of the learning rule, as the exercise states it: only to
-    choose cases on which ignoring the learning rate shows."""
+def _epoch(X, y, w, b, lr, stale=False):
+    """One epoch of the learning rule, as the exercise states it, or with
+    every prediction made by the epoch's starting weights (``stale``): only
+    to choose cases on which those mistakes show."""
     w, b = np.array(w, dtype=float), float(b)
+    w_0, b_0 = w, b
     for x_i, y_i in zip(X, y):
-        error = y_i - step(x_i @ w + b)
+        error = y_i - (step(x_i @ w_0 + b_0) if stale else step(x_i @ w + b))
         w, b = w + lr * error * x_i, b + lr * error
     return w, b
 
@@ -93,7 +96,10 @@ def epoch_cases(rng):
     """Random data where the first row is always misclassified, so every case
     makes at least one update, redrawn until an epoch that ignores the
     learning rate ends with another w *and* another b (updates of +1 and -1
-    can cancel in b, which would hand the mistake half the case)."""
+    can cancel in b, which would hand the mistake half the case), and so
+    does an epoch that predicts every row with the weights it started from
+    (the rule uses the current weights: each update changes the next
+    prediction)."""
     def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
@@ -103,8 +109,9 @@ def epoch_cases(rng):
         return X, y, w, b, rng.uniform(0.05, 0.5)
 
     def shows(case):
-        (w, b), (w_1, b_1) = _epoch(*case), _epoch(*case[:4], 1.0)
-        return not np.allclose(w, w_1) and not np.isclose(b, b_1)
+        w, b = _epoch(*case)
+        return all(not np.allclose(w, w_wrong) and not np.isclose(b, b_wrong)
+                   for w_wrong, b_wrong in (_epoch(*case[:4], 1.0), _epoch(*case, stale=True)))
 
     return [_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
@@ -145,10 +152,11 @@ def truth_table(target, forward, shapes, names):
     def judge(args, got: Answer, expected: Answer):
         if not got.ok:
             return error_checks(got)
-        shape_check = shapes_are(got, shapes(got), names)
+        wanted = shapes(got)
+        shape_check = shapes_are(got, wanted, names)
         if not shape_check.passed:
             return [shape_check]
-        out = forward(*got.values)
+        out = forward(*as_shapes(got.values, wanted))
         wrong = [i for i in range(len(target)) if out[i] != target[i]]
         rows = [gate(out[i] == target[i],
                      (_("input {row} gives {out}") if out[i] == target[i] else

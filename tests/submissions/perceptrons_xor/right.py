@@ -53,7 +53,7 @@ W1 = [[1, -1],
       [1, -1]]
 b1 = [-0.5, 1.5]
 W2 = [1, 1]
-b2 = -1.5
+b2 = [-1.5]  # a number as a list of one: it computes like -1.5
 xor_params = (W1, b1, W2, b2)
 ''',
     },

@@ -44,6 +44,19 @@ def perceptron_epoch(X, y, w, b, lr):
     return w, float(b)
 ''',
     },
+    # Every row predicted with the weights the epoch started from, not the
+    # current ones: each update should change the next prediction.
+    "wrong_epoch_stale_predictions": {
+        "perceptron_epoch": '''\
+def perceptron_epoch(X, y, w, b, lr):
+    predictions = step(X @ w + b)
+    w = np.array(w, dtype=float)
+    for x_i, y_i, p_i in zip(X, y, predictions):
+        w = w + lr * (y_i - p_i) * x_i
+        b = b + lr * (y_i - p_i)
+    return w, float(b)
+''',
+    },
     # AND's weights where NAND's were asked for: every row of the table is wrong.
     "wrong_nand_is_and": {
         "nand": '''\
