@@ -152,7 +152,7 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
         checks += [Check(c.passed, f"{what}: {c.message}", c.weight, c.credit) for c in verdicts]
     if not shares:
         return 0.0, [Check(False, "no checks ran")]
-    share = part_share(shares, part.edge_cases)
+    share = part_share(shares, part.edge_cases, part.edge_floor)
     if edges := edge_cases_check(part, shares):
         checks.append(edges)
     if changed := changed_inputs_check(part, got, all_args):

@@ -131,6 +131,11 @@ def gate(passed: bool, message: str) -> Check:
 Judge = Callable[[tuple, Answer, Answer], list[Check]]
 
 
+#: The share of a part's points kept when every edge case is wrong (a
+#: part may set its own, ``Part.edge_floor``).
+EDGE_FLOOR = 0.25
+
+
 @dataclass(frozen=True)
 class Part:
     """One graded part of an assignment.
@@ -140,6 +145,10 @@ class Part:
     ``cases(rng)`` returns a list of argument tuples drawn with ``rng``.
     ``judge(args, got, expected)`` returns the checks for one case; the
     part earns ``points * passed / total`` over all cases.
+    The last ``edge_cases`` cases are edge cases (a 0 / 0, inputs that
+    overflow a naive formula): each is right or wrong as a whole, and with
+    all of them wrong the part keeps ``edge_floor`` of what the other cases
+    earn (:func:`part_share`).
     ``keeps_inputs`` says the notebook tells students that the function must
     not change the arrays it is given: a function that changes one, in any
     case, keeps :data:`CHANGED_INPUTS_CREDIT` of what its answers earn.
@@ -152,6 +161,7 @@ class Part:
     judge: Judge
     cases: Callable[[np.random.Generator], list[tuple]] = field(default=lambda rng: [()])
     edge_cases: int = 0
+    edge_floor: float = EDGE_FLOOR
     keeps_inputs: bool = False
 
 
@@ -180,36 +190,34 @@ def changed_inputs_check(part: Part, got: Sequence[Answer], cases_args: Sequence
         share=_percent(CHANGED_INPUTS_CREDIT)), weight=0.0)
 
 
-#: The share of a part's points kept when every edge case is wrong.
-EDGE_FLOOR = 0.25
+def _edge_factor(shares: Sequence[float], edge_cases: int, floor: float) -> tuple[float, int]:
+    """What the edge cases (the last ``edge_cases`` of ``shares``) leave of
+    what the other cases earn, and how many of them are wrong.  An edge case
+    is right or wrong as a whole: a 0 / 0 answered with one NaN among right
+    zeros is the mistake the case is there to catch."""
+    if not edge_cases:
+        return 1.0, 0
+    wrong = sum(1 for s in shares[len(shares) - edge_cases:] if s != 1.0)
+    return floor + (1 - floor) * (edge_cases - wrong) / edge_cases, wrong
 
 
-def part_share(shares: Sequence[float], edge_cases: int = 0) -> float:
+def part_share(shares: Sequence[float], edge_cases: int = 0, floor: float = EDGE_FLOOR) -> float:
     """A part's share of its points from its cases' shares (see :class:`Part`)."""
     ordinary = list(shares[:len(shares) - edge_cases]) if edge_cases else list(shares)
-    # An edge case is right or wrong as a whole: a 0 / 0 answered with one
-    # NaN among right zeros is the mistake the case is there to catch.
-    edges = [float(s == 1.0) for s in shares[len(shares) - edge_cases:]] if edge_cases else []
     share = sum(ordinary) / len(ordinary) if ordinary else 0.0
-    if edges:
-        share *= EDGE_FLOOR + (1 - EDGE_FLOOR) * sum(edges) / len(edges)
-    return share
+    return share * _edge_factor(shares, edge_cases, floor)[0]
 
 
 def edge_cases_check(part: Part, shares: Sequence[float]) -> Check | None:
     """What wrong edge cases cost, in words, as :func:`part_share` counts
     it (``None`` when the part has none or every one is right)."""
-    if not part.edge_cases:
-        return None
-    edges = shares[len(shares) - part.edge_cases:]
-    wrong = sum(1 for s in edges if s != 1.0)
+    kept, wrong = _edge_factor(shares, part.edge_cases, part.edge_floor)
     if not wrong:
         return None
-    kept = EDGE_FLOOR + (1 - EDGE_FLOOR) * (len(edges) - wrong) / len(edges)
     return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} wrong; "
                           "an edge case counts only when all of it is right, and the part keeps "
                           "{share} of what the other cases earn").format(
-        wrong=wrong, count=len(edges), share=_percent(kept)), weight=0.0)
+        wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
 
 
 # -- Judges -------------------------------------------------------------------

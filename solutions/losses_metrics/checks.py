@@ -3,7 +3,9 @@
 One Part per self-check cell of losses_metrics.ipynb.  Inputs are drawn at
 grading time and every answer is compared with what the solution notebook
 returns on the same inputs.  The draws always contain the edge cases the
-exercise names, so a mistake on them loses points on every run:
+exercise names, so a mistake on them loses points on every run (the
+stability cases are edge cases: a formula right on ordinary inputs keeps
+half of the part):
 probabilities of exactly 0 and 1 (binary cross-entropy), a logit in the
 hundreds (cross-entropy from logits), a confusion matrix that is not
 symmetric, a class that is never predicted or never present (precision and
@@ -28,28 +30,32 @@ def regression_cases(rng):
 
 
 def bce_cases(rng):
-    """Ordinary probabilities, and in every case all four exact edge cases:
-    p = 1 and p = 0, each once with the matching and once with the other
-    label.  Without clipping, each of them gives NaN or infinity."""
+    """Three cases of ordinary probabilities, then two edge cases that each
+    hold all four exact values: p = 1 and p = 0, each once with the matching
+    and once with the other label.  Without clipping, each of them gives NaN
+    or infinity."""
     cases = []
-    for n in (8, 12, 20):
+    for n, edge in ((8, False), (12, False), (20, False), (10, True), (16, True)):
         y = rng.integers(0, 2, size=n).astype(float)
         p = rng.uniform(0.02, 0.98, size=n)
-        edge = rng.choice(n, size=4, replace=False)
-        y[edge] = [1.0, 0.0, 1.0, 0.0]
-        p[edge] = [1.0, 0.0, 0.0, 1.0]  # right and sure, right and sure, wrong, wrong
+        if edge:
+            where = rng.choice(n, size=4, replace=False)
+            y[where] = [1.0, 0.0, 1.0, 0.0]
+            p[where] = [1.0, 0.0, 0.0, 1.0]  # right and sure, right and sure, wrong, wrong
         cases.append((y, p))
     return cases
 
 
 def logits_cases(rng):
-    """Logits of moderate size, with one row holding a logit in the hundreds
-    (np.exp overflows) in every case."""
+    """Three cases of logits of moderate size, then two edge cases where one
+    row holds a logit in the hundreds (np.exp overflows without the row's
+    maximum taken out, and taking out the batch's maximum instead leaves
+    the other rows' exps at 0)."""
     cases = []
-    for n, k in ((5, 3), (8, 4), (12, 10)):
+    for n, k, edge in ((5, 3, False), (8, 4, False), (12, 10, False), (6, 4, True), (10, 5, True)):
         logits = rng.normal(0.0, 3.0, size=(n, k))
-        row = rng.integers(n)
-        logits[row, rng.integers(k)] = rng.uniform(750, 1000)
+        if edge:
+            logits[rng.integers(n), rng.integers(k)] = rng.uniform(750, 1000)
         labels = rng.integers(0, k, size=n).astype(float)
         cases.append((logits, labels))
     return cases
@@ -147,15 +153,18 @@ PARTS = [
          regression_cases),
     # float32: the clip at 1e-7 is itself rounded (1 - 1e-7 is 0.99999988 in
     # float32), which moves the mean loss by up to about 2e-3 relative.
-    # Mistake: no clipping gives inf or NaN on the four edge rows.
+    # Mistake: no clipping gives inf or NaN on the four exact rows of the edge
+    # cases; the formula without them still earns half the part.
     Part("check_binary_cross_entropy", "binary cross-entropy with clipping", 2,
-         Call("binary_cross_entropy"), same_as_solution(atol=1e-4, rtol=1e-2), bce_cases),
+         Call("binary_cross_entropy"), same_as_solution(atol=1e-4, rtol=1e-2), bce_cases,
+         edge_cases=2, edge_floor=0.5),
     # float32: a logit near 1000 keeps only 6e-5 of absolute precision.
-    # Mistakes: a naive softmax gives inf or NaN; a missing mean or a wrong
-    # label column is off by far more than 1e-3.
+    # Mistakes: a naive softmax, or one that takes out the batch's maximum,
+    # gives inf or NaN in the edge cases (half the part); a missing mean or
+    # a wrong label column is off by far more than 1e-3.
     Part("check_cross_entropy_from_logits", "cross-entropy from logits", 3,
          Call("cross_entropy_from_logits"), same_as_solution(atol=1e-3, rtol=1e-4),
-         logits_cases),
+         logits_cases, edge_cases=2, edge_floor=0.5),
     # Counts: exact in any dtype.
     Part("check_confusion_matrix", "confusion matrix", 2, Call("confusion_matrix"),
          same_as_solution(atol=0, rtol=0), confusion_cases),

@@ -18,16 +18,19 @@ def softmax_cases(rng):
     """Logits of one 2-D and three 3-D shapes whose dimensions all differ (a
     softmax over another axis, axis=1 included, or a transposed answer,
     always shows but for axis=1 in the 2-D case) at temperatures away from 1;
-    one row of every case is shifted by thousands, which overflows np.exp
-    without the max trick, and another holds one logit thousands above the
-    rest (a shift by the row's minimum overflows)."""
+    then two edge cases, where one row is shifted by thousands (np.exp
+    overflows without the max trick) and another holds one logit thousands
+    above the rest (a shift by the row's minimum overflows)."""
     cases = []
-    for shape, temperature in [((5, 7), rng.uniform(0.3, 0.8)), ((2, 3, 5), rng.uniform(1.5, 3.0)),
-                               ((3, 5, 4), rng.uniform(0.3, 0.8)), ((4, 2, 3), rng.uniform(1.5, 3.0))]:
+    for shape, temperature, edge in [
+            ((5, 7), rng.uniform(0.3, 0.8), False), ((2, 3, 5), rng.uniform(1.5, 3.0), False),
+            ((3, 5, 4), rng.uniform(0.3, 0.8), False), ((4, 2, 3), rng.uniform(1.5, 3.0), False),
+            ((4, 6), rng.uniform(0.3, 0.8), True), ((2, 4, 5), rng.uniform(1.5, 3.0), True)]:
         logits = rng.normal(scale=2.0, size=shape)
-        rows = logits.reshape(-1, shape[-1])
-        rows[0] += rng.uniform(3000, 5000)
-        rows[1, rng.integers(shape[-1])] += rng.uniform(3000, 5000)
+        if edge:
+            rows = logits.reshape(-1, shape[-1])
+            rows[0] += rng.uniform(3000, 5000)
+            rows[1, rng.integers(shape[-1])] += rng.uniform(3000, 5000)
         cases.append((logits, temperature))
     return cases
 
@@ -160,11 +163,12 @@ def mha_cases(rng):
 PARTS = [
     # float32: logits shifted by thousands keep only about 5e-4 of absolute
     # precision, so probabilities carry up to ~1e-3 relative error.
-    # Mistakes: a naive exp gives NaN; multiplying by the temperature instead
-    # of dividing, or ignoring it, moves probabilities by more than 0.01.
+    # Mistakes: a naive exp gives NaN in the edge cases (half the part);
+    # multiplying by the temperature instead of dividing, or ignoring it,
+    # moves probabilities by more than 0.01.
     Part("check_softmax_with_temperature", "softmax with a temperature", 2,
          Call("softmax_with_temperature"), same_as_solution(atol=1e-4, rtol=5e-3),
-         softmax_cases),
+         softmax_cases, edge_cases=2, edge_floor=0.5),
     # Whole numbers: exact in any dtype.
     Part("check_char_ids", "character ids", 1, Call("char_ids"),
          same_as_solution(atol=0, rtol=0), char_ids_cases),

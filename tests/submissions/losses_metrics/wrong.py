@@ -34,6 +34,17 @@ def cross_entropy_from_logits(logits, labels):
     return -np.mean(np.log(probs[np.arange(len(labels)), labels.astype(int)]))
 ''',
     },
+    # The batch's largest logit taken out instead of each row's: right on
+    # ordinary logits, but beside a row with a logit in the hundreds the
+    # other rows' exps are all 0 (the edge cases: half the part).
+    "wrong_ce_batch_max": {
+        "cross_entropy_from_logits": '''\
+def cross_entropy_from_logits(logits, labels):
+    exps = np.exp(logits - logits.max())
+    probs = exps / exps.sum(axis=1, keepdims=True)
+    return -np.mean(np.log(probs[np.arange(len(labels)), labels.astype(int)]))
+''',
+    },
     # Rows and columns swapped: row = predicted class.
     "wrong_confusion_transposed": {
         "confusion_matrix": '''\
