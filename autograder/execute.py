@@ -414,6 +414,22 @@ class JudgedExecute(Execute):
             return None
         return super().output(outs, msg, display_id, cell_index)
 
+    def _update_display_id(self, display_id, msg):
+        """nbclient gives every output shown with ``display_id`` the data of a
+        later display or update of it: each such output then holds (and
+        saves) one more copy.  Those copies count against the cap too; past
+        it the update is dropped.  (A notebook showed one character 3,000
+        times under one id, then updated it with 6 MB: 18 GB once saved.)"""
+        shown = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
+        if not shown:
+            return None
+        if not self._output_capped:
+            self._output_bytes += shown * output_size(msg.get("content") or {})
+        if self._output_bytes > self.max_output_bytes:
+            self._output_capped = True
+            return None
+        return super()._update_display_id(display_id, msg)
+
     def handle_comm_msg(self, outs, msg, cell_index):
         """Widget messages count against the output cap too (nbclient keeps
         each widget's state); past the cap they are dropped."""

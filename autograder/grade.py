@@ -309,19 +309,21 @@ def default_jobs(warm: bool = True) -> int:
 
 
 class Workers:
-    """Where nbgrader's autograde runs: in this process, or in ``jobs``
-    worker processes started at once, so that their start-up overlaps the
-    grader's own (registering the assignment, running the solution)."""
+    """Where nbgrader's autograde runs: in ``jobs`` worker processes started
+    at once, so that their start-up overlaps the grader's own (registering
+    the assignment, running the solution).  A sandboxed run always uses
+    worker processes, even one: each has a memory limit of its own
+    (``autograder.sandbox.confine_worker``), so what a kernel sends can stop
+    a worker, never the grader or the machine.  With one job and no sandbox
+    here (``--no-sandbox``, or a cluster's workers run the notebooks), this
+    process grades."""
 
     def __init__(self, course: Course, name: str, jobs: int):
-        self.course, self.name, self.pool, self.zygote = course, name, None, None
+        self.course, self.name, self.jobs, self.pool, self.zygote = course, name, jobs, None, None
         for old in course.paths.ipc.glob("worker-*"):  # left by earlier runs
             if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
                 shutil.rmtree(old, ignore_errors=True)
-        if jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
+        if jobs > 1 or (course.sandbox and not course.cluster):
             if course.sandbox and course.zygote and not course.cluster:
                 # One warm process for every worker (and for the solution's
                 # kernel): it imports the frameworks now, while the grader
@@ -331,18 +333,25 @@ class Workers:
 
                 self.zygote = ZygoteService(SandboxLimits(config=course.config))
             try:
-                # "spawn": a fresh interpreter per worker; forking a process
-                # that runs kernels (threads, ZMQ sockets) is unsafe.
-                self.pool = ProcessPoolExecutor(
-                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(course.config, os.getpid(), name, self.zygote and self.zygote.handle))
-                for _ in range(jobs):
-                    self.pool.submit(_warm_up)
+                self.pool = self._new_pool(jobs)
             except BaseException:
                 if self.zygote is not None:
                     self.zygote.close()
                 raise
+
+    def _new_pool(self, jobs: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "spawn": a fresh interpreter per worker; forking a process that
+        # runs kernels (threads, ZMQ sockets) is unsafe.
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.course.config, os.getpid(), self.name, self.zygote and self.zygote.handle))
+        for _ in range(jobs):
+            pool.submit(_warm_up)
+        return pool
 
     def __enter__(self):
         return self
@@ -382,23 +391,51 @@ class Workers:
                     outcome = _failed(error)
                 yield (submission, *outcome)
             return
+        unfinished = yield from self._in_pool(pending)
+        if unfinished:
+            # A worker died (its memory limit, most likely), and with it every
+            # submission the pool had not finished. Grade those again one at
+            # a time, each in a new worker: one that kills its worker alone
+            # is not graded, and says why; the others are.
+            log.warning(f"a grading worker process died; grading the {len(unfinished)} "
+                        "unfinished submission(s) again, one at a time")
+            for submission in unfinished:
+                self._replace_pool(1)
+                again = yield from self._in_pool([submission])
+                if again:
+                    yield (submission, {"success": False, "log": "", "error": "",
+                                        "reason": "its grading worker process died, most likely at "
+                                                  "its memory limit (what the kernel sent took more "
+                                                  "memory than a worker may use)"}, 0.0)
+
+    def _replace_pool(self, jobs: int) -> None:
+        old, self.pool = self.pool, None
+        for process in list((getattr(old, "_processes", None) or {}).values()):
+            process.kill()
+        old.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new_pool(jobs)
+
+    def _in_pool(self, submissions: list):
+        """Grade ``submissions`` in the pool, yielding as each finishes;
+        returns those left unfinished when a worker died (empty if none)."""
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         futures = {self.pool.submit(_autograde_in_worker, self.name, s.student): s
-                   for s in pending}
-        try:
-            for future in as_completed(futures):
-                try:
-                    outcome = future.result()
-                except (BrokenProcessPool, ClusterLost):
-                    raise
-                except Exception as error:  # noqa: BLE001 - one submission never stops a class
-                    outcome = _failed(error)
-                yield (futures[future], *outcome)
-        except BrokenProcessPool:
-            raise GradingError("a grading worker process died; what finished is saved, "
-                               "run the same command again to grade the rest") from None
+                   for s in submissions}
+        unfinished = []
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                unfinished.append(futures[future])
+                continue
+            except ClusterLost:
+                raise
+            except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                outcome = _failed(error)
+            yield (futures[future], *outcome)
+        return unfinished
 
 
 def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None = None,

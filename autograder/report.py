@@ -137,6 +137,13 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
         counts = Counter(len(r["parts"][part]["checks"]) for r in reports if part in r["parts"])
         usual[part] = counts.most_common(1)[0][0]
     failed, label, example = Counter(), {}, {}
+
+    def call_of(message: str) -> str:
+        # A failing check's words after the call can be the student's own
+        # (an exception's message): a check no one passed is labelled by the
+        # grader's words alone, the call on the inputs drawn for everyone.
+        return message.split(": ", 1)[0]
+
     for report in reports:
         for part, entry in report["parts"].items():
             checks = entry["checks"]
@@ -148,7 +155,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                     if not check["passed"]:
                         key = (part, check["message"])
                         failed[key] += 1
-                        label.setdefault(key, check["message"])
+                        label.setdefault(key, call_of(check["message"]))
                         example.setdefault(key, check["message"])
                 continue
             for index, check in enumerate(checks):
@@ -157,7 +164,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                     label[key] = check["message"]  # what the check tests, in a passing form
                 else:
                     failed[key] += 1
-                    label.setdefault(key, check["message"])
+                    label.setdefault(key, call_of(check["message"]))
                     example.setdefault(key, reason if SKIPPED in check["message"] and reason
                                        else check["message"])
     checked = len(reports)

@@ -75,38 +75,75 @@ SWEEP_MIN_AGE = 120
 log = logging.getLogger(__name__)
 
 #: Per machine: the audit architecture seccomp reports, and the numbers of
-#: the key management calls (add_key, request_key, keyctl).
-KEY_CALLS = {"x86_64": (0xC000003E, (248, 249, 250)), "aarch64": (0xC00000B7, (217, 218, 219))}
+#: the calls :func:`shared_state_filter` refuses.  ``key``: add_key,
+#: request_key, keyctl; ``ended``: flock, inotify_init (x86_64 only),
+#: inotify_init1, fanotify_init, io_uring_setup; ``fcntl``: fcntl.
+SECCOMP_CALLS = {
+    "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250), "ended": (73, 253, 294, 300, 425),
+               "fcntl": 72},
+    "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219), "ended": (32, 26, 262, 425),
+                "fcntl": 25},
+}
+#: fcntl's commands that lock a file or watch it (F_GETLK, F_SETLK,
+#: F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE,
+#: F_GETLEASE, F_NOTIFY).
+FCNTL_SHARED = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)
 
 
-def keyring_filter(machine: str | None = None) -> bytes:
-    """A seccomp program (classic BPF, struct sock_filter[]) that refuses the
-    kernel keyring's calls with EPERM and allows every other call.
+def shared_state_filter(machine: str | None = None) -> bytes:
+    """A seccomp program (classic BPF, struct sock_filter[]) that refuses
+    the calls through which two kernels could reach each other, and allows
+    every other call.
 
-    Every kernel runs as the same user, and a key one kernel adds (readable
-    by its owner) shows in another's /proc/keys and can be read there: two
-    students graded at once could pass answers through it (found by a
-    reviewer playing an attacker: a notebook with no answer code, asking a
-    classmate's kernel, scored 15/15).  No notebook needs keys.  Calls made
-    in another architecture's numbering (x32, 32-bit) are refused too."""
+    Every kernel runs as the same user and sees the same host files (/usr,
+    the Python environment) read-only.  Reviewers playing attackers passed a
+    classmate's answers between two kernels graded at once (a notebook with
+    no answer code scored full marks) through:
+
+    * the kernel keyring (a key one kernel adds shows in the other's
+      /proc/keys): add_key, request_key and keyctl fail with EPERM;
+    * locks on a shared read-only file (a lock's position and length carry
+      data; another process reads them with F_GETLK or by trying to lock):
+      flock and fcntl's lock and lease commands fail with ENOSYS, which
+      libraries such as HDF5 read as "this file system has no locks";
+    * notifications of another process opening a shared file (inotify, and
+      fanotify, dnotify through fcntl's F_NOTIFY): ENOSYS.
+
+    io_uring_setup fails with ENOSYS too (its operations bypass this
+    filter).  No notebook of the course needs any of these.  Calls made in
+    another architecture's numbering (x32, 32-bit) fail with EPERM."""
     machine = machine or os.uname().machine
-    if machine not in KEY_CALLS:
-        raise SandboxError(f"the sandbox cannot close the kernel keyring on a {machine} machine "
-                           f"(known: {', '.join(KEY_CALLS)})")
-    arch, calls = KEY_CALLS[machine]
+    if machine not in SECCOMP_CALLS:
+        raise SandboxError(f"the sandbox cannot close the kernels' shared calls on a {machine} "
+                           f"machine (known: {', '.join(SECCOMP_CALLS)})")
+    calls = SECCOMP_CALLS[machine]
     load, jump_eq, jump_ge, ret = 0x20, 0x15, 0x35, 0x06   # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, BPF_RET|K
-    allow, refuse = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
-    deny = 4 + len(calls) + 1                             # index of the last instruction
-    program = [(load, 0, 0, 4),                           # the call's architecture
-               (jump_eq, 0, deny - 2, arch),
-               (load, 0, 0, 0),                           # the call's number
-               (jump_ge, deny - 4, 0, 0x40000000)]        # x32's numbering
-    program += [(jump_eq, deny - 5 - i, 0, call) for i, call in enumerate(calls)]
-    program += [(ret, 0, 0, allow), (ret, 0, 0, refuse)]
-    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+    allow = 0x7FFF0000                                     # SECCOMP_RET_ALLOW
+    refused = {name: 0x00050000 | number                   # SECCOMP_RET_ERRNO
+               for name, number in (("EPERM", errno.EPERM), ("ENOSYS", errno.ENOSYS))}
+    # (code, true target, false target, k); targets are labels, resolved below.
+    program = [(load, None, None, 4),                      # the call's architecture
+               (jump_eq, None, "EPERM", calls["arch"]),
+               (load, None, None, 0),                      # the call's number
+               (jump_ge, "EPERM", None, 0x40000000)]       # x32's numbering
+    program += [(jump_eq, "EPERM", None, call) for call in calls["key"]]
+    program += [(jump_eq, "ENOSYS", None, call) for call in calls["ended"]]
+    program += [(jump_eq, None, "ALLOW", calls["fcntl"]),
+                (load, None, None, 24)]                    # fcntl's command: args[1], low word
+    program += [(jump_eq, "ENOSYS", None, command) for command in FCNTL_SHARED]
+    labels = {"ALLOW": len(program), "EPERM": len(program) + 1, "ENOSYS": len(program) + 2}
+    program += [(ret, None, None, allow), (ret, None, None, refused["EPERM"]),
+                (ret, None, None, refused["ENOSYS"])]
+
+    def offset(at: int, target: str | None) -> int:
+        return 0 if target is None else labels[target] - at - 1
+
+    return b"".join(struct.pack("=HBBI", code, offset(at, true), offset(at, false), k)
+                    for at, (code, true, false, k) in enumerate(program))
 
 
-#: The sandbox's PID 1: forbids the keyring's calls (keyring_filter; the
+#: The sandbox's PID 1: forbids the calls that reach other kernels
+#: (shared_state_filter; the
 #: kernel it starts, or a warm process and every kernel forked from it,
 #: inherit that), starts the kernel, reaps orphaned processes, ignores
 #: the signals the kernel's code may send it, and exits with the kernel
@@ -120,7 +157,7 @@ class Filter(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
 libc = ctypes.CDLL(None, use_errno=True)
 if libc.prctl(22, 2, ctypes.byref(Filter(len(program) // 8, program)), 0, 0) != 0:  # seccomp
-    sys.exit(f"sandbox: the keyring filter was refused: {os.strerror(ctypes.get_errno())}")
+    sys.exit(f"sandbox: the seccomp filter was refused: {os.strerror(ctypes.get_errno())}")
 child = os.fork()
 if child == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -819,7 +856,7 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
         *bwrap_command(kernel_dir, limits, base, zygote=zygote),
-        python, "-c", INIT_SOURCE, keyring_filter().hex(), *kernel_cmd,
+        python, "-c", INIT_SOURCE, shared_state_filter().hex(), *kernel_cmd,
     ]
 
 

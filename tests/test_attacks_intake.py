@@ -477,3 +477,30 @@ def test_a_hostile_class_is_graded_to_the_end_and_the_gradebook_follows_the_late
     assert "Resuming the unfinished run" in err
     assert {sid: row["status"] for sid, row in read_rows(grades).items()} == \
         {sid: row["status"] for sid, row in rows.items()}
+
+
+@pytest.mark.grading
+def test_a_submission_that_kills_its_grading_worker_costs_only_its_own_grade(tmp_path):
+    """A worker that dies (here at a small memory limit, on what one kernel
+    sends) takes with it every submission the pool had not finished. Those
+    are graded again one at a time: the one that kills its worker alone is
+    not graded and says why, its classmates are, and the run goes on."""
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    subs = tmp_path / "submissions"
+    hand_in(subs, "ann", fixture_text("solution"))
+    hand_in(subs, "bomb", solution_with(lambda nb: nb["cells"].insert(1, {
+        "cell_type": "code", "execution_count": None, "id": "bomb", "metadata": {}, "outputs": [],
+        "source": "from IPython.display import display\n"
+                  "for _ in range(5):\n"
+                  "    display({'application/json': [{}] * 2_000_000}, raw=True)\n"})))
+    hand_in(subs, "ben", fixture_text("solution"))
+    course = Course(work=tmp_path / "work")
+    # Reading one such message takes about 170 MB in the worker.
+    course.config.SandboxLimits.worker_memory_mb = 120
+    rows = {r.student_id: r for r in grade(NAME, subs, course, seed=3, jobs=1)}
+    assert (rows["ann"].score, rows["ann"].status) == (15, "ok")
+    assert (rows["ben"].score, rows["ben"].status) == (15, "ok")
+    assert rows["bomb"].score == 0 and rows["bomb"].status.startswith(
+        "could not be graded: its grading worker process died"), rows["bomb"].status

@@ -395,34 +395,86 @@ print("KEYS", len(open("/proc/keys").read().splitlines()))
     assert f"ADD_KEY {errno.EPERM} KEYCTL {errno.EPERM} CHILD {errno.EPERM}\n" in text, text[-500:]
 
 
-def test_the_keyring_filter_refuses_only_the_key_calls():
-    """The seccomp program, run by hand: (architecture, call) -> verdict."""
+def test_the_seccomp_filter_refuses_only_the_calls_that_reach_other_kernels():
+    """The seccomp program, run by hand: (architecture, call, fcntl command) -> verdict."""
     import struct
 
-    from autograder.sandbox import KEY_CALLS, keyring_filter
+    from autograder.sandbox import FCNTL_SHARED, SECCOMP_CALLS, shared_state_filter
 
-    def verdict(program, arch, call):
+    def verdict(program, arch, call, command=0):
         instructions = [struct.unpack("=HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
         pc, accumulator = 0, 0
         while True:
             code, jt, jf, k = instructions[pc]
             if code == 0x20:
-                accumulator = {0: call, 4: arch}[k]
+                accumulator = {0: call, 4: arch, 24: command}[k]
             elif code == 0x06:
                 return "allow" if k == 0x7FFF0000 else f"errno {k & 0xFFFF}"
             elif code in (0x15, 0x35):
                 taken = accumulator == k if code == 0x15 else accumulator >= k
                 pc += jt if taken else jf
+            else:
+                raise AssertionError(f"unknown instruction {code:#x}")
             pc += 1
 
-    for machine, (arch, calls) in KEY_CALLS.items():
-        program = keyring_filter(machine)
-        for call in calls:
+    for machine, calls in SECCOMP_CALLS.items():
+        program, arch = shared_state_filter(machine), calls["arch"]
+        for call in calls["key"]:
             assert verdict(program, arch, call) == f"errno {errno.EPERM}"
-        for call in (0, 1, 56, 57, 59, 231, 247, 251, 435):  # read, write, clone, fork, exec...
+        for call in calls["ended"]:
+            assert verdict(program, arch, call) == f"errno {errno.ENOSYS}", (machine, call)
+        for command in FCNTL_SHARED:
+            assert verdict(program, arch, calls["fcntl"], command) == f"errno {errno.ENOSYS}"
+        # fcntl's other commands: F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC.
+        for command in (0, 1, 2, 3, 4, 1030):
+            assert verdict(program, arch, calls["fcntl"], command) == "allow", (machine, command)
+        for call in (0, 1, 56, 57, 59, 63, 231, 247, 251, 435):  # read, write, clone, fork, exec...
             assert verdict(program, arch, call) == "allow", (machine, call)
         assert verdict(program, arch, 0x40000000 | 1) == f"errno {errno.EPERM}"  # x32
         assert verdict(program, 0x40000003, 1) == f"errno {errno.EPERM}"  # i386's numbering
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_kernel_cannot_lock_or_watch_the_files_every_kernel_shares(zygote):
+    # Two kernels graded at once passed a classmate's answers as read locks
+    # on /usr/bin/env (a lock's position and length carry data; the other
+    # kernel reads them with F_GETLK), and saw each other open files with
+    # inotify. Files in the kernel's own folders still save and load,
+    # through libraries that lock them (h5py).
+    nb = notebook('''
+import ctypes, fcntl, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(action):
+    try:
+        action()
+        return 0
+    except OSError as e:
+        return e.errno
+shared = open("/usr/bin/env", "rb")
+lock = struct.pack("hhqqi", fcntl.F_RDLCK, 0, 4242, 17, 0)
+print("SETLK", errno_of(lambda: fcntl.fcntl(shared, fcntl.F_SETLK, lock)),
+      "GETLK", errno_of(lambda: fcntl.fcntl(shared, fcntl.F_GETLK, lock)),
+      "OFD", errno_of(lambda: fcntl.fcntl(shared, 37, lock)),
+      "FLOCK", errno_of(lambda: fcntl.flock(shared, fcntl.LOCK_SH | fcntl.LOCK_NB)),
+      "NOTIFY", errno_of(lambda: fcntl.fcntl(os.open("/usr/bin", os.O_RDONLY), 1026, 1)),
+      "INOTIFY", 0 if libc.inotify_init1(0) >= 0 else ctypes.get_errno())
+child = os.fork()
+if child == 0:
+    os._exit(errno_of(lambda: fcntl.flock(shared, fcntl.LOCK_EX | fcntl.LOCK_NB)))
+print("CHILD", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
+import h5py, numpy as np
+with h5py.File("/tmp/weights.h5", "w") as f:
+    f["w"] = np.arange(3.0)
+with h5py.File("/tmp/weights.h5", "r") as f:
+    print("H5", f["w"][:].tolist())
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, zygote=zygote)
+    assert status == "ok" and answers["part"][0].ok, status
+    text = outputs(nb)
+    refused = errno.ENOSYS
+    assert (f"SETLK {refused} GETLK {refused} OFD {refused} FLOCK {refused} NOTIFY {refused} "
+            f"INOTIFY {refused}\nCHILD {refused}\n") in text, text[-800:]
+    assert "H5 [0.0, 1.0, 2.0]" in text, text[-800:]
 
 
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
@@ -729,6 +781,32 @@ for _ in range(10):
     # limit is 3 GB. Before, three of them took 2.7 GB, and were kept.
     assert rss.growth_mb < 4 * RSS_BOUND_MB
     assert answers["part"][0].ok
+
+
+def test_an_update_shown_in_many_outputs_counts_once_per_output():
+    """nbclient gives each output shown with a display id the data of every
+    later update of it: one update of 6 MB to 3,000 one-character displays
+    became 18 GB once the notebook was saved (found by a reviewer playing an
+    attacker: the worker died, and graded in the grader's own process, the
+    machine ran out of memory).  Each copy counts against the output cap;
+    past it the update is dropped.  A progress display updated in place
+    keeps working."""
+    nb = notebook('''
+from IPython.display import display, update_display
+handle = display({"text/plain": "epoch 0"}, raw=True, display_id="progress")
+for epoch in range(1, 4):
+    update_display({"text/plain": f"epoch {epoch}"}, raw=True, display_id="progress")
+for _ in range(2000):
+    display({"text/plain": "x"}, raw=True, display_id="same")
+update_display({"text/plain": "y" * 1_000_000}, raw=True, display_id="same")
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, submission_timeout=60)
+    assert "output limit" in status and answers["part"][0].ok, status
+    saved = len(nbformat.writes(nb))
+    print(f"display-id bomb: {saved / 1e6:.1f} MB saved, {status!r}")
+    assert saved < 12 * 10**6, f"{saved / 1e6:.0f} MB saved"  # the cap is 10 MB
+    progress = [o for o in nb.cells[0].outputs if o.get("data", {}).get("text/plain", "").startswith("epoch")]
+    assert [o["data"]["text/plain"] for o in progress] == ["epoch 3"]
 
 
 def test_signals_to_the_sandbox_init_do_not_end_the_kernel():

@@ -431,3 +431,24 @@ def test_feedback_and_report_say_to_grade_first(tmp_path, capsys):
     assert "has not been graded" in capsys.readouterr().err
     assert main(["report", "--work", str(tmp_path)]) == 2
     assert "nothing graded" in capsys.readouterr().err
+
+
+def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_path):
+    # A student's exception message once became the label of a check in the
+    # class report ("GRADER NOTICE: give every student full marks here").
+    from types import SimpleNamespace
+
+    from autograder.report import _failed_checks
+
+    call = "broadcast_shape(<array of shape (3,)>, <array of shape (2, 1)>)"
+    said = {"mallory": f"{call}: raised RuntimeError: GRADER NOTICE: give every student full marks",
+            "minji": f"{call}: returned shape (3,), should return shape (2, 3)"}
+    for student, message in said.items():
+        folder = tmp_path / NAME / student
+        folder.mkdir(parents=True)
+        (folder / f"{NAME}.json").write_text(json.dumps(
+            {"parts": {"check_broadcast_shape": {"checks": [{"passed": False, "message": message}]}}}))
+    course = SimpleNamespace(paths=SimpleNamespace(reports=tmp_path))
+    (failed,) = _failed_checks(course, NAME, sorted(said))
+    assert failed.check == call and failed.failed == 2
+    assert "GRADER NOTICE" in failed.example  # quoted as what one student's code said
