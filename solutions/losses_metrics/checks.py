@@ -29,19 +29,40 @@ def regression_cases(rng):
     return cases
 
 
+def _bce(y, p):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
 def bce_cases(rng):
-    """Three cases of ordinary probabilities, then two edge cases that each
-    hold all four exact values: p = 1 and p = 0, each once with the matching
-    and once with the other label.  Without clipping, each of them gives NaN
-    or infinity."""
-    cases = []
-    for n, edge in ((8, False), (12, False), (20, False), (10, True), (16, True)):
+    """Three cases of ordinary probabilities, mostly right, about half right
+    and mostly wrong, then two edge cases that each hold all four exact
+    values: p = 1 and p = 0, each once with the matching and once with the
+    other label (without clipping, each of them gives NaN or infinity).
+
+    The ordinary cases are redrawn until their losses lie at least 5% apart
+    and 5% from 1 (the mean of -log p for p drawn uniformly, and what a
+    constant answer such as 1.0 would guess): one number answered for every
+    case matches at most one of them."""
+    def draw(n, right):
+        y = rng.integers(0, 2, size=n).astype(float)
+        sure = rng.uniform(0.55, 0.98, size=n)  # the probability given to the answer it leans to
+        leans_right = rng.uniform(size=n) < right
+        return y, np.where(leans_right == (y == 1), sure, 1 - sure)
+
+    while True:
+        ordinary = [draw(n, right) for n, right in ((8, 0.9), (12, 0.5), (20, 0.1))]
+        losses = sorted(_bce(y, p) for y, p in ordinary)
+        if all(abs(loss - 1) > 0.05 for loss in losses) and all(
+                b > 1.05 * a for a, b in zip(losses, losses[1:])):
+            break
+    cases = list(ordinary)
+    for n in (10, 16):
         y = rng.integers(0, 2, size=n).astype(float)
         p = rng.uniform(0.02, 0.98, size=n)
-        if edge:
-            where = rng.choice(n, size=4, replace=False)
-            y[where] = [1.0, 0.0, 1.0, 0.0]
-            p[where] = [1.0, 0.0, 0.0, 1.0]  # right and sure, right and sure, wrong, wrong
+        where = rng.choice(n, size=4, replace=False)
+        y[where] = [1.0, 0.0, 1.0, 0.0]
+        p[where] = [1.0, 0.0, 0.0, 1.0]  # right and sure, right and sure, wrong, wrong
         cases.append((y, p))
     return cases
 
