@@ -258,6 +258,22 @@ def test_self_check_reports_success_with_the_number_of_checks(capsys):
     assert "✓ step: 2 public check(s) passed" in capsys.readouterr().out
 
 
+def test_a_librarys_deprecation_warning_inside_a_self_check_is_not_the_students_failure(capsys):
+    # NumPy 2 warns when a torch tensor meets an array (h @ W2 in the
+    # self-check's own code); nbgrader counts anything on stderr as a failed
+    # check, so a right answer in tensors was "not ready to submit".
+    import warnings
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with self_check("two_layer_forward") as check:
+            warnings.warn("__array_wrap__ must accept context", DeprecationWarning, stacklevel=1)
+            check.true(True, message="unused")
+        warnings.warn("a student's own warning, after the block", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in shown] == ["a student's own warning, after the block"]
+    assert "✓ two_layer_forward" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "got, words",
     [
