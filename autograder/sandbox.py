@@ -55,6 +55,7 @@ from traitlets import DottedObjectName, Integer, Type, Unicode
 from traitlets.config import Configurable
 
 import dlcourse
+from autograder.zygote_process import MASKED_PROC_FILES
 
 #: The unprivileged user student kernels run as (created by `make sandbox`).
 SANDBOX_USER = "dlgrader"
@@ -71,6 +72,7 @@ PREFIX = "dlsb-"
 #: Sandbox folders and cgroups younger than this are never swept: another
 #: grader on the same machine may be starting a kernel in them.
 SWEEP_MIN_AGE = 120
+
 
 log = logging.getLogger(__name__)
 
@@ -828,6 +830,16 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
     # grader runs one kernel per core, and math libraries that start a thread
     # per core in each kernel (and spin while waiting) would fight over them.
     env |= {name: "1" for name in THREAD_VARIABLES}
+    if not zygote:
+        # An empty file in place of each machine-wide counter a kernel could
+        # move and another read (MASKED_PROC_FILES).  Not for a zygote: a
+        # /proc with files covered cannot be mounted again in the namespaces
+        # of a forked kernel, which covers them in its own.
+        empty = base / "empty"
+        empty.touch(mode=0o444)
+        cmd[cmd.index("--remount-ro"):cmd.index("--remount-ro")] = [
+            arg for counter in MASKED_PROC_FILES if Path(counter).exists()
+            for arg in ("--ro-bind", str(empty), counter)]
     if zygote:
         # The zygote imports TensorFlow for its kernels, with the settings
         # the notebooks' first call, dlcourse.quiet_logs(), would have made

@@ -66,6 +66,12 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 #: Folders each kernel gets empty, of its own.
 PRIVATE_FOLDERS = ("/tmp", "/home/student", "/dev/shm")
+#: Counters of the whole machine that any kernel moves exactly and another
+#: reads (open files, inodes, cached names): a reviewer playing an attacker
+#: passed data between two kernels graded at once by holding files open.
+#: Every kernel, cold or forked, sees /dev/null in their place.
+MASKED_PROC_FILES = ("/proc/sys/fs/file-nr", "/proc/sys/fs/inode-nr",
+                     "/proc/sys/fs/inode-state", "/proc/sys/fs/dentry-state")
 
 libc = ctypes.CDLL(None, use_errno=True)
 #: Kernels for the course's own notebooks: no sandbox, no isolation.
@@ -295,6 +301,14 @@ def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
         os._exit(os.waitstatus_to_exitcode(status) & 255)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # An empty file in place of each counter (not /dev/null: /proc allows no
+    # device files).  It lies in the kernel's own /tmp: what the kernel might
+    # write there changes only its own view.
+    empty = "/tmp/.empty"
+    open(empty, "w").close()
+    for counter in MASKED_PROC_FILES:
+        if os.path.exists(counter):
+            _mount(empty, counter, None, MS_BIND)
     # No user namespaces of its own (what bwrap's --disable-userns does for a
     # cold kernel): a kernel holding thousands of them would use up the
     # sandbox user's allowance, and a kernel started beside it could not

@@ -395,6 +395,25 @@ print("KEYS", len(open("/proc/keys").read().splitlines()))
     assert f"ADD_KEY {errno.EPERM} KEYCTL {errno.EPERM} CHILD {errno.EPERM}\n" in text, text[-500:]
 
 
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_kernel_cannot_read_the_machines_file_counters(zygote):
+    # /proc/sys/fs/file-nr counts the open files of the whole machine: a
+    # kernel holding N files open moved it by exactly N, and another kernel
+    # graded at once read it (a reviewer playing an attacker sent a
+    # classmate's answers that way). The inode and name-cache counters move
+    # alike. The kernel reads nothing there now.
+    nb = notebook('''
+held = [open("/dev/null") for _ in range(300)]
+for name in ("file-nr", "inode-nr", "inode-state", "dentry-state"):
+    print("COUNTER", name, repr(open("/proc/sys/fs/" + name).read()))
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, zygote=zygote)
+    assert status == "ok" and answers["part"][0].ok, status
+    text = outputs(nb)
+    for name in ("file-nr", "inode-nr", "inode-state", "dentry-state"):
+        assert f"COUNTER {name} ''" in text, text[-800:]
+
+
 def test_the_seccomp_filter_refuses_only_the_calls_that_reach_other_kernels():
     """The seccomp program, run by hand: (architecture, call, fcntl command) -> verdict."""
     import struct
