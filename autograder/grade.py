@@ -319,7 +319,7 @@ class Workers:
     process grades."""
 
     def __init__(self, course: Course, name: str, jobs: int):
-        self.course, self.name, self.jobs, self.pool, self.zygote = course, name, jobs, None, None
+        self.course, self.name, self.pool, self.zygote = course, name, None, None
         for old in course.paths.ipc.glob("worker-*"):  # left by earlier runs
             if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
                 shutil.rmtree(old, ignore_errors=True)

@@ -62,6 +62,17 @@ def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
     return status, answers, time.monotonic() - started
 
 
+#: Kernel code: the errno an action fails with (0 if it succeeds).
+ERRNO_OF = '''
+def errno_of(action):
+    try:
+        action()
+        return 0
+    except OSError as e:
+        return e.errno
+'''
+
+
 def outputs(nb) -> str:
     return "".join(o.get("text", "") + str(o.get("data", "")) + str(o.get("evalue", ""))
                    for cell in nb.cells for o in cell.get("outputs", []))
@@ -324,13 +335,7 @@ kind = [m[m.index("-") + 1] for m in mounts
         if m[2] == f"{os.major(device)}:{os.minor(device)}"][-1]
 stats = os.statvfs(folder)
 print("FOLDER", kind, stats.f_blocks * stats.f_frsize)
-def errno_of(action):
-    try:
-        action()
-        return 0
-    except OSError as e:
-        return e.errno
-sockets = sorted(name for name in os.listdir(folder) if name.startswith("socket"))
+''' + ERRNO_OF + '''sockets = sorted(name for name in os.listdir(folder) if name.startswith("socket"))
 socket = os.path.join(folder, sockets[-1])
 get_ipython().kernel.stdin_socket.close(linger=0)
 print("WRITE", errno_of(lambda: open(os.path.join(folder, "fill"), "wb").write(bytes(2**20))),
@@ -463,13 +468,7 @@ def test_a_kernel_cannot_lock_or_watch_the_files_every_kernel_shares(zygote):
     nb = notebook('''
 import ctypes, fcntl, os, struct
 libc = ctypes.CDLL(None, use_errno=True)
-def errno_of(action):
-    try:
-        action()
-        return 0
-    except OSError as e:
-        return e.errno
-shared = open("/usr/bin/env", "rb")
+''' + ERRNO_OF + '''shared = open("/usr/bin/env", "rb")
 lock = struct.pack("hhqqi", fcntl.F_RDLCK, 0, 4242, 17, 0)
 print("SETLK", errno_of(lambda: fcntl.fcntl(shared, fcntl.F_SETLK, lock)),
       "GETLK", errno_of(lambda: fcntl.fcntl(shared, fcntl.F_GETLK, lock)),
