@@ -66,7 +66,7 @@ sandbox: $(STAMP)  ## Set up the grading sandbox (once per machine, as root)
 	@for dir in $$($(PY) -m autograder.sandbox); do \
 	  echo "letting $(SANDBOX_USER) pass through $$dir (chmod o+x: no listing, no reading)"; \
 	  chmod o+x "$$dir"; done
-	$(PY) -m autograder.sandbox epoll
+	$(PY) -m autograder.sandbox machine-settings
 	$(PY) -m autograder sandbox-check
 
 # The tests start their own throw-away server from these programs; Debian's

@@ -308,6 +308,13 @@ def default_jobs(warm: bool = True) -> int:
     return (os.cpu_count() or 1) + (0 if warm else 1)
 
 
+def _end_pool(pool) -> None:
+    """Stop a worker pool now, its running submissions with it."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 class Workers:
     """Where nbgrader's autograde runs: in ``jobs`` worker processes started
     at once, so that their start-up overlaps the grader's own (registering
@@ -320,6 +327,7 @@ class Workers:
 
     def __init__(self, course: Course, name: str, jobs: int):
         self.course, self.name, self.pool, self.zygote = course, name, None, None
+        self.jobs = jobs
         for old in course.paths.ipc.glob("worker-*"):  # left by earlier runs
             if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
                 shutil.rmtree(old, ignore_errors=True)
@@ -370,8 +378,7 @@ class Workers:
         if self.pool is None:
             return
         if kind is not None:  # stopped or failed: do not wait for running submissions
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
-                process.kill()
+            _end_pool(self.pool)
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.zygote is not None:
             self.zygote.close()
@@ -394,26 +401,47 @@ class Workers:
         unfinished = yield from self._in_pool(pending)
         if unfinished:
             # A worker died (its memory limit, most likely), and with it every
-            # submission the pool had not finished. Grade those again one at
-            # a time, each in a new worker: one that kills its worker alone
-            # is not graded, and says why; the others are.
+            # submission the pool had not finished. Grade those again, each in
+            # a worker of its own, as many at a time as before: one that
+            # kills its worker alone is not graded, and says why; the others
+            # are, and the class goes on at the same pace.
             log.warning(f"a grading worker process died; grading the {len(unfinished)} "
-                        "unfinished submission(s) again, one at a time")
-            for submission in unfinished:
-                self._replace_pool(1)
-                again = yield from self._in_pool([submission])
-                if again:
-                    yield (submission, {"success": False, "log": "", "error": "",
-                                        "reason": "its grading worker process died, most likely at "
-                                                  "its memory limit (what the kernel sent took more "
-                                                  "memory than a worker may use)"}, 0.0)
+                        f"unfinished submission(s) again, each in a new worker process")
+            _end_pool(self.pool)
+            yield from self._each_alone(unfinished, self.jobs)
 
-    def _replace_pool(self, jobs: int) -> None:
-        old, self.pool = self.pool, None
-        for process in list((getattr(old, "_processes", None) or {}).values()):
-            process.kill()
-        old.shutdown(wait=True, cancel_futures=True)
-        self.pool = self._new_pool(jobs)
+    def _each_alone(self, submissions: list, jobs: int):
+        """Grade each of ``submissions`` in a new worker process of its own,
+        ``jobs`` at a time; yields as each finishes."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        waiting, running = list(submissions), {}
+        try:
+            while waiting or running:
+                while waiting and len(running) < jobs:
+                    submission, pool = waiting.pop(0), self._new_pool(1)
+                    future = pool.submit(_autograde_in_worker, self.name, submission.student)
+                    running[future] = (submission, pool)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    submission, pool = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        outcome = ({"success": False, "log": "", "error": "",
+                                    "reason": "its grading worker process died, most likely at "
+                                              "its memory limit (what the kernel sent took more "
+                                              "memory than a worker may use)"}, 0.0)
+                    except ClusterLost:
+                        raise
+                    except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                        outcome = _failed(error)
+                    _end_pool(pool)
+                    yield (submission, *outcome)
+        finally:
+            for _, pool in running.values():
+                _end_pool(pool)
 
     def _in_pool(self, submissions: list):
         """Grade ``submissions`` in the pool, yielding as each finishes;

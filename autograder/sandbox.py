@@ -55,7 +55,7 @@ from traitlets import DottedObjectName, Integer, Type, Unicode
 from traitlets.config import Configurable
 
 import dlcourse
-from autograder.zygote_process import MASKED_PROC_FILES
+from autograder.zygote_process import KERNEL_PENDING_SIGNALS, MASKED_PROC_FILES
 
 #: The unprivileged user student kernels run as (created by `make sandbox`).
 SANDBOX_USER = "dlgrader"
@@ -153,8 +153,11 @@ def shared_state_filter(machine: str | None = None) -> bytes:
 #: with ``-c``, so the sandbox's /proc/1/cmdline names no host folder, unlike
 #: bubblewrap's own PID 1, a copy of the whole bwrap command line.
 INIT_SOURCE = """\
-import ctypes, os, signal, sys
+import ctypes, os, resource, signal, sys
 program = bytes.fromhex(sys.argv.pop(1))
+pending = int(sys.argv.pop(1))
+if pending:  # a kernel's, in its own user namespace (KERNEL_PENDING_SIGNALS)
+    resource.setrlimit(resource.RLIMIT_SIGPENDING, (pending, pending))
 class Filter(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
 libc = ctypes.CDLL(None, use_errno=True)
@@ -864,11 +867,13 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
     return [
         "/bin/sh", "-c", f'{join} && exec "$@"', "sandbox",
         "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={limits.file_mb * 2**20}",
-        "--nofile=4096", "--core=0", "--",
+        "--nofile=4096", "--core=0", "--msgqueue=0", "--",
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
         *bwrap_command(kernel_dir, limits, base, zygote=zygote),
-        python, "-c", INIT_SOURCE, shared_state_filter().hex(), *kernel_cmd,
+        python, "-c", INIT_SOURCE, shared_state_filter().hex(),
+        # A zygote keeps the larger limit: its kernels set theirs.
+        str(0 if zygote else KERNEL_PENDING_SIGNALS), *kernel_cmd,
     ]
 
 
@@ -1066,17 +1071,28 @@ class SandboxedKernelManager(LimitedKernelManager):
 # -- Can this machine do it? ----------------------------------------------------------
 
 
-#: Every kernel runs as the one sandbox user, and the machine allows each
-#: user only so many epoll watches in all (``fs.epoll.max_user_watches``,
-#: about 5.5 million on a 24 GB machine).  Each watch's kernel memory is
-#: counted in its kernel's memory cgroup, but 5.5 million fit in one
-#: kernel's limit: a kernel holding them all would stop every kernel started
-#: beside it (ZMQ needs epoll), whose students would score 0 for "kernel
-#: died".  With the allowance raised past what the machine's memory could
-#: hold, each kernel's memory limit stops it first.
+#: Every kernel runs as the one sandbox user, and the machine keeps some
+#: counts per user, across every namespace.  Two of them matter to the
+#: sandbox, and `make sandbox` sets both (:func:`set_machine_settings`):
+#:
+#: * epoll watches (``fs.epoll.max_user_watches``, about 5.5 million on a
+#:   24 GB machine).  Each watch's kernel memory is counted in its kernel's
+#:   memory cgroup, but 5.5 million fit in one kernel's limit: a kernel
+#:   holding them all would stop every kernel started beside it (ZMQ needs
+#:   epoll), whose students would score 0 for "kernel died".  With the
+#:   allowance raised past what the machine's memory could hold, each
+#:   kernel's memory limit stops it first.
+#: * pipe buffer pages (``fs.pipe-user-pages-soft``, 16384): past it, every
+#:   new pipe of that user gets a small buffer.  A reviewer playing an
+#:   attacker passed a classmate's answers between two kernels graded at
+#:   once that way: one opened and closed a thousand pipes in time slots,
+#:   the other read each new pipe's size.  0 turns the soft limit off; each
+#:   pipe's buffer is counted in its kernel's memory cgroup instead.
 EPOLL_WATCHES = Path("/proc/sys/fs/epoll/max_user_watches")
 #: Kernel memory of one epoll watch, at least (its epitem).
 EPOLL_WATCH_BYTES = 128
+PIPE_USER_PAGES = Path("/proc/sys/fs/pipe-user-pages-soft")
+MACHINE_SETTINGS_FILE = Path("/etc/sysctl.d/60-dlcourse-grading.conf")
 
 
 def epoll_watches_needed() -> int:
@@ -1085,19 +1101,46 @@ def epoll_watches_needed() -> int:
     return total // EPOLL_WATCH_BYTES
 
 
-def raise_epoll_watches() -> str:
-    """As root (`make sandbox`): raise the allowance now and at every boot;
-    returns what was done, in words."""
-    needed = epoll_watches_needed()
-    Path("/etc/sysctl.d").mkdir(exist_ok=True)
-    Path("/etc/sysctl.d/60-dlcourse-grading.conf").write_text(
-        "# The course's grading sandbox (autograder/sandbox.py, EPOLL_WATCHES)\n"
-        f"fs.epoll.max_user_watches = {needed}\n")
-    before = int(EPOLL_WATCHES.read_text())
-    if before < needed:
-        EPOLL_WATCHES.write_text(str(needed))
-        return f"fs.epoll.max_user_watches raised from {before} to {needed}"
-    return f"fs.epoll.max_user_watches is {before} (at least {needed})"
+def _read_setting(path: Path) -> int | None:
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):  # not on this machine, or not readable here
+        return None
+
+
+def machine_settings_wrong() -> list[str]:
+    """What of the machine's per-user counts one kernel could use to reach
+    another (empty when `make sandbox` has set them), in words."""
+    wrong = []
+    watches = _read_setting(EPOLL_WATCHES)
+    if watches is not None and watches < epoll_watches_needed():
+        wrong.append(f"fs.epoll.max_user_watches is {watches}: one kernel could use up the "
+                     "sandbox user's epoll watches, which every kernel beside it needs to start")
+    pages = _read_setting(PIPE_USER_PAGES)
+    if pages:
+        wrong.append(f"fs.pipe-user-pages-soft is {pages}: a kernel could signal to another "
+                     "one graded at the same time through the sizes of new pipes")
+    return wrong
+
+
+def set_machine_settings() -> str:
+    """As root (`make sandbox`): set the counts of :func:`machine_settings_wrong`
+    now and at every boot; returns what was done, in words."""
+    wanted = [("fs.epoll.max_user_watches", EPOLL_WATCHES, epoll_watches_needed()),
+              ("fs.pipe-user-pages-soft", PIPE_USER_PAGES, 0)]
+    MACHINE_SETTINGS_FILE.parent.mkdir(exist_ok=True)
+    MACHINE_SETTINGS_FILE.write_text(
+        "# The course's grading sandbox (autograder/sandbox.py, machine_settings_wrong)\n"
+        + "".join(f"{name} = {value}\n" for name, _, value in wanted))
+    done = []
+    for name, path, value in wanted:
+        before = int(path.read_text())
+        if (before >= value) if path == EPOLL_WATCHES else (before == value):
+            done.append(f"{name} is {before}")
+        else:
+            path.write_text(str(value))
+            done.append(f"{name} set from {before} to {value}")
+    return "; ".join(done)
 
 
 def check(limits: SandboxLimits | None = None) -> None:
@@ -1111,12 +1154,9 @@ def check(limits: SandboxLimits | None = None) -> None:
     for tool in ("bwrap", "setpriv", "prlimit"):
         if shutil.which(tool) is None:
             raise SandboxError(f"'{tool}' is not installed; {fix}")
-    with contextlib.suppress(OSError, ValueError):
-        watches = int(EPOLL_WATCHES.read_text())
-        if watches < epoll_watches_needed():
-            raise SandboxError(
-                f"fs.epoll.max_user_watches is {watches}: one kernel could use up the "
-                f"sandbox user's epoll watches, which every kernel beside it needs to start; {fix}")
+    wrong = machine_settings_wrong()
+    if wrong:
+        raise SandboxError(f"{'; '.join(wrong)}; {fix}")
     try:
         pwd.getpwnam(limits.user)
     except KeyError:
@@ -1167,7 +1207,7 @@ def blocked_parents() -> list[Path]:
 
 
 if __name__ == "__main__":  # used by `make sandbox`
-    if sys.argv[1:] == ["epoll"]:
-        print(raise_epoll_watches())
+    if sys.argv[1:] == ["machine-settings"]:
+        print(set_machine_settings())
     else:  # the folders to open
         print("\n".join(str(folder) for folder in blocked_parents()))

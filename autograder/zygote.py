@@ -35,6 +35,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import select
 import selectors
 import shutil
@@ -250,11 +251,16 @@ class Zygote(WarmProcess):
     def open_kernel(self) -> tuple[str, Path]:
         """A name for the next kernel's cgroups, never used before, and its
         own socket folder (a new tmpfs in the zygote's)."""
+        # Random, not counted: the kernel sees its folder's name, and a count
+        # would tell it how many kernels came before it (a reviewer playing
+        # an attacker told a first run from a run again that way).
         with self._names:
             self.kernels += 1
-            number = self.kernels
-        return f"{self.base.name}-{number}", new_socket_folder(self.kernel_dir / str(number),
-                                                               self.limits)
+            name = secrets.token_hex(8)
+            while (self.kernel_dir / name).exists():
+                name = secrets.token_hex(8)
+            return (f"{self.base.name}-{name}",
+                    new_socket_folder(self.kernel_dir / name, self.limits))
 
     def close_kernel(self, folder: Path) -> str:
         """Remove a kernel's socket folder, once its cgroups are empty
@@ -317,6 +323,8 @@ class Zygote(WarmProcess):
 
 _zygote: Zygote | None = None
 _failed = ""
+#: Held while a thread picks (or starts) the zygote of :func:`zygote_for`.
+_choosing = threading.Lock()
 
 
 def zygote_for(limits: SandboxLimits) -> Zygote | SharedZygote | None:
@@ -324,6 +332,11 @@ def zygote_for(limits: SandboxLimits) -> Zygote | SharedZygote | None:
     one in a grading worker that was given one (:func:`use_shared`), else
     this process's own, started on first use; None (and one warning) when
     it cannot start, so that kernels start cold instead."""
+    with _choosing:  # two threads starting kernels at once share one zygote
+        return _zygote_for(limits)
+
+
+def _zygote_for(limits: SandboxLimits) -> Zygote | SharedZygote | None:
     global _zygote, _failed, _shared
     if _shared is not None:
         if _shared.owner == os.getpid() and _shared.alive():

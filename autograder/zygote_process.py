@@ -50,6 +50,7 @@ that a chapter computes exactly as in a kernel started cold.
 import ctypes
 import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -69,9 +70,17 @@ PRIVATE_FOLDERS = ("/tmp", "/home/student", "/dev/shm")
 #: Counters of the whole machine that any kernel moves exactly and another
 #: reads (open files, inodes, cached names): a reviewer playing an attacker
 #: passed data between two kernels graded at once by holding files open.
-#: Every kernel, cold or forked, sees /dev/null in their place.
+#: Every kernel, cold or forked, sees an empty file in their place.
 MASKED_PROC_FILES = ("/proc/sys/fs/file-nr", "/proc/sys/fs/inode-nr",
                      "/proc/sys/fs/inode-state", "/proc/sys/fs/dentry-state")
+#: Signals a kernel may have queued and not yet handled (RLIMIT_SIGPENDING),
+#: set once the kernel's own user namespace exists.  The machine counts the
+#: sandbox user's queued signals across every namespace, against the limit
+#: the namespace above was made with (about 96,000 on a 24 GB machine): one
+#: kernel queueing that many made every queued signal of another kernel
+#: graded at the same time fail, a way to pass data between them.  With
+#: this many each, no number of kernels graded at once comes near that.
+KERNEL_PENDING_SIGNALS = 256
 
 libc = ctypes.CDLL(None, use_errno=True)
 #: Kernels for the course's own notebooks: no sandbox, no isolation.
@@ -293,6 +302,9 @@ def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
                        ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as fh:
             fh.write(text)
+    # Only now: the zygote's namespace keeps its larger limit, the one the
+    # sandbox user's signals in all its kernels are counted against.
+    resource.setrlimit(resource.RLIMIT_SIGPENDING, (KERNEL_PENDING_SIGNALS,) * 2)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _private_folders(tmp_bytes, sockets, own)
     init = os.fork()

@@ -483,8 +483,9 @@ def test_a_hostile_class_is_graded_to_the_end_and_the_gradebook_follows_the_late
 def test_a_submission_that_kills_its_grading_worker_costs_only_its_own_grade(tmp_path):
     """A worker that dies (here at a small memory limit, on what one kernel
     sends) takes with it every submission the pool had not finished. Those
-    are graded again one at a time: the one that kills its worker alone is
-    not graded and says why, its classmates are, and the run goes on."""
+    are graded again, each in a worker of its own, two at a time here: the
+    one that kills its worker alone is not graded and says why, its
+    classmates are, and the run goes on."""
     from autograder.course import Course
     from autograder.grade import grade
 
@@ -499,7 +500,7 @@ def test_a_submission_that_kills_its_grading_worker_costs_only_its_own_grade(tmp
     course = Course(work=tmp_path / "work")
     # Reading one such message takes about 170 MB in the worker.
     course.config.SandboxLimits.worker_memory_mb = 120
-    rows = {r.student_id: r for r in grade(NAME, subs, course, seed=3, jobs=1)}
+    rows = {r.student_id: r for r in grade(NAME, subs, course, seed=3, jobs=2)}
     assert (rows["ann"].score, rows["ann"].status) == (15, "ok")
     assert (rows["ben"].score, rows["ben"].status) == (15, "ok")
     assert rows["bomb"].score == 0 and rows["bomb"].status.startswith(

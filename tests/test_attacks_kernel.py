@@ -8,6 +8,7 @@ accepted, the grader's memory, what the kernel could see (a few check from
 inside the kernel what it was given, such as its socket folder).
 """
 
+import asyncio
 import errno
 import os
 import shutil
@@ -417,6 +418,96 @@ for name in ("file-nr", "inode-nr", "inode-state", "dentry-state"):
     text = outputs(nb)
     for name in ("file-nr", "inode-nr", "inode-state", "dentry-state"):
         assert f"COUNTER {name} ''" in text, text[-800:]
+
+
+#: Code a kernel runs in a process of its own (one thread: a signal sent to
+#: the process stays queued only where every thread blocks it): hold the
+#: machine's per-user counts as high as the kernel can (queued signals,
+#: pipe buffers) for ``HOLD`` seconds.
+HOLDER = """
+import ctypes, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+queued = 0
+while queued < 100_000 and libc.sigqueue(os.getpid(), int(signal.SIGRTMIN), None) == 0:
+    queued += 1
+pipes = []
+try:
+    while len(pipes) < 1200:
+        pipes.append(os.pipe())
+except OSError:
+    pass
+print("HELD", queued, "signals and", len(pipes), "pipes", flush=True)
+time.sleep(HOLD)
+"""
+#: What another kernel's holding would change, measured while it holds
+#: (after ``WAIT`` seconds), in a process of its own too.
+MEASURER = """
+import ctypes, fcntl, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+time.sleep(WAIT)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+queued = libc.sigqueue(os.getpid(), int(signal.SIGRTMIN), None) == 0
+read, write = os.pipe()
+print("MEASURED queued", queued, "pipe", fcntl.fcntl(read, 1032), flush=True)  # F_GETPIPE_SZ
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+opened = rt.mq_open(b"/q", os.O_CREAT | os.O_RDWR, 0o600, None)
+print("MQ_OPEN", 0 if opened >= 0 else ctypes.get_errno())
+"""
+
+
+def in_own_process(code: str) -> str:
+    """Kernel code that runs ``code`` in a new Python process and prints its output."""
+    return ("import subprocess, sys\n"
+            f"print(subprocess.run([sys.executable, '-c', {code!r}], capture_output=True, "
+            "text=True).stdout)\n")
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernels", "cold kernels"])
+def test_a_kernel_cannot_move_what_the_sandbox_user_may_use_in_another(zygote):
+    # The machine counts some things per user across every namespace, and
+    # every kernel runs as the one sandbox user. Tried on this machine: one
+    # kernel queueing about 96,000 signals made every signal another kernel
+    # queued fail; a reviewer playing an attacker passed a classmate's
+    # answers between two kernels graded at once through the size of new
+    # pipes (past 16384 pages of the user's pipe buffers, each new pipe gets
+    # 8 KB instead of 64 KB). Each kernel now queues at most a few hundred
+    # signals, pipes are limited by each kernel's memory alone (`make
+    # sandbox`), and no kernel may make POSIX message queues.
+    from autograder.zygote_process import KERNEL_PENDING_SIGNALS
+
+    hold, wait = 14, 6
+    holder = notebook(in_own_process(f"HOLD = {hold}\n" + HOLDER), "def f(x):\n    return x\n")
+    measurer = notebook(in_own_process(f"WAIT = {wait}\n" + MEASURER), "def f(x):\n    return x\n")
+    results = {}
+    if zygote:
+        # Started here: a sandbox ends with the thread that started it
+        # (bubblewrap's --die-with-parent), and the two threads below end
+        # one after the other.
+        from autograder.sandbox import SandboxLimits
+        from autograder.zygote import zygote_for
+
+        assert zygote_for(SandboxLimits()) is not None
+
+    def grade(name, nb):
+        try:
+            results[name] = run(nb, zygote=zygote, cell_timeout=60, submission_timeout=90,
+                                factor=3)
+        finally:  # the event loop the kernel's client made in this thread
+            asyncio.get_event_loop().close()
+
+    threads = [threading.Thread(target=grade, args=item)
+               for item in (("holder", holder), ("measurer", measurer))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results["holder"][0] == results["measurer"][0] == "ok", results
+    held = outputs(holder)
+    assert f"HELD {KERNEL_PENDING_SIGNALS} signals and 1200 pipes" in held, held[-500:]
+    measured = outputs(measurer)
+    assert "MEASURED queued True pipe 65536" in measured, measured[-500:]
+    assert f"MQ_OPEN {errno.EMFILE}" in measured, measured[-500:]
 
 
 def test_the_seccomp_filter_refuses_only_the_calls_that_reach_other_kernels():

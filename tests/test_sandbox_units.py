@@ -99,18 +99,26 @@ def test_limits_of_several_cgroups_are_named_once(tmp_path):
         assert limits_hit(groups[1:2]) == []
 
 
-def test_the_sandbox_refuses_an_epoll_allowance_one_kernel_could_use_up(tmp_path, monkeypatch):
-    # Every kernel runs as one user; with the machine's usual allowance of
-    # epoll watches one kernel could hold them all within its memory limit,
-    # and the kernels started beside it would die.
+def test_the_sandbox_refuses_per_user_counts_one_kernel_could_move_for_another(
+        tmp_path, monkeypatch):
+    # Every kernel runs as one user. With the machine's usual epoll allowance
+    # one kernel could hold all the user's watches within its memory limit,
+    # and the kernels started beside it would die; with the usual soft limit
+    # of pipe pages, one kernel decides the size of another's new pipes.
     from autograder import sandbox
 
     if os.geteuid() != 0:
         pytest.skip("the sandbox's check needs root")
-    setting = tmp_path / "max_user_watches"
-    monkeypatch.setattr(sandbox, "EPOLL_WATCHES", setting)
-    setting.write_text("5491333\n")  # the default of a 24 GB machine
+    watches, pages = tmp_path / "max_user_watches", tmp_path / "pipe-user-pages-soft"
+    monkeypatch.setattr(sandbox, "EPOLL_WATCHES", watches)
+    monkeypatch.setattr(sandbox, "PIPE_USER_PAGES", pages)
+    watches.write_text("5491333\n")  # the default of a 24 GB machine
+    pages.write_text("0\n")
     with pytest.raises(sandbox.SandboxError, match="epoll watches"):
+        sandbox.check()
+    watches.write_text(f"{sandbox.epoll_watches_needed()}\n")
+    pages.write_text("16384\n")  # the default
+    with pytest.raises(sandbox.SandboxError, match="pipe-user-pages-soft is 16384: .*new pipes"):
         sandbox.check()
     assert sandbox.epoll_watches_needed() * sandbox.EPOLL_WATCH_BYTES >= \
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") - sandbox.EPOLL_WATCH_BYTES
