@@ -38,7 +38,12 @@ so it counts as killed, in its own columns.
 
 Verdicts, per part:
 
-* killed: the part keeps at most 25% of its points on *every* seed tried.
+* killed: the part keeps at most 25% of its points on *every* seed tried,
+  or, in a part with edge cases (``Part.edge_cases``), the mutant is right
+  on every ordinary case and wrong on every edge case on every seed: the
+  mistake the edge cases are there to catch, which keeps the part's
+  ``edge_floor`` on purpose (half, for a formula that is right but not
+  numerically stable).
   For a part whose answers are several values (a tuple such as ``(MAE, MSE,
   RMSE)``, judged one value at a time on purpose, so that a wrong RMSE does
   not cost MAE and MSE), the rule applies to the values the mutant gets
@@ -757,8 +762,12 @@ def wrong_values_share(judged: list) -> float:
 def killed_on(seed_result: dict, part) -> bool:
     """Whether a mutant is killed on one seed: at most KILL_SHARE of the
     part's points (a part of one value), or of the share of the values it
-    gets wrong (a tuple part, see :func:`wrong_values_share`)."""
-    return seed_result.get("share", seed_result["score"] / part.points) <= KILL_SHARE + 1e-12
+    gets wrong (a tuple part, see :func:`wrong_values_share`); or, in a part
+    with edge cases, right on every ordinary case and wrong on every edge
+    case (the mistake those cases are there for: it keeps the part's
+    ``edge_floor``, on purpose)."""
+    return seed_result.get("edge_only", False) or \
+        seed_result.get("share", seed_result["score"] / part.points) <= KILL_SHARE + 1e-12
 
 
 def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dict:
@@ -794,11 +803,12 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
             # Per case, with the part's own judge (what score_part adds up):
             # cases wholly right, and checks that still pass in the others.
             cases_right = kept = in_wrong = 0
-            judged = []
+            judged, rights = [], []
             for case, answer, reference in zip(ctx.cases[seed], got, ctx.expected[seed]):
                 checks_here = part.judge(tuple(decode_array(a) for a in case), answer, reference)
                 verdicts = [c.passed for c in checks_here]
                 judged.append((answer, reference, checks_here))
+                rights.append(all(verdicts))
                 if all(verdicts):
                     cases_right += 1
                 else:
@@ -806,7 +816,9 @@ def judge_mutant(namespace: dict, code: str, contexts: list[PartContext]) -> dic
                     in_wrong += len(verdicts)
             share = (wrong_values_share(judged) if ctx.tuple_part
                      else score / part.points if part.points else 0.0)
-            seeds.append({"seed": seed, "score": score, "share": share,
+            edges = part.edge_cases
+            edge_only = bool(edges) and all(rights[:-edges]) and not any(rights[-edges:])
+            seeds.append({"seed": seed, "score": score, "share": share, "edge_only": edge_only,
                           "passed": passed[:4], "failed": failed[:4],
                           "cases": len(got), "cases_right": cases_right,
                           "checks_kept_in_wrong_cases": [kept, in_wrong],

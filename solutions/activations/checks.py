@@ -3,17 +3,29 @@
 One Part per self-check cell of activations.ipynb.  Inputs are drawn at
 grading time and every answer is compared with what the solution notebook
 returns on the same inputs.  The cases are built so that each classic
-mistake shows in *every* case (a mistake caught in two cases of three would
-keep a third of the points): softmax inputs always hold a row near +1000
-and one near -1000 (a direct formula gives nan) and a row with a gap of
-about 1000 (a shift by the row's minimum instead of its maximum overflows),
-log-softmax inputs always hold a row with a gap of about 1000 (the log of an
-underflowed probability is -inf), leaky-ReLU inputs always hold exact zeros
-and values on both sides of +-1, and every dead-unit layer has a unit that is
-alive on some rows and not on others.  Every array is 2-D or more with all
-its dimensions different, so a transpose or a reduction over the wrong axis
-always changes the answer.  Not released to students (see
-autograder/config.py).
+mistake shows in *every* case it is meant to catch (a mistake caught in two
+cases of three would keep a third of the points).
+
+Softmax, log-softmax and the leaky-ReLU derivative end with two edge cases
+(see Part): a formula right on the ordinary cases but wrong on both edge
+cases keeps half of the part.  For softmax and log-softmax the edge cases test numerical
+stability: softmax edge cases hold a row near +1000 and one near -1000 (a
+formula without the max shift, or with the whole array's maximum, gives
+nan) and a row with a gap of about 1000 (a shift by the row's minimum
+overflows); log-softmax edge cases hold a row near +1000 (exp(z) overflows
+without the shift) and a row with a gap of about 1000 (the log of an
+underflowed probability is -inf).  Their ordinary cases hold moderate
+logits, on which a shift by the row's minimum is exact: that mistake is
+caught by the edge cases only.  For the leaky-ReLU derivative the edge
+cases hold exact zeros (the kink, where the slope is alpha): the ordinary
+cases have values in (0, 1), above 1, in (-1, 0) and below -1 but never 0,
+so a threshold moved to 1 or -1 fails every ordinary case and ">= 0"
+instead of "> 0" fails the edge cases only.
+
+Every dead-unit layer has a unit that is alive on some rows and not on
+others.  Every array is 2-D or more with all its dimensions different, so
+a transpose or a reduction over the wrong axis always changes the answer.
+Not released to students (see autograder/config.py).
 """
 
 import numpy as np
@@ -22,23 +34,39 @@ from autograder.checks import Call, Part, same_as_solution
 
 
 def softmax_cases(rng):
+    """Three cases of moderate logits, then two edge cases in which one row
+    is shifted by about +1000 (np.exp overflows: inf / inf = nan), one by
+    about -1000 (every np.exp underflows: 0 / 0 = nan; the whole array's
+    maximum leaves the same 0 / 0 there) and one holds a logit about 1000
+    above the rest of its row (a shift by the row's minimum overflows).
+    Arrays are 2-D with n != k (a sum over the wrong axis, or a transposed
+    answer, always shows)."""
     cases = []
-    for n, k in [(4, 5), (6, 3), (3, 8)]:
+    for n, k, edge in [(4, 5, False), (6, 3, False), (3, 8, False), (5, 4, True), (3, 7, True)]:
         Z = rng.normal(scale=3.0, size=(n, k))
-        Z[0] += rng.uniform(800, 1200)    # np.exp overflows: inf / inf = nan
-        Z[1] -= rng.uniform(800, 1200)    # every np.exp underflows: 0 / 0 = nan
-        Z[2, rng.integers(k)] += rng.uniform(800, 1200)  # a gap of ~1000: a min shift overflows
-        cases.append((Z[rng.permutation(n)],))
+        if edge:
+            Z[0] += rng.uniform(800, 1200)
+            Z[1] -= rng.uniform(800, 1200)
+            Z[2, rng.integers(k)] += rng.uniform(800, 1200)
+            Z = Z[rng.permutation(n)]
+        cases.append((Z,))
     return cases
 
 
 def log_softmax_cases(rng):
+    """Three cases of moderate logits, then two edge cases in which one row
+    is shifted by about +1000 (np.exp(z) overflows without the max shift)
+    and one holds a logit about 1000 above the rest of its row (its other
+    probabilities underflow to 0, so log(softmax(z)) gives -inf, and a
+    shift by the row's minimum overflows).  Arrays are 2-D with n != k."""
     cases = []
-    for n, k in [(4, 5), (5, 3), (3, 6)]:
+    for n, k, edge in [(4, 5, False), (5, 3, False), (3, 6, False), (4, 6, True), (6, 4, True)]:
         Z = rng.normal(scale=3.0, size=(n, k))
-        Z[0] += rng.uniform(800, 1200)                        # overflow for exp(z)
-        Z[1, rng.integers(k)] += rng.uniform(800, 1200)       # a gap of ~1000: log(0)
-        cases.append((Z[rng.permutation(n)],))
+        if edge:
+            Z[0] += rng.uniform(800, 1200)
+            Z[1, rng.integers(k)] += rng.uniform(800, 1200)
+            Z = Z[rng.permutation(n)]
+        cases.append((Z,))
     return cases
 
 
@@ -49,15 +77,23 @@ def tanh_grad_cases(rng):
 
 
 def leaky_relu_grad_cases(rng):
-    """Exact zeros (the kink), values in (0, 1) and above 1, in (-1, 0) and
-    below -1 in every case (a threshold moved to 1 or -1 always shows), alpha
-    never 0 or 1, and 2-D or 3-D arrays whose dimensions all differ."""
+    """Three ordinary cases with values in (0, 1), above 1, in (-1, 0) and
+    below -1 but no exact zero (a threshold moved to 1 or -1 shows in every
+    one), then two edge cases that also hold exact zeros (the kink, where the
+    slope is alpha: ">= 0" instead of "> 0" shows there only).  Alpha is
+    never 0 or 1; arrays are 2-D or 3-D with dimensions that all differ,
+    redrawn in the rare draw where the answer read in transposed order
+    (``.T.ravel()``) would hold the same 1s and alphas as the right one."""
     cases = []
-    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
-        z = rng.normal(size=shape)
-        where = rng.choice(z.size, size=6, replace=False)
-        z.flat[where] = [0.0, 0.0, rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
-                         -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)]
+    for shape, edge in [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
+                        ((3, 5), True), ((3, 2, 4), True)]:
+        special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
+                   -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
+        while True:
+            z = rng.normal(size=shape)
+            z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
+            if np.any((z > 0).T.ravel() != (z > 0).ravel()):
+                break
         cases.append((z, float(rng.uniform(0.01, 0.3))))
     return cases
 
@@ -92,26 +128,39 @@ def gelu_grad_cases(rng):
 # Tolerances accept the same formulas computed in float32 (measured on these
 # cases, float32 against float64) and reject the mistakes the cases expose.
 PARTS = [
-    # float32: 1.9e-5 absolute, 9.1e-5 relative (a logit near 1000 keeps only
-    # about 6e-5 of absolute precision in float32).  Mistakes: a naive exp
-    # gives NaN, a shift by the row's minimum overflows on the row with a gap
-    # of ~1000; a sum over the wrong axis or a missing exp is off by > 0.01.
+    # float32: 1.8e-7 absolute on the ordinary cases; 2.7e-5 absolute, 1.2e-4
+    # relative on the edge cases (a logit near 1000 keeps only about 6e-5 of
+    # absolute precision in float32).  Mistakes: a naive exp, or a shift by
+    # the whole array's maximum, gives NaN in the edge cases, and a shift by
+    # the row's minimum overflows on their row with a gap of ~1000 (each
+    # exact on the ordinary cases: half the part); a sum or a max over the
+    # wrong axis, a missing exp or a transposed answer is off by > 0.02 in
+    # every case.
     Part("check_softmax", "stable softmax", 2, Call("softmax"),
-         same_as_solution(atol=1e-4, rtol=1e-3), softmax_cases),
-    # float32: 1.0e-4 absolute on values near -1000 (4.7e-5 relative).
-    # Mistakes: log(softmax(z)) gives -inf on the row with a gap of ~1000, a
-    # missing max shift gives inf or NaN, a wrong axis is off by > 0.1.
+         same_as_solution(atol=1e-4, rtol=1e-3), softmax_cases, edge_cases=2, edge_floor=0.5),
+    # float32: 1.8e-6 absolute on the ordinary cases; 1.2e-4 absolute on the
+    # values near -1000 of the edge cases (1.2e-4 relative).  Mistakes:
+    # log(softmax(z)) gives -inf on the edge cases' row with a gap of ~1000,
+    # a missing max shift (or one by the row's minimum) gives inf or NaN
+    # there (each exact on the ordinary cases: half the part); a wrong axis,
+    # a max taken out but not added back, or a transposed answer is off by
+    # > 0.1 in every case.
     Part("check_log_softmax", "stable log-softmax", 2, Call("log_softmax"),
-         same_as_solution(atol=1e-3, rtol=1e-4), log_softmax_cases),
+         same_as_solution(atol=1e-3, rtol=1e-4), log_softmax_cases, edge_cases=2,
+         edge_floor=0.5),
     # float32: 2.6e-8 absolute, 2.6e-7 relative.  Mistakes: 1 - tanh(z)
     # without the square, or tanh(z) squared alone, are off by > 0.01
     # wherever |z| > 0.1, which every case holds.
     Part("check_tanh_grad", "derivative of tanh", 1, Call("tanh_grad"),
          same_as_solution(atol=1e-6, rtol=1e-5), tanh_grad_cases),
-    # Values are exactly 1 or alpha (float32: 1.4e-8 from rounding alpha).
-    # Mistake: 1 instead of alpha at z == 0, off by at least 0.7.
+    # Values are exactly 1 or alpha (float32: 1.5e-8 from rounding alpha).
+    # Mistakes: 1 instead of alpha at z == 0 is off by at least 0.7 in the
+    # edge cases only (half the part); a threshold at 1 or -1, the slopes
+    # swapped or a transposed answer is off by at least 0.7, alpha ignored
+    # by at least 0.01, in every case.
     Part("check_leaky_relu_grad", "derivative of leaky ReLU", 2, Call("leaky_relu_grad"),
-         same_as_solution(atol=1e-6, rtol=1e-6), leaky_relu_grad_cases),
+         same_as_solution(atol=1e-6, rtol=1e-6), leaky_relu_grad_cases, edge_cases=2,
+         edge_floor=0.5),
     # True/False per unit: exact in any dtype.
     Part("check_dead_units", "dead ReLU units", 2, Call("dead_units"),
          same_as_solution(atol=0, rtol=0), dead_units_cases),

@@ -3,11 +3,15 @@
 Each entry replaces answer cells (by grade_id) of an otherwise correct
 submission; tests/submissions/build.py turns them into notebooks.  The
 grading cases (solutions/activations/checks.py) are built so that each
-mistake shows in every case, whatever the seed.
+mistake shows in every case it is meant to catch, whatever the seed: a
+formula right on ordinary inputs but not numerically stable (softmax,
+log-softmax), or wrong only at the kink z == 0 (leaky ReLU's derivative),
+fails the two edge cases only and keeps half of its part.
 """
 
 WRONG = {
-    # The formula as written: nan on the rows near +1000 and -1000 that every case holds.
+    # The formula as written, without the max shift: right on the ordinary
+    # cases, nan on the edge cases' rows near +1000 and -1000 (half the part).
     "wrong_softmax_naive": {
         "softmax": '''\
 def softmax(Z):
@@ -15,11 +19,33 @@ def softmax(Z):
     return e / e.sum(axis=1, keepdims=True)
 ''',
     },
-    # log of a stable softmax: -inf where a probability underflows to 0.
+    # A shift by the row's minimum instead of its maximum: exact on the
+    # ordinary cases, overflows on the edge cases' row with a gap of ~1000
+    # (half the part).
+    "wrong_softmax_min_shift": {
+        "softmax": '''\
+def softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    e = np.exp(Z - Z.min(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+''',
+    },
+    # log of a stable softmax: right on the ordinary cases, -inf where a
+    # probability of an edge case underflows to 0 (half the part).
     "wrong_log_softmax_of_softmax": {
         "log_softmax": '''\
 def log_softmax(Z):
     return np.log(softmax(Z))
+''',
+    },
+    # Stable, but the sum over the wrong axis: wrong on the ordinary cases
+    # too, so the edge cases leave nothing to keep (no points).
+    "wrong_log_softmax_wrong_axis": {
+        "log_softmax": '''\
+def log_softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
 ''',
     },
     # The square is missing: 1 - tanh(z) instead of 1 - tanh(z)**2.
@@ -29,7 +55,8 @@ def tanh_grad(z):
     return 1.0 - np.tanh(z)
 ''',
     },
-    # Slope 1 at z = 0 instead of alpha (every case has exact zeros).
+    # Slope 1 at z = 0 instead of alpha: right on the ordinary cases, wrong
+    # on the edge cases, the only ones with exact zeros (half the part).
     "wrong_leaky_relu_grad_at_zero": {
         "leaky_relu_grad": '''\
 def leaky_relu_grad(z, alpha):
