@@ -3,6 +3,8 @@ cases drawn for one grading run."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from autograder.checks import (
     Check,
     GradingError,
     Part,
+    carried_forward_check,
     changed_inputs_check,
     edge_cases_check,
     part_share,
@@ -59,7 +62,34 @@ def load_assignment(source_root: Path, name: str) -> Assignment:
     ids = [p.grade_id for p in parts]
     if len(set(ids)) != len(ids):
         raise GradingError(f"{checks}: two parts share a grade_id")
-    return Assignment(name, source_dir, parts)
+    assignment = Assignment(name, source_dir, parts)
+    if any(p.stand_ins for p in parts):
+        defined = solution_functions(assignment)
+        assignment.parts = [dataclasses.replace(p, stand_in_sources=tuple(
+            (n, defined[n]) for n in p.stand_ins if n in defined)) if p.stand_ins else p
+            for p in parts]
+    return assignment
+
+
+def solution_functions(assignment: Assignment) -> dict[str, str]:
+    """The source of every function the solution notebooks define at the
+    top level of a code cell, by name (the stand-ins of :attr:`Part.stand_ins`)."""
+    functions = {}
+    for path in assignment.notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # a cell with IPython syntax defines nothing we need
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    source = ast.get_source_segment(cell.source, node)
+                    functions[node.name] = "\n".join(  # without nbgrader's markers
+                        line for line in source.splitlines()
+                        if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return functions
 
 
 def grade_cells(nb) -> dict[str, dict]:
@@ -91,6 +121,10 @@ def consistency_problems(assignment: Assignment) -> list[str]:
     for grade_id in parts:
         if grade_id not in seen:
             problems.append(f"part '{grade_id}' in {CHECKS_FILE} has no self-check cell")
+    for part in assignment.parts:
+        found = {name for name, _ in part.stand_in_sources}
+        problems += [f"'{part.grade_id}': the solution notebook defines no function '{name}' "
+                     "(stand_ins)" for name in part.stand_ins if name not in found]
     return problems
 
 
@@ -129,14 +163,17 @@ def read_run(path: Path) -> dict:
 
 
 def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
-               expected: list[Answer]) -> tuple[float, list[Check]]:
-    """The part's points and every check behind them."""
+               expected: list[Answer], again: list[Answer] | None = None
+               ) -> tuple[float, list[Check]]:
+    """The part's points and every check behind them; ``again``: the
+    answers with the solution's stand-ins in place (see :attr:`Part.stand_ins`)."""
     from autograder.probe import decode_array
 
     checks: list[Check] = []
     shares: list[float] = []
     all_args = [tuple(decode_array(a) for a in case) for case in cases]
-    for args, answer, reference in zip(all_args, got, expected):
+    retried = again if again is not None and len(again) == len(got) else [None] * len(got)
+    for args, answer, reference, second in zip(all_args, got, expected, retried):
         if not reference.ok:
             raise GradingError(
                 f"the solution notebook fails its own part '{part.grade_id}': {reference.error}"
@@ -146,6 +183,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
                                "is given, which the part forbids (keeps_inputs)")
         what = part.probe.describe(args)
         verdicts = part.judge(args, answer, reference)
+        if second is not None and second.ok:
+            verdicts = carried_forward_check(part, verdicts, part.judge(args, second, reference))
         weight = sum(c.weight for c in verdicts)
         # A case with only gates (a wrong shape, say) earns nothing.
         shares.append(sum(c.weight * c.earned for c in verdicts) / weight if weight else 0.0)

@@ -17,6 +17,7 @@ advance, or the expected values.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -152,6 +153,14 @@ class Part:
     ``keeps_inputs`` says the notebook tells students that the function must
     not change the arrays it is given: a function that changes one, in any
     case, keeps :data:`CHANGED_INPUTS_CREDIT` of what its answers earn.
+    ``stand_ins`` names functions of other parts that the notebook tells
+    students to call from this one (training's ``minibatch_epoch`` calls
+    ``mse_gradients``): the function is called a second time with the
+    solution notebook's own definitions of those in place of the student's
+    (``stand_in_sources``, filled in by :func:`autograder.assignment.load_assignment`),
+    and a case it then gets right earns its points, since what was wrong
+    came from the other part, which loses its own points (a teacher's "error
+    carried forward").
     """
 
     grade_id: str
@@ -163,6 +172,19 @@ class Part:
     edge_cases: int = 0
     edge_floor: float = EDGE_FLOOR
     keeps_inputs: bool = False
+    stand_ins: tuple[str, ...] = ()
+    stand_in_sources: tuple[tuple[str, str], ...] = ()
+
+
+def carried_forward_check(part: Part, verdicts: list[Check], again: list[Check]) -> list[Check]:
+    """One case's checks, given ``again``, its checks when called with the
+    solution's :attr:`Part.stand_ins`: a case right only then is right, and
+    says whose mistake made it wrong."""
+    if all(c.passed for c in verdicts) or not again or not all(c.passed for c in again):
+        return verdicts
+    names = ", ".join(part.stand_ins)
+    return [Check(True, _("right when it calls a correct {names}: the difference comes from your "
+                          "{names}, which loses points in its own part").format(names=names))]
 
 
 #: The share of a part's points kept when its function changes an array it
@@ -281,6 +303,21 @@ def _largest_input(args) -> float:
     return largest
 
 
+def _one_input_where(args, size: int, wrong: np.ndarray) -> float | None:
+    """For an elementwise function (its first input as large as its answer):
+    the one input value at every wrong place, if they share one and other
+    places hold other inputs (leaky ReLU's slope at exactly 0)."""
+    if not args:
+        return None
+    first = np.asarray(args[0], dtype=float)
+    if first.size != size or size < 2:
+        return None
+    at = first.ravel()[wrong]
+    if at.size and np.all(at == at[0]) and not np.all(first == at[0]):
+        return float(at[0])
+    return None
+
+
 def _direction(diff: np.ndarray) -> str:
     if np.all(diff > 0):
         return _("yours are too large")
@@ -346,6 +383,9 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
                              "difference {largest:.3g}; {direction})").format(
             count=int((~close).sum()), size=e.size, largest=float(np.abs(diff).max()),
             direction=_direction(diff))
+        where = _one_input_where(args, e.size, ~close)
+        if where is not None:
+            message += _("; every one where the input is {value}").format(value=describe_value(where))
         if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and np.allclose(
                 got.reshape(expected.shape).T, expected, atol=atol, rtol=rtol):
             message += _("; they match the solution's transposed: rows and columns swapped?")
@@ -391,11 +431,50 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         labels = list(names) if len(names) == len(wanted) else (
             [_("value {number}").format(number=i + 1) for i in range(len(wanted))]
             if len(wanted) > 1 else [""])
-        return [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
-                               shape_credit=shape_credit)
-                for v, w, label in zip(values, wanted, labels)]
+        checks = [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
+                                 shape_credit=shape_credit)
+                  for v, w, label in zip(values, wanted, labels)]
+        if len(wanted) > 1 and not all(c.passed for c in checks):
+            return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol) or checks
+        return checks
 
     return judge
+
+
+#: The share of a value's credit kept when it is right but returned in the
+#: place of another value (``(weights, output)`` for ``(output, weights)``).
+ORDER_CREDIT = 0.5
+
+
+def _in_another_order(values: list, wanted: list, labels: list[str], checks: list[Check], *,
+                      atol: float, rtol: float) -> list[Check] | None:
+    """The checks of right values returned in another order than asked:
+    those in their place stay right, each of the others earns
+    :data:`ORDER_CREDIT` and says whose place it holds; None if no order
+    of ``values`` makes every one right."""
+    if len(values) > 5:
+        return None
+
+    def right(value, reference) -> bool:
+        value = np.asarray(value, dtype=float)
+        reference = np.asarray(reference, dtype=float)
+        if reference.ndim == 0 and value.size == 1:
+            value = value.reshape(())
+        return value.shape == reference.shape and bool(
+            np.allclose(value, reference, atol=atol, rtol=rtol))
+
+    for order in itertools.permutations(range(len(values))):
+        if all(right(values[given], reference) for given, reference in zip(order, wanted)):
+            break
+    else:
+        return None
+    placed = {given: place for place, given in enumerate(order)}
+    return [check if placed[i] == i else
+            Check(False, (f"{labels[i]}: " if labels[i] else "") +
+                  _("the values of {other}: the right values, returned in another order than "
+                    "the exercise asks for").format(other=labels[placed[i]]),
+                  credit=ORDER_CREDIT)
+            for i, check in enumerate(checks)]
 
 
 def shapes_are(got: Answer, shapes: Sequence[tuple | None], names: Sequence[str]) -> Check:
@@ -425,7 +504,12 @@ def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | N
     probability per row, every one a number between 0 and 1.
 
     Returns the gates and the probabilities as a flat array, or ``None``
-    when they fail (the case then earns nothing).
+    when they fail (the case then earns nothing).  Outputs outside 0 to 1
+    are a model without its final sigmoid (logits, as trained with
+    BCEWithLogitsLoss): they are judged as the probabilities the sigmoid
+    would give, beside a failed check of the same weight as the caller's
+    accuracy check, so that such a model keeps half of what its accuracy
+    earns.
     """
     if not got.ok:
         return error_checks(got), None
@@ -438,7 +522,9 @@ def probability_checks(got: Answer, n: int) -> tuple[list[Check], np.ndarray | N
     if not np.all(np.isfinite(p)):
         return [gate(False, _("some outputs are NaN or infinite"))], None
     if not np.all((p >= 0) & (p <= 1)):
-        return [gate(False, _("outputs are not all between 0 and 1 (end with a sigmoid)"))], None
+        return [Check(False, _("outputs are not all between 0 and 1: they are judged below as "
+                               "logits, through a sigmoid; end the model with a sigmoid, so that "
+                               "it returns probabilities"))], 0.5 * (1 + np.tanh(p / 2))
     return [gate(True, _("one probability per row, all between 0 and 1"))], p
 
 

@@ -41,7 +41,14 @@ from traitlets import Bool, Float, Integer, Unicode
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Check, GradingError, Part
 from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
-from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, new_secret, parse_reply, request_code
+from autograder.probe import (
+    ANSWER_VARIABLE,
+    PROBE_SOURCE,
+    again_key,
+    new_secret,
+    parse_reply,
+    request_code,
+)
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -500,7 +507,9 @@ class JudgedExecute(Execute):
             if isinstance(got, str):
                 score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:
-                judged = (part, cases[part.grade_id], got, run["parts"][part.grade_id]["expected"])
+                again = answers.get(again_key(part.grade_id))
+                judged = (part, cases[part.grade_id], got, run["parts"][part.grade_id]["expected"],
+                          again if isinstance(again, list) else None)
                 score, checks = score_part(*judged)
                 english = checks
                 if language != "en":
@@ -656,6 +665,29 @@ class JudgedExecute(Execute):
                 answers[gid] = limits.used_up() if limits.reason else reason.args[0]
             except ValueError as error:
                 answers[gid] = said("no usable answer: {error}", error=str(error))
+        # Last, once every part has answered: a part's function again, with
+        # the solution's own definitions of the functions of other parts it
+        # calls (Part.stand_ins), so that a mistake there does not cost this
+        # part too.  A kernel that kept those definitions can no longer use
+        # them for an answer.  This is the grader's own extra question: if
+        # it runs past a limit, the kernel is stopped as usual, but the
+        # submission's status stays what its own run earned.
+        status = limits.reason
+        for part in parts:
+            gid = part.grade_id
+            if not part.stand_in_sources or not isinstance(answers.get(gid), list):
+                continue
+            if limits.submission_over():
+                break
+            secret = new_secret()
+            code = request_code(part.probe, cases[gid], secret, part.stand_in_sources)
+            try:
+                content = await self._async_ask(code, {"answer": ANSWER_VARIABLE})
+                if not limits.submission_over():
+                    answers[again_key(gid)] = parse_reply(content, secret, len(cases[gid]))
+            except (ProbeTimeout, ValueError):
+                pass  # the part is judged on its own answers alone
+        limits.reason = status
         return answers
 
     async def _async_ask(self, code: str, expressions: dict) -> dict:

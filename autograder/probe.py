@@ -90,8 +90,17 @@ def new_secret() -> str:
     return secrets.token_hex(16)
 
 
-def request_code(probe: Probe, cases: list[list[dict]], secret: str) -> str:
-    """The code to execute in the kernel for one part."""
+def again_key(grade_id: str) -> str:
+    """Where a part's answers with the solution's stand-ins are kept, beside
+    its own answers (see :attr:`autograder.checks.Part.stand_ins`)."""
+    return f"{grade_id}:again"
+
+
+def request_code(probe: Probe, cases: list[list[dict]], secret: str,
+                 stand_ins: tuple[tuple[str, str], ...] = ()) -> str:
+    """The code to execute in the kernel for one part; ``stand_ins``:
+    (name, source) of functions to put in place of the notebook's own while
+    the probed function runs."""
     if isinstance(probe, Call):
         kind, names = "call", [probe.name]
     elif isinstance(probe, Read):
@@ -101,7 +110,8 @@ def request_code(probe: Probe, cases: list[list[dict]], secret: str) -> str:
     else:  # pragma: no cover - Probe is a closed union
         raise TypeError(probe)
     request = json.dumps(
-        {"kind": kind, "names": names, "cases": cases, "secret": secret, "max_values": MAX_VALUES}
+        {"kind": kind, "names": names, "cases": cases, "secret": secret, "max_values": MAX_VALUES,
+         "stand_ins": [list(pair) for pair in stand_ins]}
     )
     return f"{ANSWER_VARIABLE} = {PROBE_FUNCTION}({request!r})"
 

@@ -96,15 +96,71 @@ def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
         parse_reply(content, "s3", 1)
 
 
-def probe_in_process(functions: str, name: str, cases: list) -> list[Answer]:
+def probe_in_process(functions: str, name: str, cases: list, stand_ins=(),
+                     namespace=None) -> list[Answer]:
     """The answers autograder/kernel_probe.py gives for ``cases`` in a
     namespace where ``functions`` ran, as the grader reads them."""
-    namespace = {"np": np}
+    namespace = {"np": np} if namespace is None else namespace
     exec(PROBE_SOURCE, namespace)
     exec(functions, namespace)
-    code = request_code(Call(name), [[encode_array(a) for a in case] for case in cases], "s3")
+    code = request_code(Call(name), [[encode_array(a) for a in case] for case in cases], "s3",
+                        stand_ins)
     exec(code, namespace)
     return parse_reply(reply(namespace[ANSWER_VARIABLE]), "s3", len(cases))
+
+
+def test_a_mistake_carried_from_another_part_costs_only_that_part():
+    # training's minibatch_epoch calls mse_gradients, as the notebook says: a
+    # wrong mse_gradients made a right minibatch_epoch score 0 too.
+    student = """
+def grad(x):
+    return 3 * x          # wrong: the derivative of x**2 is 2x
+
+def descend(x, lr):
+    for _ in range(3):
+        x = x - lr * grad(x)
+    return x
+
+def descend_badly(x, lr):
+    return x - lr * grad(x)   # one step, not three: its own mistake
+"""
+    solution = ("grad", "def grad(x):\n    return 2 * x\n")
+    case = (np.array([1.0, -2.0]), 0.1)
+    namespace = {"np": np}
+    own, = probe_in_process(student, "descend", [case], namespace=namespace)
+    again, = probe_in_process(student, "descend", [case], (solution,), namespace=namespace)
+    right = case[0] * 0.8 ** 3
+    np.testing.assert_allclose(again.values[0], right)
+    assert namespace["grad"](1.0) == 3  # the student's own grad is back
+    part = Part("check_descend", "descend", 3, Call("descend"),
+                same_as_solution(atol=1e-9, rtol=1e-9), stand_ins=("grad",))
+    cases = [[encode_array(a) for a in case]]
+    expected = [answer(right)]
+    assert score_part(part, cases, [own], expected)[0] == 0
+    score, checks = score_part(part, cases, [own], expected, [again])
+    assert score == 3 and checks[0].message.endswith(
+        "right when it calls a correct grad: the difference comes from your grad, which loses "
+        "points in its own part")
+    # Its own mistake stays a mistake, with the solution's grad too.
+    badly, = probe_in_process(student, "descend_badly", [case], namespace={"np": np})
+    badly_again, = probe_in_process(student, "descend_badly", [case], (solution,),
+                                    namespace={"np": np})
+    assert score_part(part, cases, [badly], expected, [badly_again])[0] == 0
+
+
+def test_the_stand_ins_are_the_solution_notebooks_own_functions():
+    assignment = load_assignment(ROOT / "solutions", "training")
+    (part,) = [p for p in assignment.parts if p.stand_ins]
+    ((name, source),) = part.stand_in_sources
+    assert name == "mse_gradients" and source.startswith("def mse_gradients(X, y, w, b):")
+    assert "BEGIN SOLUTION" not in source and "END SOLUTION" not in source
+    scope = {"np": np}
+    exec(source, scope)
+    X, y = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]]), np.array([1.0, 0.0, 2.0])
+    grad_w, grad_b = scope["mse_gradients"](X, y, np.array([0.5, -0.5]), 0.25)
+    error = X @ np.array([0.5, -0.5]) + 0.25 - y
+    np.testing.assert_allclose(grad_w, 2 / 3 * X.T @ error)
+    assert grad_b == pytest.approx(2 / 3 * error.sum())
 
 
 def test_the_probe_names_the_arrays_a_call_changed_in_place():
@@ -258,6 +314,55 @@ def test_tuples_are_judged_per_component_and_lists_like_tuples():
     assert wrong_rmse[2].message.startswith("RMSE:")
     assert score_of(judge, answer(2.0, 5.0, 2.0), expected, points=3) == 2.0
     assert score_of(judge, answer(2.0, 5.0), expected) == 0.0
+
+
+def test_right_values_in_another_order_keep_half_of_their_share():
+    # A careless student returned (weights, output) for (output, weights):
+    # every number right, 0 of 3 points.
+    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("output", "weights"))
+    output, weights = np.arange(6.0).reshape(2, 3), np.eye(2) * 0.5
+    swapped = judge((), answer(weights, output), answer(output, weights))
+    assert [c.earned for c in swapped] == [0.5, 0.5]
+    assert swapped[0].message.startswith("output: the values of weights: the right values, "
+                                         "returned in another order")
+    assert score_of(judge, answer(weights, output), answer(output, weights), points=3) == 1.5
+    # Three values, one cycle: each earns half; two in place and one wrong: no reordering.
+    judge3 = same_as_solution(atol=1e-9, rtol=1e-9, names=("MAE", "MSE", "RMSE"))
+    expected = answer(2.0, 5.0, np.sqrt(5.0))
+    assert score_of(judge3, answer(5.0, np.sqrt(5.0), 2.0), expected) == 0.5
+    assert [c.earned for c in judge3((), answer(2.0, np.sqrt(5.0), 5.0), expected)] == [1, .5, .5]
+    assert score_of(judge3, answer(2.0, 5.0, 5.0), expected, points=3) == 2.0
+    # Values that are right in no order earn nothing more than before.
+    assert score_of(judge, answer(weights, weights), answer(output, weights)) == 0.5
+
+
+def test_wrong_values_at_one_input_value_say_which():
+    # Leaky ReLU's slope wrong only at exactly 0: the student must learn where.
+    judge = same_as_solution(atol=1e-9, rtol=1e-9)
+    z = np.array([[0.0, 1.5, -2.0], [0.3, 0.0, -0.4]])
+    right = np.where(z > 0, 1.0, 0.1)
+    (check,) = judge((z, 0.1), answer(np.where(z >= 0, 1.0, 0.1)), answer(right))
+    assert check.message.endswith("; every one where the input is 0.0"), check.message
+    (spread,) = judge((z, 0.1), answer(right * 2), answer(right))
+    assert "where the input is" not in spread.message
+
+
+def test_a_classifier_that_returns_logits_keeps_half_of_what_its_accuracy_earns():
+    # A careless student trained with BCEWithLogitsLoss and left out the
+    # final sigmoid: the model classifies well, and scored 0.
+    (part,) = [p for p in load_assignment(ROOT / "solutions", "perceptrons_xor").parts
+               if p.judge.__name__ == "judge_xor_model"]
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [0.1, 0.9], [0.9, 0.1], [0.05, 0.05], [0.95, 0.9]])
+    labels = np.logical_xor(X[:, 0].round(), X[:, 1].round())
+    probabilities = np.where(labels, 0.9, 0.1)
+    logits = np.where(labels, 3.0, -3.0)
+    judge = part.judge
+    assert score_of(judge, answer(probabilities), answer(probabilities), args=(X,)) == 1.0
+    checks = judge((X,), answer(logits), answer(probabilities))
+    assert "judged below as logits" in checks[0].message and not checks[0].passed
+    assert score_of(judge, answer(logits), answer(probabilities), args=(X,)) == 0.5
+    # Logits of a model that has not learned the task earn nothing.
+    assert score_of(judge, answer(-logits), answer(probabilities), args=(X,)) == 0.0
 
 
 def test_float32_work_passes_a_float32_tolerance_and_a_wrong_formula_does_not():

@@ -357,3 +357,18 @@ def test_self_check_accepts_float32_work_and_rejects_a_wrong_value():
     with pytest.raises(SelfCheckFailed, match="returned the wrong values"):
         with self_check("part") as check:
             check.close(500.2, exact, call="f()")
+
+
+def test_self_check_takes_a_number_as_an_array_of_one_as_the_grader_does(capsys):
+    # The grader accepts b = np.array([-1.5]) where a number is asked for;
+    # the self-check told the student to fix it.
+    with self_check("epoch") as check:
+        check.close(np.array([-1.5]), -1.5, call="b")
+        check.close(np.array([[-1.5]]), -1.5, call="b")
+    assert "✓ epoch: 2 public check(s) passed" in capsys.readouterr().out
+    with pytest.raises(SelfCheckFailed, match=r"shape \(2,\); expected shape \(\)"):
+        with self_check("epoch") as check:
+            check.close(np.array([-1.5, -1.5]), -1.5, call="b")
+    with pytest.raises(SelfCheckFailed, match="wrong values"):
+        with self_check("epoch") as check:
+            check.close(np.array([1.5]), -1.5, call="b")

@@ -150,7 +150,9 @@ PARTS = [
     # float32: 1.9e-6 absolute.  Mistake: the test rows' own mean and
     # deviation, off by about 1 (the test rows are shifted by 1).
     Part("check_standardize", "standardization fitted on the training set", 2,
-         Call("standardize"), same_as_solution(atol=1e-5, rtol=1e-4), standardize_cases),
+         Call("standardize"),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("X_train_scaled", "X_test_scaled")),
+         standardize_cases),
     # 0 or 1, and fold numbers: exact.
     Part("check_one_hot", "one-hot encoding", 2, Call("one_hot"),
          same_as_solution(atol=0, rtol=0), one_hot_cases),

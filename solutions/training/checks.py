@@ -125,10 +125,12 @@ PARTS = [
     # Mistakes: a missing factor 2, or no mean.
     Part("check_mse_gradients", "gradients of the MSE", 3, Call("mse_gradients"),
          same_as_solution(atol=1e-5, rtol=1e-4, names=("grad_w", "grad_b")), linear_cases),
-    # Mistake: the smaller last batch skipped.
+    # Mistake: the smaller last batch skipped.  The notebook tells students
+    # to call their mse_gradients here: a case wrong only because of it is
+    # right when called with the solution's (stand_ins), and earns its points.
     Part("check_minibatch_epoch", "one epoch of mini-batch gradient descent", 3,
          Call("minibatch_epoch"), same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "b")),
-         epoch_cases, keeps_inputs=True),
+         epoch_cases, keeps_inputs=True, stand_ins=("mse_gradients",)),
     # Whole numbers: exact.  Mistake: rounding down.
     Part("check_count_iterations", "iterations per epoch", 2, Call("count_iterations"),
          same_as_solution(atol=0, rtol=0, names=("iterations", "last_batch_size")),

@@ -178,7 +178,8 @@ PARTS = [
     # wrong width, the mask the wrong way round or a softmax over the wrong
     # axis change outputs by more than 0.01.
     Part("check_attention", "scaled dot-product attention", 3, Call("attention"),
-         same_as_solution(atol=1e-5, rtol=1e-4), attention_cases),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("output", "weights")),
+         attention_cases),
     # float32: sin and cos of angles up to 64 radians, at most 2.6e-6
     # absolute (a sixth of the tolerance, on every length and width drawn).
     # Mistake: i instead of 2i in the exponent moves most columns by > 0.01.

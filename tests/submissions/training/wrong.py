@@ -14,6 +14,19 @@ def mse_loss(X, y, w, b):
     return np.sum((X @ w + b - y) ** 2)
 ''',
     },
+    # grad_w divided by the number of features, not of rows (grad_b right):
+    # Part 2 keeps grad_b's half. minibatch_epoch, right, calls it as the
+    # notebook says, and is right again with the solution's mse_gradients:
+    # it keeps its 3 points (Part.stand_ins).
+    "wrong_gradients_by_features": {
+        "mse_gradients": '''\
+def mse_gradients(X, y, w, b):
+    error = X @ w + b - y
+    grad_w = 2 / X.shape[1] * (X.T @ error)
+    grad_b = 2 / len(y) * np.sum(error)
+    return grad_w, grad_b
+''',
+    },
     # Loops over the full batches only (n // batch_size), so the smaller last
     # batch is skipped: wrong in the three drawn cases with a remainder, right
     # in the one without.

@@ -43,6 +43,20 @@ def attention(Q, K, V, mask=None):
     return weights @ V, weights
 ''',
     },
+    # Right values in the wrong order, (weights, output) for (output,
+    # weights): each keeps half of its share (ORDER_CREDIT), 1.5 of 3.
+    "wrong_attention_swapped_order": {
+        "attention": '''\
+def attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        scores = np.where(np.asarray(mask, dtype=bool), scores, -np.inf)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(scores)
+    weights = weights / weights.sum(axis=-1, keepdims=True)
+    return weights, weights @ V
+''',
+    },
     # Masks after the softmax and renormalises: the same weights, except in a
     # row whose one allowed key scores far below the masked ones, which
     # becomes 0 / 0 (two of the four cases, on every grading run).
