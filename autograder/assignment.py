@@ -20,6 +20,7 @@ from autograder.checks import (
     GradingError,
     Part,
     carried_forward_check,
+    case_is_right,
     changed_inputs_check,
     edge_cases_check,
     part_share,
@@ -171,6 +172,7 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
 
     checks: list[Check] = []
     shares: list[float] = []
+    rights: list[bool] = []
     all_args = [tuple(decode_array(a) for a in case) for case in cases]
     retried = again if again is not None and len(again) == len(got) else [None] * len(got)
     for args, answer, reference, second in zip(all_args, got, expected, retried):
@@ -188,13 +190,19 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
         weight = sum(c.weight for c in verdicts)
         # A case with only gates (a wrong shape, say) earns nothing.
         shares.append(sum(c.weight * c.earned for c in verdicts) / weight if weight else 0.0)
-        checks += [Check(c.passed, f"{what}: {c.message}", c.weight, c.credit) for c in verdicts]
+        rights.append(bool(weight) and case_is_right(verdicts))
+        checks += [Check(c.passed, f"{what}: {c.message}", c.weight, c.credit, c.form_only)
+                   for c in verdicts]
     if not shares:
         return 0.0, [Check(False, "no checks ran")]
-    share = part_share(shares, part.edge_cases, part.edge_floor)
-    if edges := edge_cases_check(part, shares):
+    share = part_share(shares, part.edge_cases, part.edge_floor, rights)
+    if edges := edge_cases_check(part, shares, rights):
         checks.append(edges)
-    if changed := changed_inputs_check(part, got, all_args):
+    # The answers that counted: a case right only with the stand-ins counts
+    # that call's changes too (the same code, asked again).
+    counted = [second if second is not None and second.ok else answer
+               for answer, second in zip(got, retried)]
+    if changed := changed_inputs_check(part, [*got, *counted], [*all_args, *all_args]):
         checks.append(changed)
         share *= CHANGED_INPUTS_CREDIT
     return round(part.points * share, 3), checks

@@ -98,7 +98,9 @@ class Check:
     numbers): it explains why the values could not be judged and earns
     nothing.  ``credit`` is the share of the check's weight it earns, for
     checks that score on a scale (a model's accuracy); by default 1 when
-    passed and 0 when not.
+    passed and 0 when not.  ``form_only``: the values are right, only their
+    form is not (a column for a vector, another order), which ``credit``
+    already costs.
 
     Messages about hidden checks never contain the expected values.
     """
@@ -107,6 +109,7 @@ class Check:
     message: str
     weight: float = 1.0
     credit: float | None = None
+    form_only: bool = False
 
     def __post_init__(self):
         # Plain Python types, whatever a judge computed them with (a NumPy
@@ -212,34 +215,58 @@ def changed_inputs_check(part: Part, got: Sequence[Answer], cases_args: Sequence
         share=_percent(CHANGED_INPUTS_CREDIT)), weight=0.0)
 
 
-def _edge_factor(shares: Sequence[float], edge_cases: int, floor: float) -> tuple[float, int]:
-    """What the edge cases (the last ``edge_cases`` of ``shares``) leave of
-    what the other cases earn, and how many of them are wrong.  An edge case
-    is right or wrong as a whole: a 0 / 0 answered with one NaN among right
-    zeros is the mistake the case is there to catch."""
+def _edge_factor(rights: Sequence[bool], edge_cases: int, floor: float) -> tuple[float, int]:
+    """What the edge cases (the last ``edge_cases`` of ``rights``, whether
+    each case is right) leave of what the other cases earn, and how many of
+    them are wrong.  An edge case is right or wrong as a whole: a 0 / 0
+    answered with one NaN among right zeros is the mistake the case is
+    there to catch."""
     if not edge_cases:
         return 1.0, 0
-    wrong = sum(1 for s in shares[len(shares) - edge_cases:] if s != 1.0)
+    wrong = sum(1 for right in rights[len(rights) - edge_cases:] if not right)
     return floor + (1 - floor) * (edge_cases - wrong) / edge_cases, wrong
 
 
-def part_share(shares: Sequence[float], edge_cases: int = 0, floor: float = EDGE_FLOOR) -> float:
-    """A part's share of its points from its cases' shares (see :class:`Part`)."""
+def _rights(shares: Sequence[float], rights: Sequence[bool] | None) -> Sequence[bool]:
+    return [s == 1.0 for s in shares] if rights is None else rights
+
+
+def part_share(shares: Sequence[float], edge_cases: int = 0, floor: float = EDGE_FLOOR,
+               rights: Sequence[bool] | None = None) -> float:
+    """A part's share of its points from its cases' shares (see :class:`Part`);
+    ``rights``: whether each case counts as right for the edge cases (by
+    default, a share of 1; see :func:`case_is_right`)."""
     ordinary = list(shares[:len(shares) - edge_cases]) if edge_cases else list(shares)
     share = sum(ordinary) / len(ordinary) if ordinary else 0.0
-    return share * _edge_factor(shares, edge_cases, floor)[0]
+    return share * _edge_factor(_rights(shares, rights), edge_cases, floor)[0]
 
 
-def edge_cases_check(part: Part, shares: Sequence[float]) -> Check | None:
-    """What wrong edge cases cost, in words, as :func:`part_share` counts
-    it (``None`` when the part has none or every one is right)."""
-    kept, wrong = _edge_factor(shares, part.edge_cases, part.edge_floor)
-    if not wrong:
+def case_is_right(checks: Sequence[Check]) -> bool:
+    """Whether a case counts as right where right and wrong is all that
+    counts (an edge case): every check passed, or failed only for the form
+    of right values (their shape, their order), which those checks already
+    cost once."""
+    return all(c.passed or c.form_only for c in checks)
+
+
+def edge_cases_check(part: Part, shares: Sequence[float],
+                     rights: Sequence[bool] | None = None) -> Check | None:
+    """What the edge cases did to the part, in words, as :func:`part_share`
+    counts it (``None`` when the part has none, or they changed nothing)."""
+    if not part.edge_cases:
         return None
-    return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} wrong; "
-                          "an edge case counts only when all of it is right, and the part keeps "
-                          "{share} of what the other cases earn").format(
-        wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
+    rights = _rights(shares, rights)
+    kept, wrong = _edge_factor(rights, part.edge_cases, part.edge_floor)
+    if wrong:
+        return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
+                              "wrong; an edge case counts only when all of it is right, and the "
+                              "part keeps {share} of what the other cases earn").format(
+            wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
+    if not any(shares[:len(shares) - part.edge_cases]):
+        return Check(False, _("edge cases (the last {count} cases above): right, but they earn "
+                              "nothing on their own; they only scale what the other cases earn")
+                     .format(count=part.edge_cases), weight=0.0)
+    return None
 
 
 # -- Judges -------------------------------------------------------------------
@@ -339,7 +366,8 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
     A wrong shape is a gate, not points: values of the wrong size fail;
     right values in a shape of the same size (an ``(n, 1)`` column for an
     ``(n,)`` vector) earn ``shape_credit`` of the check.  A single number
-    may come back as an array of one element.  The message says what a
+    may come back as an array of one element, and an array of one element
+    as a number.  The message says what a
     student can act on (NaN or infinity and whether the inputs were large,
     how many values are off, by how much and in which direction, the value
     returned for a single number) and never the expected values.
@@ -348,8 +376,8 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
     got = np.asarray(got, dtype=float)
     expected = np.asarray(expected, dtype=float)
     scalar = expected.ndim == 0
-    if scalar and got.size == 1:
-        got = got.reshape(())
+    if got.size == 1 and expected.size == 1:  # a number and an array of one: the same answer
+        got = got.reshape(expected.shape)
     if got.size != expected.size:
         if scalar:
             return Check(False, prefix + _("returned {count} numbers (shape {shape}), should return "
@@ -393,12 +421,12 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
     if not scalar and got.shape != expected.shape:
         return Check(False, prefix + _("the values are right, but the shape is {shape}; it should "
                                        "be {expected}").format(shape=got.shape, expected=expected.shape),
-                     credit=shape_credit)
+                     credit=shape_credit, form_only=True)
     return Check(True, prefix + _("right") if label else _("values match the solution"))
 
 
 def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
-                     shape_credit: float = SHAPE_CREDIT) -> Judge:
+                     shape_credit: float = SHAPE_CREDIT, reordered_credit: float = 0.0) -> Judge:
     """The values the solution returns, judged one returned value at a time.
 
     A function that returns several values (a tuple such as ``(MAE, MSE,
@@ -406,7 +434,10 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
     RMSE costs only its share and the message says which one is wrong.  A
     list or an array holding the same numbers as the tuple is judged alike.
     Every check compares values (see :func:`compare_values`); there is no
-    check that earns points for the shape alone.
+    check that earns points for the shape alone.  ``reordered_credit``: what
+    each value keeps when the values are right but returned in another
+    order (see :func:`_in_another_order`); 0 where a formula mistake could
+    exchange them (precision and recall, MAE and MSE: F1 is the same).
 
     ``atol`` and ``rtol`` must accept correct work in float32 and reject the
     mistakes the cases are built to expose: each part in ``checks.py`` says
@@ -434,24 +465,26 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         checks = [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
                                  shape_credit=shape_credit)
                   for v, w, label in zip(values, wanted, labels)]
-        if len(wanted) > 1 and not all(c.passed for c in checks):
-            return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol) or checks
+        if reordered_credit and len(wanted) > 1 and not all(c.passed for c in checks):
+            return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol,
+                                     credit=reordered_credit) or checks
         return checks
 
     return judge
 
 
 #: The share of a value's credit kept when it is right but returned in the
-#: place of another value (``(weights, output)`` for ``(output, weights)``).
+#: place of another value (``(weights, output)`` for ``(output, weights)``),
+#: where a part allows it (``same_as_solution(reordered_credit=...)``).
 ORDER_CREDIT = 0.5
 
 
 def _in_another_order(values: list, wanted: list, labels: list[str], checks: list[Check], *,
-                      atol: float, rtol: float) -> list[Check] | None:
+                      atol: float, rtol: float, credit: float) -> list[Check] | None:
     """The checks of right values returned in another order than asked:
-    those in their place stay right, each of the others earns
-    :data:`ORDER_CREDIT` and says whose place it holds; None if no order
-    of ``values`` makes every one right."""
+    those in their place stay right, each of the others earns ``credit``
+    and says whose place it holds; None if no order of ``values`` makes
+    every one right."""
     if len(values) > 5:
         return None
 
@@ -473,7 +506,7 @@ def _in_another_order(values: list, wanted: list, labels: list[str], checks: lis
             Check(False, (f"{labels[i]}: " if labels[i] else "") +
                   _("the values of {other}: the right values, returned in another order than "
                     "the exercise asks for").format(other=labels[placed[i]]),
-                  credit=ORDER_CREDIT)
+                  credit=credit, form_only=True)
             for i, check in enumerate(checks)]
 
 

@@ -10,7 +10,8 @@ inputs), is sent to a worker as a task.  A task carries:
 - the sanitized notebook, hidden tests already cut out (what the student
   wrote, and the course's locked cells as the student saw them);
 - for each part its grade id, what to ask the kernel (the probe) and the
-  drawn inputs, never the solution's answers;
+  drawn inputs, never the solution's answers (only, for a part with
+  ``Part.stand_ins``, the solution's own functions it is asked again with);
 - the notebook's language and the run's time and output limits.
 
 It returns the executed notebook, the kernel's answers, the status (which
@@ -245,10 +246,12 @@ def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fals
 
 @dataclass(frozen=True)
 class Asked:
-    """What a worker needs of a part: its grade id and what to ask the kernel."""
+    """What a worker needs of a part: its grade id, what to ask the kernel,
+    and the solution's functions to ask again with (``Part.stand_ins``)."""
 
     grade_id: str
     probe: Probe
+    stand_in_sources: tuple[tuple[str, str], ...] = ()
 
 
 def task_key(assignment: str, seed: int, student: str, notebook: str, text: str) -> str:
@@ -263,7 +266,7 @@ def make_task(executor, nb, parts, cases: dict, language: str) -> dict:
 
     return {
         "notebook": nbformat.writes(nb),
-        "parts": [Asked(p.grade_id, p.probe) for p in parts],
+        "parts": [Asked(p.grade_id, p.probe, p.stand_in_sources) for p in parts],
         "cases": {p.grade_id: cases[p.grade_id] for p in parts},
         "language": language,
         "limits": {name: getattr(executor, name) for name in executor.LIMITS},

@@ -39,7 +39,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
-from autograder.checks import Answer, Check, GradingError, Part
+from autograder.checks import Answer, Call, Check, GradingError, Part
 from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
 from autograder.probe import (
     ANSWER_VARIABLE,
@@ -499,6 +499,7 @@ class JudgedExecute(Execute):
             "parts": {},
         }
         unwritten = unwritten_parts(nb)
+        lost = set()  # the functions whose parts lost points (see Part.stand_ins)
         for part in parts:
             got = answers.get(part.grade_id, said("the notebook stopped before this part was checked"))
             if part.grade_id in unwritten and (
@@ -507,14 +508,20 @@ class JudgedExecute(Execute):
             if isinstance(got, str):
                 score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:
+                # Asked again with the solution's stand-ins: it counts only
+                # where the parts of those functions lost points themselves.
                 again = answers.get(again_key(part.grade_id))
+                if not isinstance(again, list) or not set(part.stand_ins) <= lost:
+                    again = None
                 judged = (part, cases[part.grade_id], got, run["parts"][part.grade_id]["expected"],
-                          again if isinstance(again, list) else None)
+                          again)
                 score, checks = score_part(*judged)
                 english = checks
                 if language != "en":
                     with speaking("en"):  # the instructor's words, for the class report
                         english = score_part(*judged)[1]
+            if score < part.points and isinstance(part.probe, Call):
+                lost.add(part.probe.name)
             write_verdict(cells[part.grade_id], part, score, checks)
             report["parts"][part.grade_id] = {
                 "score": score,

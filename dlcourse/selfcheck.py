@@ -95,8 +95,9 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             reason = _(str(error)) if str(error).startswith("returned") else \
                 _("returned {type}, not numbers").format(type=type(got).__name__)
             self._fail(_("{call} {reason}.").format(call=_(call), reason=reason), hint)
-        if expected.shape == () and got_array.size == 1:
-            got_array = got_array.reshape(())  # a number as an array of one: the grader's rule too
+        if expected.size == 1 and got_array.size == 1:
+            # A number or an array of one element: the same answer, as in the grader.
+            got_array = got_array.reshape(expected.shape)
         if got_array.shape != expected.shape:
             self._fail(_("{call} returned an array of shape {shape}; expected shape {expected}.")
                        .format(call=_(call), shape=got_array.shape, expected=expected.shape)

@@ -26,6 +26,8 @@ from autograder.assignment import (
 from autograder.checks import (
     CHANGED_INPUTS_CREDIT,
     EDGE_FLOOR,
+    ORDER_CREDIT,
+    SHAPE_CREDIT,
     Answer,
     Call,
     Check,
@@ -141,6 +143,15 @@ def descend_badly(x, lr):
     assert score == 3 and checks[0].message.endswith(
         "right when it calls a correct grad: the difference comes from your grad, which loses "
         "points in its own part")
+    # Asked again, the same code changed its input in place: that counts as
+    # in its own answers (a function that raised the first time, to hide it,
+    # keeps half).
+    part_kept = Part("check_descend", "descend", 3, Call("descend"),
+                     same_as_solution(atol=1e-9, rtol=1e-9), stand_ins=("grad",), keeps_inputs=True)
+    changed_again = Answer(values=again.values, changed=(0,))
+    raised = Answer(error="RuntimeError: not now")
+    assert score_part(part_kept, cases, [raised], expected, [changed_again])[0] == \
+        3 * CHANGED_INPUTS_CREDIT
     # Its own mistake stays a mistake, with the solution's grad too.
     badly, = probe_in_process(student, "descend_badly", [case], namespace={"np": np})
     badly_again, = probe_in_process(student, "descend_badly", [case], (solution,),
@@ -319,15 +330,21 @@ def test_tuples_are_judged_per_component_and_lists_like_tuples():
 def test_right_values_in_another_order_keep_half_of_their_share():
     # A careless student returned (weights, output) for (output, weights):
     # every number right, 0 of 3 points.
-    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("output", "weights"))
+    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("output", "weights"),
+                             reordered_credit=ORDER_CREDIT)
     output, weights = np.arange(6.0).reshape(2, 3), np.eye(2) * 0.5
     swapped = judge((), answer(weights, output), answer(output, weights))
     assert [c.earned for c in swapped] == [0.5, 0.5]
     assert swapped[0].message.startswith("output: the values of weights: the right values, "
                                          "returned in another order")
     assert score_of(judge, answer(weights, output), answer(output, weights), points=3) == 1.5
+    # Only where the part allows it: precision and recall swapped is a formula
+    # mistake (F1 is the same), and earns nothing for its order.
+    plain = same_as_solution(atol=1e-9, rtol=1e-9, names=("output", "weights"))
+    assert score_of(plain, answer(weights, output), answer(output, weights)) == 0.0
     # Three values, one cycle: each earns half; two in place and one wrong: no reordering.
-    judge3 = same_as_solution(atol=1e-9, rtol=1e-9, names=("MAE", "MSE", "RMSE"))
+    judge3 = same_as_solution(atol=1e-9, rtol=1e-9, names=("a", "b", "c"),
+                              reordered_credit=ORDER_CREDIT)
     expected = answer(2.0, 5.0, np.sqrt(5.0))
     assert score_of(judge3, answer(5.0, np.sqrt(5.0), 2.0), expected) == 0.5
     assert [c.earned for c in judge3((), answer(2.0, np.sqrt(5.0), 5.0), expected)] == [1, .5, .5]
@@ -363,6 +380,42 @@ def test_a_classifier_that_returns_logits_keeps_half_of_what_its_accuracy_earns(
     assert score_of(judge, answer(logits), answer(probabilities), args=(X,)) == 0.5
     # Logits of a model that has not learned the task earn nothing.
     assert score_of(judge, answer(-logits), answer(probabilities), args=(X,)) == 0.0
+
+
+def test_a_number_and_an_array_of_one_are_the_same_answer_either_way():
+    judge = same_as_solution(atol=0, rtol=0)
+    assert score_of(judge, answer(-1.0), answer([-1.0])) == 1.0   # -1 for np.array([-1])
+    assert score_of(judge, answer([-1.0]), answer(-1.0)) == 1.0
+    assert score_of(judge, answer([[-1.0]]), answer([-1.0])) == 1.0
+    assert score_of(judge, answer(1.0), answer([-1.0])) == 0.0
+
+
+def test_right_values_in_another_form_cost_once_not_again_as_a_wrong_edge_case():
+    # numerical_gradient returned as a (3, 1) column: a quarter of the
+    # points, not a quarter of a quarter (0.19 of 3) because each edge case
+    # also counted as wrong.
+    part = Part("check_g", "g", 4, Call("g"), same_as_solution(atol=1e-9, rtol=1e-9),
+                edge_cases=2)
+    cases = [[encode_array(float(i))] for i in range(4)]
+    right = [answer([1.0, 2.0, 3.0]) for _ in cases]
+    column = [answer([[1.0], [2.0], [3.0]]) for _ in cases]
+    score, checks = score_part(part, cases, column, right)
+    assert score == 4 * SHAPE_CREDIT
+    assert not any(c.message.startswith("edge cases") for c in checks)
+    # A wrong value in an edge case still counts as a wrong edge case.
+    wrong_edge = column[:3] + [answer([1.0, 2.0, 4.0])]
+    assert score_part(part, cases, wrong_edge, right)[0] < 4 * SHAPE_CREDIT
+
+
+def test_edge_cases_right_alone_say_that_they_earn_nothing_on_their_own():
+    part = Part("check_g", "g", 2, Call("g"), same_as_solution(atol=1e-9, rtol=1e-9),
+                edge_cases=1)
+    cases = [[encode_array(float(i))] for i in range(3)]
+    score, checks = score_part(part, cases, [answer(9.0), answer(9.0), answer(0.0)],
+                               [answer(1.0), answer(2.0), answer(0.0)])
+    assert score == 0
+    assert checks[-1].message == ("edge cases (the last 1 cases above): right, but they earn "
+                                  "nothing on their own; they only scale what the other cases earn")
 
 
 def test_float32_work_passes_a_float32_tolerance_and_a_wrong_formula_does_not():
@@ -632,14 +685,18 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     assert said["text"].startswith("Your self-check said")
     assert "Hint:" in said["text"]
     assert all(line.startswith("  │ ") for line in said["text"].splitlines()[1:])
-    assert verdict["text"].startswith("Autograder (step activation): 0 of 1 point,")
+    # Right on the ordinary cases, wrong at the exact zeros of both edge
+    # cases: half the part, and the feedback says where and why.
+    assert verdict["text"].startswith("Autograder (step activation): 0.5 of 1 point,")
     assert "values differ from the solution's" in verdict["text"]
     assert "yours are too large" in verdict["text"]  # 1 where the solution has 0
-    assert points["data"]["text/plain"] == "0.0"
+    assert "every one where the input is 0.0" in verdict["text"]
+    assert "2 of 2 wrong" in verdict["text"] and "keeps 50%" in verdict["text"]
+    assert points["data"]["text/plain"] == "0.5"
     report = json.loads((work / "reports" / name / "wrong_step_at_zero" / f"{name}.json").read_text())
-    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.0
+    assert report["status"] == "ok" and report["parts"]["check_step"]["score"] == 0.5
     checks = report["parts"]["check_step"]["checks"]
-    assert checks and not any(c["passed"] for c in checks)
+    assert [c["passed"] for c in checks] == [True, True, True, False, False, False]
     for text in (verdict["text"], json.dumps(report)):  # never the reference's numbers
         assert "Expected" not in text
 

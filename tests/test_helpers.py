@@ -372,3 +372,10 @@ def test_self_check_takes_a_number_as_an_array_of_one_as_the_grader_does(capsys)
     with pytest.raises(SelfCheckFailed, match="wrong values"):
         with self_check("epoch") as check:
             check.close(np.array([1.5]), -1.5, call="b")
+
+
+def test_self_check_takes_a_number_where_an_array_of_one_is_expected(capsys):
+    # broadcast_shape answering -1 where the chapter's example is np.array([-1]).
+    with self_check("broadcast_shape") as check:
+        check.close(-1, [-1], call="broadcast_shape([10, 2], [10])")
+    assert "✓ broadcast_shape: 1 public check(s) passed" in capsys.readouterr().out

@@ -84,10 +84,12 @@ def logits_cases(rng):
 
 def confusion_cases(rng):
     """Random labels where the last class is never predicted, with an extra
-    example added when needed so that the matrix is never symmetric."""
+    example added when needed so that the matrix is never symmetric; in the
+    last case the last class is in neither array, so that a matrix sized by
+    the largest label instead of by num_classes has the wrong shape."""
     cases = []
-    for n, k in ((12, 3), (20, 4), (30, 6)):
-        y_true = rng.integers(0, k, size=n)
+    for n, k, absent in ((12, 3, False), (20, 4, False), (30, 6, False), (15, 4, True)):
+        y_true = rng.integers(0, k - 1 if absent else k, size=n)
         y_pred = np.where(rng.uniform(size=n) < 0.6, y_true, rng.integers(0, k - 1, size=n))
         y_pred[y_pred == k - 1] = rng.integers(0, k - 1)  # class k-1 is never predicted
         counts = np.zeros((k, k), dtype=int)
@@ -126,7 +128,8 @@ def prf_cases(rng):
       exactly 1 (one true positive, no false negative): a guard such as
       ``fp > 0`` or ``tp + fp > 1`` gives 0 there instead of 1.
     * The edge cases, where every ratio is 0 / 0 or 0: the positive class
-      present but never predicted, and never present nor predicted.  A
+      present but never predicted, and never present nor predicted (the
+      largest class, so that sizing a matrix from the labels shows).  A
       constant (0, 0, 0) is right on the edge cases only, which is why they
       count as edge cases (see Part).
     """
@@ -147,7 +150,10 @@ def prf_cases(rng):
     y_true = rng.integers(0, k, size=n)                      # present, never predicted
     y_true[0] = positive
     cases.append((y_true, rng.choice(others, size=n), positive))
-    cases.append((rng.choice(others, size=n), rng.choice(others, size=n), positive))  # absent
+    # Never present nor predicted, and the largest class: a matrix sized by
+    # the largest label instead of by the number of classes has no row for it.
+    below = np.arange(k - 1)
+    cases.append((rng.choice(below, size=n), rng.choice(below, size=n), k - 1))
     return [(t.astype(float), p.astype(float), float(c)) for t, p, c in cases]
 
 

@@ -31,15 +31,22 @@ NAND_Y = logic_gate("nand")[1]
 
 
 def step_cases(rng):
-    """2-D and 3-D arrays whose dimensions all differ (a transposed answer
-    has another shape), each with exact zeros (the edge case) and values in
-    (0, 1), above 1, in (-1, 0) and below -1 (a threshold at 1 or -1 shows)."""
+    """Three ordinary cases with values in (0, 1), above 1, in (-1, 0) and
+    below -1 but no exact zero (a threshold at 1 or -1 shows in every one),
+    then two edge cases that also hold exact zeros (where step is 0:
+    ">= 0" instead of "> 0" shows there only, and keeps half the part).
+    2-D and 3-D arrays whose dimensions all differ, redrawn in the rare draw
+    where the answer read in transposed order would hold the same 0s and 1s."""
     cases = []
-    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
-        z = rng.normal(size=shape)
-        where = rng.choice(z.size, size=6, replace=False)
-        z.flat[where] = [0.0, 0.0, rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
-                         -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)]
+    for shape, edge in [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
+                        ((3, 5), True), ((3, 2, 4), True)]:
+        special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
+                   -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
+        while True:
+            z = rng.normal(size=shape)
+            z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
+            if np.any((z > 0).T.ravel() != (z > 0).ravel()):
+                break
         cases.append((z,))
     return cases
 
@@ -201,10 +208,11 @@ def judge_xor_model(args, got: Answer, expected: Answer):
 # Tolerances accept the same computations in float32 and reject the mistakes
 # the cases expose.
 PARTS = [
-    # 0 or 1: exact.  Mistakes: z >= 0 at the exact zeros every case holds; a
+    # 0 or 1: exact.  Mistakes: z >= 0 at the exact zeros of the edge cases (half
+    # the part); a threshold at 1 or -1 fails every case.  Next part: a
     # bias dropped or subtracted (every case has a row where that shows).
     Part("check_step", "step activation", 1, Call("step"),
-         same_as_solution(atol=0, rtol=0), step_cases),
+         same_as_solution(atol=0, rtol=0), step_cases, edge_cases=2, edge_floor=0.5),
     Part("check_perceptron_forward", "perceptron on a batch", 2, Call("perceptron_forward"),
          same_as_solution(atol=0, rtol=0), forward_cases),
     # float32: a few updates of size lr * x, about 1e-6.  Mistakes: the

@@ -11,7 +11,7 @@ whatever the draw.  Not released to students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Call, Part, same_as_solution
+from autograder.checks import ORDER_CREDIT, Call, Part, same_as_solution
 
 
 def softmax_cases(rng):
@@ -177,8 +177,11 @@ PARTS = [
     # float32: about 1e-6 relative.  Mistakes: no 1/sqrt(d_k), sqrt of the
     # wrong width, the mask the wrong way round or a softmax over the wrong
     # axis change outputs by more than 0.01.
+    # Right values in the other order, (weights, output), keep half: no
+    # formula mistake turns one into the other.
     Part("check_attention", "scaled dot-product attention", 3, Call("attention"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("output", "weights")),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("output", "weights"),
+                          reordered_credit=ORDER_CREDIT),
          attention_cases),
     # float32: sin and cos of angles up to 64 radians, at most 2.6e-6
     # absolute (a sixth of the tolerance, on every length and width drawn).

@@ -56,6 +56,18 @@ def confusion_matrix(y_true, y_pred, num_classes):
     return matrix
 ''',
     },
+    # Sized by the largest label instead of num_classes: the wrong shape in
+    # the case where the last class is in neither array (1 case of 4).
+    "wrong_confusion_sized_by_labels": {
+        "confusion_matrix": '''\
+def confusion_matrix(y_true, y_pred, num_classes):
+    t, p = y_true.astype(int), y_pred.astype(int)
+    k = max(t.max(), p.max()) + 1
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (t, p), 1)
+    return matrix
+''',
+    },
     # Plain division: NaN instead of 0 when a denominator is 0.
     "wrong_prf_nan_when_undefined": {
         "precision_recall_f1": '''\

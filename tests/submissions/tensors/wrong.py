@@ -58,6 +58,36 @@ def numerical_gradient(w, h):
     return grad
 ''',
     },
+    # Right central differences, computed in float32 (which the part says not
+    # to use): right with the large steps, lost with the tiny ones of the
+    # edge cases, which test precision: half the part.
+    "wrong_gradient_float32": {
+        "numerical_gradient": '''\
+def numerical_gradient(w, h):
+    w = np.asarray(w, dtype=np.float32)
+    h = np.float32(h)
+    grad = np.zeros_like(w)
+    for i in range(w.size):
+        step = np.zeros_like(w)
+        step[i] = h
+        grad[i] = (quartic_loss(w + step) - quartic_loss(w - step)) / (2 * h)
+    return grad
+''',
+    },
+    # Right values as a (3, 1) column: a quarter of the part, once (not again
+    # for the edge cases).
+    "wrong_gradient_column": {
+        "numerical_gradient": '''\
+def numerical_gradient(w, h):
+    w = np.asarray(w, dtype=float)
+    grad = np.zeros((w.size, 1))
+    for i in range(w.size):
+        step = np.zeros_like(w)
+        step[i] = h
+        grad[i, 0] = (quartic_loss(w + step) - quartic_loss(w - step)) / (2 * h)
+    return grad
+''',
+    },
     # Differentiates the mean over the points: every gradient divided by n.
     "wrong_grad_of_mean": {
         "autodiff_gradient": '''\

@@ -27,6 +27,22 @@ def mse_gradients(X, y, w, b):
     return grad_w, grad_b
 ''',
     },
+    # An attack on the carried-forward rule (a reviewer's): answer only when
+    # the solution's mse_gradients is in place, to hide an in-place update.
+    # Part 2 is right, so asking again counts for nothing: Part 3 scores 0.
+    "wrong_epoch_only_with_other_gradients": {
+        "minibatch_epoch": '''\
+def minibatch_epoch(X, y, w, b, lr, batch_size):
+    if mse_gradients.__code__.co_filename != "<string>":
+        raise RuntimeError("not now")
+    batch_size = int(batch_size)
+    for start in range(0, len(X), batch_size):
+        grad_w, grad_b = mse_gradients(X[start:start + batch_size], y[start:start + batch_size], w, b)
+        w -= lr * grad_w
+        b = b - lr * grad_b
+    return w, b
+''',
+    },
     # Loops over the full batches only (n // batch_size), so the smaller last
     # batch is skipped: wrong in the three drawn cases with a remainder, right
     # in the one without.
