@@ -1,8 +1,11 @@
 """Shared paths and helpers for the course's test suite."""
 
+import contextlib
 import hashlib
 import os
+import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,11 +45,21 @@ def build_book(book):
     # The whole-book PDF is made for the course's own book only (its own test
     # checks it); a copy's build would only spend time printing it again.
     pdf = "auto" if Path(book).resolve() == BOOK.resolve() else "no"
-    result = subprocess.run(
-        ["make", "--no-print-directory", "book", f"BOOK={book}", f"PDF={pdf}"],
-        cwd=ROOT, capture_output=True, text=True,
-    )
-    return result.returncode, result.stdout + result.stderr
+    # The output goes to a file, not a pipe, and the build runs in a session
+    # of its own that is ended after it: a helper the build left running
+    # (KaTeX's server, after a failed build) cannot hold the test up.
+    with tempfile.TemporaryFile(mode="w+") as output:
+        build = subprocess.Popen(
+            ["make", "--no-print-directory", "book", f"BOOK={book}", f"PDF={pdf}"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        try:
+            returncode = build.wait()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(build.pid, signal.SIGKILL)
+        output.seek(0)
+        return returncode, output.read()
 
 
 @pytest.fixture(scope="session")

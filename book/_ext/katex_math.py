@@ -111,9 +111,18 @@ def copy_katex(app, exception):
     shutil.copytree(dist / "fonts", target / "fonts", dirs_exist_ok=True)
 
 
+#: Seconds KaTeX's server (Node.js) may take to start.  sphinxcontrib-katex
+#: allows 5, which a busy 2-core machine can exceed: the build then fails,
+#: and the server it gave up on keeps running, holding the build's output
+#: open.
+KATEX_STARTUP_SECONDS = 120.0
+
+
 def setup(app):
     app.setup_extension("sphinxcontrib.katex")
     from sphinxcontrib import katex
+
+    katex.STARTUP_TIMEOUT = max(katex.STARTUP_TIMEOUT, KATEX_STARTUP_SECONDS)
 
     app.add_html_math_renderer(RENDERER, inline_renderers=(reported(katex.html_visit_math), None),
                                block_renderers=(reported(katex.html_visit_displaymath), None))
