@@ -269,6 +269,30 @@ def edge_cases_check(part: Part, shares: Sequence[float],
     return None
 
 
+# -- Cases several assignments draw alike --------------------------------------
+
+
+#: The shapes of :func:`around_zero`'s cases: three ordinary, two edge cases.
+AROUND_ZERO_SHAPES = [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
+                      ((3, 5), True), ((3, 2, 4), True)]
+
+
+def around_zero(rng: np.random.Generator, shape: tuple, edge: bool) -> np.ndarray:
+    """An input for a function with a kink at 0 (step, leaky ReLU's slope):
+    values in (0, 1), above 1, in (-1, 0) and below -1 (a threshold moved
+    to 1 or -1 always shows), and exact zeros only in an ``edge`` case
+    (">= 0" for "> 0" shows there only).  Redrawn in the rare draw where
+    the answer read in transposed order (``.T.ravel()``) would hold the
+    same values as the right one."""
+    special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
+               -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
+    while True:
+        z = rng.normal(size=shape)
+        z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
+        if np.any((z > 0).T.ravel() != (z > 0).ravel()):
+            return z
+
+
 # -- Judges -------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ Not released to students (see autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Call, Part, same_as_solution
+from autograder.checks import AROUND_ZERO_SHAPES, Call, Part, around_zero, same_as_solution
 
 
 def softmax_cases(rng):
@@ -84,18 +84,8 @@ def leaky_relu_grad_cases(rng):
     never 0 or 1; arrays are 2-D or 3-D with dimensions that all differ,
     redrawn in the rare draw where the answer read in transposed order
     (``.T.ravel()``) would hold the same 1s and alphas as the right one."""
-    cases = []
-    for shape, edge in [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
-                        ((3, 5), True), ((3, 2, 4), True)]:
-        special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
-                   -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
-        while True:
-            z = rng.normal(size=shape)
-            z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
-            if np.any((z > 0).T.ravel() != (z > 0).ravel()):
-                break
-        cases.append((z, float(rng.uniform(0.01, 0.3))))
-    return cases
+    return [(around_zero(rng, shape, edge), float(rng.uniform(0.01, 0.3)))
+            for shape, edge in AROUND_ZERO_SHAPES]
 
 
 def dead_units_cases(rng):

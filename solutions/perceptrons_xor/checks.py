@@ -9,6 +9,7 @@ on the truth tables.  Not released to students (see autograder/config.py).
 import numpy as np
 
 from autograder.checks import (
+    AROUND_ZERO_SHAPES,
     Answer,
     Call,
     Check,
@@ -17,6 +18,7 @@ from autograder.checks import (
     Read,
     _,
     accuracy_check,
+    around_zero,
     as_shapes,
     error_checks,
     gate,
@@ -37,18 +39,7 @@ def step_cases(rng):
     ">= 0" instead of "> 0" shows there only, and keeps half the part).
     2-D and 3-D arrays whose dimensions all differ, redrawn in the rare draw
     where the answer read in transposed order would hold the same 0s and 1s."""
-    cases = []
-    for shape, edge in [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
-                        ((3, 5), True), ((3, 2, 4), True)]:
-        special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
-                   -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
-        while True:
-            z = rng.normal(size=shape)
-            z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
-            if np.any((z > 0).T.ravel() != (z > 0).ravel()):
-                break
-        cases.append((z,))
-    return cases
+    return [(around_zero(rng, shape, edge),) for shape, edge in AROUND_ZERO_SHAPES]
 
 
 def _until(draw, shows, tries=10_000):
