@@ -167,11 +167,12 @@ def test_feedback_shows_each_parts_points_and_every_check_in_words(run):
             outputs = [words(pre) for pre in cell.find_all("pre")][1:]  # after the code
             assert not any(re.fullmatch(r"-?\d+(\.\d+)?", out) for out in outputs), outputs
     text = page(work, "wrong_step_at_zero").get_text()
-    # step(0) gives 1: its values are wrong on every input, which shapes do not make up for
-    assert "Autograder (step activation): 0 of 1 point, on inputs drawn at grading time." in text
-    assert "values differ from the solution" in text
+    # step(0) gives 1: right on the ordinary cases, wrong at the exact zeros
+    # of both edge cases, which leaves half the part
+    assert "Autograder (step activation): 0.5 of 1 point, on inputs drawn at grading time." in text
+    assert "values differ from the solution" in text and "where the input is 0.0" in text
     header = words(page(work, "wrong_step_at_zero").find("header"))
-    assert "Part 1: the step activation: 0 of 1 point" in header
+    assert "Part 1: the step activation: 0.5 of 1 point" in header
 
 
 def hangul(text: str) -> bool:
@@ -368,7 +369,7 @@ def test_report_grades_are_the_gradebooks(run):
             for grade in grades:
                 assert float(line[grade.name]) == pytest.approx(grade.score), (student, grade.name)
     assert float(by_student["solution"]["total"]) == 15
-    assert float(by_student["wrong_step_at_zero"]["total"]) == 14
+    assert float(by_student["wrong_step_at_zero"]["total"]) == 14.5
     assert by_student["invalid_notebook"]["status"] == rows["invalid_notebook"].status
     assert float(by_student["invalid_notebook"]["total"]) == 0
 
@@ -386,9 +387,10 @@ def test_report_figures_are_pngs_with_alt_text(run):
         pixels = matplotlib.image.imread(io.BytesIO(raw), format="png")
         assert pixels.shape[0] > 150 and pixels.shape[1] > 300
         assert NAME in img["alt"] and len(img["alt"]) > 60
-    # 0, 0, 15, 14 and 14 (the Korean twin scores as its English one)
-    assert "mean 8.6, median 14" in images[0]["alt"]
-    assert "check_step 20%" in images[1]["alt"] and "check_nand 60%" in images[1]["alt"]
+    # 0, 0, 15, 14.5 and 14.5 (the Korean twin scores as its English one)
+    assert "mean 8.8, median 14.5" in images[0]["alt"]
+    # check_step: 0, 0, 1, 0.5 and 0.5 of 1 point
+    assert "check_step 40%" in images[1]["alt"] and "check_nand 60%" in images[1]["alt"]
 
 
 @pytest.mark.grading
@@ -397,9 +399,12 @@ def test_report_lists_failed_checks_flagged_and_late_submissions(run):
     soup = BeautifulSoup(report.read_text(), "html.parser")
     failed = table(soup, "failed")[1:]
     step_values = [line for line in failed if line[0] == "check_step"]
-    # blank, wrong_step_at_zero and its Korean twin get step's values wrong, on all three inputs
-    assert len(step_values) == 3 and {line[2] for line in step_values} == {"3 of 4"}
-    assert all("values match the solution" in line[1] for line in step_values)
+    # blank, wrong_step_at_zero and its Korean twin get step wrong on the two
+    # edge cases (the exact zeros), and the edge cases' line says what that cost
+    assert [line[1] for line in step_values] == [
+        "step(<array of shape (3, 5)>)", "step(<array of shape (3, 2, 4)>)",
+        "edge cases (the last 2 cases above)"]
+    assert {line[2] for line in step_values} == {"3 of 4"}
     # A Korean notebook's failures are quoted in the instructor's English.
     assert not any(hangul(cell) for line in failed for cell in line), failed
     assert any(line[0] == "check_nand" and line[2] == "1 of 4" and "not written yet" in line[3]
@@ -423,7 +428,7 @@ def test_report_loads_nothing_and_links_the_grades_csv(run):
     with open(report.with_name("grades.csv"), newline="") as fh:
         exported = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == NAME}
     assert exported.keys() == rows.keys()
-    assert float(exported["wrong_step_at_zero"]["raw_score"]) == 14
+    assert float(exported["wrong_step_at_zero"]["raw_score"]) == 14.5
 
 
 def test_feedback_and_report_say_to_grade_first(tmp_path, capsys):

@@ -236,8 +236,8 @@ pytestmark = pytest.mark.grading
 def test_honest_students_keep_their_grades(graded):
     rows = graded["rows"]
     assert (rows["honest_solution"].score, rows["honest_solution"].status) == (15, "ok")
-    # wrong_step_at_zero: every value of its step part is wrong (0 of 1 point)
-    assert (rows["honest_wrong"].score, rows["honest_wrong"].status) == (14, "ok")
+    # wrong_step_at_zero: its step is wrong at the exact zeros (0.5 of 1 point)
+    assert (rows["honest_wrong"].score, rows["honest_wrong"].status) == (14.5, "ok")
 
 
 @pytest.mark.parametrize("attack", sorted(attacks(ROOT, ROOT, 0)))
