@@ -511,17 +511,9 @@ def _in_another_order(values: list, wanted: list, labels: list[str], checks: lis
     every one right."""
     if len(values) > 5:
         return None
-
-    def right(value, reference) -> bool:
-        value = np.asarray(value, dtype=float)
-        reference = np.asarray(reference, dtype=float)
-        if reference.ndim == 0 and value.size == 1:
-            value = value.reshape(())
-        return value.shape == reference.shape and bool(
-            np.allclose(value, reference, atol=atol, rtol=rtol))
-
     for order in itertools.permutations(range(len(values))):
-        if all(right(values[given], reference) for given, reference in zip(order, wanted)):
+        if all(compare_values(values[given], reference, atol=atol, rtol=rtol).passed
+               for given, reference in zip(order, wanted)):
             break
     else:
         return None

@@ -602,6 +602,7 @@ class JudgedExecute(Execute):
                     answers = run_sync(self._async_probe_parts)(parts, cases)
                     limits.note(limits.submission_over())  # the probes ran into the limit
                     status = limits.reason or "ok"
+                    run_sync(self._async_ask_again)(parts, cases, answers)
                 finally:  # before the kernel's sockets close
                     limits.cpu()
                     watchdog.stop()
@@ -672,14 +673,18 @@ class JudgedExecute(Execute):
                 answers[gid] = limits.used_up() if limits.reason else reason.args[0]
             except ValueError as error:
                 answers[gid] = said("no usable answer: {error}", error=str(error))
-        # Last, once every part has answered: a part's function again, with
-        # the solution's own definitions of the functions of other parts it
-        # calls (Part.stand_ins), so that a mistake there does not cost this
-        # part too.  A kernel that kept those definitions can no longer use
-        # them for an answer.  This is the grader's own extra question: if
-        # it runs past a limit, the kernel is stopped as usual, but the
-        # submission's status stays what its own run earned.
-        status = limits.reason
+        return answers
+
+    async def _async_ask_again(self, parts, cases, answers) -> None:
+        """Once every part has answered and the status is settled: a part's
+        function again, with the solution's own definitions of the functions
+        of other parts it calls (Part.stand_ins), so that a mistake there
+        does not cost this part too; kept in ``answers`` under
+        :func:`again_key`.  A kernel that kept those definitions can no
+        longer use them for an answer.  This is the grader's own extra
+        question: past a limit the kernel is stopped as usual, and the part
+        is judged on its own answers alone."""
+        limits = self._limits
         for part in parts:
             gid = part.grade_id
             if not part.stand_in_sources or not isinstance(answers.get(gid), list):
@@ -693,9 +698,7 @@ class JudgedExecute(Execute):
                 if not limits.submission_over():
                     answers[again_key(gid)] = parse_reply(content, secret, len(cases[gid]))
             except (ProbeTimeout, ValueError):
-                pass  # the part is judged on its own answers alone
-        limits.reason = status
-        return answers
+                pass
 
     async def _async_ask(self, code: str, expressions: dict) -> dict:
         """Execute ``code`` silently; return the execute reply's content.

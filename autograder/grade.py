@@ -326,8 +326,7 @@ class Workers:
     process grades."""
 
     def __init__(self, course: Course, name: str, jobs: int):
-        self.course, self.name, self.pool, self.zygote = course, name, None, None
-        self.jobs = jobs
+        self.course, self.name, self.jobs, self.pool, self.zygote = course, name, jobs, None, None
         for old in course.paths.ipc.glob("worker-*"):  # left by earlier runs
             if not Path(f"/proc/{old.name.removeprefix('worker-')}").exists():
                 shutil.rmtree(old, ignore_errors=True)
@@ -406,7 +405,7 @@ class Workers:
             # kills its worker alone is not graded, and says why; the others
             # are, and the class goes on at the same pace.
             log.warning(f"a grading worker process died; grading the {len(unfinished)} "
-                        f"unfinished submission(s) again, each in a new worker process")
+                        "unfinished submission(s) again, each in a new worker process")
             _end_pool(self.pool)
             yield from self._each_alone(unfinished, self.jobs)
 
