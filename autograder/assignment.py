@@ -173,6 +173,7 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     checks: list[Check] = []
     shares: list[float] = []
     rights: list[bool] = []
+    carried = 0
     all_args = [tuple(decode_array(a) for a in case) for case in cases]
     retried = again if again is not None and len(again) == len(got) else [None] * len(got)
     for args, answer, reference, second in zip(all_args, got, expected, retried):
@@ -185,8 +186,10 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
                                "is given, which the part forbids (keeps_inputs)")
         what = part.probe.describe(args)
         verdicts = part.judge(args, answer, reference)
-        if second is not None and second.ok:
-            verdicts = carried_forward_check(part, verdicts, part.judge(args, second, reference))
+        if second is not None and second.ok and not all(c.passed for c in verdicts):
+            again_verdicts = part.judge(args, second, reference)
+            if all(c.passed for c in again_verdicts):  # right only with the stand-ins
+                verdicts, carried = again_verdicts, carried + 1
         weight = sum(c.weight for c in verdicts)
         # A case with only gates (a wrong shape, say) earns nothing.
         shares.append(sum(c.weight * c.earned for c in verdicts) / weight if weight else 0.0)
@@ -196,6 +199,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     if not shares:
         return 0.0, [Check(False, "no checks ran")]
     share = part_share(shares, part.edge_cases, part.edge_floor, rights)
+    if carried:
+        checks.append(carried_forward_check(part, carried, len(shares)))
     if edges := edge_cases_check(part, shares, rights):
         checks.append(edges)
     # The answers that counted: a case right only with the stand-ins counts

@@ -179,15 +179,16 @@ class Part:
     stand_in_sources: tuple[tuple[str, str], ...] = ()
 
 
-def carried_forward_check(part: Part, verdicts: list[Check], again: list[Check]) -> list[Check]:
-    """One case's checks, given ``again``, its checks when called with the
-    solution's :attr:`Part.stand_ins`: a case right only then is right, and
-    says whose mistake made it wrong."""
-    if all(c.passed for c in verdicts) or not again or not all(c.passed for c in again):
-        return verdicts
+def carried_forward_check(part: Part, carried: int, cases: int) -> Check:
+    """The line that says how many cases were judged on the answers given
+    with the solution's :attr:`Part.stand_ins` in place, and why: each of
+    those cases keeps the checks of that second answer, so that every case
+    has the same checks as everyone else's (the class report compares them
+    by position)."""
     names = ", ".join(part.stand_ins)
-    return [Check(True, _("right when it calls a correct {names}: the difference comes from your "
-                          "{names}, which loses points in its own part").format(names=names))]
+    return Check(True, _("{count} of {total} cases above: right when it calls a correct {names}; "
+                         "the difference comes from your {names}, which loses points in its own "
+                         "part").format(count=carried, total=cases, names=names), weight=0.0)
 
 
 #: The share of a part's points kept when its function changes an array it

@@ -140,9 +140,13 @@ def descend_badly(x, lr):
     expected = [answer(right)]
     assert score_part(part, cases, [own], expected)[0] == 0
     score, checks = score_part(part, cases, [own], expected, [again])
-    assert score == 3 and checks[0].message.endswith(
-        "right when it calls a correct grad: the difference comes from your grad, which loses "
-        "points in its own part")
+    # The case keeps the checks of everyone's answers (the report compares
+    # them by position); one line at the end says why it is right.
+    assert score == 3 and [c.message for c in checks] == [
+        "descend(<array of shape (2,)>, 0.1): values match the solution",
+        "1 of 1 cases above: right when it calls a correct grad; the difference comes from your "
+        "grad, which loses points in its own part"]
+    assert checks[-1].weight == 0
     # Asked again, the same code changed its input in place: that counts as
     # in its own answers (a function that raised the first time, to hide it,
     # keeps half).
