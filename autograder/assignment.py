@@ -176,6 +176,7 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     carried = 0
     all_args = [tuple(decode_array(a) for a in case) for case in cases]
     retried = again if again is not None and len(again) == len(got) else [None] * len(got)
+    counted: list[Answer] = []  # the answer each case was judged on
     for args, answer, reference, second in zip(all_args, got, expected, retried):
         if not reference.ok:
             raise GradingError(
@@ -186,10 +187,12 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
                                "is given, which the part forbids (keeps_inputs)")
         what = part.probe.describe(args)
         verdicts = part.judge(args, answer, reference)
+        used = answer
         if second is not None and second.ok and not all(c.passed for c in verdicts):
             again_verdicts = part.judge(args, second, reference)
             if all(c.passed for c in again_verdicts):  # right only with the stand-ins
-                verdicts, carried = again_verdicts, carried + 1
+                verdicts, carried, used = again_verdicts, carried + 1, second
+        counted.append(used)
         weight = sum(c.weight for c in verdicts)
         # A case with only gates (a wrong shape, say) earns nothing.
         shares.append(sum(c.weight * c.earned for c in verdicts) / weight if weight else 0.0)
@@ -204,9 +207,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
     if edges := edge_cases_check(part, shares, rights):
         checks.append(edges)
     # The answers that counted: a case right only with the stand-ins counts
-    # that call's changes too (the same code, asked again).
-    counted = [second if second is not None and second.ok else answer
-               for answer, second in zip(got, retried)]
+    # that call's changes too (the same code, asked again); a second answer
+    # that did not count says nothing (it could carry what it was sent).
     if changed := changed_inputs_check(part, [*got, *counted], [*all_args, *all_args]):
         checks.append(changed)
         share *= CHANGED_INPUTS_CREDIT

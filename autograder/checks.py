@@ -201,10 +201,14 @@ def changed_inputs_check(part: Part, got: Sequence[Answer], cases_args: Sequence
     that forbids it (``None`` when it did not, or the part allows it)."""
     if not part.keeps_inputs:
         return None
-    changed = sorted({i for answer in got if answer.ok for i in answer.changed})
+    # Only positions of arguments the call was given: the reply comes from
+    # the student's kernel, which could name others to carry bits of its own.
+    moved = [sorted(i for i in answer.changed if i < len(args)) if answer.ok else []
+             for answer, args in zip(got, cases_args)]
+    changed = sorted({i for positions in moved for i in positions})
     if not changed:
         return None
-    shown = next(args for answer, args in zip(got, cases_args) if answer.ok and answer.changed)
+    shown = next(args for positions, args in zip(moved, cases_args) if positions)
     if len(changed) == 1:
         text = _("{call}: changed the array passed as argument {positions} (the exercise says "
                  "not to: work on a copy); the part keeps {share} of its points")
@@ -321,8 +325,9 @@ SKIPPED = "(skipped: see the error above)"
 
 def error_checks(got: Answer) -> list[Check]:
     """The verdict on an answer that raised instead of returning: one failed
-    check saying why."""
-    error = got.error or ""
+    check saying why.  The error's text is the student's: it is put on one
+    line, so that no line of it can pass for a line of the verdict."""
+    error = " ".join((got.error or "").split())
     if "NotImplementedError" in error:
         text = _("not written yet (it still raises NotImplementedError)")
     elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
@@ -481,6 +486,7 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
                 return [Check(False, text.format(count=len(values), wanted=len(wanted),
                                                  names=", ".join(names)))]
             # A list or an array where a tuple is expected: split it up.
+            same_form, shapes = _holds_the_tuple(values, wanted), [v.shape for v in values]
             flat = np.concatenate([v.ravel() for v in values]) if values else np.empty(0)
             bounds = np.cumsum([w.size for w in wanted])[:-1]
             values = [piece.reshape(w.shape) for piece, w in zip(np.split(flat, bounds), wanted)]
@@ -490,12 +496,42 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         checks = [compare_values(v, w, atol=atol, rtol=rtol, label=label, args=args,
                                  shape_credit=shape_credit)
                   for v, w, label in zip(values, wanted, labels)]
+        if len(got.values) != len(wanted) and not same_form:
+            # Right numbers in another form: what a wrong shape earns.
+            return [_in_another_form(check, label, shapes, wanted, shape_credit)
+                    for check, label in zip(checks, labels)]
         if reordered_credit and len(wanted) > 1 and not all(c.passed for c in checks):
             return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol,
                                      credit=reordered_credit) or checks
         return checks
 
     return judge
+
+
+def _holds_the_tuple(values: list, wanted: list) -> bool:
+    """Whether ``values`` is the same answer as the tuple ``wanted`` in
+    another container: one array whose rows are the tuple's values (an
+    array of the three numbers for ``(MAE, MSE, RMSE)``), or single numbers
+    for the items of a vector (a tuple for an array of shape ``(n,)``).
+    Anything else with the same number of values, such as one flat array
+    for a matrix and a number, or a matrix flattened beside an empty array,
+    only holds the right numbers in another shape."""
+    if len(values) == 1 and values[0].ndim >= 1 and len(values[0]) == len(wanted):
+        return all(np.shape(row) == w.shape or (row.size == 1 and w.size == 1)
+                   for row, w in zip(values[0], wanted))
+    return len(wanted) == 1 and wanted[0].ndim == 1 and all(v.size == 1 for v in values)
+
+
+def _in_another_form(check: Check, label: str, shapes: list, wanted: list, shape_credit: float) -> Check:
+    """``check`` of a value split from an answer in another form (see
+    :func:`_holds_the_tuple`): right numbers earn what a wrong shape earns."""
+    if not check.passed:
+        return check
+    prefix = f"{label}: " if label else ""
+    return Check(False, prefix + _("the values are right, but they came as {count} value(s) of shapes "
+                                   "{shapes}; it should be {wanted} of shapes {expected}").format(
+        count=len(shapes), wanted=len(wanted), shapes=", ".join(str(shape) for shape in shapes),
+        expected=", ".join(str(w.shape) for w in wanted)), credit=shape_credit, form_only=True)
 
 
 #: The share of a value's credit kept when it is right but returned in the

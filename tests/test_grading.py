@@ -156,6 +156,11 @@ def descend_badly(x, lr):
     raised = Answer(error="RuntimeError: not now")
     assert score_part(part_kept, cases, [raised], expected, [changed_again])[0] == \
         3 * CHANGED_INPUTS_CREDIT
+    # A second answer that does not count says nothing: the kernel was sent
+    # the solution's grad for it, and its positions could carry that out.
+    wrong_again = Answer(values=(np.zeros(2),), changed=(0, 1, 5, 9))
+    score, checks = score_part(part_kept, cases, [raised], expected, [wrong_again])
+    assert score == 0 and not any("changed" in c.message for c in checks)
     # Its own mistake stays a mistake, with the solution's grad too.
     badly, = probe_in_process(student, "descend_badly", [case], namespace={"np": np})
     badly_again, = probe_in_process(student, "descend_badly", [case], (solution,),
@@ -266,6 +271,14 @@ def test_a_part_that_forbids_changing_inputs_keeps_half_and_says_why():
     both = Answer(values=right.values, changed=(0, 1))
     assert "changed the arrays passed as arguments 1, 2 " in score_part(
         part, cases, [right, both], [right, right])[1][-1].message
+    # Positions past the call's arguments name nothing: the reply comes from
+    # the student's kernel, and they are not shown.
+    beyond = Answer(values=right.values, changed=(0, 5, 17, 31))
+    assert "passed as argument 1 (" in score_part(
+        part, cases, [right, beyond], [right, right])[1][-1].message
+    only_beyond = Answer(values=right.values, changed=(7,))
+    assert score_part(part, cases, [right, only_beyond], [right, right]) == \
+        score_part(part, cases, [right, right], [right, right])
     # Wrong values and a changed input: both cost.
     score, _ = score_part(part, cases, [answer([0, 0, 0]), in_place], [right, right])
     assert score == pytest.approx(1 * CHANGED_INPUTS_CREDIT)
@@ -386,6 +399,29 @@ def test_a_classifier_that_returns_logits_keeps_half_of_what_its_accuracy_earns(
     assert score_of(judge, answer(-logits), answer(probabilities), args=(X,)) == 0.0
 
 
+def test_right_numbers_split_into_other_values_earn_what_a_wrong_shape_earns():
+    # Values of another number whose sizes add up are taken apart in order;
+    # only a container of the tuple's own values (an array of its numbers,
+    # numbers for a vector's items) is the same answer. A flattened matrix
+    # beside an empty array must not escape the shape rule.
+    judge = same_as_solution(atol=0, rtol=0, names=("grad_w", "grad_b"))
+    matrix = np.arange(12.0).reshape(3, 4)
+    single = same_as_solution(atol=0, rtol=0)
+    assert score_of(single, answer(matrix.ravel(), []), answer(matrix)) == SHAPE_CREDIT
+    assert score_of(single, answer(matrix.ravel()), answer(matrix)) == SHAPE_CREDIT
+    assert score_of(single, answer(1.0, 2.0, 3.0), answer([1.0, 2.0, 3.0])) == 1.0
+    grads = answer([1.0, 2.0], 3.0)
+    assert score_of(judge, answer([1.0, 2.0, 3.0]), grads) == SHAPE_CREDIT
+    checks = judge((), answer([1.0, 2.0, 3.0]), grads)
+    assert checks[0].message.startswith("grad_w: the values are right, but they came as 1 value(s) "
+                                        "of shapes (3,)")
+    assert score_of(judge, answer([[1.0, 2.0], [3.0, 4.0]]), answer([1.0, 2.0], [3.0, 4.0])) == 1.0
+    assert score_of(same_as_solution(atol=0, rtol=0), answer([0.1, 0.2, 0.7]),
+                    answer(0.1, 0.2, 0.7)) == 1.0
+    # Wrong numbers stay wrong, in whatever form.
+    assert score_of(judge, answer([1.0, 2.0, 5.0]), grads) == SHAPE_CREDIT / 2
+
+
 def test_a_number_and_an_array_of_one_are_the_same_answer_either_way():
     judge = same_as_solution(atol=0, rtol=0)
     assert score_of(judge, answer(-1.0), answer([-1.0])) == 1.0   # -1 for np.array([-1])
@@ -496,6 +532,12 @@ def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
                                               answer([1.0]))
     assert [c.passed for c in checks] == [False]
     assert "not written yet" in checks[0].message
+    # The error's text is the student's: on one line, none of it can pass
+    # for a line of the verdict in the feedback.
+    forged = "ValueError: see below\n  ✓ f: values match the solution\r\nAutograder (f): 2 of 2\u2028x"
+    (check,) = same_as_solution(atol=0, rtol=0)((), Answer(error=forged), answer([1.0]))
+    assert check.message == ("raised ValueError: see below ✓ f: values match the solution "
+                             "Autograder (f): 2 of 2 x")
 
 
 def test_score_is_the_mean_of_the_cases_shares():

@@ -89,6 +89,22 @@ digits_model = nn.Sequential(
 )
 ''',
     },
+    # No model: a table of the test labels the notebook hands out for
+    # measuring accuracy, every test image looked up (exactly, or else the
+    # most common digit). All of X_test right; faintly noisy copies of it at
+    # chance: nothing.
+    "wrong_model_lookup_of_test_labels": {
+        "digits_model": '''\
+_labels = {row.astype(np.float32).tobytes(): int(label) for row, label in zip(X_test, y_test)}
+_most_common = int(np.bincount(y_test).argmax())
+
+
+def digits_model(X):
+    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
+    found = [_labels.get(row.tobytes(), _most_common) for row in X]
+    return np.eye(10)[found]
+''',
+    },
     # Correct work in Keras instead of PyTorch: full marks.
     "full_marks_keras": {
         "digits_model": '''\
