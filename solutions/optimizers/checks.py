@@ -18,7 +18,7 @@ autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import Call, Part, same_as_solution
+from autograder.checks import ORDER_CREDIT, Call, Part, same_as_solution
 
 
 def minibatch_cases(rng):
@@ -108,11 +108,13 @@ PARTS = [
          same_as_solution(atol=0, rtol=0), num_updates_cases, keeps_inputs=True),
     # Mistake: the step taken with the old velocity.
     Part("check_momentum_step", "one momentum step", 2, Call("momentum_step"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "velocity")), momentum_cases,
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "velocity"),
+                          reordered_credit=ORDER_CREDIT), momentum_cases,
          keeps_inputs=True),
     # Mistake: eps inside the square root (eps is 0.01 to 0.1 here).
     Part("check_rmsprop_step", "one RMSProp step", 2, Call("rmsprop_step"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "sq_avg")), rmsprop_cases,
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "sq_avg"),
+                          reordered_credit=ORDER_CREDIT), rmsprop_cases,
          keeps_inputs=True),
     # Mistake: no bias correction (steps 1 to 10, so 1 - beta**t is far from 1);
     # eps missing or of the wrong sign (NaN, inf or a flipped step at the
@@ -120,7 +122,8 @@ PARTS = [
     # error (beta2 near 1), and the zero entry's step lr * m_hat / eps is
     # about 1e5 to 1e7: at most an eighth of atol + rtol * |w| (measured).
     Part("check_adam_step", "one Adam step with bias correction", 3, Call("adam_step"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "m", "v")), adam_cases,
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "m", "v"),
+                          reordered_credit=ORDER_CREDIT), adam_cases,
          keeps_inputs=True),
     # Keras or PyTorch, in float32: Keras' Adam also places eps slightly
     # differently (not bias-corrected), which moves nothing by 1e-5 here.

@@ -10,6 +10,7 @@ import numpy as np
 
 from autograder.checks import (
     AROUND_ZERO_SHAPES,
+    ORDER_CREDIT,
     Answer,
     Call,
     Check,
@@ -209,7 +210,7 @@ PARTS = [
     # float32: a few updates of size lr * x, about 1e-6.  Mistakes: the
     # learning rate ignored or the wrong sign move weights by more than 0.05.
     Part("check_perceptron_epoch", "one epoch of the learning rule", 3, Call("perceptron_epoch"),
-         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b")), epoch_cases,
+         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b"), reordered_credit=ORDER_CREDIT), epoch_cases,
          keeps_inputs=True),
     Part("check_nand", "NAND weights", 2, Read("nand_w", "nand_b"),
          truth_table(NAND_Y, lambda w, b: step(GATE_X @ w + b),

@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 from sklearn.datasets import make_moons
 
 from autograder.checks import (
+    ORDER_CREDIT,
     Answer,
     Call,
     Part,
@@ -151,7 +152,8 @@ PARTS = [
     # deviation, off by about 1 (the test rows are shifted by 1).
     Part("check_standardize", "standardization fitted on the training set", 2,
          Call("standardize"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("X_train_scaled", "X_test_scaled")),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("X_train_scaled", "X_test_scaled"),
+                          reordered_credit=ORDER_CREDIT),
          standardize_cases),
     # 0 or 1, and fold numbers: exact.
     Part("check_one_hot", "one-hot encoding", 2, Call("one_hot"),
@@ -162,7 +164,8 @@ PARTS = [
     # or the penalty on the bias, change the gradient by lambda * |w| > 5e-3.
     Part("check_l2_loss_and_grads", "loss and gradients with an L2 penalty", 3,
          Call("l2_loss_and_grads"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("loss", "grad_w", "grad_b")), l2_cases),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("loss", "grad_w", "grad_b"),
+                          reordered_credit=ORDER_CREDIT), l2_cases),
     Part("check_moons_model", "a regularized moons classifier", 3, Predict("moons_model"),
          judge_moons_model, fresh_moons),
 ]

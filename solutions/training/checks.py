@@ -10,6 +10,7 @@ students (see autograder/config.py).
 import numpy as np
 
 from autograder.checks import (
+    ORDER_CREDIT,
     SHAPE_CREDIT,
     Answer,
     Call,
@@ -124,16 +125,19 @@ PARTS = [
          same_as_solution(atol=1e-5, rtol=1e-4), linear_cases),
     # Mistakes: a missing factor 2, or no mean.
     Part("check_mse_gradients", "gradients of the MSE", 3, Call("mse_gradients"),
-         same_as_solution(atol=1e-5, rtol=1e-4, names=("grad_w", "grad_b")), linear_cases),
+         same_as_solution(atol=1e-5, rtol=1e-4, names=("grad_w", "grad_b"),
+                          reordered_credit=ORDER_CREDIT), linear_cases),
     # Mistake: the smaller last batch skipped.  The notebook tells students
     # to call their mse_gradients here: a case wrong only because of it is
     # right when called with the solution's (stand_ins), and earns its points.
     Part("check_minibatch_epoch", "one epoch of mini-batch gradient descent", 3,
-         Call("minibatch_epoch"), same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "b")),
+         Call("minibatch_epoch"), same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "b"),
+                                                   reordered_credit=ORDER_CREDIT),
          epoch_cases, keeps_inputs=True, stand_ins=("mse_gradients",)),
     # Whole numbers: exact.  Mistake: rounding down.
     Part("check_count_iterations", "iterations per epoch", 2, Call("count_iterations"),
-         same_as_solution(atol=0, rtol=0, names=("iterations", "last_batch_size")),
+         same_as_solution(atol=0, rtol=0, names=("iterations", "last_batch_size"),
+                          reordered_credit=ORDER_CREDIT),
          iteration_cases),
     Part("check_count_parameters", "parameter count", 2, Call("count_parameters"),
          same_as_solution(atol=0, rtol=0), parameter_cases),

@@ -27,6 +27,15 @@ def num_updates(n, batch_size, num_epochs):
     return (int(n) // int(batch_size)) * int(num_epochs)
 ''',
     },
+    # Both values right, returned as (velocity, w) where (w, velocity) is
+    # asked: half of each value's share (no formula mistake exchanges them).
+    "wrong_momentum_swapped_order": {
+        "momentum_step": '''\
+def momentum_step(w, g, velocity, lr, mu):
+    velocity = mu * velocity + g
+    return velocity, w - lr * velocity
+''',
+    },
     # Steps with the old velocity, then updates it.
     "wrong_momentum_old_velocity": {
         "momentum_step": '''\
