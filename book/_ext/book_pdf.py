@@ -73,6 +73,14 @@ def missing() -> str:
     return ""
 
 
+def note_choice(app, config) -> None:
+    """Record whether pages offer the PDF as a configuration value: Sphinx
+    writes every page again when it changes, so that a page written by a
+    build without the PDF (``PDF=no``) does not lack the menu entry after
+    a build with it, nor keep it after a build without."""
+    config.book_pdf_menu = wanted() != "no" and not missing()
+
+
 def decide(app) -> None:
     app.book_pdf = False
     if app.builder.name != "html":
@@ -183,6 +191,8 @@ def make_pdf(app, exception) -> None:
 def setup(app):
     # The _config.yml a translated edition is built with (dlcourse/translations.py).
     app.add_config_value("book_edition_config", "", "html", [str])
+    app.add_config_value("book_pdf_menu", False, "html", [bool])
+    app.connect("config-inited", note_choice)
     app.connect("builder-inited", decide)
     # After the theme's download menu (sphinx_book_theme, priority 501).
     app.connect("html-page-context", offer_pdf, priority=502)
