@@ -18,6 +18,9 @@ PORT ?= 8000
 LIVE_PORT ?= 8001
 JUPYTER_PORT ?= 8888
 LIVE := $(BOOK)/_build/live
+# How many processes `make test` runs the tests in (pytest-xdist): the book
+# and its browser tests in one, everything else beside it.
+TEST_JOBS ?= 2
 # The unprivileged user that runs student code when grading.
 SANDBOX_USER := dlgrader
 # The browser the browser tests and the page-weight benchmark drive
@@ -110,7 +113,7 @@ book: $(STAMP) $(KATEX)  ## Install, execute every chapter and build the HTML bo
 	@echo "or run 'make serve' and visit http://127.0.0.1:$(PORT)/"
 
 test: $(TEST_STAMP) test-deps  ## Install and set up what the tests need (as root), run them all
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS)
 
 # What the tests need beyond .venv: the grading sandbox, PostgreSQL's server
 # programs and Chromium. Each target installs only what is missing, so this is

@@ -103,6 +103,18 @@ def browser_context(chromium):
     context.close()
 
 
+#: The test files whose tests build the course's book or read what the build
+#: made (fixture `built_book`): with pytest-xdist, one process runs them all
+#: (see :func:`xdist_group`); collection fails if one is missing here.
+BOOK_FILES = frozenset({
+    "test_book_build.py", "test_book_numbers.py", "test_course_kit.py", "test_translations.py",
+    "test_browser.py", "test_book_pdf.py", "test_live.py",
+})
+#: Files whose module fixture has parameters (one grading per assignment):
+#: each parameter's tests are a group of their own.
+SPLIT_BY_PARAMETER = frozenset({"test_grading.py"})
+
+
 def pytest_collection_modifyitems(items):
     """Run the quick checks first, then whole-assignment grading (marker
     `grading`), the book build (marker `book`), and the browser tests on the
@@ -115,6 +127,45 @@ def pytest_collection_modifyitems(items):
         return 1 if item.get_closest_marker("grading") else 0
 
     items.sort(key=order)
+    strays = sorted({item.path.name for item in items
+                     if "built_book" in item.fixturenames and item.path.name not in BOOK_FILES})
+    if strays:
+        raise pytest.UsageError(f"tests/conftest.py: add {', '.join(strays)} to BOOK_FILES "
+                                "(its tests read the built book)")
+
+
+def xdist_group(nodeid: str) -> str:
+    """The group of the test ``nodeid`` when `make test` runs the suite in
+    several processes (pytest-xdist); a process runs a group's tests
+    together, in the order above.
+
+    The book's tests are one group (they share the one build of the course's
+    book and its `_build` folder), scheduled first, being the longest; any
+    other file is a group, so that the tests sharing its module fixtures
+    (one PostgreSQL server, one grading of an assignment) make them once,
+    except that each assignment's grading in SPLIT_BY_PARAMETER is a group
+    of its own.  (pytest-xdist's own `xdist_group` marker cannot be used:
+    with pytest 9 it no longer reaches the scheduler.)
+    """
+    path, _, name = nodeid.partition("::")
+    file = path.rsplit("/", 1)[-1]
+    if file in BOOK_FILES:
+        return "book"
+    if file in SPLIT_BY_PARAMETER and name.endswith("]"):
+        return f"{file}[{name[name.index('[') + 1:-1]}]"
+    return file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduling by scope, with :func:`xdist_group` as the scope."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ByGroup(config, log)
 
 
 def pytest_terminal_summary(terminalreporter):
