@@ -36,6 +36,7 @@ import stat
 import threading
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
@@ -82,6 +83,20 @@ LINK_REFUSED = "refused: {} is a symbolic link (links are never followed)"
 
 
 # -- text that reaches a person ------------------------------------------------
+
+
+#: The longest a student's file name is shown in a status.
+MAX_NAME_SHOWN = 60
+
+
+def file_name(name: str) -> str:
+    """A file name the student chose, for a status: printable, in quotes and
+    at most MAX_NAME_SHOWN characters, so that it reads as a name and not as
+    the grader's words (a file named "x.ipynb; regraded by hand, 14 of 14")."""
+    shown = printable(name)
+    if len(shown) > MAX_NAME_SHOWN:
+        shown = shown[:MAX_NAME_SHOWN - 1] + "…"
+    return f'"{shown}"'
 
 
 def printable(text, *, lines: bool = False) -> str:
@@ -276,8 +291,9 @@ def notebook_problem(raw: bytes, source_ids: dict[str, str],
     if problem:
         return problem, None
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with _renumbering_quietly():
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except Exception as error:  # nbformat raises many kinds; all mean the same here
         first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
         return f"invalid notebook: {printable(first)}", None
@@ -309,7 +325,7 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
                 retyped = True
     notes = []
     if any(count > 1 for count in found.values()):
-        notes.append(N_("duplicated cells (the first of each was graded)"))
+        notes.append(N_("duplicated cells (each copy ran; the last one counts)"))
     if retyped:
         notes.append(N_("changed cell types (restored)"))
     if set(found) - set(source_ids):
@@ -319,10 +335,23 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
 
 def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
     """What nbgrader will put right when it grades the notebook at ``path``."""
-    return notebook_slips(nbformat.read(path, as_version=4), source_ids)
+    with _renumbering_quietly():
+        return notebook_slips(nbformat.read(path, as_version=4), source_ids)
 
 
 _SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str]]] = {}
+
+
+@contextlib.contextmanager
+def _renumbering_quietly():
+    """nbformat gives repeated cell ids new ones, with a warning per cell on
+    the grader's terminal: the student's doing, harmless, and not the
+    instructor's to act on."""
+    from nbformat.warnings import DuplicateCellId
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DuplicateCellId)
+        yield
 
 
 def _source(path: Path) -> tuple[dict[str, str], set[str]]:
@@ -503,12 +532,12 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                 others = [n for n in present if n != chosen and n not in sources]
                 if others and len(assignment.notebooks) == 1:
                     submission.notes.append(
-                        f"extra notebook ignored: {printable(', '.join(others))}")
+                        f"extra notebook ignored: {', '.join(map(file_name, others))}")
             elif len(present) == 1 and len(assignment.notebooks) == 1:
                 chosen = present[0]
-                submission.notes.append(f"wrong file name: graded {printable(chosen)}")
+                submission.notes.append(f"wrong file name: graded {file_name(chosen)}")
             elif present:
-                raise Refused(f"missing notebook: found {printable(', '.join(present))}, "
+                raise Refused(f"missing notebook: found {', '.join(map(file_name, present))}, "
                               f"none named {source.name}")
             else:
                 raise Refused("missing notebook")

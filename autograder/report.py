@@ -37,6 +37,9 @@ class FailedCheck:
     failed: int
     of: int
     example: str
+    #: The student whose answer the example is: its words after the call
+    #: can be the student's own (an exception's message).
+    example_from: str
 
 
 @dataclass
@@ -124,17 +127,17 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
     """Checks most often failed in the run, from the JSON reports.  A check is
     its place in its part (the same inputs were drawn for everyone in a run);
     a part that was not checked at all counts under its reason."""
-    reports = []
+    reports = []  # (student, report)
     for student in students:
         for path in sorted((course.paths.reports / name / student).glob("*.json")):
             report = _read_json(path)
             if report:
-                reports.append(report)
+                reports.append((student, report))
     if not reports:
         return []
     usual = {}  # part -> most common number of checks
-    for part in {p for r in reports for p in r["parts"]}:
-        counts = Counter(len(r["parts"][part]["checks"]) for r in reports if part in r["parts"])
+    for part in {p for _, r in reports for p in r["parts"]}:
+        counts = Counter(len(r["parts"][part]["checks"]) for _, r in reports if part in r["parts"])
         usual[part] = counts.most_common(1)[0][0]
     failed, label, example = Counter(), {}, {}
 
@@ -144,7 +147,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
         # grader's words alone, the call on the inputs drawn for everyone.
         return message.split(": ", 1)[0]
 
-    for report in reports:
+    for student, report in reports:
         for part, entry in report["parts"].items():
             checks = entry["checks"]
             # A check skipped after an error is explained by that error.
@@ -156,7 +159,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                         key = (part, check["message"])
                         failed[key] += 1
                         label.setdefault(key, call_of(check["message"]))
-                        example.setdefault(key, check["message"])
+                        example.setdefault(key, (student, check["message"]))
                 continue
             for index, check in enumerate(checks):
                 key = (part, index)
@@ -165,11 +168,12 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                 else:
                     failed[key] += 1
                     label.setdefault(key, call_of(check["message"]))
-                    example.setdefault(key, reason if SKIPPED in check["message"] and reason
-                                       else check["message"])
+                    example.setdefault(key, (student, reason if SKIPPED in check["message"] and reason
+                                             else check["message"]))
     checked = len(reports)
     ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0][0], str(item[0][1])))
-    return [FailedCheck(part, label[(part, key)], count, checked, example[(part, key)])
+    return [FailedCheck(part, label[(part, key)], count, checked, example[(part, key)][1],
+                        example[(part, key)][0])
             for (part, key), count in ranked[:TOP_FAILED]]
 
 

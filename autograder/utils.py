@@ -18,13 +18,15 @@ from autograder.checks import GradingError
 def quiet_nbgrader():
     """Silence warnings nbgrader causes and a course cannot fix: SQLAlchemy's
     about nbgrader's session handling, and nbformat's about the cells nbgrader
-    puts back without an id."""
-    from nbformat.warnings import MissingIDFieldWarning
+    puts back without an id and about a submission's repeated cell ids, which
+    it renumbers (the student's doing: the run's notes say so)."""
+    from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
     from sqlalchemy.exc import SAWarning
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=SAWarning)
         warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+        warnings.filterwarnings("ignore", category=DuplicateCellId)
         yield
 
 

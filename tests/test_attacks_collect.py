@@ -303,7 +303,7 @@ def test_a_misnamed_notebook_keeps_its_receipt_time(tmp_path):
     collect_zips(NAME, [archive], tmp_path / "to", config)
     assignment = load_assignment(ROOT / "solutions", NAME)
     submission = inspect(tmp_path / "to" / "minji", assignment)
-    assert submission.status == "wrong file name: graded Untitled.ipynb"
+    assert submission.status == "wrong file name: graded \"Untitled.ipynb\""
     assert stage(submission, tmp_path / "staging", assignment) == \
         "2026-12-01 10:00:00.000000 UTC"
 

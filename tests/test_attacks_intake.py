@@ -372,7 +372,7 @@ def test_an_escape_in_a_notebook_name_never_reaches_the_screen_or_the_csv(tmp_pa
                                                                          caplog):
     evil = f"{ESC}[2J{ESC}]0;pwned\x07\u202eblen.ipynb"
     submission = inspect(hand_in(tmp_path, "mallory", fixture_text("solution"), evil), ASSIGNMENT)
-    assert submission.status.startswith("wrong file name: graded \\x1b[2J\\x1b]0;pwned")
+    assert submission.status.startswith("wrong file name: graded \"\\x1b[2J\\x1b]0;pwned")
     assert ESC not in submission.status and "\u202e" not in submission.status
     # Whatever reaches the table, the progress line and the CSV is escaped
     # there too, even text that did not come through intake.
@@ -447,7 +447,7 @@ def test_a_hostile_class_is_graded_to_the_end_and_the_gradebook_follows_the_late
               "listid": ("0", "invalid notebook: cell"),
               "caf\\xe9": ("0", "invalid student id"),
               "flood": ("0", "notebook too large (65,"),
-              "escape": ("0", "wrong file name: graded \\x1b[2J\\x1b]0;x\\x07.ipynb")}
+              "escape": ("0", "wrong file name: graded \"\\x1b[2J\\x1b]0;x\\x07.ipynb\"")}
     assert set(rows) == set(expect)
     for sid, (score, status) in expect.items():
         assert rows[sid]["score"] == score and rows[sid]["status"].startswith(status), rows[sid]

@@ -456,4 +456,6 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
     course = SimpleNamespace(paths=SimpleNamespace(reports=tmp_path))
     (failed,) = _failed_checks(course, NAME, sorted(said))
     assert failed.check == call and failed.failed == 2
-    assert "GRADER NOTICE" in failed.example  # quoted as what one student's code said
+    # Quoted as what one student's code said, and whose: such a message once
+    # told the instructor to "regrade kim by hand" in a row kim failed too.
+    assert "GRADER NOTICE" in failed.example and failed.example_from == "mallory"

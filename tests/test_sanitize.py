@@ -76,3 +76,46 @@ def test_a_cell_the_gradebook_does_not_know_is_an_ordinary_cell(gradebook, solut
     nb.cells.append(extra)
     out = restore(nb, gradebook)
     assert "nbgrader" not in out.cells[-1].metadata
+
+
+def sanitize(nb, url):
+    """nbgrader's sanitizing steps around RestoreCellRoles, as the grader runs them."""
+    from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells
+
+    resources = {"nbgrader": {"notebook": NAME, "assignment": NAME, "db_url": url}}
+    nb = copy.deepcopy(nb)
+    for step in (DeduplicateIds(), RestoreCellRoles(), OverwriteCells(), CheckCellMetadata()):
+        nb, resources = step.preprocess(nb, resources)
+    return nb
+
+
+def unflagged_markdown_copy(nb):
+    # A markdown cell carrying a test cell's id, without flags or points:
+    # nbgrader's DeduplicateIds does not see it, and nbgrader stopped on it.
+    nb.cells.append(nbformat.v4.new_markdown_cell("my notes",
+                                                  metadata={"nbgrader": {"grade_id": "check_step"}}))
+
+
+def schema_from_the_future(nb):
+    cell(nb, "check_step").metadata.nbgrader["schema_version"] = 99
+
+
+def flagged_copy_first(nb):
+    # A copy of the answer cell before it, flags and all (a cell duplicated in
+    # Jupyter): nbgrader keeps the last.
+    nb.cells.insert(0, copy.deepcopy(cell(nb, "step")))
+
+
+@pytest.mark.parametrize("change", [unflagged_markdown_copy, schema_from_the_future, flagged_copy_first])
+def test_metadata_nbgrader_would_stop_on_is_written_anew(gradebook, solution, change):
+    # Each of these made the whole notebook a "grading error" (0 points) that
+    # read as the grader's fault.
+    nb = copy.deepcopy(solution)
+    change(nb)
+    out = sanitize(nb, gradebook)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in out.cells if "nbgrader" in c.metadata]
+    assert sorted(ids) == sorted(c.metadata["nbgrader"]["grade_id"] for c in solution.cells
+                                 if "nbgrader" in c.metadata)
+    meta = cell(out, "check_step").metadata.nbgrader
+    assert (meta["grade"], meta["points"], meta["schema_version"]) == (True, 1, 3)
+    assert cell(out, "check_step").cell_type == "code"

@@ -226,7 +226,7 @@ def test_the_notes_on_changed_cells_stay_english_for_the_run_and_read_korean_in_
     foreign = {"metadata": {"nbgrader": {"grade_id": "not_in_the_exercise"}}, "cell_type": "code"}
     notes = notebook_slips({"cells": [checks, checks, retyped, foreign]},
                            {"check_step": "code", "step": "code"})
-    assert notes == ["duplicated cells (the first of each was graded)", "changed cell types (restored)",
+    assert notes == ["duplicated cells (each copy ran; the last one counts)", "changed cell types (restored)",
                      "changed cell ids (the original cells were graded)"]
     for note in notes:
         assert hangul(say(note, "ko")), note
