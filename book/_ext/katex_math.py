@@ -22,7 +22,10 @@ the HTML, which screen readers read.
 
 import json
 import shutil
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from docutils import nodes
@@ -118,11 +121,44 @@ def copy_katex(app, exception):
 KATEX_STARTUP_SECONDS = 120.0
 
 
+def start_server_process(cls, rundir, timeout):
+    """Start KaTeX's server on a Unix socket in ``rundir`` and connect to it
+    (in place of sphinxcontrib-katex's own start, which connects once as soon
+    as the socket file exists: on a busy machine the server had made the file
+    but was not listening yet, the connection was refused and the build
+    failed).  Connections refused are tried again until ``timeout``."""
+    path = rundir / "katex.sock"
+    process = subprocess.Popen(cls.build_command(socket=path), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                sock.connect(str(path))
+            except ConnectionRefusedError:
+                sock.close()
+            else:
+                sock.settimeout(None)
+                return process, sock
+        time.sleep(0.01)
+    ended = process.poll()
+    process.kill()
+    process.wait()
+    if ended is not None:
+        from sphinxcontrib.katex import KaTeXError
+
+        raise KaTeXError(f"KaTeX's server (Node.js) ended as it started, with exit code {ended}")
+    raise cls.timeout_error(timeout)
+
+
 def setup(app):
     app.setup_extension("sphinxcontrib.katex")
     from sphinxcontrib import katex
 
     katex.STARTUP_TIMEOUT = max(katex.STARTUP_TIMEOUT, KATEX_STARTUP_SECONDS)
+    katex.KaTeXServer.start_server_process = classmethod(start_server_process)
 
     app.add_html_math_renderer(RENDERER, inline_renderers=(reported(katex.html_visit_math), None),
                                block_renderers=(reported(katex.html_visit_displaymath), None))
