@@ -123,6 +123,11 @@ def _gradebook_results(course, name: str) -> dict[str, Result]:
         return {sub.student_id: from_gradebook(sub) for sub in submissions}
 
 
+#: What a check says of an answer that raised an exception (autograder/checks.py's
+#: error_checks), before the exception's own message.
+RAISED = ": raised "
+
+
 def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
     """Checks most often failed in the run, from the JSON reports.  A check is
     its place in its part (the same inputs were drawn for everyone in a run);
@@ -147,6 +152,12 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
         # grader's words alone, the call on the inputs drawn for everyone.
         return message.split(": ", 1)[0]
 
+    def offer(key, student: str, message: str) -> None:
+        # The example: the first student's, unless it is an exception's
+        # message (the student's own words) and another's is the grader's.
+        if key not in example or (RAISED in example[key][1] and RAISED not in message):
+            example[key] = (student, message)
+
     for student, report in reports:
         for part, entry in report["parts"].items():
             checks = entry["checks"]
@@ -159,7 +170,7 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                         key = (part, check["message"])
                         failed[key] += 1
                         label.setdefault(key, call_of(check["message"]))
-                        example.setdefault(key, (student, check["message"]))
+                        offer(key, student, check["message"])
                 continue
             for index, check in enumerate(checks):
                 key = (part, index)
@@ -168,8 +179,8 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
                 else:
                     failed[key] += 1
                     label.setdefault(key, call_of(check["message"]))
-                    example.setdefault(key, (student, reason if SKIPPED in check["message"] and reason
-                                             else check["message"]))
+                    offer(key, student, reason if SKIPPED in check["message"] and reason
+                          else check["message"])
     checked = len(reports)
     ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0][0], str(item[0][1])))
     return [FailedCheck(part, label[(part, key)], count, checked, example[(part, key)][1],

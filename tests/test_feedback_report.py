@@ -456,6 +456,10 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
     course = SimpleNamespace(paths=SimpleNamespace(reports=tmp_path))
     (failed,) = _failed_checks(course, NAME, sorted(said))
     assert failed.check == call and failed.failed == 2
-    # Quoted as what one student's code said, and whose: such a message once
-    # told the instructor to "regrade kim by hand" in a row kim failed too.
-    assert "GRADER NOTICE" in failed.example and failed.example_from == "mallory"
+    # Another student's answer, in the grader's words, is the example: an
+    # exception's message once told the instructor to "regrade kim by hand"
+    # in a row kim failed too.
+    assert (failed.example_from, failed.example) == ("minji", said["minji"])
+    # Where only exceptions are there to quote, the example says whose it is.
+    (only,) = _failed_checks(course, NAME, ["mallory"])
+    assert "GRADER NOTICE" in only.example and only.example_from == "mallory"
