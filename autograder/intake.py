@@ -36,7 +36,6 @@ import stat
 import threading
 import time
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
@@ -45,6 +44,7 @@ import nbformat
 
 from autograder.assignment import Assignment
 from autograder.receipts import trusted_receipt
+from autograder.utils import quiet_nbgrader
 from dlcourse.messages import N_
 
 #: Student ids become folder names and gradebook keys: letters, digits and a
@@ -291,7 +291,7 @@ def notebook_problem(raw: bytes, source_ids: dict[str, str],
     if problem:
         return problem, None
     try:
-        with _renumbering_quietly():
+        with quiet_nbgrader():
             nb = nbformat.reads(text, as_version=4)
             nbformat.validate(nb)
     except Exception as error:  # nbformat raises many kinds; all mean the same here
@@ -335,23 +335,11 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
 
 def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
     """What nbgrader will put right when it grades the notebook at ``path``."""
-    with _renumbering_quietly():
+    with quiet_nbgrader():
         return notebook_slips(nbformat.read(path, as_version=4), source_ids)
 
 
 _SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str]]] = {}
-
-
-@contextlib.contextmanager
-def _renumbering_quietly():
-    """nbformat gives repeated cell ids new ones, with a warning per cell on
-    the grader's terminal: the student's doing, harmless, and not the
-    instructor's to act on."""
-    from nbformat.warnings import DuplicateCellId
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DuplicateCellId)
-        yield
 
 
 def _source(path: Path) -> tuple[dict[str, str], set[str]]:

@@ -48,19 +48,20 @@ class RestoreCellRoles(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as self.gradebook:
             return super().preprocess(nb, resources)
 
-    def _known(self, finder, grade_id) -> bool:
+    def _find(self, finder, grade_id):
+        """The gradebook's record of ``grade_id`` (None if it has none)."""
         try:
-            finder(grade_id, self.notebook_id, self.assignment_id)
+            return finder(grade_id, self.notebook_id, self.assignment_id)
         except MissingEntry:
-            return False
-        return True
+            return None
 
     def preprocess_cell(self, cell, resources, index):
         if "nbgrader" not in cell.get("metadata", {}):
             return cell, resources
         meta = cell.metadata.nbgrader
         grade_id = _grade_id(cell)
-        if not grade_id or not self._known(self.gradebook.find_source_cell, grade_id):
+        source = self._find(self.gradebook.find_source_cell, grade_id) if grade_id else None
+        if source is None:
             if meta:
                 self.log.warning("Cell %r is not in the gradebook; graded as an ordinary cell",
                                  grade_id)
@@ -71,16 +72,15 @@ class RestoreCellRoles(NbGraderPreprocessor):
                              "ordinary cell", grade_id)
             del cell.metadata["nbgrader"]
             return cell, resources
-        source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-        graded = self._known(self.gradebook.find_graded_cell, grade_id)
-        solution = self._known(self.gradebook.find_solution_cell, grade_id)
+        graded_cell = self._find(self.gradebook.find_graded_cell, grade_id)
+        graded = graded_cell is not None
+        solution = self._find(self.gradebook.find_solution_cell, grade_id) is not None
         if meta.get("grade") is not graded or meta.get("solution") is not solution:
             self.log.warning("Cell %r claimed grade=%s solution=%s; restored to %s/%s",
                              grade_id, meta.get("grade"), meta.get("solution"), graded, solution)
         restored = {"schema_version": SCHEMA_VERSION, "grade_id": grade_id, "grade": graded,
                     "solution": solution, "locked": bool(source.locked)}
         if graded:
-            restored["points"] = float(self.gradebook.find_graded_cell(
-                grade_id, self.notebook_id, self.assignment_id).max_score)
+            restored["points"] = float(graded_cell.max_score)
         cell.metadata["nbgrader"] = restored
         return cell, resources

@@ -19,7 +19,8 @@ def quiet_nbgrader():
     """Silence warnings nbgrader causes and a course cannot fix: SQLAlchemy's
     about nbgrader's session handling, and nbformat's about the cells nbgrader
     puts back without an id and about a submission's repeated cell ids, which
-    it renumbers (the student's doing: the run's notes say so)."""
+    it renumbers (the student's doing, harmless, and not the instructor's to
+    act on; intake reads submissions under it too)."""
     from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
     from sqlalchemy.exc import SAWarning
 

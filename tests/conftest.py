@@ -140,7 +140,8 @@ def xdist_group(nodeid: str) -> str:
     together, in the order above.
 
     The book's tests are one group (they share the one build of the course's
-    book and its `_build` folder), scheduled first, being the longest; any
+    book and its `_build` folder); pytest-xdist starts the groups with the
+    most tests first, so this one, the longest to run, starts at once; any
     other file is a group, so that the tests sharing its module fixtures
     (one PostgreSQL server, one grading of an assignment) make them once,
     except that each assignment's grading in SPLIT_BY_PARAMETER is a group

@@ -134,13 +134,14 @@ def digits_test_split(rng):
 
 
 def _originals_of(rows):
-    """For each row, the test image it is or is a noisy copy of (its index in
-    X_test), and whether it is that image itself."""
-    rows, X_test = np.asarray(rows, dtype=float), load_digits()[1].astype(float)
+    """For each row, the label of the test image it is or is a noisy copy
+    of, and whether it is that image itself."""
+    _, X_test, _, y_test = load_digits()
+    rows, X_test = np.asarray(rows, dtype=float), X_test.astype(float)
     distances = ((rows ** 2).sum(axis=1)[:, None] - 2 * rows @ X_test.T
                  + (X_test ** 2).sum(axis=1)[None, :])
     nearest = distances.argmin(axis=1)
-    return nearest, np.all(rows == X_test[nearest], axis=1)
+    return y_test[nearest], np.all(rows == X_test[nearest], axis=1)
 
 
 def judge_digits_model(args, got: Answer, expected: Answer):
@@ -156,9 +157,8 @@ def judge_digits_model(args, got: Answer, expected: Answer):
                               "for every image").format(shape=scores.shape, n=len(X)))]
     if not np.all(np.isfinite(scores)):
         return [gate(False, _("some scores are NaN or infinite"))]
-    y_test = load_digits()[3]
-    nearest, itself = _originals_of(X)
-    right = scores.argmax(axis=1) == y_test[nearest]
+    labels, itself = _originals_of(X)
+    right = scores.argmax(axis=1) == labels
     accuracy, on_copies = float(np.mean(right[itself])), float(np.mean(right[~itself]))
     what = _("the {n} held-out test images").format(n=int(itself.sum()))
     if on_copies < accuracy - COPY_DROP:
