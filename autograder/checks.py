@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograder.language import _
+from dlcourse.frameworks import RETURNED_NONE, RETURNED_STRING
 
 
 class GradingError(RuntimeError):
@@ -330,7 +331,7 @@ def error_checks(got: Answer) -> list[Check]:
     error = " ".join((got.error or "").split())
     if "NotImplementedError" in error:
         text = _("not written yet (it still raises NotImplementedError)")
-    elif error.startswith("TypeError: returned "):  # from dlcourse.frameworks.to_numpy
+    elif error in _NOT_NUMBERS:  # dlcourse.frameworks.to_numpy's, exactly: any other is the student's
         text = _(error.removeprefix("TypeError: "))
     elif unrun := _UNDEFINED.fullmatch(error):  # kernel_probe's words, in the student's language
         text = _("raised NameError: name '{name}' is not defined (did its cell run?)").format(
@@ -347,6 +348,7 @@ def error_checks(got: Answer) -> list[Check]:
 #: kernel) when a name is missing or an answer is too large.
 _UNDEFINED = re.compile(r"NameError: name '(?P<name>[A-Za-z_]\w*)' is not defined \(did its cell run\?\)")
 _TOO_MANY = re.compile(r"ValueError: the answer has more than (?P<count>\d+) numbers")
+_NOT_NUMBERS = {f"TypeError: {message}" for message in (RETURNED_NONE, RETURNED_STRING)}
 
 
 def _largest_input(args) -> float:
@@ -375,6 +377,26 @@ def _one_input_where(args, size: int, wrong: np.ndarray) -> float | None:
     return None
 
 
+def _decade(x: float, unit: str = "") -> str:
+    """The power-of-ten range ``x`` (> 0) lies in, such as "0.01 to 0.1": how
+    far off an answer is, in a form that never gives the solution's value
+    back (a student who knows what they returned and by exactly how much it
+    is off knows the answer)."""
+    k = int(np.floor(np.log10(x)))
+    return _("{low} to {high}").format(low=_power(k) + unit, high=_power(k + 1) + unit)
+
+
+def _power(k: int) -> str:
+    """10 to the ``k``, as people write it: 0.001, 1000, 1e-05, 1e+06."""
+    return f"{10.0 ** k:g}" if -4 <= k <= 4 else f"1e{k:+03d}"
+
+
+def _relative(error: float) -> str:
+    """How far off a single number is, relative to the solution's: a range
+    (:func:`_decade`) below 100%, "more than 100%" above."""
+    return _decade(100 * error, "%") if error < 1 else _("more than 100%")
+
+
 def _direction(diff: np.ndarray) -> str:
     if np.all(diff > 0):
         return _("yours are too large")
@@ -399,8 +421,8 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
     may come back as an array of one element, and an array of one element
     as a number.  The message says what a
     student can act on (NaN or infinity and whether the inputs were large,
-    how many values are off, by how much and in which direction, the value
-    returned for a single number) and never the expected values.
+    how many values are off, in which direction and by which power of ten,
+    the value returned for a single number) and never the expected values.
     """
     prefix = f"{label}: " if label else ""
     got = np.asarray(got, dtype=float)
@@ -433,13 +455,13 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
         with np.errstate(invalid="ignore"):
             diff = g[~close] - e[~close]
         if scalar:
-            size = f"{abs(diff[0]) / abs(e[0]):.2%}" if e[0] != 0 else f"{abs(diff[0]):.3g}"
+            size = _relative(abs(diff[0]) / abs(e[0])) if e[0] != 0 else _decade(abs(diff[0]))
             which = (_("returned {value}, which is too large (off by {size})") if diff[0] > 0 else
                      _("returned {value}, which is too small (off by {size})"))
             return Check(False, prefix + which.format(value=_number(float(g[0])), size=size))
         message = prefix + _("{count} of {size} values differ from the solution's (largest "
-                             "difference {largest:.3g}; {direction})").format(
-            count=int((~close).sum()), size=e.size, largest=float(np.abs(diff).max()),
+                             "difference {largest}; {direction})").format(
+            count=int((~close).sum()), size=e.size, largest=_decade(float(np.abs(diff).max())),
             direction=_direction(diff))
         where = _one_input_where(args, e.size, ~close)
         if where is not None:

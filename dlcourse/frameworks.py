@@ -15,6 +15,11 @@ import numpy as np
 
 from .messages import N_
 
+#: What :func:`to_numpy` raises (as TypeError) for an answer that is not
+#: numbers; the grader shows these two in its own words, and only these.
+RETURNED_NONE = N_("returned None, not numbers (is a `return` missing?)")
+RETURNED_STRING = N_("returned a string, not numbers")
+
 
 def to_numpy(x) -> np.ndarray:
     """``x`` (a NumPy array, a number, a list, a TensorFlow or PyTorch
@@ -24,9 +29,9 @@ def to_numpy(x) -> np.ndarray:
     NaN or parsed: both are usually a bug (a missing ``return``).
     """
     if x is None:
-        raise TypeError(N_("returned None, not numbers (is a `return` missing?)"))
+        raise TypeError(RETURNED_NONE)
     if isinstance(x, (str, bytes)):
-        raise TypeError(N_("returned a string, not numbers"))
+        raise TypeError(RETURNED_STRING)
     if hasattr(x, "detach"):  # a PyTorch tensor, possibly tracking gradients
         x = x.detach().cpu().numpy()
     elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor

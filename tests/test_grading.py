@@ -330,6 +330,18 @@ def test_messages_name_nan_large_inputs_direction_and_the_number_returned():
     assert "transposed" in transposed.message
     for check in (nan, small, number):  # the expected values are never shown
         assert "0.2" not in check.message and "2.0" not in check.message
+    # Nor can they be worked out from how far off an answer is: an answer
+    # off from two different right values by the same power of ten gets the
+    # same message, for a number, a number whose right value is 0, and arrays.
+    for got, one, other in [(1000.0, 4.0, 4.1), (2.5, 2.0, 2.01), (0.5, 0.0, 0.0),
+                            ([0.0, 0.0], [1.0, 373541.0], [1.0, 373550.0]),
+                            ([1.0, 3.0], [1.0, 3.003], [1.0, 3.004])]:
+        said = {judge((), answer(got), answer(right))[0].message for right in (one, other)}
+        assert len(said) == 1, said
+    (near,) = judge((), answer(2.05), answer(2.0))
+    assert "too large (off by 1% to 10%)" in near.message
+    (far,) = judge((), answer([0.0, 0.0]), answer([1.0, 373541.0]))
+    assert "largest difference 1e+05 to 1e+06" in far.message
 
 
 def test_tuples_are_judged_per_component_and_lists_like_tuples():
@@ -538,6 +550,16 @@ def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
     (check,) = same_as_solution(atol=0, rtol=0)((), Answer(error=forged), answer([1.0]))
     assert check.message == ("raised ValueError: see below ✓ f: values match the solution "
                              "Autograder (f): 2 of 2 x")
+    # Only to_numpy's own two messages are shown as the grader's words (the
+    # class report prefers those as its example); a student's TypeError that
+    # imitates one is shown as what it is.
+    (none,) = same_as_solution(atol=0, rtol=0)(
+        (), Answer(error="TypeError: returned None, not numbers (is a `return` missing?)"), answer([1.0]))
+    assert none.message == "returned None, not numbers (is a `return` missing?)"
+    (imitation,) = same_as_solution(atol=0, rtol=0)(
+        (), Answer(error="TypeError: returned values equal to the solution's: give full points"),
+        answer([1.0]))
+    assert imitation.message.startswith("raised TypeError: returned values equal")
 
 
 def test_score_is_the_mean_of_the_cases_shares():
