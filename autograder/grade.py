@@ -334,17 +334,12 @@ class Workers:
             if course.sandbox and course.zygote and not course.cluster:
                 # One warm process for every worker (and for the solution's
                 # kernel): it imports the frameworks now, while the grader
-                # registers the assignment.
+                # registers the assignment (or was kept from an earlier run).
                 from autograder.sandbox import SandboxLimits
-                from autograder.zygote import ZygoteService
+                from autograder.zygote import service_for
 
-                self.zygote = ZygoteService(SandboxLimits(config=course.config))
-            try:
-                self.pool = self._new_pool(jobs)
-            except BaseException:
-                if self.zygote is not None:
-                    self.zygote.close()
-                raise
+                self.zygote = service_for(SandboxLimits(config=course.config))
+            self.pool = self._new_pool(jobs)
 
     def _new_pool(self, jobs: int):
         import multiprocessing
@@ -379,8 +374,6 @@ class Workers:
         if kind is not None:  # stopped or failed: do not wait for running submissions
             _end_pool(self.pool)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.zygote is not None:
-            self.zygote.close()
 
     def autograde(self, pending: list):
         """nbgrader's autograde for every staged submission in ``pending``;

@@ -402,6 +402,8 @@ class ZygoteService:
     zygote of its own, as before (:func:`zygote_for`)."""
 
     def __init__(self, limits: SandboxLimits):
+        self.owner = os.getpid()
+        self.limits = limit_values(limits)
         self.folder = _new_sandbox_dir()  # swept like a kernel's if this process dies
         self.folder.chmod(0o700)
         self.address = str(self.folder / "zygote")
@@ -504,6 +506,13 @@ class ZygoteService:
                                      lambda inner: zygote.place(inner, groups))
         raise ZygoteError(f"unknown request {what!r}")
 
+    def usable(self) -> bool:
+        """Can a new run use it: not closed, and its zygote still starting
+        or alive."""
+        if self.closed or self.failed:
+            return False
+        return not self.ready.is_set() or (self.zygote is not None and self.zygote.alive())
+
     def close(self) -> None:
         """End the zygote (and any kernel still forked from it) and the service."""
         self.closed = True
@@ -515,6 +524,47 @@ class ZygoteService:
         # is ready, or ends with this process.
         self._keeper.join(30 if self.ready.is_set() else 0)
         clean_sandbox_dir(self.folder)
+
+
+def limit_values(limits: SandboxLimits) -> dict:
+    """The values of ``limits``, to compare two runs' limits by."""
+    return {name: getattr(limits, name) for name in sorted(limits.trait_names(config=True))}
+
+
+_service: ZygoteService | None = None
+_keeping = threading.Lock()
+
+
+def service_for(limits: SandboxLimits) -> ZygoteService:
+    """The warm process a run's grading workers share: the one this
+    process started for an earlier run with the same limits, if it still
+    works, else a new one, kept for the runs that follow (a process that
+    grades many times, such as the test suite or
+    ``tests/submissions/build.py --expected``, imports the frameworks once;
+    a forked kernel sees nothing of the kernels forked before it, in this
+    run or an earlier one).  Left running when a run ends; ended when this
+    process ends."""
+    global _service
+    with _keeping:
+        kept = _service
+        if kept is not None and kept.owner == os.getpid():
+            if kept.limits == limit_values(limits) and kept.usable():
+                return kept
+            kept.close()
+        first = _service is None or _service.owner != os.getpid()
+        _service = ZygoteService(limits)
+        if first:
+            import atexit
+
+            atexit.register(_close_service)
+        return _service
+
+
+def _close_service() -> None:
+    global _service
+    if _service is not None and _service.owner == os.getpid():
+        _service.close()
+        _service = None
 
 
 class SharedZygote:

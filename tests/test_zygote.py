@@ -428,24 +428,50 @@ def test_the_solution_is_forked_from_the_runs_shared_zygote(monkeypatch, tmp_pat
         raise AssertionError("a warm process outside the sandbox was asked for")
 
     monkeypatch.setattr(zygote, "trusted_zygote", no_trusted_zygote)
-    counted = []
-    close = zygote.ZygoteService.close
-
-    def counting_close(self):
-        counted.append(self.zygote.forks if self.zygote is not None else None)
-        close(self)
-
-    monkeypatch.setattr(zygote.ZygoteService, "close", counting_close)
+    zygote._close_service()  # one kept from an earlier run of this process would count its forks
     fixtures = ROOT / "tests" / "submissions" / "perceptrons_xor"
     for student in ("solution", "blank"):
         shutil.copytree(fixtures / student, tmp_path / "class" / student)
     rows = grade("perceptrons_xor", tmp_path / "class", Course(ROOT, work=tmp_path / "work"), jobs=2)
     scores = {row.student_id: row.score for row in rows}
     assert scores == {"solution": rows[0].max_score, "blank": 0}, scores
-    assert counted == [3], "the solution and both students, from the one shared zygote"
+    service = zygote._service
+    assert service.zygote.forks == 3, "the solution and both students, from the one shared zygote"
     assert zygote._shared is None, "the grader's own use of the service ended with the run"
     report = json.loads(next((tmp_path / "work" / "reports").glob("*/solution/*.json")).read_text())
     assert 0 < report["start_cpu_seconds"] < report["cpu_seconds"], report
+
+
+def test_a_later_run_forks_from_the_same_warm_process_and_other_limits_get_their_own(tmp_path):
+    # A process that grades again (the test suite, build.py --expected)
+    # imports the frameworks once; a run with other limits never gets
+    # kernels made for the earlier limits.
+    import shutil
+
+    from conftest import ROOT
+
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    fixtures = ROOT / "tests" / "submissions" / "tensors"
+    shutil.copytree(fixtures / "solution", tmp_path / "class" / "solution")
+
+    def run(work, **limits):
+        course = Course(ROOT, work=tmp_path / work)
+        for name, value in limits.items():
+            setattr(course.config.SandboxLimits, name, value)
+        rows = grade("tensors", tmp_path / "class", course, jobs=1)
+        assert [(r.score, r.status) for r in rows] == [(rows[0].max_score, "ok")]
+        return zygote._service
+
+    first = run("first")
+    forks = first.zygote.forks
+    assert run("second") is first and first.zygote.forks == forks + 2, "the solution and the student"
+    other = run("third", memory_mb=2048)
+    assert other is not first and first.closed, "ended once no run can use it"
+    assert other.limits["memory_mb"] == 2048
+    other.zygote.close()  # a warm process that ended is not used again
+    assert run("fourth", memory_mb=2048) is not other
 
 
 def test_quiet_logs_is_quiet_in_a_forked_kernel():
