@@ -126,9 +126,10 @@ class TimeLimits:
         """Why the submission must stop (``grace`` seconds past its limits), or ""."""
         used = self.cpu()
         if used >= self.submission + grace:
-            return f"timeout: used its {self.submission:g} s of CPU (the limit per submission)"
+            return said("timeout: used its {seconds:g} s of CPU (the limit per submission)",
+                        seconds=self.submission)
         if monotonic() >= self.wall_deadline + grace:
-            return f"timeout (wall clock): {self.wall_limit:g} s"
+            return said("timeout (wall clock): {seconds:g} s", seconds=self.wall_limit)
         return ""
 
     def cell_over(self, cpu_start: float, wall_deadline: float) -> str:
@@ -138,10 +139,12 @@ class TimeLimits:
             return reason
         used = self.cpu() - cpu_start
         if used >= self.cell:
-            return f"timeout: a cell used its {self.cell:g} s of CPU (the limit per cell)"
+            return said("timeout: a cell used its {seconds:g} s of CPU (the limit per cell)",
+                        seconds=self.cell)
         if monotonic() >= wall_deadline:
             limit = self.factor * self.cell
-            return f"timeout (wall clock): a cell ran {limit:g} s (limit {limit:g} s per cell)"
+            return said("timeout (wall clock): a cell ran {seconds:g} s (limit {seconds:g} s per cell)",
+                        seconds=limit)
         return ""
 
     def probe_over(self, cpu_start: float, wall_deadline: float) -> str:
@@ -436,6 +439,18 @@ class JudgedExecute(Execute):
             self._output_capped = True
             return None
         return super()._update_display_id(display_id, msg)
+
+    def on_cell_executed(self, **kwargs):
+        """nbgrader's hook, which adds the grader's timeout to the cell's
+        outputs; the ``KeyboardInterrupt`` traceback that the grader's own
+        interrupt caused (through the insides of whatever library was
+        running) goes: the student reads one line saying which limit."""
+        reply = kwargs["execute_reply"]
+        if reply["content"].get("ename") == TIMEOUT_ENAME:
+            cell = kwargs["cell"]
+            cell.outputs = [out for out in cell.outputs if not (
+                out.get("output_type") == "error" and out.get("ename") == "KeyboardInterrupt")]
+        return super().on_cell_executed(**kwargs)
 
     def handle_comm_msg(self, outs, msg, cell_index):
         """Widget messages count against the output cap too (nbclient keeps
@@ -753,9 +768,10 @@ class JudgedExecute(Execute):
                     await self._async_check_alive()
                     self.log.error("Interrupting the kernel: %s", reason)
                     await ensure_async(self.km.interrupt_kernel())
+                    # In the student's language: the cell's output is on their feedback page.
                     timed_out = {"parent_header": {"msg_id": msg_id}, "content": {
-                        "status": "error", "ename": TIMEOUT_ENAME, "evalue": reason,
-                        "traceback": [f"\x1b[0;31m{TIMEOUT_ENAME}\x1b[0m: {reason}"]}}
+                        "status": "error", "ename": TIMEOUT_ENAME, "evalue": shown(reason),
+                        "traceback": [f"\x1b[0;31m{TIMEOUT_ENAME}\x1b[0m: {shown(reason)}"]}}
             if timed_out is not None:
                 msg = timed_out
             else:

@@ -117,8 +117,24 @@ def test_a_busy_loop_stops_at_the_cell_cpu_limit():
     # Interrupted, not killed: the cells after it ran, and f is answered.
     assert answers["part"][0].ok
     cell = nb.cells[0]
-    assert any(o.get("ename") == "CellTimeoutError" and "5 s of CPU" in o.get("evalue", "")
-               for o in cell.outputs), cell.outputs
+    # One line saying which limit; not the traceback of the grader's own interrupt.
+    errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+    assert [(o.ename, o.evalue) for o in errors] == [
+        ("CellTimeoutError", "timeout: a cell used its 5 s of CPU (the limit per cell)")], cell.outputs
+
+
+def test_a_timed_out_cell_says_so_in_the_students_language_and_the_status_in_english():
+    from autograder.language import speaking
+
+    nb = notebook("import numpy as np\nwhile True:\n    np.linalg.svd(np.ones((50, 50)))\n",
+                  "def f(x):\n    return 2 * x\n")
+    with speaking("ko"):
+        status, answers, _ = run(nb, cell_timeout=3, submission_timeout=30, factor=10)
+    assert status == "timeout: a cell used its 3 s of CPU (the limit per cell)"  # the instructor's CSV
+    errors = [o for o in nb.cells[0].outputs if o.get("output_type") == "error"]
+    assert [(o.ename, o.evalue) for o in errors] == [
+        ("CellTimeoutError", "시간 초과: 한 셀이 셀마다 허용된 CPU 시간 3초를 다 썼다")], errors
+    assert answers["part"][0].ok
 
 
 def test_a_sleeping_loop_stops_at_the_wall_clock_backstop():

@@ -166,6 +166,10 @@ def judge_digits_model(args, got: Answer, expected: Answer):
                                "them with faint noise (less than a grey level): a model that "
                                "recognises digits does not notice it; this one looks images up")
                       .format(accuracy=accuracy, what=what, copies=on_copies), credit=0.0)]
+    # The input has twice as many rows as there are test images: say why.
+    what = _("the {n} held-out test images (the other {copies} images it was shown are copies "
+             "of them with faint noise, on which it did about as well)").format(
+        n=int(itself.sum()), copies=int((~itself).sum()))
     return [accuracy_check(accuracy, floor=ACCURACY_FLOOR, target=ACCURACY_NEEDED, what=what)]
 
 

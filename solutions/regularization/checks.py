@@ -139,7 +139,8 @@ def judge_moons_model(args, got: Answer, expected: Answer):
     accuracy = float(np.mean((p > 0.5) == (moon_labels(X) > 0.5)))
     return checks + [accuracy_check(
         accuracy, floor=MOONS_ACCURACY_FLOOR, target=MOONS_ACCURACY_NEEDED,
-        what=_("{n} new moons points classified as the best possible classifier does").format(n=len(X)))]
+        what=_("{n} new moons points (each labelled by the moon whose noise-free centre line "
+               "is nearer)").format(n=len(X)))]
 
 
 # Tolerances accept the same computations in float32 (measured on these cases,
