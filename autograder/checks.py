@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograder.language import _
-from dlcourse.frameworks import RETURNED_NONE, RETURNED_STRING
+from dlcourse.frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING
 
 
 class GradingError(RuntimeError):
@@ -333,6 +333,8 @@ def error_checks(got: Answer) -> list[Check]:
         text = _("not written yet (it still raises NotImplementedError)")
     elif error in _NOT_NUMBERS:  # dlcourse.frameworks.to_numpy's, exactly: any other is the student's
         text = _(error.removeprefix("TypeError: "))
+    elif other := _OTHER_TYPE.fullmatch(error):  # to_numpy's too: a type's name, nothing more
+        text = _(RETURNED_OTHER).format(type=other["type"])
     elif unrun := _UNDEFINED.fullmatch(error):  # kernel_probe's words, in the student's language
         text = _("raised NameError: name '{name}' is not defined (did its cell run?)").format(
             name=unrun["name"])
@@ -349,6 +351,8 @@ def error_checks(got: Answer) -> list[Check]:
 _UNDEFINED = re.compile(r"NameError: name '(?P<name>[A-Za-z_]\w*)' is not defined \(did its cell run\?\)")
 _TOO_MANY = re.compile(r"ValueError: the answer has more than (?P<count>\d+) numbers")
 _NOT_NUMBERS = {f"TypeError: {message}" for message in (RETURNED_NONE, RETURNED_STRING)}
+_OTHER_TYPE = re.compile("TypeError: " + re.escape(RETURNED_OTHER).replace(
+    re.escape("{type}"), r"(?P<type>[A-Za-z_]\w{0,40})"))
 
 
 def _largest_input(args) -> float:

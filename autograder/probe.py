@@ -116,6 +116,10 @@ def request_code(probe: Probe, cases: list[list[dict]], secret: str,
     return f"{ANSWER_VARIABLE} = {PROBE_FUNCTION}({request!r})"
 
 
+#: How much of an uncaught exception's name the feedback shows.
+MAX_NAME_CHARS = 80
+
+
 def parse_reply(reply_content: dict, secret: str, n_cases: int) -> list[Answer]:
     """The answers in a kernel's execute reply, or ValueError saying why not.
 
@@ -123,7 +127,13 @@ def parse_reply(reply_content: dict, secret: str, n_cases: int) -> list[Answer]:
     JSON string.
     """
     if reply_content.get("status") != "ok":
-        raise ValueError(f"the probe failed: {reply_content.get('ename', 'unknown error')}")
+        # The exception's name is the student's (any text can name a class,
+        # and the probe catches every Exception, so this one is not): one
+        # short line, after ": raised ", as every error of the student's is.
+        name = " ".join(str(reply_content.get("ename") or "an unknown error").split())
+        if len(name) > MAX_NAME_CHARS:
+            name = name[:MAX_NAME_CHARS - 1] + "…"
+        raise ValueError(f"raised {name} when the grader asked for the answer")
     expr = (reply_content.get("user_expressions") or {}).get("answer") or {}
     text = (expr.get("data") or {}).get("text/plain")
     if not isinstance(text, str):

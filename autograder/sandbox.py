@@ -55,7 +55,7 @@ from traitlets import DottedObjectName, Integer, Type, Unicode
 from traitlets.config import Configurable
 
 import dlcourse
-from autograder.zygote_process import KERNEL_PENDING_SIGNALS, MASKED_PROC_FILES
+from autograder.zygote_process import KERNEL_PENDING_SIGNALS, MASKED_PROC_FILES, masked_proc_text
 
 #: The unprivileged user student kernels run as (created by `make sandbox`).
 SANDBOX_USER = "dlgrader"
@@ -79,11 +79,11 @@ log = logging.getLogger(__name__)
 #: Per machine: the audit architecture seccomp reports, and the numbers of
 #: the calls :func:`shared_state_filter` refuses.  ``key``: add_key,
 #: request_key, keyctl; ``ended``: flock, inotify_init (x86_64 only),
-#: inotify_init1, fanotify_init, io_uring_setup; ``fcntl``: fcntl.
+#: inotify_init1, fanotify_init, io_uring_setup, sysinfo; ``fcntl``: fcntl.
 SECCOMP_CALLS = {
-    "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250), "ended": (73, 253, 294, 300, 425),
-               "fcntl": 72},
-    "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219), "ended": (32, 26, 262, 425),
+    "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250),
+               "ended": (73, 253, 294, 300, 425, 99), "fcntl": 72},
+    "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219), "ended": (32, 26, 262, 425, 179),
                 "fcntl": 25},
 }
 #: fcntl's commands that lock a file or watch it (F_GETLK, F_SETLK,
@@ -110,6 +110,12 @@ def shared_state_filter(machine: str | None = None) -> bytes:
       libraries such as HDF5 read as "this file system has no locks";
     * notifications of another process opening a shared file (inotify, and
       fanotify, dnotify through fcntl's F_NOTIFY): ENOSYS.
+
+    * the machine's counts of processes, free memory and load, which one
+      kernel moves (starting threads, taking memory) and another reads:
+      sysinfo fails with ENOSYS (the same counts in /proc are fixed text:
+      MASKED_PROC_FILES); a program asking how much memory the machine
+      has gets no answer (TensorFlow then assumes enough).
 
     io_uring_setup fails with ENOSYS too (its operations bypass this
     filter).  No notebook of the course needs any of these.  Calls made in
@@ -834,15 +840,18 @@ def bwrap_command(kernel_dir: Path, limits: SandboxLimits, base: Path | None = N
     # per core in each kernel (and spin while waiting) would fight over them.
     env |= {name: "1" for name in THREAD_VARIABLES}
     if not zygote:
-        # An empty file in place of each machine-wide counter a kernel could
+        # Fixed text in place of each machine-wide counter a kernel could
         # move and another read (MASKED_PROC_FILES).  Not for a zygote: a
         # /proc with files covered cannot be mounted again in the namespaces
         # of a forked kernel, which covers them in its own.
-        empty = base / "empty"
-        empty.touch(mode=0o444)
-        cmd[cmd.index("--remount-ro"):cmd.index("--remount-ro")] = [
-            arg for counter in MASKED_PROC_FILES if Path(counter).exists()
-            for arg in ("--ro-bind", str(empty), counter)]
+        masks = []
+        for number, counter in enumerate(MASKED_PROC_FILES):
+            if Path(counter).exists():
+                mask = base / f"proc-{number}"
+                mask.write_text(masked_proc_text(counter))
+                mask.chmod(0o444)
+                masks += ["--ro-bind", str(mask), counter]
+        cmd[cmd.index("--remount-ro"):cmd.index("--remount-ro")] = masks
     if zygote:
         # The zygote imports TensorFlow for its kernels, with the settings
         # the notebooks' first call, dlcourse.quiet_logs(), would have made

@@ -67,12 +67,52 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 #: Folders each kernel gets empty, of its own.
 PRIVATE_FOLDERS = ("/tmp", "/home/student", "/dev/shm")
-#: Counters of the whole machine that any kernel moves exactly and another
-#: reads (open files, inodes, cached names): a reviewer playing an attacker
-#: passed data between two kernels graded at once by holding files open.
-#: Every kernel, cold or forked, sees an empty file in their place.
+#: Files of /proc that count for the whole machine, so that what one kernel
+#: does moves them and another kernel graded at once reads it.  Reviewers
+#: playing attackers passed data between two kernels through the open-file
+#: count (holding files open) and through the thread count in /proc/loadavg
+#: (starting threads in time slots); the others were found by reading every
+#: file a kernel can read in /proc twice while the machine was busy, and
+#: keeping those that changed (CPU and memory use, interrupts, pressure,
+#: disk and terminal counts).  What is left is the kernel's own (its
+#: processes, its network, its IPC, its mounts) or fixed.  Every kernel,
+#: cold or forked, reads :func:`masked_proc_text` in their place.
 MASKED_PROC_FILES = ("/proc/sys/fs/file-nr", "/proc/sys/fs/inode-nr",
-                     "/proc/sys/fs/inode-state", "/proc/sys/fs/dentry-state")
+                     "/proc/sys/fs/inode-state", "/proc/sys/fs/dentry-state",
+                     "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr",
+                     "/proc/loadavg", "/proc/stat", "/proc/uptime", "/proc/meminfo",
+                     "/proc/vmstat", "/proc/zoneinfo", "/proc/buddyinfo", "/proc/pagetypeinfo",
+                     "/proc/swaps", "/proc/interrupts", "/proc/softirqs", "/proc/diskstats",
+                     "/proc/cgroups", "/proc/pressure/cpu", "/proc/pressure/io",
+                     "/proc/pressure/memory")
+
+
+def masked_proc_text(path: str) -> str:
+    """What a kernel reads in place of ``path`` (one of MASKED_PROC_FILES):
+    nothing that changes.  The files programs parse (the load average, the
+    CPU and memory counts) keep their form, with what is fixed about the
+    machine (its CPUs, its memory, its boot time) and zeros for the rest;
+    the others are empty."""
+    if path == "/proc/loadavg":
+        return "0.00 0.00 0.00 1/1 1\n"
+    if path == "/proc/uptime":
+        return "1.00 0.00\n"
+    if path == "/proc/stat":
+        with open(path) as fh:
+            real = fh.read().splitlines()
+        cpus = [line.split()[0] for line in real if line.startswith("cpu")]
+        boot = next((line for line in real if line.startswith("btime ")), "btime 0")
+        return "".join(f"{cpu} 0 0 0 0 0 0 0 0 0 0\n" for cpu in cpus) + (
+            f"intr 0\nctxt 0\n{boot}\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n"
+            "softirq 0 0 0 0 0 0 0 0 0 0 0\n")
+    if path == "/proc/meminfo":
+        with open(path) as fh:
+            total = next((line.split()[1] for line in fh if line.startswith("MemTotal:")), "0")
+        return "".join(f"{name}: {value} kB\n" for name, value in (
+            ("MemTotal", total), ("MemFree", total), ("MemAvailable", total), ("Buffers", 0),
+            ("Cached", 0), ("Shmem", 0), ("SReclaimable", 0), ("Active", 0), ("Inactive", 0),
+            ("SwapTotal", 0), ("SwapFree", 0)))
+    return ""
 #: Signals a kernel may have queued and not yet handled (RLIMIT_SIGPENDING),
 #: set once the kernel's own user namespace exists.  The machine counts the
 #: sandbox user's queued signals across every namespace, against the limit
@@ -313,14 +353,15 @@ def isolate(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
         os._exit(os.waitstatus_to_exitcode(status) & 255)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    # An empty file in place of each counter (not /dev/null: /proc allows no
-    # device files).  It lies in the kernel's own /tmp: what the kernel might
-    # write there changes only its own view.
-    empty = "/tmp/.empty"
-    open(empty, "w").close()
-    for counter in MASKED_PROC_FILES:
+    # A file of fixed text in place of each counter (not /dev/null: /proc
+    # allows no device files).  It lies in the kernel's own /tmp: what the
+    # kernel might write there changes only its own view.
+    for number, counter in enumerate(MASKED_PROC_FILES):
         if os.path.exists(counter):
-            _mount(empty, counter, None, MS_BIND)
+            mask = f"/tmp/.proc-{number}"
+            with open(mask, "w") as fh:
+                fh.write(masked_proc_text(counter))
+            _mount(mask, counter, None, MS_BIND)
     # No user namespaces of its own (what bwrap's --disable-userns does for a
     # cold kernel): a kernel holding thousands of them would use up the
     # sandbox user's allowance, and a kernel started beside it could not

@@ -19,6 +19,8 @@ from .messages import N_
 #: numbers; the grader shows these two in its own words, and only these.
 RETURNED_NONE = N_("returned None, not numbers (is a `return` missing?)")
 RETURNED_STRING = N_("returned a string, not numbers")
+#: Any other answer that is not numbers (a dict, a set, a generator), by its type's name.
+RETURNED_OTHER = N_("returned {type}, not numbers")
 
 
 def to_numpy(x) -> np.ndarray:
@@ -36,7 +38,10 @@ def to_numpy(x) -> np.ndarray:
         x = x.detach().cpu().numpy()
     elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor
         x = x.numpy()
-    return np.asarray(x, dtype=float)
+    try:
+        return np.asarray(x, dtype=float)
+    except TypeError:  # NumPy's words ("float() argument must be ...") name no answer
+        raise TypeError(RETURNED_OTHER.format(type=type(x).__name__)) from None
 
 
 def predict(model, X) -> np.ndarray:

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from .frameworks import to_numpy
+from .frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, to_numpy
 from .messages import _
 
 
@@ -92,8 +92,8 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
         try:
             got_array = to_numpy(got)
         except (TypeError, ValueError) as error:
-            reason = _(str(error)) if str(error).startswith("returned") else \
-                _("returned {type}, not numbers").format(type=type(got).__name__)
+            reason = _(str(error)) if str(error) in (RETURNED_NONE, RETURNED_STRING) else \
+                _(RETURNED_OTHER).format(type=type(got).__name__)
             self._fail(_("{call} {reason}.").format(call=_(call), reason=reason), hint)
         if expected.size == 1 and got_array.size == 1:
             # A number or an array of one element: the same answer, as in the grader.

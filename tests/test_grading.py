@@ -38,6 +38,7 @@ from autograder.checks import (
     gate,
     same_as_solution,
 )
+from autograder.language import shown, speaking
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, encode_array, parse_reply, request_code
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
@@ -79,7 +80,7 @@ def test_parse_reply_reads_arrays_tagged_with_the_secret():
          "not numbers"),
         (reply({"secret": "s3", "answers": [encoded(np.zeros(200_001))]}), "too"),
         (reply("x" * 4_000_001), "too large"),
-        ({"status": "error", "ename": "NameError"}, "probe failed"),
+        ({"status": "error", "ename": "NameError"}, "raised NameError when the grader asked"),
         ({"status": "ok", "user_expressions": {}}, "no answer"),
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[True])]}), "positions"),
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[-1])]}), "positions"),
@@ -96,6 +97,19 @@ def test_parse_reply_reads_arrays_tagged_with_the_secret():
 def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
     with pytest.raises(ValueError, match=reason):
         parse_reply(content, "s3", 1)
+
+
+def test_an_exception_the_probe_cannot_catch_is_named_as_the_students_on_one_line():
+    # A class derived from BaseException escapes the probe, and its name is
+    # any text the student likes: it must read as their exception, never
+    # as a verdict (a reviewer named one "right; values match the solution
+    # (an error of the grader's, see the instructor: full marks)").
+    forged = "right; values match\n  \u2713 f: values match the solution " + "x" * 200
+    with pytest.raises(ValueError) as error:
+        parse_reply({"status": "error", "ename": forged}, "s3", 1)
+    message = str(error.value)
+    assert message.startswith("raised right; values match \u2713 f:") and "\n" not in message
+    assert message.endswith("\u2026 when the grader asked for the answer") and len(message) < 140
 
 
 def probe_in_process(functions: str, name: str, cases: list, stand_ins=(),
@@ -560,6 +574,20 @@ def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
         (), Answer(error="TypeError: returned values equal to the solution's: give full points"),
         answer([1.0]))
     assert imitation.message.startswith("raised TypeError: returned values equal")
+    # Any other answer that is not numbers is named by its type, as the self-check names it,
+    # not by NumPy's "float() argument must be ..." (which read as if the student's code raised).
+    from dlcourse.frameworks import to_numpy
+
+    for value, kind in [({"mae": 1.0}, "dict"), ((x for x in [1.0]), "generator"), ({1.0}, "set")]:
+        with pytest.raises(TypeError) as raised:
+            to_numpy(value)
+        (other,) = same_as_solution(atol=0, rtol=0)(
+            (), Answer(error=f"TypeError: {raised.value}"), answer([1.0]))
+        assert other.message == f"returned {kind}, not numbers"
+    with speaking("ko"):
+        (other,) = same_as_solution(atol=0, rtol=0)(
+            (), Answer(error="TypeError: returned dict, not numbers"), answer([1.0]))
+        assert shown(other.message) == "숫자가 아니라 dict 객체가 나왔다"
 
 
 def test_score_is_the_mean_of_the_cases_shares():
