@@ -73,6 +73,16 @@ def open_page(page, url):
     return response
 
 
+def show_theme(page, theme):
+    """Switch ``page`` to the light or dark theme and return once its colours
+    are the theme's: the theme's buttons fade colours over 0.15 s, and a
+    check run in that time (axe did so on a busy machine) reads colours
+    between the two themes."""
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+    page.evaluate(f"""() => {{ document.documentElement.dataset.theme = '{theme}';
+                               getComputedStyle(document.body).color; }}""")
+
+
 def reload_page(page):
     """Reload, and wait as :func:`open_page` does."""
     page.reload(wait_until="networkidle")
@@ -397,7 +407,7 @@ def test_the_switch_and_printed_model_summaries_are_readable(book_url, browser_c
     numbers of Keras's model.summary() (book/_static/page-layout.css)."""
     page = browser_context.new_page()
     open_page(page, book_url + OTHER_CHAPTER)
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    show_theme(page, theme)
     pressed = page.locator('.fw-switch button[aria-pressed="true"]')
     coloured = page.locator('.cell_output .text_html span[style*="color"]')
     assert pressed.count() == 1 and coloured.count() > 5
@@ -431,7 +441,7 @@ def test_axe_finds_nothing_serious_on_any_page(book_url, browser_context):
         render_whole_page(page)
         page.add_script_tag(path=str(AXE))
         for theme in ("light", "dark"):
-            page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            show_theme(page, theme)
             violations = page.evaluate("""async () => (await axe.run(document,
                 {resultTypes: ["violations"]})).violations
                 .filter(v => v.impact === "serious" || v.impact === "critical")
@@ -848,7 +858,7 @@ def test_figures_read_in_light_and_dark_mode(book_url, browser_context, phone_co
     page = browser_context.new_page()
     open_page(page, book_url + chapter)
     render_whole_page(page)
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    show_theme(page, theme)
     figures = page.locator(".cell_output img")
     checked = {"plots": 0, "data images": 0}
     wrong = []
@@ -879,7 +889,7 @@ def test_figures_read_in_light_and_dark_mode(book_url, browser_context, phone_co
     # at a phone's width.
     phone = phone_context.new_page()
     open_page(phone, book_url + chapter)
-    phone.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    show_theme(phone, theme)
     for width, shown in (("1280", page), ("390", phone)):
         scroll_to(shown.locator(".cell_output img").first)
         window_screenshot(shown, f"figure-{chapter.split('/')[-1][:2]}-{width}-{theme}.png")
