@@ -79,17 +79,25 @@ log = logging.getLogger(__name__)
 #: Per machine: the audit architecture seccomp reports, and the numbers of
 #: the calls :func:`shared_state_filter` refuses.  ``key``: add_key,
 #: request_key, keyctl; ``ended``: flock, inotify_init (x86_64 only),
-#: inotify_init1, fanotify_init, io_uring_setup, sysinfo; ``fcntl``: fcntl.
+#: inotify_init1, fanotify_init, io_uring_setup, sysinfo, fadvise64;
+#: ``fcntl``: fcntl; ``rwf``: preadv2, pwritev2; ``madvise``: madvise.
 SECCOMP_CALLS = {
     "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250),
-               "ended": (73, 253, 294, 300, 425, 99), "fcntl": 72},
-    "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219), "ended": (32, 26, 262, 425, 179),
-                "fcntl": 25},
+               "ended": (73, 253, 294, 300, 425, 99, 221), "fcntl": 72, "rwf": (327, 328),
+               "madvise": 28},
+    "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219),
+                "ended": (32, 26, 262, 425, 179, 223), "fcntl": 25, "rwf": (286, 287),
+                "madvise": 233},
 }
 #: fcntl's commands that lock a file or watch it (F_GETLK, F_SETLK,
 #: F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE,
 #: F_GETLEASE, F_NOTIFY).
 FCNTL_SHARED = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)
+#: madvise's advice that pushes pages of a file out of the machine's page
+#: cache (MADV_COLD, MADV_PAGEOUT).
+MADVISE_EVICT = (20, 21)
+#: Where seccomp's data holds the low word of a call's argument i.
+_ARGUMENT = {1: 24, 2: 32, 5: 56}
 
 
 def shared_state_filter(machine: str | None = None) -> bytes:
@@ -109,13 +117,18 @@ def shared_state_filter(machine: str | None = None) -> bytes:
       flock and fcntl's lock and lease commands fail with ENOSYS, which
       libraries such as HDF5 read as "this file system has no locks";
     * notifications of another process opening a shared file (inotify, and
-      fanotify, dnotify through fcntl's F_NOTIFY): ENOSYS.
-
+      fanotify, dnotify through fcntl's F_NOTIFY): ENOSYS;
     * the machine's counts of processes, free memory and load, which one
       kernel moves (starting threads, taking memory) and another reads:
       sysinfo fails with ENOSYS (the same counts in /proc are fixed text:
       MASKED_PROC_FILES); a program asking how much memory the machine
-      has gets no answer (TensorFlow then assumes enough).
+      has gets no answer (TensorFlow then assumes enough);
+    * which pages of a shared file the machine holds in memory (its page
+      cache), set by reading a page or dropping it and read without
+      waiting: fadvise64, madvise's MADV_COLD and MADV_PAGEOUT, and
+      preadv2 and pwritev2 with any flag (RWF_NOWAIT) fail with ENOSYS.
+      (A first read of a page still takes longer than a second; that is
+      not closed: ARCHITECTURE.md.)
 
     io_uring_setup fails with ENOSYS too (its operations bypass this
     filter).  No notebook of the course needs any of these.  Calls made in
@@ -129,25 +142,40 @@ def shared_state_filter(machine: str | None = None) -> bytes:
     allow = 0x7FFF0000                                     # SECCOMP_RET_ALLOW
     refused = {name: 0x00050000 | number                   # SECCOMP_RET_ERRNO
                for name, number in (("EPERM", errno.EPERM), ("ENOSYS", errno.ENOSYS))}
-    # (code, true target, false target, k); targets are labels, resolved below.
+    # (code, true target, false target, k), or a label's name; targets are labels.
     program = [(load, None, None, 4),                      # the call's architecture
                (jump_eq, None, "EPERM", calls["arch"]),
                (load, None, None, 0),                      # the call's number
                (jump_ge, "EPERM", None, 0x40000000)]       # x32's numbering
     program += [(jump_eq, "EPERM", None, call) for call in calls["key"]]
     program += [(jump_eq, "ENOSYS", None, call) for call in calls["ended"]]
-    program += [(jump_eq, None, "ALLOW", calls["fcntl"]),
-                (load, None, None, 24)]                    # fcntl's command: args[1], low word
+    program += [(jump_eq, "FCNTL", None, calls["fcntl"]),
+                (jump_eq, "MADVISE", None, calls["madvise"])]
+    program += [(jump_eq, "RWF", None, call) for call in calls["rwf"]]
+    program += [(jump_eq, "ALLOW", "ALLOW", 0),               # every other call
+                "FCNTL", (load, None, None, _ARGUMENT[1])]  # fcntl's command, low word
     program += [(jump_eq, "ENOSYS", None, command) for command in FCNTL_SHARED]
-    labels = {"ALLOW": len(program), "EPERM": len(program) + 1, "ENOSYS": len(program) + 2}
-    program += [(ret, None, None, allow), (ret, None, None, refused["EPERM"]),
-                (ret, None, None, refused["ENOSYS"])]
+    program += [(jump_eq, "ALLOW", "ALLOW", 0),
+                "MADVISE", (load, None, None, _ARGUMENT[2])]  # the advice
+    program += [(jump_eq, "ENOSYS", None, advice) for advice in MADVISE_EVICT]
+    program += [(jump_eq, "ALLOW", "ALLOW", 0),
+                "RWF", (load, None, None, _ARGUMENT[5]),      # the flags
+                (jump_eq, "ALLOW", "ENOSYS", 0),
+                "ALLOW", (ret, None, None, allow),
+                "EPERM", (ret, None, None, refused["EPERM"]),
+                "ENOSYS", (ret, None, None, refused["ENOSYS"])]
+    labels, instructions = {}, []
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = len(instructions)
+        else:
+            instructions.append(item)
 
     def offset(at: int, target: str | None) -> int:
         return 0 if target is None else labels[target] - at - 1
 
     return b"".join(struct.pack("=HBBI", code, offset(at, true), offset(at, false), k)
-                    for at, (code, true, false, k) in enumerate(program))
+                    for at, (code, true, false, k) in enumerate(instructions))
 
 
 #: The sandbox's PID 1: forbids the calls that reach other kernels

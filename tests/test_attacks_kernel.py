@@ -565,15 +565,15 @@ def test_the_seccomp_filter_refuses_only_the_calls_that_reach_other_kernels():
     """The seccomp program, run by hand: (architecture, call, fcntl command) -> verdict."""
     import struct
 
-    from autograder.sandbox import FCNTL_SHARED, SECCOMP_CALLS, shared_state_filter
+    from autograder.sandbox import FCNTL_SHARED, MADVISE_EVICT, SECCOMP_CALLS, shared_state_filter
 
-    def verdict(program, arch, call, command=0):
+    def verdict(program, arch, call, command=0, advice=0, flags=0):
         instructions = [struct.unpack("=HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
         pc, accumulator = 0, 0
         while True:
             code, jt, jf, k = instructions[pc]
             if code == 0x20:
-                accumulator = {0: call, 4: arch, 24: command}[k]
+                accumulator = {0: call, 4: arch, 24: command, 32: advice, 56: flags}[k]
             elif code == 0x06:
                 return "allow" if k == 0x7FFF0000 else f"errno {k & 0xFFFF}"
             elif code in (0x15, 0x35):
@@ -596,8 +596,51 @@ def test_the_seccomp_filter_refuses_only_the_calls_that_reach_other_kernels():
             assert verdict(program, arch, calls["fcntl"], command) == "allow", (machine, command)
         for call in (0, 1, 56, 57, 59, 63, 231, 247, 251, 435):  # read, write, clone, fork, exec...
             assert verdict(program, arch, call) == "allow", (machine, call)
+        # Pages of a shared file: no dropping them, no asking whether they are in memory.
+        for advice in MADVISE_EVICT:
+            assert verdict(program, arch, calls["madvise"], advice=advice) == f"errno {errno.ENOSYS}"
+        for advice in (0, 4, 8, 14):  # MADV_NORMAL, _DONTNEED, _FREE, _HUGEPAGE: the allocators'
+            assert verdict(program, arch, calls["madvise"], advice=advice) == "allow", advice
+        for call in calls["rwf"]:
+            assert verdict(program, arch, call, flags=8) == f"errno {errno.ENOSYS}"  # RWF_NOWAIT
+            assert verdict(program, arch, call) == "allow", (machine, call)
         assert verdict(program, arch, 0x40000000 | 1) == f"errno {errno.EPERM}"  # x32
         assert verdict(program, 0x40000003, 1) == f"errno {errno.EPERM}"  # i386's numbering
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
+def test_a_kernel_cannot_drop_shared_pages_or_ask_whether_they_are_in_memory(zygote):
+    # Two kernels graded at once passed a classmate's answer code through
+    # the page cache of a large shared file: one dropped or read each page
+    # (fadvise), the other asked without waiting whether it was in memory
+    # (preadv2 with RWF_NOWAIT). Reading, and the allocators' own advice, work.
+    nb = notebook('''
+import errno, mmap, os
+shared = os.open("/usr/bin/env", os.O_RDONLY)
+def errno_of(action):
+    try:
+        action()
+        return 0
+    except OSError as e:
+        return e.errno
+buffer = bytearray(4096)
+region = mmap.mmap(shared, 0, prot=mmap.PROT_READ)
+print("FADVISE", errno_of(lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_DONTNEED)),
+      "NOWAIT", errno_of(lambda: os.preadv(shared, [buffer], 0, os.RWF_NOWAIT)),
+      "PAGEOUT", errno_of(lambda: region.madvise(21)),  # MADV_PAGEOUT (not in Python 3.11)
+      "COLD", errno_of(lambda: region.madvise(20)))  # MADV_COLD
+print("READ", len(os.pread(shared, 16, 0)), errno_of(lambda: os.preadv(shared, [buffer], 0)),
+      errno_of(lambda: region.madvise(mmap.MADV_DONTNEED)))
+''', "def f(x):\n    return x\n")
+    status, answers, _ = run(nb, zygote=zygote)
+    assert status == "ok" and answers["part"][0].ok, status
+    text = outputs(nb)
+    refused = errno.ENOSYS
+    assert f"FADVISE {refused} NOWAIT " in text, text[-800:]
+    nowait = int(text.split("NOWAIT ")[1].split()[0])
+    assert nowait in (errno.ENOSYS, errno.EOPNOTSUPP), text[-800:]  # glibc says ENOTSUP for a refused flag
+    assert f"PAGEOUT {refused} COLD {refused}\n" in text, text[-800:]
+    assert "READ 16 0 0\n" in text, text[-800:]
 
 
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked kernel", "cold kernel"])
