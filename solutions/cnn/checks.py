@@ -81,15 +81,18 @@ def pool_cases(rng):
 
 
 def output_size_cases(rng):
-    """Five (n, k, stride, pad) with stride 2 or 3 not dividing n + 2*pad - k
-    (the floor always matters), pad >= stride (pad once or not at all gives
-    another size) and k of 3 or more, at least the stride (dropping k does)."""
+    """Five (n, k, stride, pad) with stride 3 or 4 leaving a remainder of
+    stride - 1 from n + 2*pad - k: the quotient ends in .67 or .75, so
+    rounding it (to nearest, half to even or half up) or taking its ceiling
+    gives another size in every case, and only the floor is right; pad >=
+    stride (pad once or not at all gives another size) and k of 3 or more,
+    at least the stride (dropping k does)."""
     cases = []
     while len(cases) < 5:
         n, k = int(rng.integers(5, 65)), int(rng.choice([3, 5, 7]))
-        stride = int(rng.choice([2, 3]))
+        stride = int(rng.choice([3, 4]))
         pad = int(rng.integers(stride, stride + 3))
-        if n + 2 * pad >= k and (n + 2 * pad - k) % stride != 0:
+        if k >= stride and n + 2 * pad >= k and (n + 2 * pad - k) % stride == stride - 1:
             cases.append((float(n), float(k), float(stride), float(pad)))
     return cases
 

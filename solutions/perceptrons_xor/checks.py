@@ -118,7 +118,8 @@ def epoch_cases(rng):
 def two_layer_cases(rng):
     """n, d and k all different (a transposed W1 does not fit), biases of
     0.3 to 1.5 in size, redrawn until some row's output changes when either
-    layer's bias is dropped or subtracted, and the outputs hold both 0 and 1."""
+    layer's bias is dropped or subtracted or the hidden layer's step is left
+    out, and the outputs hold both 0 and 1."""
     def draw(n, d, k):
         sign = lambda *size: rng.choice([-1, 1], size=size)
         return (rng.normal(size=(n, d)), rng.normal(size=(d, k)),
@@ -130,7 +131,7 @@ def two_layer_cases(rng):
         hidden = step(X @ W1 + b1)
         right = step(hidden @ W2 + b2)
         wrong = [step(step(X @ W1) @ W2 + b2), step(step(X @ W1 - b1) @ W2 + b2),
-                 step(hidden @ W2), step(hidden @ W2 - b2)]
+                 step(hidden @ W2), step(hidden @ W2 - b2), step((X @ W1 + b1) @ W2 + b2)]
         return _both_outputs(right) and all(_differs(out, right) for out in wrong)
 
     return [_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
