@@ -616,13 +616,7 @@ def test_a_kernel_cannot_drop_shared_pages_or_ask_whether_they_are_in_memory(zyg
     # (preadv2 with RWF_NOWAIT). Reading, and the allocators' own advice, work.
     nb = notebook('''
 import errno, mmap, os
-shared = os.open("/usr/bin/env", os.O_RDONLY)
-def errno_of(action):
-    try:
-        action()
-        return 0
-    except OSError as e:
-        return e.errno
+''' + ERRNO_OF + '''shared = os.open("/usr/bin/env", os.O_RDONLY)
 buffer = bytearray(4096)
 region = mmap.mmap(shared, 0, prot=mmap.PROT_READ)
 print("FADVISE", errno_of(lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_DONTNEED)),
