@@ -59,6 +59,8 @@ from autograder.sandbox import (
     SandboxLimits,
     _members,
     _new_sandbox_dir,
+    _owner_alive,
+    _start_time,
     clean_sandbox_dir,
     kill_cgroups,
     launch_environment,
@@ -832,10 +834,14 @@ class TrustedZygote(WarmProcess):
     course's notebooks call ``quiet_logs()`` before importing TensorFlow,
     and the warm process imports it for them."""
 
+    PREFIX = "dlcourse-zygote-"
+
     def __init__(self):
         from dlcourse.notebook_setup import quiet_environment
 
-        self.folder = Path(tempfile.mkdtemp(prefix="dlcourse-zygote-"))
+        _sweep_trusted_folders()
+        self.folder = Path(tempfile.mkdtemp(prefix=self.PREFIX))
+        (self.folder / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid())}\n")
         try:
             super().__init__([sys.executable, "-c", SOURCE, "--trusted"],
                              dict(os.environ, **quiet_environment()), self.folder / "zygote.log")
@@ -853,6 +859,26 @@ class TrustedZygote(WarmProcess):
     def close(self) -> None:
         super().close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _sweep_trusted_folders() -> None:
+    """Remove the folders of this user's trusted warm processes whose owner
+    has ended without closing them (a book build that was killed): each
+    holds only its warm process's log.  (Folders from before owners were
+    written down go once they are a day old.)"""
+    for folder in Path(tempfile.gettempdir()).glob(TrustedZygote.PREFIX + "*"):
+        try:
+            info = folder.stat()
+        except OSError:
+            continue
+        if not folder.is_dir() or info.st_uid != os.getuid():
+            continue
+        if (folder / "owner").is_file():
+            stale = not _owner_alive(folder)
+        else:
+            stale = time.time() - info.st_mtime > 24 * 3600
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class TrustedProvisioner(LocalProvisioner):

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -75,7 +76,16 @@ def execute(folder, **kwargs):
 
 @pytest.fixture(scope="module")
 def warm():
+    # A folder left by a warm process whose owner was killed goes when the
+    # next one starts; a live owner's stays.
+    import tempfile
+
+    left = Path(tempfile.mkdtemp(prefix=zygote.TrustedZygote.PREFIX))
+    (left / "owner").write_text("4194304 0\n")  # no such process
+    (left / "zygote.log").write_text("")
     process = zygote.TrustedZygote()
+    assert not left.exists() and (process.folder / "owner").is_file()
+    assert zygote.TrustedZygote.PREFIX in process.folder.name
     manager = type("ChapterKernelManager", (zygote.WarmKernelManager,), {"zygote": process})
     yield process, manager
     process.close()
