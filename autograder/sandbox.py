@@ -238,11 +238,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
-def _new_sandbox_dir() -> Path:
+def _new_sandbox_dir(prefix: str = PREFIX) -> Path:
     """A short-named folder for one kernel (socket paths must stay under 108
-    characters), owned by root and naming the process that made it, so that
-    a later grader can tell a folder left by a dead one."""
-    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    characters), owned by its maker and naming the process that made it, so
+    that a later one can tell a folder left by a dead one (:func:`_owner_alive`)."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     (base / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid())}\n")
     return base
 

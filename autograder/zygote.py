@@ -31,6 +31,7 @@ before, and the log says so once.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import logging
@@ -60,7 +61,6 @@ from autograder.sandbox import (
     _members,
     _new_sandbox_dir,
     _owner_alive,
-    _start_time,
     clean_sandbox_dir,
     kill_cgroups,
     launch_environment,
@@ -381,7 +381,6 @@ def close() -> None:
 
 
 def _register_close() -> None:
-    import atexit
     import multiprocessing.util
 
     # A grading worker (multiprocessing) runs finalizers, not atexit, when it ends.
@@ -553,12 +552,7 @@ def service_for(limits: SandboxLimits) -> ZygoteService:
             if kept.limits == limit_values(limits) and kept.usable():
                 return kept
             kept.close()
-        first = _service is None or _service.owner != os.getpid()
         _service = ZygoteService(limits)
-        if first:
-            import atexit
-
-            atexit.register(_close_service)
         return _service
 
 
@@ -567,6 +561,9 @@ def _close_service() -> None:
     if _service is not None and _service.owner == os.getpid():
         _service.close()
         _service = None
+
+
+atexit.register(_close_service)  # a no-op in a process that never graded
 
 
 class SharedZygote:
@@ -840,8 +837,7 @@ class TrustedZygote(WarmProcess):
         from dlcourse.notebook_setup import quiet_environment
 
         _sweep_trusted_folders()
-        self.folder = Path(tempfile.mkdtemp(prefix=self.PREFIX))
-        (self.folder / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid())}\n")
+        self.folder = _new_sandbox_dir(self.PREFIX)
         try:
             super().__init__([sys.executable, "-c", SOURCE, "--trusted"],
                              dict(os.environ, **quiet_environment()), self.folder / "zygote.log")
@@ -968,8 +964,6 @@ def trusted_zygote() -> TrustedZygote | None:
             log.warning("kernels outside the sandbox start cold: the warm process could not "
                         "start: %s", error)
             return None
-        import atexit
-
         atexit.register(_close_trusted)
     return _trusted
 
