@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "solutions and the judging stay here (default: grade on this machine)")
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
+    grd.add_argument("--student", action="append", metavar="ID", dest="students",
+                     help="grade only this student's folder again (repeat for more), on the last "
+                     "run's inputs, in place of its grade there; the others' grades stay")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
                      help="CPU seconds per cell (default 300; wall-clock backstop 4x)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",
@@ -272,7 +275,8 @@ def run_grade(args, course) -> int:
         set_policy(course, args.assignment, due=args.due, penalty=args.late_penalty,
                    penalty_max=args.late_max)
     results = grade(args.assignment, args.submissions, course, csv_path=args.csv,
-                    seed=args.seed, restart=args.restart, jobs=args.jobs)
+                    seed=args.seed, restart=args.restart, jobs=args.jobs,
+                    students=args.students)
     print(format_table(results, course.assignment(args.assignment)))
     if args.csv:
         print(f"\nWrote {args.csv}", file=sys.stderr)

@@ -74,8 +74,9 @@ from nbgrader.plugins import FileNameCollectorPlugin
 from traitlets import Unicode
 
 from autograder.checks import GradingError
-from autograder.intake import STUDENT_ID, describe, printable
+from autograder.intake import describe, is_student_id
 from autograder.receipts import HISTORY, RECEIPT, format_time, history_entries, sha256, utc
+from autograder.text import printable
 from autograder.utils import trees_differ
 
 log = logging.getLogger(__name__)
@@ -86,11 +87,17 @@ log = logging.getLogger(__name__)
 #: ``perceptrons_xor_minji_attempt_2026-11-30-23-59-59_perceptrons_xor.ipynb``
 #: (``<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>``, the
 #: style of nbgrader's own zip_collect example), in any folder of the zip.
-#: The student id cannot contain ``_`` here, since ``_`` separates the parts.
+#: The student id cannot contain ``_`` here, since ``_`` separates the parts;
+#: it is the whole of what comes between the ``_`` before it (or the start)
+#: and ``_attempt_``, letters and digits of any script (never the end of a
+#: longer name: ``jöns`` once became a student ``ns``).
 #: The file name, the student's choice, is everything after the LMS's part.
-DEFAULT_PATTERN = (r"[^/]*?_?(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@+-]*)"
+DEFAULT_PATTERN = (r"(?:[^/]*_)?(?P<student_id>[^\W_][\w.@+-]*)"
                    r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                    r"_(?P<file_id>.+)$")
+#: The default pattern in words, for an entry it does not match.
+DEFAULT_FORM = ("<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>, the "
+                "student id in letters and digits, with . @ + - after the first")
 
 #: Bounds on one exchange submission, beyond nbgrader's ``max_file_size`` and
 #: ``max_dir_size``: files read, and how deep its folders may nest.
@@ -359,7 +366,7 @@ class ReceiptCollect(ExchangeCollect):
         import pwd
 
         student, source = record["username"], record["filename"]
-        if not STUDENT_ID.match(student):
+        if not is_student_id(student):
             self.events.append(Event(student, None, "skipped: invalid student id", source))
             return
         # Opened once, never through a link; everything below is read
@@ -524,8 +531,9 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
             return None, why
         if not info or not isinstance(info.get("student_id"), str) \
                 or not isinstance(info.get("file_id"), str):
-            return None, "name does not match the pattern"
-        if not STUDENT_ID.match(info["student_id"]):
+            return None, "name does not match the pattern" + (
+                f" ({DEFAULT_FORM})" if self.named_regexp == DEFAULT_PATTERN else "")
+        if not is_student_id(info["student_id"]):
             return None, f"invalid student id {printable(info['student_id'])!r}"
         if info.get("timestamp"):
             try:

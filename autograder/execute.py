@@ -43,6 +43,7 @@ from autograder.checks import Answer, Call, Check, GradingError, Part
 from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
 from autograder.probe import (
     ANSWER_VARIABLE,
+    MAX_ERROR_CHARS,
     PROBE_SOURCE,
     again_key,
     new_secret,
@@ -50,8 +51,12 @@ from autograder.probe import (
     request_code,
 )
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
+from autograder.text import one_line
 
 TIMEOUT_ENAME = "CellTimeoutError"
+#: The error shown in the cell during which a run ended early (see
+#: :meth:`JudgedExecute.run_and_probe`).
+STOPPED_ENAME = "GradingStopped"
 #: Begin and end of nbgrader's hidden-test regions.
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 #: Most kernel messages read in one go while waiting for a probe's reply.
@@ -513,13 +518,19 @@ class JudgedExecute(Execute):
             "status": status,
             "parts": {},
         }
-        unwritten = unwritten_parts(nb)
+        stopped = answer_cell_errors(nb)
         lost = set()  # the functions whose parts lost points (see Part.stand_ins)
         for part in parts:
             got = answers.get(part.grade_id, said("the notebook stopped before this part was checked"))
-            if part.grade_id in unwritten and (
+            error = stopped.get(part.grade_id)
+            if error and error.startswith("NotImplementedError:") and (
                     isinstance(got, str) or all(not a.ok for a in got)):
                 got = said("not written yet: its answer cell still raises NotImplementedError")
+            elif error and not isinstance(got, str) and all(not a.ok for a in got):
+                # (A NameError for what the cell never defined would send
+                # the student to run a cell that did run.)
+                got = said("no answer: its answer cell stopped with {error}, before it defined "
+                           "everything the part needs", error=one_line(error, MAX_ERROR_CHARS))
             if isinstance(got, str):
                 score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:
@@ -563,7 +574,47 @@ class JudgedExecute(Execute):
         """Run every cell, then probe ``parts``.  Returns the status (``ok``,
         a ``timeout`` as :class:`TimeLimits` words it, ``kernel died``) and,
         per part, the answers or the reason there are none.  ``cpu_seconds``
-        then holds the CPU time the kernel used."""
+        then holds the CPU time the kernel used.
+
+        A run that ends before the notebook's last cell (its kernel died, or
+        the submission used up its time) leaves nothing to probe; what
+        finished still counts: a fresh kernel runs the cells before the one
+        that stopped it (that cell and those after it stay empty) and is
+        probed.  ``nb`` keeps the first run's outputs, with a line in the
+        stopping cell saying what happened; the status is the first run's."""
+        status, answers = self._run_once(nb, resources, parts, cases)
+        stopped = self._stopped_at
+        if not stopped or not parts:  # ran to the end, or nothing finished
+            return status, answers
+        first_cpu, first_start = self.cpu_seconds, self.start_cpu_seconds
+        replay = nbformat.from_dict(json.loads(json.dumps(nb)))
+        for cell in replay.cells[stopped:]:
+            if cell.cell_type == "code":
+                cell.source, cell.outputs = "", []
+        try:
+            _, again = self._run_once(replay, resources, parts, cases)
+        finally:
+            self.nb, self.cpu_seconds, self.start_cpu_seconds = nb, first_cpu, first_start
+        notice = said("the grader stopped here ({status}); the cells above this one were graded "
+                      "again in a fresh kernel, without this cell and the ones below it",
+                      status=status)
+        nb.cells[stopped].setdefault("outputs", []).append(nbformat.v4.new_output(
+            "error", ename=STOPPED_ENAME, evalue=shown(notice),
+            traceback=[f"\x1b[0;31m{STOPPED_ENAME}\x1b[0m: {shown(notice)}"]))
+        answer_cells = answer_cell_indices(nb)
+        after = said("not checked: the notebook stopped ({status}) in a cell above this part's "
+                     "answer, before the answer ran", status=status)
+        for part in parts:
+            gid = part.grade_id
+            if answer_cells.get(gid, len(nb.cells)) >= stopped:
+                again.pop(again_key(gid), None)
+                again[gid] = after
+        return status, again
+
+    def _run_once(self, nb, resources, parts: list[Part], cases: dict):
+        """:meth:`run_and_probe`'s one run; ``_stopped_at`` is then the index
+        of the cell during which the run ended, if it ended before the
+        notebook's last cell (None otherwise, or if no cell started)."""
         from autograder.sandbox import LimitedKernelManager, SandboxedKernelManager
         from autograder.zygote import UnsandboxedKernelManager, ZygoteKernelManager
 
@@ -595,6 +646,7 @@ class JudgedExecute(Execute):
         self.timeout_func = lambda cell: math.ceil(limits.cell_wall_limit())
         status, answers, km, watchdog = "ok", {}, None, None
         self.start_cpu_seconds = 0.0
+        running = None
         try:
             with self.setup_kernel():
                 km = self.km
@@ -609,11 +661,14 @@ class JudgedExecute(Execute):
                     for index, cell in enumerate(self.nb.cells):
                         if limits.note(limits.submission_over()):
                             break
+                        running = index
                         if "iopub" in watchdog.oversized:
                             # Its output channel is closed: no cell waits for
                             # output that cannot come.
                             self.iopub_timeout = 0
                         self.preprocess_cell(cell, resources, index)
+                    else:
+                        running = None  # every cell ran
                     answers = run_sync(self._async_probe_parts)(parts, cases)
                     limits.note(limits.submission_over())  # the probes ran into the limit
                     status = limits.reason or "ok"
@@ -650,6 +705,7 @@ class JudgedExecute(Execute):
         if flags:
             status = ", ".join(flags) if status == "ok" else f"{status} ({', '.join(flags)})"
         self.set_widgets_metadata()
+        self._stopped_at = running if status != "ok" else None
         return status, answers
 
     def _finish_after_error(self) -> None:
@@ -678,12 +734,12 @@ class JudgedExecute(Execute):
                 answers[gid] = limits.used_up()
                 continue
             secret = new_secret()
-            code = request_code(part.probe, cases[gid], secret)
+            code = request_code(part.probe, cases[gid], secret, report_inputs=part.keeps_inputs)
             try:
                 content = await self._async_ask(code, {"answer": ANSWER_VARIABLE})
                 if limits.note(limits.submission_over()):  # answered past the limit
                     raise ProbeTimeout(limits.reason)
-                answers[gid] = parse_reply(content, secret, len(cases[gid]))
+                answers[gid] = parse_reply(content, secret, cases[gid], part.keeps_inputs)
             except ProbeTimeout as reason:
                 answers[gid] = limits.used_up() if limits.reason else reason.args[0]
             except ValueError as error:
@@ -707,11 +763,13 @@ class JudgedExecute(Execute):
             if limits.submission_over():
                 break
             secret = new_secret()
-            code = request_code(part.probe, cases[gid], secret, part.stand_in_sources)
+            code = request_code(part.probe, cases[gid], secret, part.stand_in_sources,
+                                report_inputs=part.keeps_inputs)
             try:
                 content = await self._async_ask(code, {"answer": ANSWER_VARIABLE})
                 if not limits.submission_over():
-                    answers[again_key(gid)] = parse_reply(content, secret, len(cases[gid]))
+                    answers[again_key(gid)] = parse_reply(content, secret, cases[gid],
+                                                          part.keeps_inputs)
             except (ProbeTimeout, ValueError):
                 pass
 
@@ -808,20 +866,33 @@ class JudgedExecute(Execute):
                 return
 
 
-def unwritten_parts(nb) -> set[str]:
+def answer_cell_indices(nb) -> dict[str, int]:
+    """Each self-check cell's grade_id, and the index of its answer cell (the
+    nearest answer cell above it)."""
+    found, answer = {}, None
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            answer = index
+        elif meta.get("grade") and cell.cell_type == "code" and answer is not None:
+            found[meta.get("grade_id")] = answer
+    return found
+
+
+def answer_cell_errors(nb) -> dict[str, str]:
     """The grade_ids of self-check cells whose answer cell (the nearest
-    answer cell above) stopped with ``NotImplementedError`` when it ran."""
-    unwritten, raised = set(), False
+    answer cell above) stopped with an error when it ran, and that error's
+    name (``NotImplementedError``: not written yet) and message."""
+    errors, raised = {}, None
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution"):
-            raised = any(out.get("output_type") == "error"
-                         and out.get("ename") == "NotImplementedError"
-                         for out in cell.get("outputs", []))
-        elif meta.get("grade") and cell.cell_type == "code":
-            if raised:
-                unwritten.add(meta.get("grade_id"))
-    return unwritten
+            raised = next((f"{out.get('ename')}: {out.get('evalue')}"
+                           for out in cell.get("outputs", [])
+                           if out.get("output_type") == "error"), None)
+        elif meta.get("grade") and cell.cell_type == "code" and raised:
+            errors[meta.get("grade_id")] = raised
+    return errors
 
 
 #: How much of what the self-check printed is kept above the verdict.

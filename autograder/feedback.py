@@ -47,7 +47,7 @@ from pygments.token import STANDARD_TYPES
 from traitlets import Bool
 
 from autograder.checks import GradingError
-from autograder.intake import STUDENT_ID
+from autograder.intake import is_student_id
 from autograder.language import notebook_language, say
 from autograder.results import read_run
 from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
@@ -354,7 +354,7 @@ def generate_feedback(name: str, course) -> list[Page]:
     pages = []
     students = sorted(results.items())
     for index, (student, result) in enumerate(students, 1):
-        if not STUDENT_ID.match(student):
+        if not is_student_id(student):
             log.warning(f"  [{index}/{len(students)}] {student!r}: no page (not a valid student id)")
             continue
         status = result.status

@@ -30,11 +30,12 @@ from autograder.course import Course
 from autograder.execute import solution_answers
 from autograder.gradebook import describe as describe_registration
 from autograder.gradebook import exclusive
-from autograder.intake import STUDENT_ID, describe, inspect, printable, stage
+from autograder.intake import describe, inspect, is_student_id, stage
 from autograder.late import configure as configure_late
 from autograder.results import Result, from_gradebook, write_csv
 from autograder.sandbox import SandboxError, check
 from autograder.settings import COURSE_ID
+from autograder.text import printable
 from autograder.utils import quiet_logs, quiet_nbgrader, require_success, save_json, trees_differ
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def _record_not_graded(course: Course, assignment: Assignment, student: str) -> 
     score.  (The status itself is in the run file and the CSV.)"""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not STUDENT_ID.match(student):  # never a gradebook key
+    if not is_student_id(student):  # never a gradebook key
         return
     with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
@@ -139,6 +140,34 @@ def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | N
     if seed is not None and seed != run.get("seed"):
         return None
     return run
+
+
+def _again(course: Course, name: str, run_file: Path, folders: list[Path],
+           students: list[str], seed: int | None, restart: bool) -> tuple[dict, list[Path]]:
+    """The last run of ``name``, with ``students`` taken out of what it has
+    done, and their folders, for :func:`grade` to grade them again."""
+    if restart:
+        raise GradingError("--student grades students again within the last run; "
+                           "--restart starts a new run for everyone: use one or the other")
+    try:
+        run = json.loads(run_file.read_text())
+    except (OSError, ValueError):
+        run = None
+    if not run or not course.paths.cases_file(name).is_file():
+        raise GradingError(f"{name} has no earlier run in {course.work} to grade students again "
+                           "in: grade the whole class first")
+    if seed is not None and seed != run.get("seed"):
+        raise GradingError(f"--student grades on the last run's inputs (seed {run.get('seed')}), "
+                           f"not seed {seed}")
+    by_name = {folder.name: folder for folder in folders}
+    missing = [student for student in students if student not in by_name]
+    if missing:
+        raise GradingError(f"no folder {', '.join(map(repr, missing))} in the submissions folder")
+    chosen = [by_name[student] for student in dict.fromkeys(students)]
+    for folder in chosen:
+        run["done"].pop(_key(folder), None)
+    run["again"] = True  # what the run was before (finished or not) stays
+    return run, chosen
 
 
 def _record(run: dict, run_file: Path, row: Result) -> Result:
@@ -460,7 +489,7 @@ class Workers:
 
 def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None = None,
           seed: int | None = None, restart: bool = False,
-          jobs: int | None = None) -> list[Result]:
+          jobs: int | None = None, students: list[str] | None = None) -> list[Result]:
     """Grade every submission of assignment ``name`` in ``submissions``
     (laid out ``<student_id>/<name>/<notebook>.ipynb``).  The files are read,
     never changed: what is graded is a copy in the work folder.
@@ -470,6 +499,11 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     submission.  If a run is interrupted, the same command resumes it (same
     inputs, finished submissions not graded again); ``restart=True`` starts
     over.
+
+    ``students``: grade again only these students' folders of
+    ``submissions``, within the assignment's last run (on its inputs), in
+    place of what that run recorded for them; everyone else's grades stay
+    as they are.  Returns their results.
     """
     submissions = Path(submissions).resolve()
     if not submissions.is_dir():
@@ -506,7 +540,10 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
 
     course.open_gradebook()
     run_file = course.paths.run_file(name)
-    run = _unfinished_run(run_file, submissions, seed) if not restart else None
+    if students:
+        run, folders = _again(course, name, run_file, folders, students, seed, restart)
+    else:
+        run = _unfinished_run(run_file, submissions, seed) if not restart else None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]
     with Workers(course, name, min(jobs, len(remaining))) as workers:
         return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
@@ -522,7 +559,11 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
     register_assignment(course, name)
 
     cases_file = course.paths.cases_file(name)
-    if run and cases_file.is_file():
+    if run and cases_file.is_file() and run.get("again"):
+        seed = run["seed"]
+        log.info(f"Grading {len(folders)} student(s) again in the last run of {name} "
+                 f"(seed {seed}); the run's other {len(run['done'])} keep their grades")
+    elif run and cases_file.is_file():
         seed = run["seed"]
         log.info(f"Resuming the unfinished run of {name} (seed {seed}): "
                  f"{len(run['done'])} of {len(folders)} submission(s) already graded")
@@ -599,7 +640,8 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
     progress.close()
 
     rows = [rows[_key(folder)] for folder in folders]
-    run["finished"] = True
+    if not run.pop("again", False):  # some students graded again: the run is as it was
+        run["finished"] = True
     save_json(run_file, run)
     if csv_path:
         write_csv(Path(csv_path), rows, assignment)

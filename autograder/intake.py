@@ -44,13 +44,26 @@ import nbformat
 
 from autograder.assignment import Assignment
 from autograder.receipts import trusted_receipt
+from autograder.text import printable, shortened
 from autograder.utils import quiet_nbgrader
 from dlcourse.messages import N_
 
-#: Student ids become folder names and gradebook keys: letters, digits and a
-#: few separators, starting with a letter or digit.  (``\Z``, not ``$``:
-#: ``$`` also matches before a final newline.)
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}\Z")
+#: Student ids become folder names and gradebook keys: letters and digits of
+#: any script (Korean names included) and a few separators, starting with a
+#: letter or digit.  (``\Z``, not ``$``: ``$`` also matches before a final
+#: newline.)
+STUDENT_ID = re.compile(r"^[^\W_][\w.@+-]{0,99}\Z")
+#: What a folder name that is not a student id is told.
+STUDENT_ID_RULE = ("use letters, digits and . _ @ + -, starting with a letter or digit; "
+                   "rename the folder")
+
+
+def is_student_id(name: str) -> bool:
+    """Whether ``name`` can be a student id (:data:`STUDENT_ID`), written in
+    Unicode's composed form (NFC): the same name typed on two machines can
+    arrive composed or decomposed (macOS writes file names decomposed), and
+    must not become two students."""
+    return bool(STUDENT_ID.match(name)) and unicodedata.normalize("NFC", name) == name
 
 # -- limits on intake --------------------------------------------------------
 # A notebook is checked in the grader's own process, before any time limit of
@@ -93,45 +106,7 @@ def file_name(name: str) -> str:
     """A file name the student chose, for a status: printable, in quotes and
     at most MAX_NAME_SHOWN characters, so that it reads as a name and not as
     the grader's words (a file named "x.ipynb; regraded by hand, 14 of 14")."""
-    shown = printable(name)
-    if len(shown) > MAX_NAME_SHOWN:
-        shown = shown[:MAX_NAME_SHOWN - 1] + "…"
-    return f'"{shown}"'
-
-
-def printable(text, *, lines: bool = False) -> str:
-    """``text`` safe to print on a terminal or write into a CSV or log that a
-    person opens: every control character (C0, DEL, C1: ESC and so the
-    terminal's escape sequences), bidirectional override, zero-width or other
-    format character, line or paragraph separator and unassigned code point
-    is replaced by a visible escape (``\\x1b``, ``\\u202e``).  Bytes of a
-    file name that were not UTF-8 (kept by Python as lone surrogates) are
-    shown as ``\\xNN``.  Anything else, Korean names included, is kept.
-
-    The one helper for this: statuses, collect's events, the printed table,
-    the CSV, the progress lines and the grading logs all go through it.  It
-    changes nothing in text it already returned.  With ``lines=True`` line
-    breaks are kept (for a log), everything else is escaped the same way."""
-    text = str(text)
-    if lines:
-        return "\n".join(printable(line) for line in text.split("\n"))
-    if text.isprintable():  # the common case, and fast
-        return text
-    out = []
-    for char in text:
-        code = ord(char)
-        if char == " " or (char.isprintable()
-                           and unicodedata.category(char) not in ("Cf", "Zl", "Zp")):
-            out.append(char)
-        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return "".join(out)
+    return f'"{shortened(printable(name), MAX_NAME_SHOWN)}"'
 
 
 def describe(error: BaseException) -> str:
@@ -484,9 +459,8 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             raise Refused(LINK_REFUSED.format(f"{shown}/"))
         if not stat.S_ISDIR(info.st_mode):
             raise Refused("not a folder")
-        if not STUDENT_ID.match(student):
-            raise Refused("invalid student id (use letters, digits and . _ @ + -; "
-                          "rename the folder)")
+        if not is_student_id(student):
+            raise Refused(f"invalid student id ({STUDENT_ID_RULE})")
         student_fd = open_folder(student, root_fd, f"{shown}/")
         close.callback(os.close, student_fd)
         where = f"{shown}/{assignment.name}"

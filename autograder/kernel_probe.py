@@ -11,7 +11,11 @@ replace this function or anything it uses.  The grader therefore treats the
 reply as untrusted data (size-capped, parsed as JSON, forced to float arrays)
 and judges it against the solution in its own process.  A kernel that lies
 can only return numbers, and numbers only score if they are right for
-inputs it could not know in advance.
+inputs it could not know in advance.  This function judges nothing itself:
+where a part forbids changing the arrays a function is given, it sends the
+arrays back as they are after the call, and the grader compares them with
+the ones it sent (a kernel that forges even those is the one thing a reply
+can hide; docs/instructor-guide.md, "What the grader cannot tell").
 """
 
 
@@ -53,12 +57,13 @@ def __dlcourse_probe__(request_json):
             raise NameError(f"name '{name}' is not defined (did its cell run?)")
         return namespace[name]
 
-    def changed(args, before):
-        """Which arguments the call changed in place (by position).  An array
-        put back after a change (w[i] += h, then w[i] -= h) may differ in
-        its last bits: that is not a change."""
-        return [i for i, (arg, old) in enumerate(zip(args, before)) if old is not None and not (
-            arg.shape == old.shape and np.allclose(arg, old, rtol=1e-9, atol=1e-12, equal_nan=True))]
+    def as_sent(args):
+        """The arguments as they are now (after the call): arrays, with
+        ndarray's own methods (NumPy's module functions can be replaced by
+        the notebook); anything else is None, which the grader counts as
+        changed where it sent an array."""
+        return [{"shape": list(arg.shape), "data": arg.ravel().tolist()}
+                if type(arg) is np.ndarray else None for arg in args]
 
     # The solution's own functions of other parts, put in place of the
     # notebook's while the probed function runs (Part.stand_ins).
@@ -81,15 +86,16 @@ def __dlcourse_probe__(request_json):
                     namespace.pop(name, None)
 
     kind, names = request["kind"], request["names"]
+    report_inputs = request.get("report_inputs", False)
     answers = []
     for case in request["cases"]:
-        args = [decode(arg) for arg in case]
-        moved = []
+        args = tuple(decode(arg) for arg in case)
+        after = None
         try:
             if kind == "call":
-                before = [arg.copy() if isinstance(arg, np.ndarray) else None for arg in args]
                 result = call(lookup(names[0]), args)
-                moved = changed(args, before)
+                if report_inputs:
+                    after = as_sent(args)
             elif kind == "read" and len(names) == 1:
                 result = lookup(names[0])  # a tuple of arrays is several values
             elif kind == "read":
@@ -97,8 +103,8 @@ def __dlcourse_probe__(request_json):
             else:
                 result = predict(lookup(names[0]), args[0])
             answer = {"values": encode(result)}
-            if moved:
-                answer["changed"] = moved
+            if after is not None:
+                answer["after"] = after
             answers.append(answer)
         except Exception as error:  # the student's error is the answer
             text = f"{type(error).__name__}: {error}"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import Answer, Call, Predict, Probe, Read
+from autograder.text import one_line
 
 #: Largest reply (characters of JSON) accepted from a kernel for one part.
 MAX_REPLY_CHARS = 4_000_000
@@ -60,6 +61,30 @@ def decode_array(obj) -> np.ndarray:
     return array.reshape(shape)
 
 
+#: An argument put back after a change (w[i] += h, then w[i] -= h) may
+#: differ in its last bits: that is not a change.
+PUT_BACK = {"rtol": 1e-9, "atol": 1e-12}
+
+
+def changed_arguments(sent: list[np.ndarray], after) -> tuple[int, ...]:
+    """The positions of the arrays the grader ``sent`` (a case's arguments)
+    that a call changed in place, from the kernel's ``after`` (the arguments
+    as they were after the call, each an encoded array or None).  Judged
+    here, not in the kernel: an array the reply leaves out, or sends as
+    anything but an array, counts as changed."""
+    if not isinstance(after, list) or len(after) != len(sent):
+        raise ValueError("the arguments after the call do not match the arguments sent")
+    changed = []
+    for i, (arg, now) in enumerate(zip(sent, after)):
+        if arg.ndim == 0:  # a number, passed by value
+            continue
+        array = decode_array(now) if now is not None else None
+        if array is None or array.shape != arg.shape or not np.allclose(
+                array, arg, equal_nan=True, **PUT_BACK):
+            changed.append(i)
+    return tuple(changed)
+
+
 def encode_answer(answer: Answer) -> dict:
     if answer.error is not None:
         return {"error": answer.error}
@@ -69,11 +94,21 @@ def encode_answer(answer: Answer) -> dict:
     return encoded
 
 
-def decode_answer(obj) -> Answer:
+def decode_answer(obj, sent: list[np.ndarray] | None = None) -> Answer:
+    """An answer as :func:`encode_answer` wrote it (``sent`` None), or as a
+    kernel sent it for a case whose arguments were ``sent``: then which
+    arguments changed comes from the arrays in its "after" (see
+    :func:`changed_arguments`), which it must send when it was asked to
+    (``report_inputs``, see :func:`request_code`)."""
     if isinstance(obj, dict) and set(obj) == {"error"} and isinstance(obj["error"], str):
-        return Answer(error=obj["error"][:300])
+        return Answer(error=one_line(obj["error"], MAX_ERROR_CHARS))
+    if sent is not None and isinstance(obj, dict) and set(obj) == {"values", "after"}:
+        return Answer(values=decode_answer({"values": obj["values"]}).values,
+                      changed=changed_arguments(sent, obj["after"]))
     if isinstance(obj, dict) and set(obj) in ({"values"}, {"values", "changed"}) and isinstance(
             obj["values"], list):
+        if sent is not None and "changed" in obj:
+            raise ValueError("not an answer")  # only the grader says what changed
         values = tuple(decode_array(v) for v in obj["values"])
         if sum(v.size for v in values) > MAX_VALUES:
             raise ValueError("too many values")
@@ -97,10 +132,12 @@ def again_key(grade_id: str) -> str:
 
 
 def request_code(probe: Probe, cases: list[list[dict]], secret: str,
-                 stand_ins: tuple[tuple[str, str], ...] = ()) -> str:
+                 stand_ins: tuple[tuple[str, str], ...] = (), report_inputs: bool = False) -> str:
     """The code to execute in the kernel for one part; ``stand_ins``:
     (name, source) of functions to put in place of the notebook's own while
-    the probed function runs."""
+    the probed function runs; ``report_inputs``: the answers also carry the
+    arguments as they are after each call (for a part that forbids changing
+    them, :attr:`autograder.checks.Part.keeps_inputs`)."""
     if isinstance(probe, Call):
         kind, names = "call", [probe.name]
     elif isinstance(probe, Read):
@@ -111,28 +148,31 @@ def request_code(probe: Probe, cases: list[list[dict]], secret: str,
         raise TypeError(probe)
     request = json.dumps(
         {"kind": kind, "names": names, "cases": cases, "secret": secret, "max_values": MAX_VALUES,
-         "stand_ins": [list(pair) for pair in stand_ins]}
+         "stand_ins": [list(pair) for pair in stand_ins], "report_inputs": report_inputs}
     )
     return f"{ANSWER_VARIABLE} = {PROBE_FUNCTION}({request!r})"
 
 
 #: How much of an uncaught exception's name the feedback shows.
 MAX_NAME_CHARS = 80
+#: How much of an error's text (type and message) the feedback shows.
+MAX_ERROR_CHARS = 300
 
 
-def parse_reply(reply_content: dict, secret: str, n_cases: int) -> list[Answer]:
-    """The answers in a kernel's execute reply, or ValueError saying why not.
+def parse_reply(reply_content: dict, secret: str, cases: list[list[dict]],
+                report_inputs: bool = False) -> list[Answer]:
+    """The answers in a kernel's execute reply to the request for ``cases``
+    (as :func:`request_code` sent them), or ValueError saying why not.
 
     The answer travels in the reply's ``user_expressions`` as the repr of a
-    JSON string.
+    JSON string.  With ``report_inputs``, every answer that is not an error
+    must carry the arguments after the call.
     """
     if reply_content.get("status") != "ok":
         # The exception's name is the student's (any text can name a class,
         # and the probe catches every Exception, so this one is not): one
         # short line, after ": raised ", as every error of the student's is.
-        name = " ".join(str(reply_content.get("ename") or "an unknown error").split())
-        if len(name) > MAX_NAME_CHARS:
-            name = name[:MAX_NAME_CHARS - 1] + "…"
+        name = one_line(str(reply_content.get("ename") or "an unknown error"), MAX_NAME_CHARS)
         raise ValueError(f"raised {name} when the grader asked for the answer")
     expr = (reply_content.get("user_expressions") or {}).get("answer") or {}
     text = (expr.get("data") or {}).get("text/plain")
@@ -149,6 +189,18 @@ def parse_reply(reply_content: dict, secret: str, n_cases: int) -> list[Answer]:
     if not isinstance(payload, dict) or payload.get("secret") != secret:
         raise ValueError("the answer does not carry this run's secret")
     answers = payload.get("answers")
-    if not isinstance(answers, list) or len(answers) != n_cases:
+    if not isinstance(answers, list) or len(answers) != len(cases):
         raise ValueError("wrong number of answers")
-    return [decode_answer(a) for a in answers]
+    if not report_inputs:
+        return [decode_answer(a, sent=[]) if isinstance(a, dict) and "after" not in a
+                else _not_an_answer() for a in answers]
+    decoded = []
+    for answer, case in zip(answers, cases):
+        if isinstance(answer, dict) and "values" in answer and "after" not in answer:
+            raise ValueError("the arguments after the call did not come back")
+        decoded.append(decode_answer(answer, sent=[decode_array(arg) for arg in case]))
+    return decoded
+
+
+def _not_an_answer():
+    raise ValueError("not an answer")

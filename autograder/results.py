@@ -16,9 +16,9 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.checks import GradingError
-from autograder.intake import printable
 from autograder.late import late_status
 from autograder.settings import WorkDir
+from autograder.text import printable
 
 #: Columns every grades CSV starts with; one column per part follows.
 CSV_COLUMNS = ["student_id", "score", "max_score", "status"]

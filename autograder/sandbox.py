@@ -79,14 +79,15 @@ log = logging.getLogger(__name__)
 #: Per machine: the audit architecture seccomp reports, and the numbers of
 #: the calls :func:`shared_state_filter` refuses.  ``key``: add_key,
 #: request_key, keyctl; ``ended``: flock, inotify_init (x86_64 only),
-#: inotify_init1, fanotify_init, io_uring_setup, sysinfo, fadvise64;
+#: inotify_init1, fanotify_init, io_uring_setup, sysinfo, fadvise64,
+#: perf_event_open;
 #: ``fcntl``: fcntl; ``rwf``: preadv2, pwritev2; ``madvise``: madvise.
 SECCOMP_CALLS = {
     "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250),
-               "ended": (73, 253, 294, 300, 425, 99, 221), "fcntl": 72, "rwf": (327, 328),
+               "ended": (73, 253, 294, 300, 425, 99, 221, 298), "fcntl": 72, "rwf": (327, 328),
                "madvise": 28},
     "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219),
-                "ended": (32, 26, 262, 425, 179, 223), "fcntl": 25, "rwf": (286, 287),
+                "ended": (32, 26, 262, 425, 179, 223, 241), "fcntl": 25, "rwf": (286, 287),
                 "madvise": 233},
 }
 #: fcntl's commands that lock a file or watch it (F_GETLK, F_SETLK,
@@ -128,7 +129,11 @@ def shared_state_filter(machine: str | None = None) -> bytes:
       waiting: fadvise64, madvise's MADV_COLD and MADV_PAGEOUT, and
       preadv2 and pwritev2 with any flag (RWF_NOWAIT) fail with ENOSYS.
       (A first read of a page still takes longer than a second; that is
-      not closed: ARCHITECTURE.md.)
+      not closed: ARCHITECTURE.md.);
+    * the memory the machine lets one user lock for perf counters' ring
+      buffers, which one kernel filled and emptied and the other tried to
+      take from: perf_event_open fails with ENOSYS (a kernel can count its
+      own events otherwise, but no notebook of the course does).
 
     io_uring_setup fails with ENOSYS too (its operations bypass this
     filter).  No notebook of the course needs any of these.  Calls made in

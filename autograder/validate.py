@@ -74,11 +74,29 @@ def _guess(path: Path, notebooks: dict[str, Path]) -> str | None:
     return best if best and overlap[best] else None
 
 
+#: Of an error, at most this many lines of the traceback above its message
+#: (where in the student's code it happened), and of its message.
+CONTEXT_LINES, MESSAGE_LINES = 6, 40
+
+
 def _error_text(cell) -> str | None:
+    """A cell's error as the student needs it: the whole message (a failed
+    self-check's names the call, what was wrong and what was expected, over
+    several lines), after the last lines of the traceback above it (none for
+    a self-check, whose traceback is the course's code, not the student's)."""
     for output in cell.get("outputs", []):
         if output.output_type == "error":
             lines = strip_ansi("\n".join(output.traceback)).strip().splitlines()
-            return "\n".join(lines[-8:]) or f"{output.ename}: {output.evalue}"
+            starts = [i for i, line in enumerate(lines) if line.startswith(f"{output.ename}:")]
+            if not starts:
+                return "\n".join(lines[-8:]) or f"{output.ename}: {output.evalue}"
+            start = starts[-1]
+            context = [] if output.ename == "SelfCheckFailed" else \
+                [line for line in lines[max(0, start - CONTEXT_LINES):start] if line.strip()]
+            message = lines[start:]
+            if len(message) > MESSAGE_LINES:
+                message = message[:MESSAGE_LINES] + ["[...]"]
+            return "\n".join(context + message)
     return None
 
 
@@ -216,9 +234,14 @@ def _check(path, assignment, exercises, timeout):
                 failed += parts[-1].startswith("✗")
                 answers = []
             elif cell.cell_type == "code" and not is_grade(cell) and _error_text(cell):
-                where = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
-                errors.append(_("The cell {cell!r} raised an error:").format(cell=where)
-                              + f"\n{_indent(_error_text(cell))}")
+                where = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if where:
+                    said = _("The cell {cell!r} raised an error:").format(cell=where)
+                elif title:
+                    said = _("A cell you added under \"{part}\" raised an error:").format(part=title)
+                else:
+                    said = _("A cell you added before the first part raised an error:")
+                errors.append(said + f"\n{_indent(_error_text(cell))}")
     messages += [f"✗ {e}" for e in errors]
     messages += parts
     messages += [f"! {w}" for w in warnings]

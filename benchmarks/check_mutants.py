@@ -655,7 +655,7 @@ def ask(namespace: dict, part, cases: list) -> list:
     from autograder.probe import ANSWER_VARIABLE, new_secret, parse_reply, request_code
 
     secret = new_secret()
-    code = request_code(part.probe, cases, secret)
+    code = request_code(part.probe, cases, secret, report_inputs=part.keeps_inputs)
     try:
         run_cell(code, namespace)
         text = repr(namespace[ANSWER_VARIABLE])
@@ -663,7 +663,7 @@ def ask(namespace: dict, part, cases: list) -> list:
                    "user_expressions": {"answer": {"status": "ok", "data": {"text/plain": text}}}}
     except Exception as error:  # the probe itself failed in the kernel
         content = {"status": "error", "ename": type(error).__name__}
-    return parse_reply(content, secret, len(cases))
+    return parse_reply(content, secret, cases, part.keeps_inputs)
 
 
 def same_answers(got: list, expected: list) -> tuple[bool, float]:

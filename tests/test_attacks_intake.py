@@ -26,8 +26,9 @@ from conftest import ROOT
 from autograder import intake
 from autograder.assignment import load_assignment
 from autograder.grade import Progress, Workers
-from autograder.intake import MAX_CELLS, MAX_JSON_DEPTH, inspect, printable, stage
+from autograder.intake import MAX_CELLS, MAX_JSON_DEPTH, inspect, stage
 from autograder.results import Result, format_table, write_csv
+from autograder.text import printable
 
 NAME = "perceptrons_xor"
 NOTEBOOK = f"{NAME}.ipynb"

@@ -46,10 +46,11 @@ def part():
 
 
 def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
-        probe_timeout=120, cpu=None, zygote=True):
+        probe_timeout=120, cpu=None, zygote=True, parts=None):
     """Run ``nb`` as a submission: (status, answers, seconds).  Limits are
     CPU seconds, each with a wall-clock backstop ``factor`` times as long;
-    ``cpu``, a list, receives the CPU seconds the kernel used."""
+    ``cpu``, a list, receives the CPU seconds the kernel used; ``parts``
+    (by default :func:`part`) are each asked for one case, 2.0."""
     from autograder.execute import JudgedExecute
     from autograder.probe import encode_array
 
@@ -57,8 +58,9 @@ def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
                            probe_timeout=probe_timeout, kill_grace=GRACE, sandbox=sandbox,
                            wall_clock_factor=factor, zygote=zygote)
     started = time.monotonic()
-    status, answers = runner.run_and_probe(
-        nb, {"metadata": {"path": "/tmp"}}, [part()], {"part": [[encode_array(2.0)]]})
+    parts = parts or [part()]
+    status, answers = runner.run_and_probe(nb, {"metadata": {"path": "/tmp"}}, parts,
+                                           {p.grade_id: [[encode_array(2.0)]] for p in parts})
     if cpu is not None:
         cpu.append(runner.cpu_seconds)
     return status, answers, time.monotonic() - started
@@ -156,7 +158,50 @@ def test_the_submission_cpu_limit_counts_every_cell():
     status, answers, _ = run(nb, cell_timeout=5, submission_timeout=7, factor=10)
     assert status == "timeout: used its 7 s of CPU (the limit per submission)"
     assert not nb.cells[4].get("outputs") and nb.cells[4].get("execution_count") is None
-    assert answers["part"] == "not checked: the submission used up its 7 s of CPU"
+    assert answers["part"] == ("not checked: the notebook stopped (timeout: used its 7 s of CPU "
+                               "(the limit per submission)) in a cell above this part's answer, "
+                               "before the answer ran")
+
+
+def answered(answer_source: str, grade_id: str) -> list:
+    """An answer cell and its self-check cell, as nbgrader marks them."""
+    answer = nbformat.v4.new_code_cell(answer_source)
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False,
+                                   "grade_id": f"{grade_id}_answer", "schema_version": 3}
+    check = nbformat.v4.new_code_cell("print('self-check')")
+    check.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                  "grade_id": grade_id, "points": 2, "schema_version": 3}
+    return [answer, check]
+
+
+@pytest.mark.parametrize("stop, status", [
+    ("burn(3)", "timeout: used its 8 s of CPU (the limit per submission)"),
+    ("import os\nos._exit(1)", "kernel died"),
+])
+def test_what_finished_before_the_kernel_stopped_still_counts(stop, status):
+    # A reviewer's notebook had every part right, then ran out of memory (or
+    # time) in a cell after them: it scored 0, every part "stopped before it
+    # was checked". The cells before the one that stopped it run again in a
+    # fresh kernel and are probed; the parts after it are not checked, and
+    # the student reads in that cell what happened.
+    from autograder.checks import Call, Check, Part
+
+    nb = notebook(BURN)
+    nb.cells = (nb.cells[:1] + answered("def f(x):\n    return 2 * x\n", "part")
+                + [nbformat.v4.new_code_cell("burn(3)"), nbformat.v4.new_code_cell("burn(3)"),
+                   nbformat.v4.new_code_cell(stop)]
+                + answered("def g(x):\n    return 3 * x\n", "later"))
+    later = Part(grade_id="later", title="g", points=2, probe=Call("g"),
+                 judge=lambda args, got, expected: [Check(got.ok, "ran")])
+    status_seen, answers, _ = run(nb, cell_timeout=5, submission_timeout=8, factor=10,
+                                  parts=[part(), later])
+    assert status_seen == status
+    assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
+    assert answers["later"] == (f"not checked: the notebook stopped ({status}) in a cell above "
+                                "this part's answer, before the answer ran")
+    stopped = [o for o in nb.cells[5].outputs if o.get("ename") == "GradingStopped"]
+    assert len(stopped) == 1 and status in stopped[0].evalue, nb.cells[5].outputs
+    assert not nb.cells[6].get("outputs")  # the first run's notebook, as the student ran it
 
 
 def test_the_submission_wall_clock_backstop():
@@ -460,6 +505,16 @@ try:
 except OSError as error:
     load = type(error).__name__
 print("LOAD", load, "CPUS", os.cpu_count(), "MEMORY", psutil.virtual_memory().total > 0)
+# A perf counter of the kernel's own user-space time: its ring buffers are
+# charged to one allowance for the whole user, which one kernel filled and
+# emptied and another tried to take from.
+import ctypes, struct
+libc = ctypes.CDLL(None, use_errno=True)
+attr = ctypes.create_string_buffer(128)
+struct.pack_into("IIQ", attr, 0, 1, 128, 0)  # PERF_TYPE_SOFTWARE, its size, PERF_COUNT_SW_CPU_CLOCK
+struct.pack_into("Q", attr, 40, (1 << 5) | (1 << 6))  # exclude_kernel, exclude_hv
+opened = libc.syscall({"x86_64": 298, "aarch64": 241}[os.uname().machine], attr, 0, -1, -1, 0)
+print("PERF", 0 if opened >= 0 else ctypes.get_errno())
 ''' % (list(MASKED_PROC_FILES),), "def f(x):\n    return x\n")
     status, answers, _ = run(nb, zygote=zygote)
     assert status == "ok" and answers["part"][0].ok, status
@@ -469,6 +524,7 @@ print("LOAD", load, "CPUS", os.cpu_count(), "MEMORY", psutil.virtual_memory().to
     read = ast.literal_eval(text.split("READ ", 1)[1].splitlines()[0])
     assert {name: read[name] for name in shown} == shown
     assert f"LOAD OSError CPUS {os.cpu_count()} MEMORY True" in text, text[-800:]
+    assert f"PERF {errno.ENOSYS}\n" in text, text[-800:]
 
 
 #: Code a kernel runs in a process of its own (one thread: a signal sent to
@@ -874,7 +930,7 @@ def test_parse_reply_refuses_huge_integers():
     payload = '{"secret": "s", "answers": [{"values": [{"shape": [], "data": [%d]}]}]}' % 10**400
     content = {"status": "ok", "user_expressions": {"answer": {"data": {"text/plain": repr(payload)}}}}
     with pytest.raises(ValueError, match="too large"):
-        parse_reply(content, "s", 1)
+        parse_reply(content, "s", [[]])
 
 
 def test_hidden_tests_never_reach_the_kernel():

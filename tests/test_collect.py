@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import unicodedata
 import zipfile
 
 import pytest
@@ -21,7 +22,7 @@ from traitlets.config import Config
 
 from autograder.assignment import load_assignment
 from autograder.checks import GradingError
-from autograder.collect import collect_exchange, collect_zips
+from autograder.collect import DEFAULT_FORM, collect_exchange, collect_zips
 from autograder.course import Course
 from autograder.intake import inspect, stage
 from autograder.late import LatePenalty, late_status, parse_due, parse_penalty
@@ -250,7 +251,7 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     events = collect_zips(NAME, [archive], tmp_path / "to", config, timezone="Asia/Seoul")
     to = tmp_path / "to"
     assert sorted((e.student, e.action) for e in events) == [
-        ("?", "skipped: name does not match the pattern"),
+        ("?", f"skipped: name does not match the pattern ({DEFAULT_FORM})"),
         ("?", "skipped: the name matches the pattern twice (a second student id in it)"),
         ("joon", "new"), ("minji", "new"), ("minji", "new")]
     # 09:00 in Seoul is midnight UTC.
@@ -264,8 +265,33 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     assert not (tmp_path / "escape.ipynb").exists()
     # The same download again adds nothing.
     assert {e.action for e in collect_zips(NAME, [archive], to, config, timezone="Asia/Seoul")} \
-        == {"already collected", "skipped: name does not match the pattern",
+        == {"already collected", f"skipped: name does not match the pattern ({DEFAULT_FORM})",
             "skipped: the name matches the pattern twice (a second student id in it)"}
+
+
+def test_zip_names_give_whole_student_ids_in_any_script(tmp_path):
+    # "jöns" was collected as a student "ns" (the pattern let the id start
+    # inside a name), into the same folder as the real ns: the newer of the
+    # two notebooks was graded for both.  An id is the whole name between
+    # "_" and "_attempt_"; one written decomposed (as macOS writes names)
+    # is skipped, never turned into a second spelling of a student.
+    config = Course(ROOT, work=tmp_path / "work").config
+    stamp = (2026, 12, 2, 12, 0, 0)
+    decomposed = unicodedata.normalize("NFD", "jöns")
+    archive = lms_zip(tmp_path / "download.zip", [
+        (f"{NAME}_ns_attempt_2026-11-30-10-00-00_{NOTEBOOK}", fixture("solution"), stamp),
+        (f"{NAME}_jöns_attempt_2026-11-30-11-00-00_{NOTEBOOK}", fixture("blank"), stamp),
+        (f"{NAME}_김민수_attempt_2026-11-30-12-00-00_{NOTEBOOK}", fixture("solution"), stamp),
+        (f"{NAME}_{decomposed}_attempt_2026-11-30-13-00-00_{NOTEBOOK}", fixture("blank"), stamp),
+    ])
+    events = collect_zips(NAME, [archive], tmp_path / "to", config)
+    assert sorted((e.student, e.action) for e in events) == [
+        ("?", f"skipped: name does not match the pattern ({DEFAULT_FORM})"),
+        ("jöns", "new"), ("ns", "new"), ("김민수", "new")]
+    to = tmp_path / "to"
+    assert (to / "ns" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+    assert (to / "jöns" / NAME / NOTEBOOK).read_bytes() == fixture("blank")
+    assert (to / "김민수" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
 
 
 def test_zip_names_without_a_time_use_the_zip_entry_time(tmp_path):

@@ -59,8 +59,13 @@ def encoded(*arrays):
     return {"values": [encode_array(a) for a in arrays]}
 
 
+#: One case without arguments, as sent (for the tests of the reply alone).
+ONE_CASE = [[]]
+
+
 def test_parse_reply_reads_arrays_tagged_with_the_secret():
-    (answer,) = parse_reply(reply({"secret": "s3", "answers": [encoded(np.eye(2), 1.5)]}), "s3", 1)
+    (answer,) = parse_reply(reply({"secret": "s3", "answers": [encoded(np.eye(2), 1.5)]}), "s3",
+                            ONE_CASE)
     assert answer.ok
     np.testing.assert_array_equal(answer.values[0], np.eye(2))
     assert answer.values[1].shape == ()
@@ -82,21 +87,71 @@ def test_parse_reply_reads_arrays_tagged_with_the_secret():
         (reply("x" * 4_000_001), "too large"),
         ({"status": "error", "ename": "NameError"}, "raised NameError when the grader asked"),
         ({"status": "ok", "user_expressions": {}}, "no answer"),
-        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[True])]}), "positions"),
-        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[-1])]}), "positions"),
-        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed="0")]}), "positions"),
-        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=list(range(99)))]}),
-         "positions"),
+        # Only the grader says which arguments changed: a kernel's word is no answer.
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[])]}), "not an answer"),
+        (reply({"secret": "s3", "answers": [dict(encoded(1.0), after=[])]}), "not an answer"),
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), note="hi")]}), "not an answer"),
     ],
     ids=["wrong secret", "too few answers", "not JSON", "shape mismatch", "booleans",
          "strings", "too many values", "reply too large", "probe raised", "no answer",
-         "changed: a boolean", "changed: negative", "changed: a string", "changed: too many",
-         "an unknown key"],
+         "says what changed", "arguments not asked for", "an unknown key"],
 )
 def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
     with pytest.raises(ValueError, match=reason):
-        parse_reply(content, "s3", 1)
+        parse_reply(content, "s3", ONE_CASE)
+
+
+def test_a_students_error_text_cannot_reorder_the_verdict_line():
+    """A right-to-left override in an error's text turned the rest of the
+    feedback's verdict line around ("... :x yb dnah yb dedarger"); every
+    invisible or reordering character comes out as a visible escape."""
+    text = "ValueError: x \u202eregraded by hand: 1 of 1 points\u202c\u200b"
+    (error,) = parse_reply(reply({"secret": "s3", "answers": [{"error": text}]}), "s3", ONE_CASE)
+    assert error.error == "ValueError: x \\u202eregraded by hand: 1 of 1 points\\u202c\\u200b"
+    with pytest.raises(ValueError) as raised:
+        parse_reply({"status": "error", "ename": "Stop\u202e"}, "s3", ONE_CASE)
+    assert str(raised.value) == "raised Stop\\u202e when the grader asked for the answer"
+
+
+#: One case with an array and a number, as sent to a part that forbids
+#: changing its arguments.
+SENT = [[encode_array(np.ones(3)), encode_array(0.5)]]
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (encoded(1.0), "did not come back"),
+        (dict(encoded(1.0), changed=[]), "did not come back"),
+        (dict(encoded(1.0), after=[encode_array(np.ones(3))]), "do not match"),
+        (dict(encoded(1.0), after="same"), "do not match"),
+        (dict(encoded(1.0), after=[{"shape": [3], "data": [1.0]}, None]), "shape"),
+        (dict(encoded(1.0), after=[{"shape": [1], "data": ["1"]}, None]), "not numbers"),
+    ],
+    ids=["left out", "said instead", "too few", "not a list", "shape mismatch", "strings"],
+)
+def test_a_reply_must_send_back_the_arguments_it_was_asked_for(answer, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_reply(reply({"secret": "s3", "answers": [answer]}), "s3", SENT, report_inputs=True)
+
+
+def test_the_grader_decides_which_arguments_changed_from_the_arrays_sent_back():
+    def changed(after):
+        content = reply({"secret": "s3", "answers": [dict(encoded(1.0), after=after)]})
+        (answer,) = parse_reply(content, "s3", SENT, report_inputs=True)
+        return answer.changed
+
+    assert changed([encode_array(np.ones(3)), None]) == ()
+    assert changed([encode_array(np.ones(3) + 1e-13), None]) == ()  # put back, up to the last bits
+    assert changed([encode_array([1.0, 2.0, 1.0]), None]) == (0,)
+    assert changed([encode_array(np.ones((3, 1))), None]) == (0,)  # reshaped in place
+    assert changed([None, None]) == (0,)  # an array sent back as anything else
+    # A number is passed by value: what comes back in its place is not looked at.
+    assert changed([encode_array(np.ones(3)), encode_array([9.0])]) == ()
+    # An error needs no arguments back.
+    content = reply({"secret": "s3", "answers": [{"error": "ValueError: no"}]})
+    (error,) = parse_reply(content, "s3", SENT, report_inputs=True)
+    assert error.error == "ValueError: no"
 
 
 def test_an_exception_the_probe_cannot_catch_is_named_as_the_students_on_one_line():
@@ -106,23 +161,23 @@ def test_an_exception_the_probe_cannot_catch_is_named_as_the_students_on_one_lin
     # (an error of the grader's, see the instructor: full marks)").
     forged = "right; values match\n  \u2713 f: values match the solution " + "x" * 200
     with pytest.raises(ValueError) as error:
-        parse_reply({"status": "error", "ename": forged}, "s3", 1)
+        parse_reply({"status": "error", "ename": forged}, "s3", ONE_CASE)
     message = str(error.value)
     assert message.startswith("raised right; values match \u2713 f:") and "\n" not in message
     assert message.endswith("\u2026 when the grader asked for the answer") and len(message) < 140
 
 
 def probe_in_process(functions: str, name: str, cases: list, stand_ins=(),
-                     namespace=None) -> list[Answer]:
+                     namespace=None, report_inputs=True) -> list[Answer]:
     """The answers autograder/kernel_probe.py gives for ``cases`` in a
-    namespace where ``functions`` ran, as the grader reads them."""
+    namespace where ``functions`` ran, as the grader reads them (for a part
+    that forbids changing its inputs, unless ``report_inputs`` is False)."""
     namespace = {"np": np} if namespace is None else namespace
     exec(PROBE_SOURCE, namespace)
     exec(functions, namespace)
-    code = request_code(Call(name), [[encode_array(a) for a in case] for case in cases], "s3",
-                        stand_ins)
-    exec(code, namespace)
-    return parse_reply(reply(namespace[ANSWER_VARIABLE]), "s3", len(cases))
+    sent = [[encode_array(a) for a in case] for case in cases]
+    exec(request_code(Call(name), sent, "s3", stand_ins, report_inputs), namespace)
+    return parse_reply(reply(namespace[ANSWER_VARIABLE]), "s3", sent, report_inputs)
 
 
 def test_a_mistake_carried_from_another_part_costs_only_that_part():
@@ -232,6 +287,48 @@ def torch_in_place(w, g, lr):
     assert probe_in_process(functions, "torch_in_place", [case])[0].changed == (0,)
     rounded = (np.full((2, 3), 0.123456789), np.ones((2, 3)), 0.07)  # w + 0.07 - 0.07 != w
     assert probe_in_process(functions, "nudged_and_put_back", [rounded])[0].changed == ()
+
+
+def test_a_notebook_cannot_hide_that_its_function_changed_its_inputs():
+    """The kernel only sends the arrays back; the grader compares them with
+    the ones it sent.  A reviewer's notebook hid ``w -= ...`` from the probe
+    that judged this in the kernel: by making NumPy's comparison always
+    agree, or by overwriting the probe's copies from the function."""
+    functions = """
+import inspect
+
+def with_numpy_patched(w, g, lr):
+    w -= lr * g
+    return w
+
+np.allclose = np.array_equal = np.isclose = lambda *args, **kwargs: True
+
+def putting_the_probes_copies_right(w, g, lr):
+    original = w.copy()
+    w -= lr * g
+    frame = inspect.currentframe().f_back
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if isinstance(value, list):  # the probe's own lists
+                for i, item in enumerate(value):
+                    if isinstance(item, np.ndarray) and item.shape == w.shape:
+                        value[i] = original
+        frame = frame.f_back
+    return w - 0 * original
+"""
+    case = (np.ones((2, 3)), np.full((2, 3), 2.0), 0.5)
+    sent = [[encode_array(a) for a in case]]
+    comparisons = np.allclose, np.array_equal, np.isclose
+    for name in ("with_numpy_patched", "putting_the_probes_copies_right"):
+        namespace = {"np": np}
+        try:
+            exec(PROBE_SOURCE, namespace)
+            exec(functions, namespace)
+            exec(request_code(Call(name), sent, "s3", report_inputs=True), namespace)
+        finally:  # the kernel's NumPy is the notebook's; here, it is the grader's too
+            np.allclose, np.array_equal, np.isclose = comparisons
+        (answer,) = parse_reply(reply(namespace[ANSWER_VARIABLE]), "s3", sent, report_inputs=True)
+        assert answer.changed == (0,), name
 
 
 def test_a_list_of_arrays_of_different_shapes_is_judged_like_a_tuple():
@@ -795,6 +892,24 @@ def test_feedback_explains_each_check_without_revealing_expected_values(graded):
     assert [c["passed"] for c in checks] == [True, True, True, False, False, False]
     for text in (verdict["text"], json.dumps(report)):  # never the reference's numbers
         assert "Expected" not in text
+
+
+@pytest.mark.grading
+def test_an_answer_cell_that_stopped_says_why_instead_of_not_defined(graded):
+    name, work, _ = graded
+    if name != "tensors":
+        pytest.skip("worked example on one assignment: tensors' wrong_fullwidth_space")
+    # A full-width space in the answer's indentation: a SyntaxError, so the
+    # function was never defined; "name is not defined (did its cell run?)"
+    # sent a Korean student to run a cell they had run.
+    report = json.loads((work / "reports" / name / "wrong_fullwidth_space" / f"{name}.json")
+                        .read_text())
+    part = report["parts"]["check_standardize_columns"]
+    assert part["score"] == 0
+    (check,) = part["checks"]
+    assert check["message"].startswith("no answer: its answer cell stopped with SyntaxError: "
+                                       "invalid non-printable character U+3000"), check
+    assert report["parts"]["check_pairwise_sq_distances"]["score"] == 2
 
 
 @pytest.mark.grading

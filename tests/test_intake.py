@@ -169,6 +169,32 @@ def test_a_killed_run_resumes_grades_everyone_once_and_changes_nothing_handed_in
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert tree_hashes(submissions) == before
 
+    # One student hands in a fixed notebook: graded again alone, on the
+    # run's inputs; the run (and so the class report) keeps everyone else.
+    # (Grading a folder of that one notebook started a new run of one
+    # student, and the report showed only them.)
+    fixed = tmp_path / "fixed"
+    (fixed / "not_json" / NAME).mkdir(parents=True)
+    (fixed / "not_json" / NAME / NOTEBOOK).write_text(fixture_text("solution"))
+    seed = json.loads(run_file.read_text())["seed"]
+    again = run_grade(fixed, work, "--student", "not_json")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+    assert f"again in the last run of {NAME} (seed {seed})" in err
+    run = json.loads(run_file.read_text())
+    assert run["seed"] == seed and run["finished"] and set(run["done"]) == set(CASES)
+    assert (run["done"]["not_json"]["score"], run["done"]["not_json"]["status"]) == (15, "ok")
+    assert all(run["done"][sid]["score"] == score
+               for sid, (_, _, score) in CASES.items() if sid != "not_json")
+    from autograder.course import Course
+    from autograder.report import collect
+
+    report = collect(Course(ROOT, work=work), NAME)
+    assert len(report.students) == len(CASES)
+    missing = run_grade(fixed, work, "--student", "nobody")
+    assert missing.wait(timeout=120) == 2  # a usage error: nothing graded
+    assert "no folder 'nobody' in the submissions folder" in missing.communicate()[1]
+
 
 def group_alive(pgid):
     try:

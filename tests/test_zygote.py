@@ -114,7 +114,10 @@ print("STATE", numpy.pi, torch.ones is None, "LEFT" in os.environ, hasattr(built
 def test_a_kernel_that_breaks_takes_down_only_itself(attack, status):
     status_seen, answers, _ = run(notebook(attack, HONEST), submission_timeout=60)
     assert status in status_seen
-    assert answers == {} or not answers["part"][0].ok
+    # Nothing to check: its answer comes after the cell that broke it (or,
+    # where the first cell stopped the kernel, nothing finished at all).
+    assert answers == {} or answers["part"].startswith("not checked: the notebook stopped ("), \
+        answers
     served = forks()
     nb = notebook("print('NEXT', 6 * 7)\n", HONEST)
     next_status, answers, _ = run(nb)

@@ -91,9 +91,12 @@ def leaky_relu_grad_cases(rng):
 def dead_units_cases(rng):
     """Layers with two dead units and one unit that is alive on some rows only
     (so "any row is 0" and "all rows are 0" always disagree); n != k so that a
-    reduction over the wrong axis has the wrong shape."""
+    reduction over the wrong axis has the wrong shape.  The last case (an
+    edge case) also has a unit whose output is exactly 0 on every row, which
+    the notebook counts as dead: "below 0" instead of "0 after ReLU" calls it
+    alive."""
     cases = []
-    for n, d, k in [(10, 3, 5), (12, 4, 6), (9, 2, 7)]:
+    for n, d, k in [(10, 3, 5), (12, 4, 6), (9, 2, 7), (11, 3, 6)]:
         X = rng.normal(size=(n, d))
         X[1] = -X[0]                                   # opposite inputs
         W = rng.normal(size=(d, k))
@@ -102,6 +105,8 @@ def dead_units_cases(rng):
         b[0] = 0.0
         for j in (1, 2):                                # dead: below 0 on every row
             b[j] = -(X @ W[:, j]).max() - rng.uniform(0.5, 2.0)
+        if len(cases) == 3:                             # exactly 0 on every row
+            W[:, 3], b[3] = 0.0, 0.0
         order = rng.permutation(k)
         cases.append((X, W[:, order], b[order]))
     return cases
@@ -153,7 +158,7 @@ PARTS = [
          edge_floor=0.5),
     # True/False per unit: exact in any dtype.
     Part("check_dead_units", "dead ReLU units", 2, Call("dead_units"),
-         same_as_solution(atol=0, rtol=0), dead_units_cases),
+         same_as_solution(atol=0, rtol=0), dead_units_cases, edge_cases=1, edge_floor=0.5),
     # float32: 1.5e-8 absolute, 1.6e-6 relative.  Mistake: the tanh
     # approximation of GELU, whose derivative differs by 2.4e-4 to 3.6e-4 at
     # the fixed points +-0.7, +-1.5, +-3 that every case holds.

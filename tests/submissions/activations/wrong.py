@@ -71,6 +71,15 @@ def dead_units(X, W, b):
     return (H == 0).any(axis=0).astype(float)
 ''',
     },
+    # "Dead" when the input to ReLU is below 0 on every row: a unit whose
+    # output is exactly 0 everywhere (the notebook: it counts as 0) is called
+    # alive. Right on the ordinary cases, wrong on the edge case: half.
+    "wrong_dead_units_below_zero": {
+        "dead_units": '''\
+def dead_units(X, W, b):
+    return (X @ W + b < 0).all(axis=0).astype(float)
+''',
+    },
     # The tanh approximation of GELU: close, but off by about 1e-4.
     "wrong_gelu_grad_tanh_approximation": {
         "gelu_grad": '''\

@@ -104,6 +104,15 @@ def autodiff_gradient(X):
     return points.grad.numpy()
 ''',
     },
+    # A full-width space (U+3000, a slip of a Korean keyboard's input method)
+    # in the indentation: the answer cell stops with a SyntaxError before it
+    # defines anything, and the part says so instead of "not defined".
+    "wrong_fullwidth_space": {
+        "standardize_columns": '''\
+def standardize_columns(X):
+\u3000   return (X - X.mean(axis=0)) / X.std(axis=0)
+''',
+    },
     # Correct work with TensorFlow's GradientTape instead of PyTorch: full marks.
     "full_marks_keras": {
         "autodiff_gradient": '''\
