@@ -108,5 +108,5 @@ def __dlcourse_probe__(request_json):
             answers.append(answer)
         except Exception as error:  # the student's error is the answer
             text = f"{type(error).__name__}: {error}"
-            answers.append({"error": text[:300]})
+            answers.append({"error": text[:2000]})  # probe.MAX_ERROR_SENT
     return json.dumps({"secret": request["secret"], "answers": answers})

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import Answer, Call, Predict, Probe, Read
-from autograder.text import one_line
+from autograder.text import one_line, without_arrays
 
 #: Largest reply (characters of JSON) accepted from a kernel for one part.
 MAX_REPLY_CHARS = 4_000_000
@@ -101,7 +101,8 @@ def decode_answer(obj, sent: list[np.ndarray] | None = None) -> Answer:
     :func:`changed_arguments`), which it must send when it was asked to
     (``report_inputs``, see :func:`request_code`)."""
     if isinstance(obj, dict) and set(obj) == {"error"} and isinstance(obj["error"], str):
-        return Answer(error=one_line(obj["error"], MAX_ERROR_CHARS))
+        return Answer(error=one_line(without_arrays(obj["error"][:MAX_ERROR_SENT]),
+                                     MAX_ERROR_CHARS))
     if sent is not None and isinstance(obj, dict) and set(obj) == {"values", "after"}:
         return Answer(values=decode_answer({"values": obj["values"]}).values,
                       changed=changed_arguments(sent, obj["after"]))
@@ -155,8 +156,9 @@ def request_code(probe: Probe, cases: list[list[dict]], secret: str,
 
 #: How much of an uncaught exception's name the feedback shows.
 MAX_NAME_CHARS = 80
-#: How much of an error's text (type and message) the feedback shows.
-MAX_ERROR_CHARS = 300
+#: How much of an error's text (type and message) the feedback shows, and
+#: how much of it the kernel sends (printed arrays in it are cut first).
+MAX_ERROR_CHARS, MAX_ERROR_SENT = 300, 2000
 
 
 def parse_reply(reply_content: dict, secret: str, cases: list[list[dict]],

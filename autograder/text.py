@@ -4,6 +4,7 @@ printable, and where it must be, one short line."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -52,3 +53,36 @@ def one_line(text, limit: int) -> str:
     that no part of it can pass for a line of the grader's verdict (every
     run of whitespace, line breaks included, becomes one space)."""
     return shortened(printable(" ".join(str(text).split())), limit)
+
+
+#: What may stand inside the printed array that :func:`without_arrays` cuts:
+#: numbers (NumPy's and Python's notation), separators and NumPy's "...".
+_ARRAY_TEXT = re.compile(r"[\[\]\s\d.,eE+\-naif()…]*")
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+#: Fewer numbers than this in brackets are kept (a shape, an index, [w, b]).
+ARRAY_NUMBERS = 6
+
+
+def without_arrays(text: str) -> str:
+    """``text`` with every printed array of numbers in it (``[[0. 0.026 ...]
+    [...]]``) shown as ``[…]``.  A library's error message can print the
+    input it was given: the grader's inputs, and the words after them that
+    say what was wrong, would not fit on the student's line."""
+    closing, open_at = {}, []  # where each "[" closes (one pass: any text, any depth)
+    for index, char in enumerate(text):
+        if char == "[":
+            open_at.append(index)
+        elif char == "]" and open_at:
+            closing[open_at.pop()] = index
+    out, i = [], 0
+    while i < len(text):
+        end = closing.get(i)
+        if end is not None:
+            inside = text[i:end + 1]
+            if _ARRAY_TEXT.fullmatch(inside) and len(_NUMBER.findall(inside)) >= ARRAY_NUMBERS:
+                out.append("[…]")
+                i = end + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)

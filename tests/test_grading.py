@@ -113,6 +113,23 @@ def test_a_students_error_text_cannot_reorder_the_verdict_line():
     assert str(raised.value) == "raised Stop\\u202e when the grader asked for the answer"
 
 
+def test_an_error_that_prints_the_grader_inputs_keeps_its_words_not_the_inputs():
+    """Keras's message for a model that does not take (n, 64) printed the
+    hidden test images first: the student read their numbers, cut off before
+    the words that said what was wrong."""
+    images = np.array2string(np.linspace(0, 1, 720 * 64).reshape(720, 64))
+    text = (f"ValueError: Invalid input shape for input {images}. Expected shape "
+            "(None, 8, 8, 1), but input has incompatible shape (720, 64)")
+    (error,) = parse_reply(reply({"secret": "s3", "answers": [{"error": text}]}), "s3", ONE_CASE)
+    assert error.error == ("ValueError: Invalid input shape for input […]. Expected shape "
+                           "(None, 8, 8, 1), but input has incompatible shape (720, 64)")
+    # Short lists, shapes and indices stay as they are.
+    (short,) = parse_reply(reply({"secret": "s3", "answers": [
+        {"error": "IndexError: index 5 is out of bounds for [0, 3] with w = [1.5, 2.5]"}]}),
+        "s3", ONE_CASE)
+    assert short.error == "IndexError: index 5 is out of bounds for [0, 3] with w = [1.5, 2.5]"
+
+
 #: One case with an array and a number, as sent to a part that forbids
 #: changing its arguments.
 SENT = [[encode_array(np.ones(3)), encode_array(0.5)]]
