@@ -16,6 +16,7 @@ import numpy as np
 from autograder.checks import (
     CHANGED_INPUTS_CREDIT,
     Answer,
+    Call,
     Check,
     GradingError,
     Part,
@@ -64,12 +65,22 @@ def load_assignment(source_root: Path, name: str) -> Assignment:
     if len(set(ids)) != len(ids):
         raise GradingError(f"{checks}: two parts share a grade_id")
     assignment = Assignment(name, source_dir, parts)
-    if any(p.stand_ins for p in parts):
+    if any(p.stand_ins or p.keeps_inputs for p in parts):
         defined = solution_functions(assignment)
-        assignment.parts = [dataclasses.replace(p, stand_in_sources=tuple(
-            (n, defined[n]) for n in p.stand_ins if n in defined)) if p.stand_ins else p
+        assignment.parts = [dataclasses.replace(
+            p, stand_in_sources=tuple((n, defined[n]) for n in p.stand_ins if n in defined),
+            argument_names=argument_names(defined.get(p.probe.name, "")
+                                          if p.keeps_inputs and isinstance(p.probe, Call) else ""))
             for p in parts]
     return assignment
+
+
+def argument_names(source: str) -> tuple[str, ...]:
+    """The positional argument names of the function ``source`` defines."""
+    if not source:
+        return ()
+    function = ast.parse(source).body[0]
+    return tuple(arg.arg for arg in function.args.posonlyargs + function.args.args)
 
 
 def solution_functions(assignment: Assignment) -> dict[str, str]:

@@ -178,6 +178,10 @@ class Part:
     keeps_inputs: bool = False
     stand_ins: tuple[str, ...] = ()
     stand_in_sources: tuple[tuple[str, str], ...] = ()
+    #: The names of the function's arguments in the solution notebook (the
+    #: exercise shows the same), for a part with ``keeps_inputs``; filled in
+    #: by :func:`autograder.assignment.load_assignment`.
+    argument_names: tuple[str, ...] = ()
 
 
 def carried_forward_check(part: Part, carried: int, cases: int) -> Check:
@@ -210,6 +214,15 @@ def changed_inputs_check(part: Part, got: Sequence[Answer], cases_args: Sequence
     if not changed:
         return None
     shown = next(args for positions, args in zip(moved, cases_args) if positions)
+    names = part.argument_names
+    if names and all(i < len(names) for i in changed):
+        named = [f"`{names[i]}`" for i in changed]
+        text = (_("{call}: changed its argument {names} in place (the exercise says not to: work "
+                  "on a copy); the part keeps {share} of its points") if len(changed) == 1 else
+                _("{call}: changed its arguments {names} in place (the exercise says not to: work "
+                  "on copies); the part keeps {share} of its points"))
+        return Check(False, text.format(call=part.probe.describe(shown), names=", ".join(named),
+                                        share=_percent(CHANGED_INPUTS_CREDIT)), weight=0.0)
     if len(changed) == 1:
         text = _("{call}: changed the array passed as argument {positions} (the exercise says "
                  "not to: work on a copy); the part keeps {share} of its points")

@@ -6,6 +6,7 @@ fresh seed, and compare every score with ``expected.csv``.
 """
 
 import csv
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -399,6 +400,13 @@ def test_a_part_that_forbids_changing_inputs_keeps_half_and_says_why():
     both = Answer(values=right.values, changed=(0, 1))
     assert "changed the arrays passed as arguments 1, 2 " in score_part(
         part, cases, [right, both], [right, right])[1][-1].message
+    # By name where the solution notebook's function names its arguments
+    # (a reviewer had to count them, and guess whether from 0 or 1).
+    named = dataclasses.replace(part, argument_names=("z", "scale"))
+    assert score_part(named, cases, [right, both], [right, right])[1][-1].message.startswith(
+        "step(<array of shape (3,)>, 0.5): changed its arguments `z`, `scale` in place ")
+    assert load_assignment(ROOT / "solutions", "optimizers").parts[2].argument_names[:3] == \
+        ("w", "g", "velocity")
     # Positions past the call's arguments name nothing: the reply comes from
     # the student's kernel, and they are not shown.
     beyond = Answer(values=right.values, changed=(0, 5, 17, 31))
