@@ -741,7 +741,14 @@ class JudgedExecute(Execute):
                     raise ProbeTimeout(limits.reason)
                 answers[gid] = parse_reply(content, secret, cases[gid], part.keeps_inputs)
             except ProbeTimeout as reason:
-                answers[gid] = limits.used_up() if limits.reason else reason.args[0]
+                if not limits.reason:
+                    answers[gid] = reason.args[0]
+                elif isinstance(part.probe, Call):  # its function was running: say so
+                    answers[gid] = said("not checked: {name} had not returned when the submission "
+                                        "used up its time ({reason})", name=part.probe.name,
+                                        reason=limits.reason)
+                else:
+                    answers[gid] = limits.used_up()
             except ValueError as error:
                 answers[gid] = said("no usable answer: {error}", error=str(error))
         return answers

@@ -107,7 +107,9 @@ class Said(str):
         return (Said, (self.template, self.fields))
 
     def shown(self) -> str:
-        return _(self.template).format(**self.fields)
+        """In the language being spoken; a field that is a Said itself too."""
+        return _(self.template).format(**{name: value.shown() if isinstance(value, Said) else value
+                                          for name, value in self.fields.items()})
 
 
 def said(template: str, **fields) -> Said:

@@ -205,6 +205,20 @@ def test_the_grader_speaks_korean_only_inside_speaking():
     assert error_checks(missing)[0].message == english  # English again after the block
 
 
+def test_a_message_inside_a_message_is_translated_too():
+    from autograder.language import said, shown
+
+    reason = said("timeout: used its {seconds:g} s of CPU (the limit per submission)", seconds=8)
+    message = said("not checked: {name} had not returned when the submission used up its time "
+                   "({reason})", name="f", reason=reason)
+    assert message == ("not checked: f had not returned when the submission used up its time "
+                       "(timeout: used its 8 s of CPU (the limit per submission))")
+    with speaking("ko"):
+        korean = shown(message)
+        inner = shown(reason)
+    assert inner != str(reason) and inner in korean and "not checked" not in korean
+
+
 def test_an_assignments_own_catalog_comes_first(tmp_path):
     catalog = tmp_path / "ko.po"
     own = Catalog(locale="ko")
