@@ -18,7 +18,7 @@ from autograder.assignment import Assignment
 from autograder.checks import GradingError
 from autograder.late import late_status
 from autograder.settings import WorkDir
-from autograder.text import printable
+from autograder.text import display_width, printable
 
 #: Columns every grades CSV starts with; one column per part follows.
 CSV_COLUMNS = ["student_id", "score", "max_score", "status"]
@@ -109,6 +109,6 @@ def format_table(results: list[Result], assignment: Assignment) -> str:
     points = (["(points)"] + [f"{p.points:g}" for p in assignment.parts]
               + [f"{assignment.max_score:g}", ""])
     table = [header, points] + body
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
-                     for line in table)
+    widths = [max(display_width(line[i]) for line in table) for i in range(len(header))]
+    return "\n".join("  ".join(cell + " " * (w - display_width(cell))
+                               for cell, w in zip(line, widths)).rstrip() for line in table)

@@ -86,3 +86,10 @@ def without_arrays(text: str) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for a wide character
+    (Hangul, CJK), none for a combining mark."""
+    return sum(0 if unicodedata.combining(char) else
+               2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)

@@ -369,6 +369,20 @@ def test_printable_escapes_every_control_and_bidi_character_and_keeps_the_rest()
         assert printable(text).isprintable()
 
 
+def test_the_printed_table_lines_up_with_korean_names():
+    # A Hangul syllable takes two columns on a terminal: counted as one, the
+    # Korean student's points stood under the next part's heading.
+    from autograder.text import display_width
+
+    rows = [Result("minji", 15.0, 15.0, "ok", {}), Result("박서연", 0.0, 15.0, "ok", {})]
+    lines = format_table(rows, ASSIGNMENT).splitlines()
+    header, korean = lines[0], lines[-1]
+    assert korean.startswith("박서연 ") and display_width("박서연") == 6
+    # Each column starts at the same terminal column in every line.
+    second = header.index(ASSIGNMENT.parts[0].grade_id)
+    assert display_width(korean[:korean.index("0", 4)]) == second, lines
+
+
 def test_an_escape_in_a_notebook_name_never_reaches_the_screen_or_the_csv(tmp_path, capsys,
                                                                          caplog):
     evil = f"{ESC}[2J{ESC}]0;pwned\x07\u202eblen.ipynb"
