@@ -126,6 +126,8 @@ def _gradebook_results(course, name: str) -> dict[str, Result]:
 #: What a check says of an answer that raised an exception (autograder/checks.py's
 #: error_checks), before the exception's own message.
 RAISED = ": raised "
+#: What a check says of an answer that was not written (error_checks).
+UNWRITTEN = "not written yet"
 
 
 def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
@@ -152,10 +154,15 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
         # grader's words alone, the call on the inputs drawn for everyone.
         return message.split(": ", 1)[0]
 
+    def rank(message: str) -> int:
+        # Best: the grader's words on an answer; then an exception's message
+        # (the student's own words); last "not written yet", which says
+        # nothing about the check.
+        return 2 if UNWRITTEN in message else 1 if RAISED in message else 0
+
     def offer(key, student: str, message: str) -> None:
-        # The example: the first student's, unless it is an exception's
-        # message (the student's own words) and another's is the grader's.
-        if key not in example or (RAISED in example[key][1] and RAISED not in message):
+        # The example: the first student's, unless another's ranks better.
+        if key not in example or rank(message) < rank(example[key][1]):
             example[key] = (student, message)
 
     for student, report in reports:

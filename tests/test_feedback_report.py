@@ -463,3 +463,12 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
     # Where only exceptions are there to quote, the example says whose it is.
     (only,) = _failed_checks(course, NAME, ["mallory"])
     assert "GRADER NOTICE" in only.example and only.example_from == "mallory"
+    # "Not written yet" says nothing about the check: any other answer is
+    # the better example (the blank notebook's was, first in the alphabet).
+    folder = tmp_path / NAME / "aaron"
+    folder.mkdir(parents=True)
+    (folder / f"{NAME}.json").write_text(json.dumps({"parts": {"check_broadcast_shape": {
+        "checks": [{"passed": False, "message": f"{call}: not written yet (it still raises "
+                                                 "NotImplementedError)"}]}}}))
+    (unwritten,) = _failed_checks(course, NAME, ["aaron", "mallory"])
+    assert unwritten.example_from == "mallory" and unwritten.failed == 2
