@@ -89,10 +89,13 @@ log = logging.getLogger(__name__)
 #: style of nbgrader's own zip_collect example), in any folder of the zip.
 #: The student id cannot contain ``_`` here, since ``_`` separates the parts;
 #: it is the whole of what comes between the ``_`` before it (or the start)
-#: and ``_attempt_``, letters and digits of any script (never the end of a
-#: longer name: ``jöns`` once became a student ``ns``).
+#: and the first ``_attempt_<time>``, letters and digits of any script (never
+#: the end of a longer name: ``jöns`` once became a student ``ns``; never
+#: from the file name, which the student chose: an LMS name the pattern
+#: could not read once let ``x_attempt_<time>_minji_attempt_<earlier time>``
+#: stand in for minji's notebook).
 #: The file name, the student's choice, is everything after the LMS's part.
-DEFAULT_PATTERN = (r"(?:[^/]*_)?(?P<student_id>[^\W_][\w.@+-]*)"
+DEFAULT_PATTERN = (r"(?:(?:(?!_attempt_\d)[^/])*_)?(?P<student_id>[^\W_](?:[^\W_]|[.@+-])*)"
                    r"_attempt_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                    r"_(?P<file_id>.+)$")
 #: The default pattern in words, for an entry it does not match.
@@ -497,6 +500,26 @@ def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
     return groups, None
 
 
+def entry_name(entry: zipfile.ZipInfo) -> str:
+    """A zip entry's name.  Zip tools that do not mark a name as UTF-8 write
+    it in the machine's own encoding, which Python reads as cp437: Korean
+    Windows writes cp949 (김민지 came out as ▒Φ╣╬┴÷), and some tools write
+    UTF-8 unmarked.  Such a name is read as UTF-8, else as cp949, else as
+    cp437 (an ASCII name is the same in all of them)."""
+    if entry.flag_bits & 0x800:  # marked UTF-8: Python read it so
+        return entry.filename
+    try:
+        raw = entry.filename.encode("cp437")
+    except UnicodeEncodeError:  # not as Python read it: leave it
+        return entry.filename
+    for encoding in ("utf-8", "cp949"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return entry.filename
+
+
 class LmsFileNameCollector(FileNameCollectorPlugin):
     """nbgrader's file-name collector with the course's default pattern
     (:data:`DEFAULT_PATTERN`), matched from the LMS's part of the name
@@ -597,6 +620,7 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                 for entry in zf.infolist():
                     if entry.is_dir():
                         continue
+                    entry.filename = entry_name(entry)
                     where = f"{archive.name}: {entry.filename}"
                     if len(entry.filename) > MAX_ENTRY_NAME_CHARS:
                         if entry.filename.endswith(".ipynb"):
@@ -646,7 +670,12 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                         sources.append(entry.filename)
                     if files:
                         source = f"zip {archive.name}: " + ", ".join(sources)
-                        events.append(_store(to, name, student, files, received, source, None))
+                        try:
+                            events.append(_store(to, name, student, files, received, source,
+                                                 None))
+                        except OSError as error:  # one submission never stops collect
+                            events.append(Event(student, None, "skipped: could not be stored: "
+                                                f"{describe(error)}", source))
         return _finish(to, name, events, now)
 
 

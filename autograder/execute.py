@@ -52,11 +52,18 @@ from autograder.probe import (
 )
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 from autograder.text import one_line
+from dlcourse.messages import N_
 
 TIMEOUT_ENAME = "CellTimeoutError"
 #: The error shown in the cell during which a run ended early (see
 #: :meth:`JudgedExecute.run_and_probe`).
 STOPPED_ENAME = "GradingStopped"
+#: How a status says that the submission's own limits ended its run.
+SUBMISSION_LIMITS = (N_("timeout: used its {seconds:g} s of CPU (the limit per submission)"),
+                     N_("timeout (wall clock): {seconds:g} s"))
+#: Most fresh kernels :meth:`JudgedExecute.run_and_probe` starts after the
+#: first for what finished before a run ended early.
+REPLAYS = 2
 #: Begin and end of nbgrader's hidden-test regions.
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 #: Most kernel messages read in one go while waiting for a probe's reply.
@@ -119,9 +126,16 @@ class TimeLimits:
         return self.used
 
     def note(self, reason: str) -> str:
-        if reason and not self.reason:
+        """Keep ``reason`` as the status unless one was kept before; the
+        submission's own limit, which ends the run, replaces a cell's (a
+        cell over its limit is interrupted and the run goes on)."""
+        if reason and (not self.reason or (self.ends_run(reason) and not self.ends_run(self.reason))):
             self.reason = reason
         return reason
+
+    @staticmethod
+    def ends_run(reason: str) -> bool:
+        return getattr(reason, "template", None) in SUBMISSION_LIMITS
 
     def cell_wall_limit(self) -> float:
         """nbclient's own per-cell timeout: the cell's backstop, never past the submission's."""
@@ -131,10 +145,9 @@ class TimeLimits:
         """Why the submission must stop (``grace`` seconds past its limits), or ""."""
         used = self.cpu()
         if used >= self.submission + grace:
-            return said("timeout: used its {seconds:g} s of CPU (the limit per submission)",
-                        seconds=self.submission)
+            return said(SUBMISSION_LIMITS[0], seconds=self.submission)
         if monotonic() >= self.wall_deadline + grace:
-            return said("timeout (wall clock): {seconds:g} s", seconds=self.wall_limit)
+            return said(SUBMISSION_LIMITS[1], seconds=self.wall_limit)
         return ""
 
     def cell_over(self, cpu_start: float, wall_deadline: float) -> str:
@@ -529,8 +542,8 @@ class JudgedExecute(Execute):
             elif error and not isinstance(got, str) and all(not a.ok for a in got):
                 # (A NameError for what the cell never defined would send
                 # the student to run a cell that did run.)
-                got = said("no answer: its answer cell stopped with {error}, before it defined "
-                           "everything the part needs", error=one_line(error, MAX_ERROR_CHARS))
+                got = said("no answer: its answer cell stopped, before it defined everything "
+                           "the part needs, with {error}", error=one_line(error, MAX_ERROR_CHARS))
             if isinstance(got, str):
                 score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:
@@ -576,40 +589,68 @@ class JudgedExecute(Execute):
         per part, the answers or the reason there are none.  ``cpu_seconds``
         then holds the CPU time the kernel used.
 
-        A run that ends before the notebook's last cell (its kernel died, or
-        the submission used up its time) leaves nothing to probe; what
-        finished still counts: a fresh kernel runs the cells before the one
-        that stopped it (that cell and those after it stay empty) and is
-        probed.  ``nb`` keeps the first run's outputs, with a line in the
-        stopping cell saying what happened; the status is the first run's."""
+        What finished still counts.  A run that ends before the notebook's
+        last cell (its kernel died, or the submission used up its time) has
+        nothing to probe: a fresh kernel runs the cells before the one that
+        stopped it (that cell and those after it stay empty) and is probed;
+        the parts whose answer cells are not among them are not checked.  A
+        kernel that dies while one part's function runs on the grader's
+        inputs keeps the answers given before; that part has none, and a
+        fresh kernel runs the notebook again for the parts not yet probed.
+        At most :data:`REPLAYS` fresh kernels, each with twice the
+        submission's time (the cells it runs again fitted in it once, and
+        the probes come after them).  ``nb`` keeps the first run's outputs,
+        with a line in the stopping cell saying what happened; the status is
+        the first run's."""
         status, answers = self._run_once(nb, resources, parts, cases)
-        stopped = self._stopped_at
-        if not stopped or not parts:  # ran to the end, or nothing finished
-            return status, answers
-        first_cpu, first_start = self.cpu_seconds, self.start_cpu_seconds
-        replay = nbformat.from_dict(json.loads(json.dumps(nb)))
-        for cell in replay.cells[stopped:]:
-            if cell.cell_type == "code":
-                cell.source, cell.outputs = "", []
-        try:
-            _, again = self._run_once(replay, resources, parts, cases)
-        finally:
-            self.nb, self.cpu_seconds, self.start_cpu_seconds = nb, first_cpu, first_start
-        notice = said("the grader stopped here ({status}); the cells above this one were graded "
-                      "again in a fresh kernel, without this cell and the ones below it",
-                      status=status)
-        nb.cells[stopped].setdefault("outputs", []).append(nbformat.v4.new_output(
-            "error", ename=STOPPED_ENAME, evalue=shown(notice),
-            traceback=[f"\x1b[0;31m{STOPPED_ENAME}\x1b[0m: {shown(notice)}"]))
+        first = self.cpu_seconds, self.start_cpu_seconds
+        source, run_status, limit = nb, status, self.submission_timeout
         answer_cells = answer_cell_indices(nb)
-        after = said("not checked: the notebook stopped ({status}) in a cell above this part's "
-                     "answer, before the answer ran", status=status)
-        for part in parts:
-            gid = part.grade_id
-            if answer_cells.get(gid, len(nb.cells)) >= stopped:
-                again.pop(again_key(gid), None)
-                again[gid] = after
-        return status, again
+        try:
+            for replay in range(REPLAYS + 1):
+                stopped, probing = self._stopped_at, self._probing
+                if stopped is None and probing is None:
+                    break
+                if stopped is not None:
+                    if replay == 0:  # the student's notebook: the line says where and why
+                        notice = said("the grader stopped here ({status}); the cells above this "
+                                      "one were graded again in a fresh kernel, without this "
+                                      "cell and the ones below it", status=status)
+                        nb.cells[stopped].setdefault("outputs", []).append(nbformat.v4.new_output(
+                            "error", ename=STOPPED_ENAME, evalue=shown(notice),
+                            traceback=[f"\x1b[0;31m{STOPPED_ENAME}\x1b[0m: {shown(notice)}"]))
+                    for part in parts:
+                        cell = answer_cells.get(part.grade_id, len(nb.cells))
+                        if cell < stopped and isinstance(answers.get(part.grade_id), str):
+                            del answers[part.grade_id]  # "not checked: used up": asked again
+                        if cell == stopped:
+                            answers[part.grade_id] = said(
+                                "not checked: the notebook stopped ({status}) while this "
+                                "part's answer cell ran", status=run_status)
+                        elif cell > stopped:
+                            answers[part.grade_id] = said(
+                                "not checked: the notebook stopped ({status}) in a cell above "
+                                "this part's answer, before the answer ran", status=run_status)
+                    source = nbformat.from_dict(json.loads(json.dumps(source)))
+                    for cell in source.cells[stopped:]:
+                        if cell.cell_type == "code":
+                            cell.source, cell.outputs = "", []
+                if probing is not None:
+                    name = next(p.probe.name for p in parts if p.grade_id == probing)
+                    answers[probing] = said("no answer: the kernel stopped ({status}) while {name} "
+                                            "ran on the grader's inputs", status=run_status,
+                                            name=name)
+                todo = [p for p in parts if p.grade_id not in answers]
+                if not todo or replay == REPLAYS:
+                    break
+                self.submission_timeout = 2 * limit
+                run_status, more = self._run_once(
+                    nbformat.from_dict(json.loads(json.dumps(source))), resources, todo, cases)
+                answers.update(more)
+        finally:
+            self.nb, self.submission_timeout = nb, limit
+            self.cpu_seconds, self.start_cpu_seconds = first
+        return status, answers
 
     def _run_once(self, nb, resources, parts: list[Part], cases: dict):
         """:meth:`run_and_probe`'s one run; ``_stopped_at`` is then the index
@@ -646,7 +687,7 @@ class JudgedExecute(Execute):
         self.timeout_func = lambda cell: math.ceil(limits.cell_wall_limit())
         status, answers, km, watchdog = "ok", {}, None, None
         self.start_cpu_seconds = 0.0
-        running = None
+        running = self._probing = None
         try:
             with self.setup_kernel():
                 km = self.km
@@ -669,7 +710,7 @@ class JudgedExecute(Execute):
                         self.preprocess_cell(cell, resources, index)
                     else:
                         running = None  # every cell ran
-                    answers = run_sync(self._async_probe_parts)(parts, cases)
+                    run_sync(self._async_probe_parts)(parts, cases, answers)
                     limits.note(limits.submission_over())  # the probes ran into the limit
                     status = limits.reason or "ok"
                     run_sync(self._async_ask_again)(parts, cases, answers)
@@ -715,21 +756,26 @@ class JudgedExecute(Execute):
         if hasattr(km, "finish_sandbox"):
             km.finish_sandbox()
 
-    async def _async_probe_parts(self, parts, cases):
+    async def _async_probe_parts(self, parts, cases, answers: dict) -> None:
+        """Each part's answers (or why there are none) into ``answers`` as
+        they come, so that a kernel that dies keeps those given before;
+        ``_probing`` names the part whose function is running."""
         limits = self._limits
-        answers: dict[str, list[Answer] | str] = {}
         if limits.note(limits.submission_over()):
-            return {p.grade_id: limits.used_up() for p in parts}
+            answers.update({p.grade_id: limits.used_up() for p in parts})
+            return
         try:
             content = await self._async_ask(PROBE_SOURCE, {})
         except ProbeTimeout:
             content = {"status": "timeout"}
         if content.get("status") != "ok":
-            return {p.grade_id: (limits.used_up() if limits.reason else
-                                 said("the grader could not run its probe in this notebook's kernel"))
-                    for p in parts}
+            answers.update({p.grade_id: (
+                limits.used_up() if limits.reason else
+                said("the grader could not run its probe in this notebook's kernel"))
+                for p in parts})
+            return
         for part in parts:
-            gid = part.grade_id
+            gid = self._probing = part.grade_id
             if limits.note(limits.submission_over()):
                 answers[gid] = limits.used_up()
                 continue
@@ -751,7 +797,7 @@ class JudgedExecute(Execute):
                     answers[gid] = limits.used_up()
             except ValueError as error:
                 answers[gid] = said("no usable answer: {error}", error=str(error))
-        return answers
+        self._probing = None
 
     async def _async_ask_again(self, parts, cases, answers) -> None:
         """Once every part has answered and the status is settled: a part's

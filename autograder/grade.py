@@ -166,7 +166,6 @@ def _again(course: Course, name: str, run_file: Path, folders: list[Path],
     chosen = [by_name[student] for student in dict.fromkeys(students)]
     for folder in chosen:
         run["done"].pop(_key(folder), None)
-    run["again"] = True  # what the run was before (finished or not) stays
     return run, chosen
 
 
@@ -547,19 +546,22 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]
     with Workers(course, name, min(jobs, len(remaining))) as workers:
         return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
-                          workers, csv_path)
+                          workers, csv_path, again=bool(students))
 
 
 def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                folders: list[Path], run: dict | None, run_file: Path, seed: int | None,
-               workers: Workers, csv_path: Path | None) -> list[Result]:
+               workers: Workers, csv_path: Path | None, again: bool = False) -> list[Result]:
+    """Grade ``folders`` in ``run`` (a new one if None); ``again``: they are
+    some students of the last run graded again (see :func:`grade`), and the
+    run stays as it was, finished or not."""
     name = assignment.name
     configure_late(course, name)
     # nbgrader's gradebook must know the assignment's cells.
     register_assignment(course, name)
 
     cases_file = course.paths.cases_file(name)
-    if run and cases_file.is_file() and run.get("again"):
+    if run and cases_file.is_file() and again:
         seed = run["seed"]
         log.info(f"Grading {len(folders)} student(s) again in the last run of {name} "
                  f"(seed {seed}); the run's other {len(run['done'])} keep their grades")
@@ -640,11 +642,12 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
     progress.close()
 
     rows = [rows[_key(folder)] for folder in folders]
-    if not run.pop("again", False):  # some students graded again: the run is as it was
+    if not again:  # some students graded again: the run is as it was
         run["finished"] = True
     save_json(run_file, run)
-    if csv_path:
-        write_csv(Path(csv_path), rows, assignment)
+    if csv_path:  # every student of the run, as after a run of the whole folder
+        write_csv(Path(csv_path), [Result.from_record(record) for _, record in
+                                   sorted(run["done"].items())] if again else rows, assignment)
     return rows
 
 

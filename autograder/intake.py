@@ -54,16 +54,29 @@ from dlcourse.messages import N_
 #: newline.)
 STUDENT_ID = re.compile(r"^[^\W_][\w.@+-]{0,99}\Z")
 #: What a folder name that is not a student id is told.
-STUDENT_ID_RULE = ("use letters, digits and . _ @ + -, starting with a letter or digit; "
+STUDENT_ID_RULE = ("use letters, digits and . _ @ + -, starting with a letter or digit, "
+                   "written in composed form and without full-width or styled letters; "
                    "rename the folder")
 
 
+#: Most bytes a student id may take in UTF-8: it names folders and files,
+#: which the file system caps at 255 bytes (a Korean name takes 3 a letter).
+MAX_STUDENT_ID_BYTES = 200
+#: Hangul fillers: "letters" that show as nothing (minji and minji + U+3164
+#: would be two students who look the same).
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 def is_student_id(name: str) -> bool:
-    """Whether ``name`` can be a student id (:data:`STUDENT_ID`), written in
-    Unicode's composed form (NFC): the same name typed on two machines can
-    arrive composed or decomposed (macOS writes file names decomposed), and
-    must not become two students."""
-    return bool(STUDENT_ID.match(name)) and unicodedata.normalize("NFC", name) == name
+    """Whether ``name`` can be a student id (:data:`STUDENT_ID`), in one
+    spelling only: Unicode's composed form (the same name typed on two
+    machines can arrive composed or decomposed: macOS writes file names
+    decomposed), without compatibility forms that look like other letters
+    (full-width ｍｉｎｊｉ, mathematical bold letters: NFKC would change them)
+    or letters that show as nothing, and short enough to name a file."""
+    return (bool(STUDENT_ID.match(name)) and unicodedata.normalize("NFKC", name) == name
+            and not INVISIBLE_LETTERS.intersection(name)
+            and len(name.encode("utf-8", "surrogatepass")) <= MAX_STUDENT_ID_BYTES)
 
 # -- limits on intake --------------------------------------------------------
 # A notebook is checked in the grader's own process, before any time limit of

@@ -58,10 +58,10 @@ def __dlcourse_probe__(request_json):
         return namespace[name]
 
     def as_sent(args):
-        """The arguments as they are now (after the call): arrays, with
-        ndarray's own methods (NumPy's module functions can be replaced by
-        the notebook); anything else is None, which the grader counts as
-        changed where it sent an array."""
+        """The arguments as they are now (after the call); anything but an
+        array is None, which the grader counts as changed where it sent an
+        array.  (A notebook that replaces NumPy's array type can forge even
+        these: that is code written to, docs/instructor-guide.md.)"""
         return [{"shape": list(arg.shape), "data": arg.ravel().tolist()}
                 if type(arg) is np.ndarray else None for arg in args]
 

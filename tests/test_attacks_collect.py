@@ -197,7 +197,7 @@ SPOOFS = {
     f"{NOTEBOOK}": "twice",
     # No folder at all: the second student and time inside the file name.
     f"{NAME}_mallory_attempt_2026-12-03-10-00-00_victim_attempt_2026-12-31-23-59-59_"
-    f"{NOTEBOOK}": "twice (a second student id in it)",
+    f"{NOTEBOOK}": "twice (a second ",
     # Backdating only: the attacker's own name with an earlier time.
     f"{NAME}_mallory_attempt_2026-12-03-10-00-00_mallory_attempt_2020-01-01-00-00-00_"
     f"{NOTEBOOK}": "twice",

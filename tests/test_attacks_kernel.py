@@ -188,20 +188,57 @@ def test_what_finished_before_the_kernel_stopped_still_counts(stop, status):
 
     nb = notebook(BURN)
     nb.cells = (nb.cells[:1] + answered("def f(x):\n    return 2 * x\n", "part")
-                + [nbformat.v4.new_code_cell("burn(3)"), nbformat.v4.new_code_cell("burn(3)"),
-                   nbformat.v4.new_code_cell(stop)]
+                + [nbformat.v4.new_code_cell("burn(3)"), nbformat.v4.new_code_cell("burn(3)")]
+                + answered(f"def h(x):\n    return x\n{stop}", "during")
                 + answered("def g(x):\n    return 3 * x\n", "later"))
-    later = Part(grade_id="later", title="g", points=2, probe=Call("g"),
-                 judge=lambda args, got, expected: [Check(got.ok, "ran")])
+    during, later = (Part(grade_id=gid, title=name, points=2, probe=Call(name),
+                          judge=lambda args, got, expected: [Check(got.ok, "ran")])
+                     for gid, name in (("during", "h"), ("later", "g")))
     status_seen, answers, _ = run(nb, cell_timeout=5, submission_timeout=8, factor=10,
-                                  parts=[part(), later])
+                                  parts=[part(), during, later])
     assert status_seen == status
     assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
+    assert answers["during"] == (f"not checked: the notebook stopped ({status}) while this "
+                                 "part's answer cell ran")
     assert answers["later"] == (f"not checked: the notebook stopped ({status}) in a cell above "
                                 "this part's answer, before the answer ran")
     stopped = [o for o in nb.cells[5].outputs if o.get("ename") == "GradingStopped"]
+    assert all(o.get("ename") != "GradingStopped" for c in nb.cells[:5] + nb.cells[6:]
+               for o in c.get("outputs", []))
     assert len(stopped) == 1 and status in stopped[0].evalue, nb.cells[5].outputs
     assert not nb.cells[6].get("outputs")  # the first run's notebook, as the student ran it
+
+
+def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
+    # A reviewer's notebook ran to its end, every self-check passing; one
+    # function ran out of memory on the grader's larger inputs only, and
+    # every part scored 0 ("the notebook stopped before this part was
+    # checked"). The parts asked before it keep their answers, the ones
+    # after it are asked in a fresh kernel, and it alone has none.
+    from autograder.checks import Call, Check, Part
+
+    nb = notebook()
+    nb.cells = (answered("def f(x):\n    return 2 * x\n", "part")
+                + answered("import os\ndef g(x):\n    os._exit(3)\n", "dies")
+                + answered("def h(x):\n    return 3 * x\n", "later"))
+    dies, later = (Part(grade_id=gid, title=name, points=2, probe=Call(name),
+                        judge=lambda args, got, expected: [Check(got.ok, "ran")])
+                   for gid, name in (("dies", "g"), ("later", "h")))
+    status, answers, _ = run(nb, parts=[part(), dies, later])
+    assert status == "kernel died"
+    assert float(answers["part"][0].values[0]) == 4.0
+    assert answers["dies"] == "no answer: the kernel stopped (kernel died) while g ran on the " \
+                              "grader's inputs"
+    assert float(answers["later"][0].values[0]) == 6.0
+
+
+def test_the_status_names_the_submissions_limit_when_it_ends_the_run():
+    # A cell over its own limit is interrupted and the run goes on; the
+    # submission's limit, reached later, ended it: the status said the cell's.
+    nb = notebook(BURN, "burn(6)", "burn(3)", "burn(3)", "def f(x):\n    return 2 * x\n")
+    status, answers, _ = run(nb, cell_timeout=4, submission_timeout=8, factor=10)
+    assert status == "timeout: used its 8 s of CPU (the limit per submission)"
+    assert nb.cells[1].outputs[-1]["evalue"].startswith("timeout: a cell used its 4 s of CPU")
 
 
 def test_the_submission_wall_clock_backstop():

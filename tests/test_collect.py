@@ -252,7 +252,7 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     to = tmp_path / "to"
     assert sorted((e.student, e.action) for e in events) == [
         ("?", f"skipped: name does not match the pattern ({DEFAULT_FORM})"),
-        ("?", "skipped: the name matches the pattern twice (a second student id in it)"),
+        ("?", "skipped: the name matches the pattern twice (a second timestamp in it)"),
         ("joon", "new"), ("minji", "new"), ("minji", "new")]
     # 09:00 in Seoul is midnight UTC.
     assert (to / "minji" / NAME / "timestamp.txt").read_text() == "2026-12-01 00:00:00.000000 UTC"
@@ -266,7 +266,7 @@ def test_zip_from_an_lms_keeps_every_attempt_with_the_lms_time(tmp_path):
     # The same download again adds nothing.
     assert {e.action for e in collect_zips(NAME, [archive], to, config, timezone="Asia/Seoul")} \
         == {"already collected", f"skipped: name does not match the pattern ({DEFAULT_FORM})",
-            "skipped: the name matches the pattern twice (a second student id in it)"}
+            "skipped: the name matches the pattern twice (a second timestamp in it)"}
 
 
 def test_zip_names_give_whole_student_ids_in_any_script(tmp_path):
@@ -292,6 +292,51 @@ def test_zip_names_give_whole_student_ids_in_any_script(tmp_path):
     assert (to / "ns" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
     assert (to / "jöns" / NAME / NOTEBOOK).read_bytes() == fixture("blank")
     assert (to / "김민수" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+
+
+class LegacyName(zipfile.ZipInfo):
+    """A zip entry whose name is in Korean Windows' encoding, not marked
+    UTF-8 (what many zip tools write)."""
+
+    def __init__(self, name: str, date_time):
+        super().__init__(name.encode("cp949").decode("cp437"), date_time)
+        self.raw = name.encode("cp949")
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's name
+        return self.raw, self.flag_bits & ~0x800
+
+
+def test_zip_names_in_korean_windows_encoding_and_names_chosen_to_pass_for_another(tmp_path):
+    # An LMS part the pattern could not read (a Korean name in cp949 comes
+    # out of Python's zipfile as "▒Φ╣╬┴÷") let the student's own file name
+    # "..._soyeon_attempt_<earlier>_tensors.ipynb" name the student and the
+    # time: a late blank notebook replaced soyeon's.
+    config = Course(ROOT, work=tmp_path / "work").config
+    stamp = (2026, 12, 2, 12, 0, 0)
+    forged = f"{NAME}_김민지_attempt_2026-12-02-09-00-00_soyeon_attempt_2026-11-30-23-59-00_{NOTEBOOK}"
+    archive = tmp_path / "windows.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(LegacyName(f"{NAME}_soyeon_attempt_2026-11-30-20-00-00_{NOTEBOOK}", stamp),
+                    fixture("solution"))
+        zf.writestr(LegacyName(forged, stamp), fixture("blank"))
+        zf.writestr(LegacyName(f"{NAME}_박서연_attempt_2026-11-30-21-00-00_{NOTEBOOK}", stamp),
+                    fixture("solution"))
+        zf.writestr(LegacyName(f"{NAME}_o'brien_attempt_2026-12-02-09-00-00_soyeon_attempt_"
+                               f"2026-11-30-23-59-00_{NOTEBOOK}", stamp), fixture("blank"))
+        # Names that are letters but look like others, or like nothing, or
+        # are too long to name a folder: skipped, never a second student.
+        for name in ("ｓｏｙｅｏｎ", "soyeon\u3164", "가" * 70):
+            zf.writestr(zipfile.ZipInfo(f"{NAME}_{name}_attempt_2026-11-30-20-00-00_{NOTEBOOK}",
+                                        stamp), fixture("blank"))
+    events = collect_zips(NAME, [archive], tmp_path / "to", config)
+    actions = sorted((e.student, e.action.split(" (")[0].split(" '")[0]) for e in events)
+    assert actions == [("?", "skipped: invalid student id")] * 3 + [
+        ("?", "skipped: name does not match the pattern"),
+        ("?", "skipped: the name matches the pattern twice"),
+        ("soyeon", "new"), ("박서연", "new")], actions
+    to = tmp_path / "to"
+    assert (to / "soyeon" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+    assert (to / "soyeon" / NAME / "timestamp.txt").read_text().startswith("2026-11-30 20:00:00")
 
 
 def test_zip_names_without_a_time_use_the_zip_entry_time(tmp_path):

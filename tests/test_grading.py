@@ -932,8 +932,9 @@ def test_an_answer_cell_that_stopped_says_why_instead_of_not_defined(graded):
     part = report["parts"]["check_standardize_columns"]
     assert part["score"] == 0
     (check,) = part["checks"]
-    assert check["message"].startswith("no answer: its answer cell stopped with SyntaxError: "
-                                       "invalid non-printable character U+3000"), check
+    assert check["message"].startswith("no answer: its answer cell stopped, before it defined "
+                                       "everything the part needs, with SyntaxError: invalid "
+                                       "non-printable character U+3000"), check
     assert report["parts"]["check_pairwise_sq_distances"]["score"] == 2
 
 

@@ -183,6 +183,9 @@ def test_a_killed_run_resumes_grades_everyone_once_and_changes_nothing_handed_in
     assert f"again in the last run of {NAME} (seed {seed})" in err
     run = json.loads(run_file.read_text())
     assert run["seed"] == seed and run["finished"] and set(run["done"]) == set(CASES)
+    assert set(run) == {"submissions", "seed", "finished", "done"}  # nothing left to resume
+    rows = read_csv(work / "grades.csv")  # the whole class, as after the first run
+    assert set(rows) == set(CASES) and rows["not_json"]["score"] == "15"
     assert (run["done"]["not_json"]["score"], run["done"]["not_json"]["status"]) == (15, "ok")
     assert all(run["done"][sid]["score"] == score
                for sid, (_, _, score) in CASES.items() if sid != "not_json")
