@@ -39,11 +39,28 @@ from autograder.settings import CELL_TIMEOUT, ROOT
 class _KeepingValidator(Validator):
     """nbgrader's Validator, keeping the executed notebook for a per-part report."""
 
-    executed = None
+    executed = running = None
 
     def _preprocess(self, nb):
+        self.running = nb  # run in place: what ran is there if the kernel dies
         self.executed = super()._preprocess(nb)
         return self.executed
+
+
+def _part_above(nb, index: int) -> str | None:
+    """The title of the part (a "## " heading) above cell ``index``."""
+    title = None
+    for cell in nb.cells[:index + 1]:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+            title = cell.source.lstrip()[3:].splitlines()[0].strip()
+    return title
+
+
+def _stopped_in(nb) -> int | None:
+    """The index of the last code cell that started to run, if any."""
+    started = [i for i, cell in enumerate(nb.cells)
+               if cell.cell_type == "code" and cell.get("execution_count")]
+    return started[-1] if started else None
 
 
 def released(exercises: Path = ROOT / "exercises") -> dict[str, Path]:
@@ -202,8 +219,20 @@ def _check(path, assignment, exercises, timeout):
         try:
             validator.validate(str(path.resolve()))
         except Exception as error:  # the kernel died, could not start, ...
-            errors.append(_("The notebook could not be run to the end: {error}").format(
-                error=f"{type(error).__name__}: {str(error).strip()[:300]}"))
+            said = _("The notebook could not be run to the end: {error}").format(
+                error=f"{type(error).__name__}: {str(error).strip()[:300]}")
+            where = _stopped_in(validator.running) if validator.running is not None else None
+            if where is not None:
+                part = _part_above(validator.running, where)
+                where_said = (_("It stopped in a cell under \"{part}\"; the cells after it did "
+                                "not run.").format(part=part) if part else
+                              _("It stopped in a cell before the first part; the cells after "
+                                "it did not run."))
+                said += ("" if said.endswith(".") else ".") + " " + where_said
+            errors.append(said)
+            if where is not None:  # what ran before it is checked as usual
+                validator.executed = nbformat.from_dict(dict(
+                    validator.running, cells=validator.running.cells[:where]))
     ran = validator.executed
     if ran is None and not errors:
         errors.append(_("The notebook was not run: cells changed type (code or markdown); change "

@@ -56,6 +56,26 @@ def test_a_blank_notebook_lists_every_part_not_answered(tmp_path):
     assert messages[-1] == "Not ready to submit: 7 problem(s) above."
 
 
+def test_a_cell_the_student_added_is_named_by_the_part_it_is_under(tmp_path):
+    # Both read "The cell 'a cell' raised an error" and "DeadKernelError:
+    # Kernel died", naming nothing a student could find.
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    heads = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "markdown" and c.source.lstrip().startswith("## ")]
+    title = nb.cells[heads[0]].source.lstrip()[3:].splitlines()[0].strip()
+    third = nb.cells[heads[2]].source.lstrip()[3:].splitlines()[0].strip()
+    nb.cells.insert(heads[2] + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    nb.cells.insert(heads[0] + 1, nbformat.v4.new_code_cell("raise ValueError('my own test')"))
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    text = "\n".join(messages)
+    assert not ready
+    assert f'✗ A cell you added under "{title}" raised an error:' in text, text
+    assert "ValueError: my own test" in text
+    assert (f'It stopped in a cell under "{third}"; the cells after it did not run.') in text, text
+
+
 @pytest.mark.grading  # runs a whole notebook, Keras and PyTorch parts included, in a kernel
 def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path):
     nb = nbformat.read(fixture("wrong_step_at_zero"), as_version=4)
