@@ -247,11 +247,13 @@ def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fals
 @dataclass(frozen=True)
 class Asked:
     """What a worker needs of a part: its grade id, what to ask the kernel,
-    and the solution's functions to ask again with (``Part.stand_ins``)."""
+    the solution's functions to ask again with (``Part.stand_ins``), and
+    whether to ask for the arguments after each call (``Part.keeps_inputs``)."""
 
     grade_id: str
     probe: Probe
     stand_in_sources: tuple[tuple[str, str], ...] = ()
+    keeps_inputs: bool = False
 
 
 def task_key(assignment: str, seed: int, student: str, notebook: str, text: str) -> str:
@@ -266,7 +268,7 @@ def make_task(executor, nb, parts, cases: dict, language: str) -> dict:
 
     return {
         "notebook": nbformat.writes(nb),
-        "parts": [Asked(p.grade_id, p.probe, p.stand_in_sources) for p in parts],
+        "parts": [Asked(p.grade_id, p.probe, p.stand_in_sources, p.keeps_inputs) for p in parts],
         "cases": {p.grade_id: cases[p.grade_id] for p in parts},
         "language": language,
         "limits": {name: getattr(executor, name) for name in executor.LIMITS},
