@@ -39,7 +39,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
-from autograder.checks import Answer, Call, Check, GradingError, Part
+from autograder.checks import Answer, Call, Check, GradingError, Part, Read
 from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
 from autograder.probe import (
     ANSWER_VARIABLE,
@@ -636,7 +636,8 @@ class JudgedExecute(Execute):
                         if cell.cell_type == "code":
                             cell.source, cell.outputs = "", []
                 if probing is not None:
-                    name = next(p.probe.name for p in parts if p.grade_id == probing)
+                    probe = next(p.probe for p in parts if p.grade_id == probing)
+                    name = ", ".join(probe.names) if isinstance(probe, Read) else probe.name
                     answers[probing] = said("no answer: the kernel stopped ({status}) while {name} "
                                             "ran on the grader's inputs", status=run_status,
                                             name=name)

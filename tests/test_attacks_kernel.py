@@ -217,19 +217,27 @@ def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
     # after it are asked in a fresh kernel, and it alone has none.
     from autograder.checks import Call, Check, Part
 
+    from autograder.checks import Read
+
     nb = notebook()
     nb.cells = (answered("def f(x):\n    return 2 * x\n", "part")
                 + answered("import os\ndef g(x):\n    os._exit(3)\n", "dies")
-                + answered("def h(x):\n    return 3 * x\n", "later"))
+                + answered("def h(x):\n    return 3 * x\n", "later")
+                + answered("class Weights:\n    def __array__(self, dtype=None):\n"
+                           "        os._exit(4)\nweights = Weights()\n", "reading"))
     dies, later = (Part(grade_id=gid, title=name, points=2, probe=Call(name),
                         judge=lambda args, got, expected: [Check(got.ok, "ran")])
                    for gid, name in (("dies", "g"), ("later", "h")))
-    status, answers, _ = run(nb, parts=[part(), dies, later])
+    reading = Part(grade_id="reading", title="weights", points=2, probe=Read("weights"),
+                   judge=lambda args, got, expected: [Check(got.ok, "ran")])
+    status, answers, _ = run(nb, parts=[part(), dies, later, reading])
     assert status == "kernel died"
     assert float(answers["part"][0].values[0]) == 4.0
     assert answers["dies"] == "no answer: the kernel stopped (kernel died) while g ran on the " \
                               "grader's inputs"
     assert float(answers["later"][0].values[0]) == 6.0
+    assert answers["reading"] == "no answer: the kernel stopped (kernel died) while weights " \
+                                 "ran on the grader's inputs"
 
 
 def test_the_status_names_the_submissions_limit_when_it_ends_the_run():
