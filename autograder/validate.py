@@ -57,10 +57,12 @@ def _part_above(nb, index: int) -> str | None:
 
 
 def _stopped_in(nb) -> int | None:
-    """The index of the last code cell that started to run, if any."""
-    started = [i for i, cell in enumerate(nb.cells)
-               if cell.cell_type == "code" and cell.get("execution_count")]
-    return started[-1] if started else None
+    """The index of the first code cell that never finished (nbclient
+    records each reply's time; a kernel that dies at once may not even have
+    said that the cell started), if any."""
+    return next((i for i, cell in enumerate(nb.cells)
+                 if cell.cell_type == "code" and cell.source.strip()
+                 and "shell.execute_reply" not in cell.metadata.get("execution", {})), None)
 
 
 def released(exercises: Path = ROOT / "exercises") -> dict[str, Path]:

@@ -215,9 +215,7 @@ def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
     # every part scored 0 ("the notebook stopped before this part was
     # checked"). The parts asked before it keep their answers, the ones
     # after it are asked in a fresh kernel, and it alone has none.
-    from autograder.checks import Call, Check, Part
-
-    from autograder.checks import Read
+    from autograder.checks import Call, Check, Part, Read
 
     nb = notebook()
     nb.cells = (answered("def f(x):\n    return 2 * x\n", "part")
