@@ -551,6 +551,8 @@ try:
 except OSError as error:
     load = type(error).__name__
 print("LOAD", load, "CPUS", os.cpu_count(), "MEMORY", psutil.virtual_memory().total > 0)
+from numpy._core.multiarray import _get_madvise_hugepage
+print("HUGEPAGES", _get_madvise_hugepage())  # NumPy asks for no huge pages (the sandbox's env)
 # A perf counter of the kernel's own user-space time: its ring buffers are
 # charged to one allowance for the whole user, which one kernel filled and
 # emptied and another tried to take from.
@@ -571,6 +573,7 @@ print("PERF", 0 if opened >= 0 else ctypes.get_errno())
     assert {name: read[name] for name in shown} == shown
     assert f"LOAD OSError CPUS {os.cpu_count()} MEMORY True" in text, text[-800:]
     assert f"PERF {errno.ENOSYS}\n" in text, text[-800:]
+    assert "HUGEPAGES False\n" in text, text[-800:]
 
 
 #: Code a kernel runs in a process of its own (one thread: a signal sent to
