@@ -47,13 +47,17 @@ class _KeepingValidator(Validator):
         return self.executed
 
 
+def _heading(cell) -> str | None:
+    """The title of a part, if ``cell`` is its heading (a "## " line)."""
+    if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+        return cell.source.lstrip()[3:].splitlines()[0].strip()
+    return None
+
+
 def _part_above(nb, index: int) -> str | None:
-    """The title of the part (a "## " heading) above cell ``index``."""
-    title = None
-    for cell in nb.cells[:index + 1]:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
-            title = cell.source.lstrip()[3:].splitlines()[0].strip()
-    return title
+    """The title of the part above cell ``index``."""
+    titles = [title for cell in nb.cells[:index + 1] if (title := _heading(cell))]
+    return titles[-1] if titles else None
 
 
 def _stopped_in(nb) -> int | None:
@@ -243,8 +247,7 @@ def _check(path, assignment, exercises, timeout):
     if ran is not None:
         title, answers = None, []
         for cell in ran.cells:
-            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
-                title = cell.source.lstrip()[3:].splitlines()[0].strip()
+            title = _heading(cell) or title
             if is_solution(cell):
                 answers.append(cell)
             elif is_grade(cell) and cell.cell_type == "code":
