@@ -26,6 +26,7 @@ import numpy as np
 
 from autograder.language import _
 from dlcourse.frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING
+from dlcourse.messages import N_
 
 
 class GradingError(RuntimeError):
@@ -422,6 +423,43 @@ def _direction(diff: np.ndarray) -> str:
     return _("some of yours are too large, some too small")
 
 
+def _significant_bits(values: np.ndarray) -> int:
+    """The most binary digits any finite, nonzero value in ``values`` needs (0 if none)."""
+    v = values[np.isfinite(values) & (values != 0)]
+    if not v.size:
+        return 0
+    digits = (np.frexp(np.abs(v))[0] * 2.0 ** 53).astype(np.int64)  # 53 bits, the first 1
+    lowest = digits & -digits
+    return 53 - int(np.log2(lowest.astype(float)).min())
+
+
+#: Floating types a student computes in by mistake (float16), or where a part
+#: needs float64 (float32): the binary digits each keeps, its name, and the
+#: note the feedback adds when an answer holds no more digits than that.
+_NARROW_FLOATS = (
+    (11, "float16", N_("; your values keep about 3 significant digits, as float16 does: compute in "
+                       "float32 or float64")),
+    (24, "float32", N_("; your values keep about 7 significant digits, as float32 does: if the formula "
+                       "is right, compute in float64")),
+)
+
+
+def _precision_note(got: np.ndarray, expected: np.ndarray) -> str:
+    """What a wrong answer's precision explains: its values, all within a
+    hundredth of the largest of the solution's, use (nearly) every digit
+    float16 or float32 keeps and none beyond, where the solution's need
+    more.  The answer's dtype does not reach the grader; its values show it,
+    and this only adds a note to a check that failed anyway."""
+    with np.errstate(invalid="ignore"):
+        if not np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()):
+            return ""
+    used, needed = _significant_bits(got), _significant_bits(expected)
+    for kept, _name, note in _NARROW_FLOATS:
+        if kept - 2 < used <= kept < needed:
+            return _(note)
+    return ""
+
+
 #: The share of a value's credit kept when it is right but in another shape
 #: of the same size (an ``(n, 1)`` column for an ``(n,)`` vector).
 SHAPE_CREDIT = 0.25
@@ -475,11 +513,12 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
             size = _relative(abs(diff[0]) / abs(e[0])) if e[0] != 0 else _decade(abs(diff[0]))
             which = (_("returned {value}, which is too large (off by {size})") if diff[0] > 0 else
                      _("returned {value}, which is too small (off by {size})"))
-            return Check(False, prefix + which.format(value=_number(float(g[0])), size=size))
+            return Check(False, prefix + which.format(value=_number(float(g[0])), size=size)
+                         + _precision_note(g, e))
         message = prefix + _("{count} of {size} values differ from the solution's (largest "
                              "difference {largest}; {direction})").format(
             count=int((~close).sum()), size=e.size, largest=_decade(float(np.abs(diff).max())),
-            direction=_direction(diff))
+            direction=_direction(diff)) + _precision_note(g, e)
         where = _one_input_where(args, e.size, ~close)
         if where is not None:
             message += _("; every one where the input is {value}").format(value=describe_value(where))

@@ -23,6 +23,23 @@ RETURNED_STRING = N_("returned a string, not numbers")
 RETURNED_OTHER = N_("returned {type}, not numbers")
 
 
+#: Floating dtypes narrower than NumPy's default float64, by their names in
+#: NumPy, PyTorch and TensorFlow alike, with the significant decimal digits
+#: each keeps.
+NARROW_FLOATS = {"float16": 3, "bfloat16": 2, "float32": 7}
+
+
+def narrow_float(x) -> str | None:
+    """The name of ``x``'s dtype ("float16", "bfloat16" or "float32") when
+    ``x`` is an array, a tensor or a number of a floating dtype narrower
+    than float64; otherwise None.  :func:`to_numpy` returns float64 either
+    way, so a self-check that must say what precision was lost asks here
+    first."""
+    dtype = getattr(x, "dtype", None)
+    name = getattr(dtype, "name", None) or str(dtype).removeprefix("torch.")
+    return name if name in NARROW_FLOATS else None
+
+
 def to_numpy(x) -> np.ndarray:
     """``x`` (a NumPy array, a number, a list, a TensorFlow or PyTorch
     tensor) as a float64 NumPy array.
@@ -35,7 +52,9 @@ def to_numpy(x) -> np.ndarray:
     if isinstance(x, (str, bytes)):
         raise TypeError(RETURNED_STRING)
     if hasattr(x, "detach"):  # a PyTorch tensor, possibly tracking gradients
-        x = x.detach().cpu().numpy()
+        x = x.detach().cpu()
+        # NumPy has no bfloat16: widened first (exactly), or .numpy() refuses it.
+        x = (x.float() if narrow_float(x) == "bfloat16" else x).numpy()
     elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # a TensorFlow tensor
         x = x.numpy()
     try:

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from .frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, to_numpy
+from .frameworks import NARROW_FLOATS, RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, narrow_float, to_numpy
 from .messages import _
 
 
@@ -42,16 +42,31 @@ class SelfCheckFailed(Exception):
 
 
 def _values(expected: np.ndarray | None, got: np.ndarray) -> str:
-    """The "Expected:" and "Got:" lines; a value's later rows line up under its first."""
+    """The "Expected:" and "Got:" lines; a value's later rows line up under its first.
+    Four decimals, or as many more as it takes for two values that differ
+    (beyond the check's tolerance) not to print alike."""
     lines = [] if expected is None else [(_("Expected:"), expected)]
     lines.append((_("Got:"), got))
     width = max(_columns(label) for label, _value in lines)
+    for precision in range(4, 18):
+        shown = [np.array2string(value, precision=precision, suppress_small=True, threshold=20)
+                 for _label, value in lines]
+        if len(set(shown)) == len(shown):
+            break
     text = ""
-    for label, value in lines:
-        shown = np.array2string(value, precision=4, suppress_small=True, threshold=20)
+    for (label, _value), value_text in zip(lines, shown):
         text += f"\n  {label}{' ' * (width - _columns(label))} " + \
-            shown.replace("\n", "\n" + " " * (width + 3))
+            value_text.replace("\n", "\n" + " " * (width + 3))
     return text
+
+
+def _near(got: np.ndarray, expected: np.ndarray) -> bool:
+    """Within a hundredth of the largest expected value everywhere: as near
+    as float32's rounding, even where a difference of two close numbers
+    magnifies it, takes an answer (a numerical gradient with h = 1e-5 is off
+    by about 1e-3), and other formulas rarely come."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()))
 
 
 def _columns(text: str) -> int:
@@ -87,8 +102,11 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
               atol: float = 1e-6, rtol: float = 1e-5) -> None:
         """``got`` must have ``expected``'s shape and values, within
         ``atol + rtol * |expected|``: the same formula computed in float32
-        passes, as it does with the autograder."""
+        passes, as it does with the autograder.  Half precision (float16,
+        bfloat16) never passes, even where these examples come out exact in
+        it: the autograder's inputs need more digits than it keeps."""
         expected = np.asarray(expected, dtype=float)
+        narrow = narrow_float(got)
         try:
             got_array = to_numpy(got)
         except (TypeError, ValueError) as error:
@@ -102,9 +120,17 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             self._fail(_("{call} returned an array of shape {shape}; expected shape {expected}.")
                        .format(call=_(call), shape=got_array.shape, expected=expected.shape)
                        + _values(None, got_array), hint)
+        if narrow in ("float16", "bfloat16"):
+            # Its own message, without the hint: the hint is about a mistake in the formula.
+            self._fail(_("{call} returned {dtype} values, which keep only about {digits} significant "
+                         "digits: too few for the autograder's checks. Compute in float32 or float64.")
+                       .format(call=_(call), dtype=narrow, digits=NARROW_FLOATS[narrow]), None)
         if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
-            self._fail(_("{call} returned the wrong values.").format(call=_(call))
-                       + _values(expected, got_array), hint)
+            text = _("{call} returned the wrong values.").format(call=_(call)) + _values(expected, got_array)
+            if narrow == "float32" and _near(got_array, expected):
+                text += "\n  " + _("These are float32 values, which keep about 7 significant digits: "
+                                   "if the formula is right, compute in float64.")
+            self._fail(text, hint)
         self.passed += 1
 
     def true(self, condition: bool, *, message: str, hint: str | None = None, **values) -> None:

@@ -23,6 +23,7 @@ from autograder.assignment import (
     list_assignments,
     load_assignment,
     score_part,
+    solution_functions,
 )
 from autograder.checks import (
     CHANGED_INPUTS_CREDIT,
@@ -36,6 +37,7 @@ from autograder.checks import (
     Part,
     Read,
     accuracy_check,
+    compare_values,
     gate,
     same_as_solution,
 )
@@ -43,7 +45,9 @@ from autograder.language import shown, speaking
 from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, encode_array, parse_reply, request_code
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 import build as fixtures  # noqa: E402  (tests/submissions/build.py)
+from check_mutants import ask  # noqa: E402  (benchmarks/check_mutants.py: the probe, answered in-process)
 
 ASSIGNMENTS = list_assignments(ROOT / "solutions")
 
@@ -480,6 +484,20 @@ def test_messages_name_nan_large_inputs_direction_and_the_number_returned():
     assert "largest difference 1e+05 to 1e+06" in far.message
 
 
+def test_a_wrong_answer_computed_in_float16_or_float32_says_so():
+    rng = np.random.default_rng(3)
+    right = rng.normal(size=12) * 3
+    half = compare_values(right.astype(np.float16).astype(float), right, atol=1e-6, rtol=1e-4)
+    assert not half.passed and "keep about 3 significant digits, as float16 does" in half.message
+    one = compare_values(np.array(float(np.float16(right[0]))), np.array(right[0]), atol=0, rtol=1e-5)
+    assert "as float16 does" in one.message
+    single = compare_values(right.astype(np.float32).astype(float), right, atol=0, rtol=1e-9)
+    assert "as float32 does: if the formula is right, compute in float64" in single.message
+    # Another formula, round numbers, or half precision far off: nothing about precision.
+    for got in (right * 1.001, np.round(right), right.astype(np.float16).astype(float) + 0.5):
+        assert "significant digits" not in compare_values(got, right, atol=1e-9, rtol=1e-5).message
+
+
 def test_tuples_are_judged_per_component_and_lists_like_tuples():
     judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("MAE", "MSE", "RMSE"))
     expected = answer(2.0, 5.0, np.sqrt(5.0))
@@ -733,6 +751,53 @@ def test_cases_are_fresh_for_each_seed_and_repeat_for_the_same_seed():
     assignment = load_assignment(ROOT / "solutions", "perceptrons_xor")
     assert draw_cases(assignment, 1) == draw_cases(assignment, 1)
     assert draw_cases(assignment, 1) != draw_cases(assignment, 2)
+
+
+#: Mistakes whose cost must not depend on the draw, with that cost: the
+#: assignment, the part, the function as the student wrote it, and the
+#: points it earns on every seed.  Each was once hidden by cases that never
+#: reached the inputs where it shows.
+SAME_ON_EVERY_DRAW = [
+    # Counting the positions at stride 1, then keeping every stride-th: right
+    # only where the stride leaves a remainder of stride - 1.
+    ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
+     "    return (n + 2 * pad - k + 1) // stride\n", 0.0),
+    ("cnn", "check_conv_output_size", "import math\ndef conv_output_size(n, k, stride, pad):\n"
+     "    return math.ceil((n + 2 * pad - k) / stride) + 1\n", 0.0),
+    ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
+     "    return round((n + 2 * pad - k) / stride) + 1\n", 0.0),
+    # Partial windows at the bottom and the right kept (PyTorch's ceil_mode).
+    ("cnn", "check_max_pool2d", "def max_pool2d(x, size, stride):\n"
+     "    size, stride = int(size), int(stride)\n"
+     "    rows, cols = (-(-(s - size) // stride) + 1 for s in x.shape)\n"
+     "    return np.array([[x[i * stride:i * stride + size, j * stride:j * stride + size].max()\n"
+     "                      for j in range(cols)] for i in range(rows)])\n", 0.0),
+    # The L2 penalty on the bias too: the loss and grad_b wrong, grad_w right.
+    ("regularization", "check_l2_loss_and_grads", "def l2_loss_and_grads(X, y, w, b, lam):\n"
+     "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"
+     "    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + lam * (w @ w + b * b)\n"
+     "    return loss, X.T @ (p - y) / len(y) + 2 * lam * w, np.mean(p - y) + 2 * lam * b\n", 1.0),
+]
+
+
+@pytest.mark.parametrize("name,grade_id,source,points", SAME_ON_EVERY_DRAW,
+                         ids=[f"{a}-{g}-{i}" for i, (a, g, _s, _p) in enumerate(SAME_ON_EVERY_DRAW)])
+def test_a_mistake_costs_the_same_on_every_draw(name, grade_id, source, points):
+    assignment = load_assignment(ROOT / "solutions", name)
+    part = next(p for p in assignment.parts if p.grade_id == grade_id)
+    setup = next(c.source for c in nbformat.read(assignment.notebooks[0], as_version=4).cells
+                 if c.cell_type == "code")  # the notebook's imports
+    solution, student = {}, {}
+    for namespace in (solution, student):  # as after running the solution notebook, without training
+        for code in [setup, *solution_functions(assignment).values(), PROBE_SOURCE]:
+            exec(code, namespace)
+    exec(source, student)
+    scores = set()
+    for seed in range(20):
+        cases = draw_cases(assignment, seed)[grade_id]
+        score = score_part(part, cases, ask(student, part, cases), ask(solution, part, cases))[0]
+        scores.add(round(score, 3))
+    assert scores == {points}
 
 
 # -- The assignments themselves ---------------------------------------------------

@@ -359,6 +359,33 @@ def test_self_check_accepts_float32_work_and_rejects_a_wrong_value():
             check.close(500.2, exact, call="f()")
 
 
+def test_self_check_refuses_half_precision_and_says_what_precision_lost():
+    torch = pytest.importorskip("torch")
+    # Exact in float16 on the public examples: refused all the same, without
+    # the hint (which is about the formula), as the autograder's inputs need
+    # more digits than float16 keeps.
+    for half in (np.array([2.0, 6.0], dtype=np.float16), torch.tensor([2.0, 6.0], dtype=torch.bfloat16)):
+        with pytest.raises(SelfCheckFailed, match=r"returned (float16|bfloat16) values.*about [23] "
+                           r"significant digits") as failure:
+            with self_check("part") as check:
+                check.close(half, [2, 6], call="f()", hint="look at the sign")
+        assert "Hint" not in str(failure.value)
+    # A wrong value in float32, near the right one: the note says what
+    # float32 keeps; two values that differ print differently.
+    with pytest.raises(SelfCheckFailed) as failure:
+        with self_check("part") as check:
+            check.close(np.float32(0.37109375), 0.3711, call="f()")
+    message = str(failure.value)
+    assert "These are float32 values" in message
+    expected, got = (line.split(":", 1)[1].strip() for line in message.splitlines()[1:3])
+    assert expected != got, message
+    # A formula far off, in float32: no note about precision.
+    with pytest.raises(SelfCheckFailed) as failure:
+        with self_check("part") as check:
+            check.close(torch.tensor([1.5, 2.0]), [1.0, 2.0], call="f()")
+    assert "float32" not in str(failure.value)
+
+
 def test_self_check_takes_a_number_as_an_array_of_one_as_the_grader_does(capsys):
     # The grader accepts b = np.array([-1.5]) where a number is asked for;
     # the self-check told the student to fix it.

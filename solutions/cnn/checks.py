@@ -18,7 +18,7 @@ only, always shows), pooling maps hold dozens of windows of random values
 (their mean is never their maximum, and a window one row or column too wide
 or too narrow changes some maximum), and every output-size case has a
 stride that does not divide n + 2p - k, a padding at least as large as the
-stride and a kernel of 3 or more (so dropping or halving the padding,
+stride and a kernel of 5 or more (so dropping or halving the padding,
 dropping k, or the floor, each changes the answer).
 """
 
@@ -46,15 +46,22 @@ ACCURACY_NEEDED = 0.95
 ACCURACY_FLOOR = 0.5
 
 
-def _unequal_sizes(rng, low, high, kh, kw, stride):
+def _unequal_sizes(rng, low, high, kh, kw, stride, *, leftover=False):
     """An image height and width in [low, high) such that every output size
     taken from the wrong axis, with the wrong kernel side or without the
-    kernel differs from the right one, and the output is not square."""
+    kernel differs from the right one, and the output is not square; with
+    ``leftover``, the windows leave rows and columns uncovered on both axes
+    (a window one wider then usually gives the same output size, and shows
+    in the values instead)."""
+    sides = {(a, b) for a in (0, 1) for b in (0, 1)} if not leftover else {(0, 0), (1, 1)}
     for _attempt in range(10_000):
         h, w = (int(v) for v in rng.integers(low, high, size=2))
-        out = {(a, b): (a - b) // stride + 1 for a in (h, w) for b in (kh, kw)}
-        no_kernel = all(a // stride + 1 != out[a, b] for a in (h, w) for b in (kh, kw))
-        if h != w and len(set(out.values())) == len(out) and min(out.values()) >= 2 and no_kernel:
+        size, kernel = (h, w), (kh, kw)
+        out = {(a, b): (size[a] - kernel[b]) // stride + 1 for a, b in sides}
+        no_kernel = all(size[a] // stride + 1 != out[a, b] for a, b in sides)
+        uncovered = all((size[a] - kernel[a]) % stride for a in (0, 1))
+        if h != w and len(set(out.values())) == len(out) and min(out.values()) >= 2 and no_kernel \
+                and (uncovered or not leftover):
             return h, w
     raise ValueError(f"no image size in [{low}, {high}) for a {kh}x{kw} kernel, stride {stride}")
 
@@ -72,27 +79,34 @@ def conv_cases(rng):
 
 def pool_cases(rng):
     """Non-overlapping (2, 2), overlapping (3, 2) and (3, 3) windows on
-    non-square maps of about 25 to 80 windows each."""
+    non-square maps of about 25 to 80 windows each, with rows and columns
+    left over at the bottom and the right (no window fits there: pooling
+    that keeps partial windows, as PyTorch's ``ceil_mode=True`` does, gives
+    another shape)."""
     cases = []
     for size, stride in [(2, 2), (3, 2), (3, 3)]:
-        h, w = _unequal_sizes(rng, 5 * stride + size, 10 * stride + size, size + 1, size, stride)
+        h, w = _unequal_sizes(rng, 5 * stride + size, 10 * stride + size, size, size, stride,
+                              leftover=True)
         cases.append((rng.normal(size=(h, w)), float(size), float(stride)))
     return cases
 
 
 def output_size_cases(rng):
-    """Five (n, k, stride, pad) with stride 3 or 4 leaving a remainder of
-    stride - 1 from n + 2*pad - k: the quotient ends in .67 or .75, so
-    rounding it (to nearest, half to even or half up) or taking its ceiling
-    gives another size in every case, and only the floor is right; pad >=
-    stride (pad once or not at all gives another size) and k of 3 or more,
-    at least the stride (dropping k does)."""
+    """Five (n, k, stride, pad) with stride 5, 6 or 7 leaving a remainder r
+    from n + 2*pad - k with 1 <= r <= stride - 2 and r / stride above one
+    half: the quotient ends in .6 to .8, so rounding it or taking its
+    ceiling gives another size, and so does counting the positions at stride
+    1 and keeping every stride-th ((m + 1) // stride, right only where r is
+    stride - 1); only the floor is right in every case.  pad >= stride (pad
+    once or not at all gives another size) and k at least the stride
+    (dropping k does)."""
     cases = []
     while len(cases) < 5:
-        n, k = int(rng.integers(5, 65)), int(rng.choice([3, 5, 7]))
-        stride = int(rng.choice([3, 4]))
+        n, k = int(rng.integers(5, 65)), int(rng.choice([5, 7, 9]))
+        stride = int(rng.choice([5, 6, 7]))
         pad = int(rng.integers(stride, stride + 3))
-        if k >= stride and n + 2 * pad >= k and (n + 2 * pad - k) % stride == stride - 1:
+        r = (n + 2 * pad - k) % stride
+        if k >= stride and n + 2 * pad >= k and 1 <= r <= stride - 2 and 2 * r > stride:
             cases.append((float(n), float(k), float(stride), float(pad)))
     return cases
 

@@ -102,13 +102,17 @@ def kfold_cases(rng):
 
 
 def l2_cases(rng):
+    """Weights and a bias of at least 0.1 in size: a penalty on the bias too
+    adds at least 5e-4 to the loss and 0.01 to its gradient in every case,
+    far beyond the tolerance (a bias near 0 would hide it in some draws)."""
     cases = []
     for n, d in [(6, 2), (10, 3), (15, 4)]:
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
         w = rng.normal(size=d)
         w[np.abs(w) < 0.1] = 0.5
-        cases.append((X, y, w, rng.normal(scale=0.5), rng.uniform(0.05, 0.5)))
+        b = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 1.0)
+        cases.append((X, y, w, b, rng.uniform(0.05, 0.5)))
     return cases
 
 
