@@ -350,8 +350,10 @@ def error_checks(got: Answer) -> list[Check]:
     elif other := _OTHER_TYPE.fullmatch(error):  # to_numpy's too: a type's name, nothing more
         text = _(RETURNED_OTHER).format(type=other["type"])
     elif unrun := _UNDEFINED.fullmatch(error):  # kernel_probe's words, in the student's language
-        text = _("raised NameError: name '{name}' is not defined (did its cell run?)").format(
-            name=unrun["name"])
+        # Every cell ran before the grader asked (an answer cell that stopped
+        # is said on its own): the name is missing, or spelt otherwise.
+        text = _("the notebook defines no {name}, after all its cells ran: the part's answer cell "
+                 "must define it, under exactly this name").format(name=unrun["name"])
     elif too_many := _TOO_MANY.fullmatch(error):
         text = _("raised ValueError: the answer has more than {count} numbers").format(
             count=too_many["count"])

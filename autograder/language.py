@@ -1,9 +1,10 @@
 """The language a student's feedback speaks: the notebook's own.
 
 A Korean exercise notebook says so in its metadata (``dlcourse.language``,
-written by ``generate``); any other notebook, or a value that is not one of
-the course's languages, gets English. Grading is the same in every language:
-only the words change.
+written by ``generate``), and in its first code cell, which sets the
+self-checks' language (read where an editor dropped the metadata); any other
+notebook, or a value that is not one of the course's languages, gets
+English. Grading is the same in every language: only the words change.
 
 The grader's own words are in ``autograder/locale/<language>/LC_MESSAGES/
 autograder.po``; an assignment's (its parts' titles, the messages its
@@ -19,6 +20,7 @@ import contextlib
 import contextvars
 import functools
 import gettext
+import re
 from pathlib import Path
 
 from dlcourse.messages import LANGUAGES, catalog_path, checked_language, load_catalog, translations
@@ -31,12 +33,29 @@ _catalog: contextvars.ContextVar[gettext.NullTranslations | None] = contextvars.
     "feedback_catalog", default=None)
 
 
+#: The translated exercises' first code cell sets the self-checks' language
+#: (``dlcourse.use_language("ko")``): read where a notebook lost its metadata.
+_USES_LANGUAGE = re.compile(
+    r"""^[ \t]*(?:dlcourse\.)?use_language\([ \t]*["'](?P<language>[\w-]+)["'][ \t]*\)""", re.M)
+
+
 def notebook_language(notebook, default: str = "en") -> str:
-    """The language a (student's) notebook asks for, if it is one of the course's."""
+    """The language a (student's) notebook asks for, if it is one of the
+    course's: its metadata's, else the one its own code cells set for the
+    self-checks (an editor that drops unknown metadata keeps those)."""
     metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
     settings = metadata.get("dlcourse") if isinstance(metadata, dict) else None
     language = settings.get("language") if isinstance(settings, dict) else None
-    return language if isinstance(language, str) and language in LANGUAGES else default
+    if isinstance(language, str) and language in LANGUAGES:
+        return language
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source") if isinstance(cell, dict) and cell.get("cell_type") == "code" else None
+        source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else source
+        found = _USES_LANGUAGE.search(source) if isinstance(source, str) else None
+        if found and found["language"] in LANGUAGES:
+            return found["language"]
+    return default
 
 
 def assignment_catalog(source: Path | str, assignment: str, language: str) -> Path:

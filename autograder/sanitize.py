@@ -22,7 +22,7 @@ from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
-def _grade_id(cell) -> str | None:
+def grade_id_of(cell) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader")
     grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
     return grade_id if isinstance(grade_id, str) and grade_id else None
@@ -33,18 +33,24 @@ def _flagged(cell) -> bool:
     return isinstance(meta, dict) and any(meta.get(flag) is True for flag in ("grade", "solution", "locked"))
 
 
+def kept_copies(cells) -> dict[str, int]:
+    """The index of the one cell that keeps each grade id: the flagged copy
+    nbgrader's DeduplicateIds keeps (the last), else the last copy.  The
+    other copies run as ordinary cells (here, and in ``validate``)."""
+    flagged = {grade_id_of(cell) for cell in cells if _flagged(cell)}
+    keeps = {}
+    for index, cell in enumerate(cells):
+        grade_id = grade_id_of(cell)
+        if grade_id and (grade_id not in flagged or _flagged(cell)):
+            keeps[grade_id] = index
+    return keeps
+
+
 class RestoreCellRoles(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
-        # The one cell that keeps each grade id: the flagged copy nbgrader's
-        # DeduplicateIds kept (the last), else the last copy.
-        flagged = {_grade_id(cell) for cell in nb.cells if _flagged(cell)}
-        self.keeps = {}
-        for index, cell in enumerate(nb.cells):
-            grade_id = _grade_id(cell)
-            if grade_id and (grade_id not in flagged or _flagged(cell)):
-                self.keeps[grade_id] = index
+        self.keeps = kept_copies(nb.cells)
         with Gradebook(info["db_url"]) as self.gradebook:
             return super().preprocess(nb, resources)
 
@@ -59,7 +65,7 @@ class RestoreCellRoles(NbGraderPreprocessor):
         if "nbgrader" not in cell.get("metadata", {}):
             return cell, resources
         meta = cell.metadata.nbgrader
-        grade_id = _grade_id(cell)
+        grade_id = grade_id_of(cell)
         source = self._find(self.gradebook.find_source_cell, grade_id) if grade_id else None
         if source is None:
             if meta:

@@ -33,6 +33,7 @@ from traitlets.config import Config
 
 from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, slips
 from autograder.language import _, notebook_language, speaking
+from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
 
 
@@ -42,6 +43,12 @@ class _KeepingValidator(Validator):
     executed = running = None
 
     def _preprocess(self, nb):
+        # A copied cell runs as an ordinary cell, the last copy is the part's,
+        # as when grading (nbgrader's own check would refuse the notebook).
+        keeps = kept_copies(nb.cells)
+        for index, cell in enumerate(nb.cells):
+            if "nbgrader" in cell.metadata and keeps.get(grade_id_of(cell), index) != index:
+                del cell.metadata["nbgrader"]
         self.running = nb  # run in place: what ran is there if the kernel dies
         self.executed = super()._preprocess(nb)
         return self.executed
@@ -147,11 +154,27 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path | None =
     released notebooks are in ``exercises`` (default: :func:`released_folder`).
     The messages are in the notebook's language."""
     path = Path(path)
-    with speaking(_language_of(path)):
-        return _check(path, assignment, exercises, timeout)
+    language = _language_of(path)
+    with speaking(language):
+        return _check(path, assignment, exercises, timeout, language)
 
 
-def _check(path, assignment, exercises, timeout):
+def _part_titles(released_notebook: Path, language: str) -> dict[str, str]:
+    """The grade id of each self-check cell -> the title of the part it
+    checks, from the released notebook in ``language`` (English if there is
+    none): a heading the student deleted or changed does not rename a part."""
+    translated = released_notebook.parents[1] / language / released_notebook.parent.name / \
+        released_notebook.name
+    nb = nbformat.read(translated if translated.is_file() else released_notebook, as_version=4)
+    titles, title = {}, None
+    for cell in nb.cells:
+        title = _heading(cell) or title
+        if title and cell.cell_type == "code" and is_grade(cell):
+            titles[cell.metadata.nbgrader["grade_id"]] = title
+    return titles
+
+
+def _check(path, assignment, exercises, timeout, language):
     if not path.is_file():
         return False, ["✗ " + _("There is no file {path}.").format(path=path)]
     exercises = exercises or released_folder(path)
@@ -246,12 +269,14 @@ def _check(path, assignment, exercises, timeout):
     parts, failed = [], 0
     if ran is not None:
         title, answers = None, []
+        titles = _part_titles(notebooks[assignment], language)
         for cell in ran.cells:
             title = _heading(cell) or title
             if is_solution(cell):
                 answers.append(cell)
             elif is_grade(cell) and cell.cell_type == "code":
-                name = title or cell.metadata.nbgrader.get("grade_id")
+                grade_id = cell.metadata.nbgrader.get("grade_id")
+                name = titles.get(grade_id) or title or grade_id
                 score, points = determine_grade(cell)
                 answer_error = next((_error_text(a) for a in answers if _error_text(a)), None)
                 if any(_raised(a, "NotImplementedError") for a in answers):

@@ -154,10 +154,11 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
                 f"✗ {self.part}: " + _("not written yet. Replace `raise NotImplementedError()` "
                                        "in the cell above with your code, run that cell, "
                                        "then run this one.")) from None
-        if issubclass(exc_type, NameError):
+        if issubclass(exc_type, NameError) and getattr(exc, "name", None):
             raise SelfCheckFailed(
-                f"✗ {self.part}: {exc}. " + _("Run the cell above (and the cells before it) "
-                                              "first.")) from None
+                f"✗ {self.part}: " + _("{name} is not defined. Run the cell above (and the cells "
+                                       "before it) first; if they ran, the cell above must define "
+                                       "{name}, under exactly this name.").format(name=exc.name)) from None
         # An error inside the student's own code: keep its traceback, which
         # points at their line, and say where it came from.
         print(f"✗ {self.part}: " + _("your code raised {error} (details below).")

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.book
 
 KIT = HTML / "course-kit.zip"
 FOLDER = "dl-course-kit"
-RUN_ABOVE = "Run the cell above (and the cells before it) first."
+RUN_ABOVE = ("{name} is not defined. Run the cell above (and the cells before it) first; if they ran, "
+             "the cell above must define {name}, under exactly this name.")
 NOT_WRITTEN = ("not written yet. Replace `raise NotImplementedError()` in the cell above with your "
                "code, run that cell, then run this one.")
 

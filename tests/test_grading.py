@@ -990,7 +990,7 @@ def test_an_answer_cell_that_stopped_says_why_instead_of_not_defined(graded):
     if name != "tensors":
         pytest.skip("worked example on one assignment: tensors' wrong_fullwidth_space")
     # A full-width space in the answer's indentation: a SyntaxError, so the
-    # function was never defined; "name is not defined (did its cell run?)"
+    # function was never defined; "name is not defined (did its cell run?)", as it read then,
     # sent a Korean student to run a cell they had run.
     report = json.loads((work / "reports" / name / "wrong_fullwidth_space" / f"{name}.json")
                         .read_text())

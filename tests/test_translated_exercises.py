@@ -7,6 +7,7 @@ for a Korean submission: the solution_ko and *_ko fixtures.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -185,9 +186,26 @@ def test_merging_keeps_translations_marks_changes_fuzzy_and_drops_what_is_gone(t
     ({"metadata": ["ko"]}, "en"),
     ({}, "en"),
     ("not a notebook", "en"),
+    # An editor that drops the metadata keeps the first cell's call.
+    ({"cells": [{"cell_type": "code", "source": ["import dlcourse\n", "\n",
+                                                 'dlcourse.use_language("ko")  # 한국어\n']}]}, "ko"),
+    ({"cells": [{"cell_type": "code", "source": "use_language('fr')"}]}, "en"),
+    ({"cells": [{"cell_type": "markdown", "source": 'dlcourse.use_language("ko")'}]}, "en"),
+    ({"cells": [{"cell_type": "code", "source": 'print(\'use_language("ko")\')'}]}, "en"),
+    ({"metadata": {"dlcourse": {"language": "en"}},
+      "cells": [{"cell_type": "code", "source": 'dlcourse.use_language("ko")'}]}, "en"),
+    ({"cells": [{"cell_type": "code", "source": 7}, "cell"]}, "en"),
 ])
 def test_a_notebook_chooses_its_feedback_language_only_among_the_courses(notebook, language):
     assert notebook_language(notebook) == language
+
+
+def test_a_korean_notebook_that_lost_its_metadata_is_still_korean():
+    nb = json.loads((ROOT / "exercises" / "ko" / "tensors" / "tensors.ipynb").read_text())
+    del nb["metadata"]["dlcourse"]
+    assert notebook_language(nb) == "ko"
+    english = json.loads((ROOT / "exercises" / "tensors" / "tensors.ipynb").read_text())
+    assert notebook_language(english) == "en"
 
 
 def test_the_grader_speaks_korean_only_inside_speaking():
@@ -255,7 +273,9 @@ def test_the_probes_words_from_the_students_kernel_are_translated_by_the_grader(
 
     unrun = Answer(error="NameError: name 'step' is not defined (did its cell run?)")
     own = Answer(error="NameError: name 'stpe' is not defined")  # the student's own slip: as it is
-    assert error_checks(unrun)[0].message == f"raised {unrun.error}"  # English as it always was
+    # Every cell ran before the grader asked: the name is missing or spelt otherwise.
+    assert error_checks(unrun)[0].message == ("the notebook defines no step, after all its cells ran: the "
+                                              "part's answer cell must define it, under exactly this name")
     with speaking("ko"):
         translated, untouched = error_checks(unrun)[0].message, error_checks(own)[0].message
     assert hangul(translated) and "step" in translated and "did its cell run" not in translated

@@ -99,6 +99,32 @@ def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path
 
 
 @pytest.mark.grading  # runs a whole notebook in a kernel
+def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(tmp_path):
+    # A pasted copy of an answer cell (its nbgrader metadata with it, as
+    # Jupyter copies it) made nbgrader's Validator refuse the whole notebook
+    # ("the nbgrader metadata may be corrupted"), where the grader grades it;
+    # and a deleted heading named the next part by the one above.
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    heads = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "markdown" and c.source.lstrip().startswith("## ")]
+    second = nb.cells[heads[1]].source.lstrip()[3:].splitlines()[0].strip()
+    answer = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[answer])))
+    copy.id = "pasted-copy"
+    copy.source = "# trying another way\n" + copy.source
+    del nb.cells[heads[1]]
+    nb.cells.insert(answer + 1, copy)
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    text = "\n".join(messages)
+    assert not ready
+    assert "could not be run" not in text and "ValidationError" not in text, text
+    assert f"✗ {second}: " in text, text
+    assert sum(m.startswith("✗ Part ") for m in messages) == 7, text
+    assert any(m.startswith("! ") and "copy" in m for m in messages), text
+
+
 def test_a_korean_notebook_is_checked_in_korean():
     ready, messages = check(fixture("wrong_step_at_zero_ko"))
     assert not ready
