@@ -797,13 +797,19 @@ def _sanitized_files(base: Path) -> list[tuple[Path, Path]]:
     return out
 
 
+#: Python's start-up in the sandbox: the grader's missing fonts kept out of
+#: students' outputs.
+KERNEL_SITE = Path(__file__).resolve().parent / "kernel_site" / "sitecustomize.py"
+
+
 def _copy_helper_package(base: Path) -> Path:
     """A copy of the helper package in ``base`` (bound read-only into the
-    sandbox): a bind of the course's own folder would name it in the
-    sandbox's /proc/self/mountinfo."""
+    sandbox), with :data:`KERNEL_SITE`: a bind of the course's own folder
+    would name it in the sandbox's /proc/self/mountinfo."""
     lib = base / "lib"
     shutil.copytree(_helper_package(), lib / "dlcourse",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(KERNEL_SITE, lib / KERNEL_SITE.name)
     for folder, _, names in os.walk(lib):
         os.chmod(folder, 0o755)
         for name in names:

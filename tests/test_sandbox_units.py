@@ -5,6 +5,8 @@ attack tests run real kernels in it.)"""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,24 @@ def test_nothing_of_the_course_is_mounted_but_the_venv_and_a_copy_of_the_helpers
     helpers = [src for _, src, dst in mounts(cmd) if dst == str(NEUTRAL_LIB)]
     assert helpers and Path(helpers[0]).is_relative_to(tmp_path)
     assert (Path(helpers[0]) / "dlcourse" / "__init__.py").is_file()
+
+
+def test_the_graders_missing_fonts_stay_out_of_a_students_outputs(command, tmp_path):
+    """The sandbox's Python starts with the course's sitecustomize: a font the
+    notebook asks for that the grader lacks (Malgun Gothic, on Korean
+    Windows) printed 70 lines per figure, and each Hangul glyph a warning."""
+    helpers = next(Path(src) for _, src, dst in mounts(command[1]) if dst == str(NEUTRAL_LIB))
+    assert (helpers / "sitecustomize.py").is_file()
+    plot = ("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+            "plt.rc('font', family='Malgun Gothic')\nfig, ax = plt.subplots()\n"
+            "ax.set_title('손실 곡선')\nfig.savefig('plot.png')\nprint('drawn')\n")
+    said = {}
+    for where, path in (("sandbox", str(helpers)), ("elsewhere", "")):
+        env = {**os.environ, "PYTHONPATH": path, "MPLCONFIGDIR": str(tmp_path / "mpl")}
+        said[where] = subprocess.run([sys.executable, "-c", plot], cwd=tmp_path, env=env,
+                                     capture_output=True, text=True, timeout=120)
+    assert said["sandbox"].stdout == "drawn\n" and said["sandbox"].stderr == ""
+    assert "findfont" in said["elsewhere"].stderr  # what it keeps out
 
 
 def test_private_tmp_comes_before_the_binds_that_may_live_under_it(command):
