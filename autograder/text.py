@@ -93,3 +93,25 @@ def display_width(text: str) -> int:
     (Hangul, CJK), none for a combining mark."""
     return sum(0 if unicodedata.combining(char) else
                2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+#: Python's words for a character it cannot read in code (a SyntaxError),
+#: where the character is a full-width one: the ideographic space or a
+#: full-width twin of an ASCII character, typed while a Korean, Japanese or
+#: Chinese input mode was on.
+_FULL_WIDTH = re.compile(
+    r"invalid (?:non-printable )?character (?:'.' \()?U\+(?P<code>3000|FF[0-5][0-9A-F])\b")
+
+
+def full_width(error: str) -> tuple[str, str] | None:
+    """The full-width character an error's text names, and its ordinary
+    (half-width) twin, if the error is Python's refusal of one."""
+    found = _FULL_WIDTH.search(error)
+    if not found:
+        return None
+    code = int(found["code"], 16)
+    if code == 0x3000:
+        return "U+3000", "' '"
+    if not 0xFF01 <= code <= 0xFF5E:
+        return None
+    return f"'{chr(code)}'", f"'{chr(code - 0xFEE0)}'"

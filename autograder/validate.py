@@ -35,6 +35,7 @@ from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, s
 from autograder.language import _, notebook_language, speaking
 from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
+from autograder.text import full_width
 
 
 class _KeepingValidator(Validator):
@@ -126,6 +127,10 @@ def _error_text(cell) -> str | None:
             message = lines[start:]
             if len(message) > MESSAGE_LINES:
                 message = message[:MESSAGE_LINES] + ["[...]"]
+            if wide := full_width(f"{output.ename}: {output.evalue}"):
+                message.append(_("{character} is a full-width character, typed while a Korean, "
+                                 "Japanese or Chinese input mode was on: type it again as {half}.")
+                               .format(character=wide[0], half=wide[1]))
             return "\n".join(context + message)
     return None
 

@@ -1000,7 +1000,22 @@ def test_an_answer_cell_that_stopped_says_why_instead_of_not_defined(graded):
     assert check["message"].startswith("no answer: its answer cell stopped, before it defined "
                                        "everything the part needs, with SyntaxError: invalid "
                                        "non-printable character U+3000"), check
+    assert check["message"].endswith("U+3000 is a full-width character, typed while a Korean, "
+                                     "Japanese or Chinese input mode was on: type it again as ' '"), check
     assert report["parts"]["check_pairwise_sq_distances"]["score"] == 2
+
+
+@pytest.mark.parametrize("error, found", [
+    ("SyntaxError: invalid non-printable character U+3000", ("U+3000", "' '")),
+    ("SyntaxError: invalid character '（' (U+FF08)", ("'（'", "'('")),
+    ("SyntaxError: invalid character '＝' (U+FF1D)", ("'＝'", "'='")),
+    ("SyntaxError: invalid character '→' (U+2192)", None),  # not a full-width twin
+    ("ValueError: U+FF08 is a code point", None),
+])
+def test_a_full_width_character_is_named_with_its_ordinary_twin(error, found):
+    from autograder.text import full_width
+
+    assert full_width(error) == found
 
 
 @pytest.mark.grading
