@@ -179,7 +179,11 @@ class TimeLimits:
         return ""
 
     def used_up(self) -> str:
-        """Why a part was not checked once the submission is over its limit."""
+        """Why a part was not checked once the submission is over a limit:
+        its own, or (the kernel not answering after) a cell's."""
+        if not self.ends_run(self.reason):
+            return said("not checked: the kernel did not answer the grader after this ({reason})",
+                        reason=self.reason)
         if self.reason.startswith("timeout (wall clock)"):
             return said("not checked: the submission ran for its {seconds:g} s (wall clock)",
                         seconds=self.wall_limit)
@@ -875,7 +879,7 @@ class JudgedExecute(Execute):
         limits = self._limits
         cpu_start = limits.cpu()
         wall_deadline = monotonic() + timeout if timeout else math.inf
-        timed_out = None
+        timed_out, answer_by = None, math.inf
         while True:
             if timed_out is None:
                 reason = limits.note(limits.cell_over(cpu_start, wall_deadline))
@@ -884,19 +888,29 @@ class JudgedExecute(Execute):
                     await self._async_check_alive()
                     self.log.error("Interrupting the kernel: %s", reason)
                     await ensure_async(self.km.interrupt_kernel())
+                    answer_by = monotonic() + INTERRUPT_GRACE
                     # In the student's language: the cell's output is on their feedback page.
                     timed_out = {"parent_header": {"msg_id": msg_id}, "content": {
                         "status": "error", "ename": TIMEOUT_ENAME, "evalue": shown(reason),
                         "traceback": [f"\x1b[0;31m{TIMEOUT_ENAME}\x1b[0m: {shown(reason)}"]}}
-            if timed_out is not None:
-                msg = timed_out
-            else:
-                try:
-                    msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=CPU_POLL))
-                except (Empty, asyncio.TimeoutError):
-                    continue
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=CPU_POLL))
+            except (Empty, asyncio.TimeoutError):
+                if timed_out is not None:
+                    if monotonic() >= answer_by:
+                        # Still busy: a long call into compiled code that
+                        # never looks for an interrupt (np.einsum on large
+                        # matrices).  Nothing more can run in this kernel:
+                        # the run stops at this cell, and what came before
+                        # it is graded again in a fresh one (run_and_probe).
+                        raise CellTimeoutError.error_from_timeout_and_cell(
+                            str(timed_out["content"]["evalue"]), timeout or 0, cell) from None
+                    await self._async_check_alive()
+                continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
+            if timed_out is not None:  # the interrupted cell's reply: the limit's words instead
+                msg = timed_out
             if self.record_timing:
                 cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(msg)
             try:

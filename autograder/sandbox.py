@@ -80,14 +80,14 @@ log = logging.getLogger(__name__)
 #: the calls :func:`shared_state_filter` refuses.  ``key``: add_key,
 #: request_key, keyctl; ``ended``: flock, inotify_init (x86_64 only),
 #: inotify_init1, fanotify_init, io_uring_setup, sysinfo, fadvise64,
-#: perf_event_open;
+#: perf_event_open, io_setup;
 #: ``fcntl``: fcntl; ``rwf``: preadv2, pwritev2; ``madvise``: madvise.
 SECCOMP_CALLS = {
     "x86_64": {"arch": 0xC000003E, "key": (248, 249, 250),
-               "ended": (73, 253, 294, 300, 425, 99, 221, 298), "fcntl": 72, "rwf": (327, 328),
+               "ended": (73, 253, 294, 300, 425, 99, 221, 298, 206), "fcntl": 72, "rwf": (327, 328),
                "madvise": 28},
     "aarch64": {"arch": 0xC00000B7, "key": (217, 218, 219),
-                "ended": (32, 26, 262, 425, 179, 223, 241), "fcntl": 25, "rwf": (286, 287),
+                "ended": (32, 26, 262, 425, 179, 223, 241, 0), "fcntl": 25, "rwf": (286, 287),
                 "madvise": 233},
 }
 #: fcntl's commands that lock a file or watch it (F_GETLK, F_SETLK,
@@ -133,7 +133,13 @@ def shared_state_filter(machine: str | None = None) -> bytes:
     * the memory the machine lets one user lock for perf counters' ring
       buffers, which one kernel filled and emptied and the other tried to
       take from: perf_event_open fails with ENOSYS (a kernel can count its
-      own events otherwise, but no notebook of the course does).
+      own events otherwise, but no notebook of the course does);
+    * the machine's one allowance of asynchronous I/O events
+      (fs.aio-max-nr), which one kernel used up and the other tried to take
+      from (and which programs outside the sandbox need): io_setup fails
+      with ENOSYS.  (The machine's pool of terminals is the same kind of
+      thing: each kernel's own terminals are capped instead, in
+      zygote_process.py.)
 
     io_uring_setup fails with ENOSYS too (its operations bypass this
     filter).  No notebook of the course needs any of these.  Calls made in

@@ -121,6 +121,9 @@ def masked_proc_text(path: str) -> str:
 #: graded at the same time fail, a way to pass data between them.  With
 #: this many each, no number of kernels graded at once comes near that.
 KERNEL_PENDING_SIGNALS = 256
+#: Terminals a kernel may hold at once (IPython's `!command` takes one while
+#: the command runs); the machine's pool holds about 3,000 for everyone.
+KERNEL_TERMINALS = 16
 
 libc = ctypes.CDLL(None, use_errno=True)
 #: Kernels for the course's own notebooks: no sandbox, no isolation.
@@ -271,8 +274,12 @@ def _private_folders(tmp_bytes: int, sockets: str = "", own: str = "") -> None:
         os.close(fd)
     # Terminals of its own (/dev/ptmx leads to /dev/pts/ptmx): kernels forked
     # from one zygote would otherwise share the sandbox's, and one could
-    # write into another's.
-    _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=600")
+    # write into another's.  At most KERNEL_TERMINALS of them: every
+    # instance draws from the machine's one pool (kernel.pty.max), which a
+    # kernel that opened terminals until none were left emptied for the
+    # machine, and a kernel graded beside it read the pool's state as data.
+    _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+           f"newinstance,ptmxmode=0666,mode=600,max={KERNEL_TERMINALS}")
 
 
 def _drop_capabilities() -> None:

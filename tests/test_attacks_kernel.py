@@ -209,6 +209,27 @@ def test_what_finished_before_the_kernel_stopped_still_counts(stop, status):
     assert not nb.cells[6].get("outputs")  # the first run's notebook, as the student ran it
 
 
+@pytest.mark.parametrize("last", [
+    "sum(range(10**12))",  # one call into C that never looks for an interrupt
+    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nburn(600)",
+])
+def test_a_cell_that_does_not_stop_when_interrupted_costs_only_what_came_after(last):
+    # A reviewer's notebook had every part right, then np.einsum on large
+    # matrices in a last cell: one C call, over the cell's limit, that the
+    # interrupt could not stop. The probes waited behind it and every part
+    # read "not checked: the submission used up its 240 s of CPU" (it had
+    # used 197). The run now stops at that cell and what came before counts.
+    nb = notebook(BURN)
+    nb.cells = nb.cells[:1] + answered("def f(x):\n    return 2 * x\n", "part") + \
+        [nbformat.v4.new_code_cell(last)]
+    status, answers, seconds = run(nb, cell_timeout=3, submission_timeout=60, factor=10)
+    assert status == "timeout: a cell used its 3 s of CPU (the limit per cell)"
+    assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
+    stopped = [o for o in nb.cells[3].outputs if o.get("ename") == "GradingStopped"]
+    assert len(stopped) == 1 and status in stopped[0].evalue, nb.cells[3].outputs
+    assert seconds < 60  # the interrupt's grace, not the submission's whole time
+
+
 def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
     # A reviewer's notebook ran to its end, every self-check passing; one
     # function ran out of memory on the grader's larger inputs only, and
@@ -518,7 +539,7 @@ def test_a_kernel_cannot_read_the_machines_counters(zygote):
     # count in /proc/loadavg, starting threads in time slots. Every such
     # counter reads fixed text now, whatever the kernel (or the machine)
     # does, and the files programs parse keep their form.
-    from autograder.zygote_process import MASKED_PROC_FILES, masked_proc_text
+    from autograder.zygote_process import KERNEL_TERMINALS, MASKED_PROC_FILES, masked_proc_text
 
     nb = notebook('''
 import os, threading, time
@@ -563,6 +584,19 @@ struct.pack_into("IIQ", attr, 0, 1, 128, 0)  # PERF_TYPE_SOFTWARE, its size, PER
 struct.pack_into("Q", attr, 40, (1 << 5) | (1 << 6))  # exclude_kernel, exclude_hv
 opened = libc.syscall({"x86_64": 298, "aarch64": 241}[os.uname().machine], attr, 0, -1, -1, 0)
 print("PERF", 0 if opened >= 0 else ctypes.get_errno())
+# The machine's one allowance of AIO events, and its one pool of terminals:
+# a kernel that used them up denied them to the machine, and a kernel graded
+# beside it read their state as data.
+context = ctypes.c_ulong(0)
+aio = libc.syscall({"x86_64": 206, "aarch64": 0}[os.uname().machine], 1, ctypes.byref(context))
+print("AIO", 0 if aio == 0 else ctypes.get_errno())
+terminals = []
+try:
+    while len(terminals) < 200:
+        terminals.append(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+except OSError:
+    pass
+print("TERMINALS", len(terminals))
 ''' % (list(MASKED_PROC_FILES),), "def f(x):\n    return x\n")
     status, answers, _ = run(nb, zygote=zygote)
     assert status == "ok" and answers["part"][0].ok, status
@@ -574,6 +608,9 @@ print("PERF", 0 if opened >= 0 else ctypes.get_errno())
     assert f"LOAD OSError CPUS {os.cpu_count()} MEMORY True" in text, text[-800:]
     assert f"PERF {errno.ENOSYS}\n" in text, text[-800:]
     assert "HUGEPAGES False\n" in text, text[-800:]
+    assert f"AIO {errno.ENOSYS}\n" in text, text[-800:]
+    if zygote:  # a cold kernel (the fallback) has bubblewrap's terminals: ARCHITECTURE.md
+        assert f"TERMINALS {KERNEL_TERMINALS}\n" in text, text[-800:]
 
 
 #: Code a kernel runs in a process of its own (one thread: a signal sent to
