@@ -18,8 +18,8 @@ PORT ?= 8000
 LIVE_PORT ?= 8001
 JUPYTER_PORT ?= 8888
 LIVE := $(BOOK)/_build/live
-# How many processes `make test` runs the tests in (pytest-xdist): the book
-# and its browser tests in one, everything else beside it.
+# How many processes `make test` runs the tests in (pytest-xdist; how they
+# share the work: tests/conftest.py).
 TEST_JOBS ?= 2
 # The unprivileged user that runs student code when grading.
 SANDBOX_USER := dlgrader

@@ -1,7 +1,9 @@
 """Shared paths and helpers for the course's test suite."""
 
 import contextlib
+import fcntl
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -64,9 +66,27 @@ def build_book(book):
 
 @pytest.fixture(scope="session")
 def built_book():
-    """Build the course's book once per session, as `make book` does; return
-    the build's combined output. Fails the test with the build's log."""
-    returncode, log = build_book(BOOK)
+    """Build the course's book once per test run, as `make book` does; return
+    the build's combined output. Fails the test with the build's log.
+
+    With pytest-xdist the tests that read the book run in several processes
+    (see :func:`xdist_group`): the first to need it builds it while holding
+    a lock on the build folder, and the others wait, then take its result."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:
+        returncode, log = build_book(BOOK)
+    else:
+        (BOOK / "_build").mkdir(exist_ok=True)
+        result = BOOK / "_build" / f".test-build-{run}.json"
+        with open(BOOK / "_build" / ".test-build.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            if result.is_file():
+                returncode, log = json.loads(result.read_text())
+            else:
+                for earlier in (BOOK / "_build").glob(".test-build-*.json"):
+                    earlier.unlink()
+                returncode, log = build_book(BOOK)
+                result.write_text(json.dumps([returncode, log]))
     if returncode != 0:
         reports = sorted((HTML / "reports").glob("**/*.log")) if (HTML / "reports").is_dir() else []
         details = "\n".join(p.read_text(errors="replace")[-3000:] for p in reports)
@@ -103,35 +123,38 @@ def browser_context(chromium):
     context.close()
 
 
-#: The test files whose tests build the course's book or read what the build
-#: made (fixture `built_book`): with pytest-xdist, one process runs them all
-#: (see :func:`xdist_group`); collection fails if one is missing here.
-BOOK_FILES = frozenset({
-    "test_book_build.py", "test_book_numbers.py", "test_course_kit.py", "test_translations.py",
-    "test_browser.py", "test_book_pdf.py", "test_live.py",
-})
+#: The test file whose first test builds the course's book (fixture
+#: `built_book`): it starts first, so that the book is built by the time the
+#: tests that read it start.
+BUILDS_THE_BOOK = "test_book_build.py"
 #: Files whose module fixture has parameters (one grading per assignment):
 #: each parameter's tests are a group of their own.
 SPLIT_BY_PARAMETER = frozenset({"test_grading.py"})
+#: Files whose tests share only session fixtures (the built book, a browser):
+#: each test (with its parameters) is a group of its own, so that the two
+#: processes share them out.
+SPLIT_BY_TEST = frozenset({"test_browser.py"})
 
 
 def pytest_collection_modifyitems(items):
-    """Run the quick checks first, then whole-assignment grading (marker
-    `grading`), the book build (marker `book`), and the browser tests on the
-    built book (marker `browser`) last."""
+    """The order the tests run in, which with pytest-xdist is also the order
+    their groups are handed out (:func:`pytest_xdist_make_scheduler`): the
+    book's build first (the longest single step), then whole-assignment
+    grading and the other slow tests (marker `grading`, or a book built in a
+    copy), then the tests that read the built book, and the quick checks
+    last, which fill in while the last slow group finishes."""
+    reads_the_book = {xdist_group(item.nodeid) for item in items if "built_book" in item.fixturenames}
+
     def order(item):
-        if item.get_closest_marker("browser"):
-            return 3
-        if item.get_closest_marker("book"):
+        if item.path.name == BUILDS_THE_BOOK:
+            return 0
+        if xdist_group(item.nodeid) in reads_the_book:  # the group's other tests too: it runs as one
             return 2
-        return 1 if item.get_closest_marker("grading") else 0
+        if item.get_closest_marker("grading") or item.get_closest_marker("book"):
+            return 1
+        return 3
 
     items.sort(key=order)
-    strays = sorted({item.path.name for item in items
-                     if "built_book" in item.fixturenames and item.path.name not in BOOK_FILES})
-    if strays:
-        raise pytest.UsageError(f"tests/conftest.py: add {', '.join(strays)} to BOOK_FILES "
-                                "(its tests read the built book)")
 
 
 def xdist_group(nodeid: str) -> str:
@@ -139,28 +162,30 @@ def xdist_group(nodeid: str) -> str:
     several processes (pytest-xdist); a process runs a group's tests
     together, in the order above.
 
-    The book's tests are one group (they share the one build of the course's
-    book and its `_build` folder); pytest-xdist starts the groups with the
-    most tests first, so this one, the longest to run, starts at once; any
-    other file is a group, so that the tests sharing its module fixtures
-    (one PostgreSQL server, one grading of an assignment) make them once,
-    except that each assignment's grading in SPLIT_BY_PARAMETER is a group
-    of its own.  (pytest-xdist's own `xdist_group` marker cannot be used:
-    with pytest 9 it no longer reaches the scheduler.)
+    A file is a group, so that the tests sharing its module fixtures (one
+    PostgreSQL server, one grading of an assignment) make them once, except
+    that each assignment's grading in SPLIT_BY_PARAMETER is a group of its
+    own, and each test of SPLIT_BY_TEST too.  The book is built once per run
+    whichever process needs it first (:func:`built_book`).  (pytest-xdist's
+    own `xdist_group` marker cannot be used: with pytest 9 it no longer
+    reaches the scheduler.)
     """
     path, _, name = nodeid.partition("::")
     file = path.rsplit("/", 1)[-1]
-    if file in BOOK_FILES:
-        return "book"
     if file in SPLIT_BY_PARAMETER and name.endswith("]"):
         return f"{file}[{name[name.index('[') + 1:-1]}]"
+    if file in SPLIT_BY_TEST:
+        return f"{file}::{name.partition('[')[0]}"
     return file
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist's scheduling by scope, with :func:`xdist_group` as the scope."""
+    """pytest-xdist's scheduling by scope, with :func:`xdist_group` as the
+    scope, handed out in the order of the tests (not the biggest group first)."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class ByGroup(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
