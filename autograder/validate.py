@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbclient.exceptions import CellTimeoutError
 from nbconvert.filters import strip_ansi
 from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locked, is_solution
 from nbgrader.validator import Validator
@@ -70,11 +71,13 @@ def _part_above(nb, index: int) -> str | None:
 
 def _stopped_in(nb) -> int | None:
     """The index of the first code cell that never finished (nbclient
-    records each reply's time; a kernel that dies at once may not even have
-    said that the cell started), if any."""
+    records when each reply came and when the kernel went idle after it; a
+    kernel that dies at once may not even have said that the cell started,
+    and a cell past its time that does not stop sends no idle), if any."""
     return next((i for i, cell in enumerate(nb.cells)
                  if cell.cell_type == "code" and cell.source.strip()
-                 and "shell.execute_reply" not in cell.metadata.get("execution", {})), None)
+                 and not {"shell.execute_reply", "iopub.status.idle"}
+                 <= set(cell.metadata.get("execution", {}))), None)
 
 
 def released(exercises: Path = ROOT / "exercises") -> dict[str, Path]:
@@ -116,6 +119,8 @@ def _error_text(cell) -> str | None:
     several lines), after the last lines of the traceback above it (none for
     a self-check, whose traceback is the course's code, not the student's)."""
     for output in cell.get("outputs", []):
+        if output.output_type == "error" and output.ename == "SelfCheckFailed":
+            return strip_ansi(output.evalue).strip()  # the course's own message, whole
         if output.output_type == "error":
             lines = strip_ansi("\n".join(output.traceback)).strip().splitlines()
             starts = [i for i, line in enumerate(lines) if line.startswith(f"{output.ename}:")]
@@ -255,6 +260,9 @@ def _check(path, assignment, exercises, timeout, language):
         except Exception as error:  # the kernel died, could not start, ...
             said = _("The notebook could not be run to the end: {error}").format(
                 error=f"{type(error).__name__}: {str(error).strip()[:300]}")
+            if isinstance(error, CellTimeoutError):  # nbclient's words name its own waits
+                said = _("The notebook could not be run to the end: a cell ran for more than "
+                         "{seconds} s and did not stop when interrupted.").format(seconds=timeout)
             where = _stopped_in(validator.running) if validator.running is not None else None
             if where is not None:
                 part = _part_above(validator.running, where)

@@ -125,6 +125,34 @@ def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(
     assert any(m.startswith("! ") and "copy" in m for m in messages), text
 
 
+def test_a_last_cell_that_cannot_be_stopped_still_lets_every_part_be_checked(tmp_path):
+    # An uninterruptible last cell (one long call into C) gave only nbclient's
+    # "Timeout waiting for IOPub output, after 4 seconds", in English, and
+    # no part's verdict.
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("sum(range(10**12))"))
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    ready, messages = check(mine, timeout=3)
+    text = "\n".join(messages)
+    assert not ready
+    assert ("✗ The notebook could not be run to the end: a cell ran for more than 3 s and did not "
+            "stop when interrupted.") in text, text
+    assert "IOPub" not in text
+    assert sum(m.startswith("✗ Part ") for m in messages) == 7, text
+
+
+def test_a_long_self_check_message_is_shown_whole(tmp_path):
+    from autograder.validate import _error_text
+
+    message = "✗ step: step([-2, 0, 3]) returned the wrong values.\n" + "\n".join(
+        f"  row {i}" for i in range(12)) + "\n  Hint: z = 0 is not above 0."
+    cell = nbformat.v4.new_code_cell("check")
+    cell.outputs = [nbformat.v4.new_output("error", ename="SelfCheckFailed", evalue=message,
+                                           traceback=message.splitlines())]
+    assert _error_text(cell) == message
+
+
 def test_a_korean_notebook_is_checked_in_korean():
     ready, messages = check(fixture("wrong_step_at_zero_ko"))
     assert not ready
