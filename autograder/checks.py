@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograder.language import _
-from dlcourse.frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING
+from dlcourse.frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, rounded_like
 from dlcourse.messages import N_
 
 
@@ -425,41 +425,24 @@ def _direction(diff: np.ndarray) -> str:
     return _("some of yours are too large, some too small")
 
 
-def _significant_bits(values: np.ndarray) -> int:
-    """The most binary digits any finite, nonzero value in ``values`` needs (0 if none)."""
-    v = values[np.isfinite(values) & (values != 0)]
-    if not v.size:
-        return 0
-    digits = (np.frexp(np.abs(v))[0] * 2.0 ** 53).astype(np.int64)  # 53 bits, the first 1
-    lowest = digits & -digits
-    return 53 - int(np.log2(lowest.astype(float)).min())
-
-
-#: Floating types a student computes in by mistake (float16), or where a part
-#: needs float64 (float32): the binary digits each keeps, its name, and the
-#: note the feedback adds when an answer holds no more digits than that.
-_NARROW_FLOATS = (
-    (11, "float16", N_("; your values keep about 3 significant digits, as float16 does: compute in "
-                       "float32 or float64")),
-    (24, "float32", N_("; your values keep about 7 significant digits, as float32 does: if the formula "
-                       "is right, compute in float64")),
-)
+#: The note the feedback adds to a failed value check whose values show the
+#: rounding of a narrower floating type (:func:`dlcourse.frameworks.rounded_like`).
+_PRECISION_NOTES = {
+    "bfloat16": N_("; your values keep about 2 significant digits, as bfloat16 does: compute in "
+                   "float32 or float64"),
+    "float16": N_("; your values keep about 3 significant digits, as float16 does: compute in "
+                  "float32 or float64"),
+    "float32": N_("; your values keep about 7 significant digits, as float32 does: if the formula "
+                  "is right, compute in float64"),
+}
 
 
 def _precision_note(got: np.ndarray, expected: np.ndarray) -> str:
-    """What a wrong answer's precision explains: its values, all within a
-    hundredth of the largest of the solution's, use (nearly) every digit
-    float16 or float32 keeps and none beyond, where the solution's need
-    more.  The answer's dtype does not reach the grader; its values show it,
-    and this only adds a note to a check that failed anyway."""
-    with np.errstate(invalid="ignore"):
-        if not np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()):
-            return ""
-    used, needed = _significant_bits(got), _significant_bits(expected)
-    for kept, _name, note in _NARROW_FLOATS:
-        if kept - 2 < used <= kept < needed:
-            return _(note)
-    return ""
+    """What a wrong answer's precision explains, if anything.  The answer's
+    dtype does not reach the grader; its values show it, and this only adds
+    a note to a check that failed anyway."""
+    kind = rounded_like(got, expected)
+    return _(_PRECISION_NOTES[kind]) if kind else ""
 
 
 #: The share of a value's credit kept when it is right but in another shape

@@ -179,11 +179,7 @@ class TimeLimits:
         return ""
 
     def used_up(self) -> str:
-        """Why a part was not checked once the submission is over a limit:
-        its own, or (the kernel not answering after) a cell's."""
-        if not self.ends_run(self.reason):
-            return said("not checked: the kernel did not answer the grader after this ({reason})",
-                        reason=self.reason)
+        """Why a part was not checked once the submission is over its limit."""
         if self.reason.startswith("timeout (wall clock)"):
             return said("not checked: the submission ran for its {seconds:g} s (wall clock)",
                         seconds=self.wall_limit)
@@ -778,8 +774,9 @@ class JudgedExecute(Execute):
         except ProbeTimeout:
             content = {"status": "timeout"}
         if content.get("status") != "ok":
+            # (A cell's own limit, which only interrupted that cell, is not why.)
             answers.update({p.grade_id: (
-                limits.used_up() if limits.reason else
+                limits.used_up() if limits.ends_run(limits.reason) else
                 said("the grader could not run its probe in this notebook's kernel"))
                 for p in parts})
             return
@@ -796,7 +793,7 @@ class JudgedExecute(Execute):
                     raise ProbeTimeout(limits.reason)
                 answers[gid] = parse_reply(content, secret, cases[gid], part.keeps_inputs)
             except ProbeTimeout as reason:
-                if not limits.reason:
+                if not limits.ends_run(limits.reason):  # the probe's own limit
                     answers[gid] = reason.args[0]
                 elif isinstance(part.probe, Call):  # its function was running: say so
                     answers[gid] = said("not checked: {name} had not returned when the submission "

@@ -28,7 +28,15 @@ import warnings
 
 import numpy as np
 
-from .frameworks import NARROW_FLOATS, RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, narrow_float, to_numpy
+from .frameworks import (
+    NARROW_FLOATS,
+    RETURNED_NONE,
+    RETURNED_OTHER,
+    RETURNED_STRING,
+    narrow_float,
+    rounded_like,
+    to_numpy,
+)
 from .messages import _
 
 
@@ -58,15 +66,6 @@ def _values(expected: np.ndarray | None, got: np.ndarray) -> str:
         text += f"\n  {label}{' ' * (width - _columns(label))} " + \
             value_text.replace("\n", "\n" + " " * (width + 3))
     return text
-
-
-def _near(got: np.ndarray, expected: np.ndarray) -> bool:
-    """Within a hundredth of the largest expected value everywhere: as near
-    as float32's rounding, even where a difference of two close numbers
-    magnifies it, takes an answer (a numerical gradient with h = 1e-5 is off
-    by about 1e-3), and other formulas rarely come."""
-    with np.errstate(invalid="ignore"):
-        return bool(np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()))
 
 
 def _columns(text: str) -> int:
@@ -103,8 +102,10 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
         """``got`` must have ``expected``'s shape and values, within
         ``atol + rtol * |expected|``: the same formula computed in float32
         passes, as it does with the autograder.  Half precision (float16,
-        bfloat16) never passes, even where these examples come out exact in
-        it: the autograder's inputs need more digits than it keeps."""
+        bfloat16) does not pass where an expected value is not a whole
+        number, even when the answer's values come out near enough: the
+        autograder's inputs need more digits than it keeps.  (Whole numbers,
+        such as shapes and counts, it holds exactly.)"""
         expected = np.asarray(expected, dtype=float)
         narrow = narrow_float(got)
         try:
@@ -120,16 +121,21 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             self._fail(_("{call} returned an array of shape {shape}; expected shape {expected}.")
                        .format(call=_(call), shape=got_array.shape, expected=expected.shape)
                        + _values(None, got_array), hint)
-        if narrow in ("float16", "bfloat16"):
+        if narrow in ("float16", "bfloat16") and not np.all(expected == np.round(expected)):
             # Its own message, without the hint: the hint is about a mistake in the formula.
             self._fail(_("{call} returned {dtype} values, which keep only about {digits} significant "
                          "digits: too few for the autograder's checks. Compute in float32 or float64.")
-                       .format(call=_(call), dtype=narrow, digits=NARROW_FLOATS[narrow]), None)
+                       .format(call=_(call), dtype=narrow, digits=NARROW_FLOATS[narrow][1]), None)
         if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
             text = _("{call} returned the wrong values.").format(call=_(call)) + _values(expected, got_array)
-            if narrow == "float32" and _near(got_array, expected):
-                text += "\n  " + _("These are float32 values, which keep about 7 significant digits: "
+            rounded = rounded_like(got_array, expected)
+            if rounded == "float32":
+                text += "\n  " + _("These values keep about 7 significant digits, as float32 does: "
                                    "if the formula is right, compute in float64.")
+            elif rounded:
+                text += "\n  " + _("These values keep about {digits} significant digits, as {dtype} "
+                                   "does: compute in float32 or float64.").format(
+                                       digits=NARROW_FLOATS[rounded][1], dtype=rounded)
             self._fail(text, hint)
         self.passed += 1
 
@@ -154,7 +160,8 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
                 f"✗ {self.part}: " + _("not written yet. Replace `raise NotImplementedError()` "
                                        "in the cell above with your code, run that cell, "
                                        "then run this one.")) from None
-        if issubclass(exc_type, NameError) and getattr(exc, "name", None):
+        if issubclass(exc_type, NameError) and getattr(exc, "name", None) and tb is not None \
+                and tb.tb_next is None:  # a name this cell uses, not one inside the student's function
             raise SelfCheckFailed(
                 f"✗ {self.part}: " + _("{name} is not defined. Run the cell above (and the cells "
                                        "before it) first; if they ran, the cell above must define "

@@ -227,6 +227,17 @@ def test_a_cell_that_does_not_stop_when_interrupted_costs_only_what_came_after()
     assert seconds < 60  # the interrupt's grace, not the submission's whole time
 
 
+def test_a_cells_own_limit_is_not_given_as_why_a_later_probe_stopped():
+    # A cell over its limit was interrupted and the run went on; the probe of
+    # a function that then ran too long read "had not returned when the
+    # submission used up its time", with 60 s of the 240 left.
+    nb = notebook(BURN, "burn(4)", "def f(x):\n    burn(100)\n    return x\n",
+                  grade_source="print('the self-check does not call f')")
+    status, answers, _ = run(nb, cell_timeout=2, submission_timeout=60, probe_timeout=3, factor=10)
+    assert status == "timeout: a cell used its 2 s of CPU (the limit per cell)"
+    assert answers["part"] == "took more than 3 s of CPU on the grader's inputs"
+
+
 def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
     # A reviewer's notebook ran to its end, every self-check passing; one
     # function ran out of memory on the grader's larger inputs only, and

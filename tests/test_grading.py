@@ -491,6 +491,12 @@ def test_a_wrong_answer_computed_in_float16_or_float32_says_so():
     assert not half.passed and "keep about 3 significant digits, as float16 does" in half.message
     one = compare_values(np.array(float(np.float16(right[0]))), np.array(right[0]), atol=0, rtol=1e-5)
     assert "as float16 does" in one.message
+    brain = compare_values(right.astype(np.float32).astype(float).round(2), right, atol=0, rtol=1e-4)
+    assert "significant digits" not in brain.message  # decimals rounded: not a binary type's rounding
+    torch = pytest.importorskip("torch")
+    bf16 = torch.tensor(right, dtype=torch.bfloat16).float().numpy().astype(float)
+    assert "keep about 2 significant digits, as bfloat16 does" in compare_values(
+        bf16, right, atol=0, rtol=1e-4).message
     single = compare_values(right.astype(np.float32).astype(float), right, atol=0, rtol=1e-9)
     assert "as float32 does: if the formula is right, compute in float64" in single.message
     # Another formula, round numbers, or half precision far off: nothing about precision.
@@ -766,12 +772,19 @@ SAME_ON_EVERY_DRAW = [
      "    return math.ceil((n + 2 * pad - k) / stride) + 1\n", 0.0),
     ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
      "    return round((n + 2 * pad - k) / stride) + 1\n", 0.0),
-    # Partial windows at the bottom and the right kept (PyTorch's ceil_mode).
+    # Partial windows at the bottom and the right kept (PyTorch's ceil_mode):
+    # wrong in the two cases of three that leave rows and columns over.
     ("cnn", "check_max_pool2d", "def max_pool2d(x, size, stride):\n"
      "    size, stride = int(size), int(stride)\n"
      "    rows, cols = (-(-(s - size) // stride) + 1 for s in x.shape)\n"
      "    return np.array([[x[i * stride:i * stride + size, j * stride:j * stride + size].max()\n"
-     "                      for j in range(cols)] for i in range(rows)])\n", 0.0),
+     "                      for j in range(cols)] for i in range(rows)])\n", 0.667),
+    # One off only where the last step lands exactly (edge cases): half the part.
+    ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
+     "    return (n + 2 * pad - (k - 1)) // stride + 1\n", 1.0),
+    # The sum split before the floor: wrong on every ordinary case.
+    ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
+     "    return (n - k) // stride + 2 * pad // stride + 1\n", 0.0),
     # The L2 penalty on the bias too: the loss and grad_b wrong, grad_w right.
     ("regularization", "check_l2_loss_and_grads", "def l2_loss_and_grads(X, y, w, b, lam):\n"
      "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"

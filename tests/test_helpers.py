@@ -306,6 +306,17 @@ def test_self_check_turns_an_unwritten_or_unrun_answer_into_advice():
             undefined_name  # noqa: B018, F821
 
 
+def test_a_name_missing_inside_the_students_function_is_their_own_error():
+    # "quartic_los is not defined ... the cell above must define quartic_los"
+    # told a student to define their own typo.
+    def numerical_gradient():
+        return quartic_los  # noqa: F821
+
+    with pytest.raises(NameError, match="quartic_los"):
+        with self_check("numerical_gradient"):
+            numerical_gradient()
+
+
 def test_self_check_keeps_the_students_own_error_and_its_traceback(capsys):
     with pytest.raises(ZeroDivisionError):
         with self_check("step"):
@@ -362,24 +373,33 @@ def test_self_check_accepts_float32_work_and_rejects_a_wrong_value():
 
 def test_self_check_refuses_half_precision_and_says_what_precision_lost():
     torch = pytest.importorskip("torch")
-    # Exact in float16 on the public examples: refused all the same, without
-    # the hint (which is about the formula), as the autograder's inputs need
-    # more digits than float16 keeps.
-    for half in (np.array([2.0, 6.0], dtype=np.float16), torch.tensor([2.0, 6.0], dtype=torch.bfloat16)):
+    # Near enough in float16 on the public examples: refused all the same,
+    # without the hint (which is about the formula), as the autograder's
+    # inputs need more digits than float16 keeps.
+    for half in (np.array([0.5, 1.3], dtype=np.float16), torch.tensor([0.5, 1.3], dtype=torch.bfloat16)):
         with pytest.raises(SelfCheckFailed, match=r"returned (float16|bfloat16) values.*about [23] "
                            r"significant digits") as failure:
             with self_check("part") as check:
-                check.close(half, [2, 6], call="f()", hint="look at the sign")
+                check.close(half, [0.5, 1.3], call="f()", hint="look at the sign", rtol=0.01)
         assert "Hint" not in str(failure.value)
+    # Whole numbers (a shape, a count) it holds exactly: no refusal.
+    with self_check("part") as check:
+        check.close(np.array([2.0, 6.0], dtype=np.float16), [2, 6], call="f()")
     # A wrong value in float32, near the right one: the note says what
     # float32 keeps; two values that differ print differently.
     with pytest.raises(SelfCheckFailed) as failure:
         with self_check("part") as check:
-            check.close(np.float32(0.37109375), 0.3711, call="f()")
+            check.close(np.float32(0.37107), 0.3711, call="f()")
     message = str(failure.value)
-    assert "These are float32 values" in message
+    assert "These values keep about 7 significant digits, as float32 does" in message
     expected, got = (line.split(":", 1)[1].strip() for line in message.splitlines()[1:3])
     assert expected != got, message
+    # bfloat16 work handed back as float32 (NumPy has no bfloat16): its
+    # values show what it kept, whatever their dtype says.
+    right = np.array([0.3711, -1.2345, 2.7182])
+    with pytest.raises(SelfCheckFailed, match="keep about 2 significant digits, as bfloat16 does"):
+        with self_check("part") as check:
+            check.close(torch.tensor(right, dtype=torch.bfloat16).float().numpy(), right, call="f()")
     # A formula far off, in float32: no note about precision.
     with pytest.raises(SelfCheckFailed) as failure:
         with self_check("part") as check:

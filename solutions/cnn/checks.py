@@ -16,10 +16,12 @@ axis's (image.shape[0] for image.shape[1] always gives another output
 shape), every stride is 2 or 3 (a stride ignored, or applied to one axis
 only, always shows), pooling maps hold dozens of windows of random values
 (their mean is never their maximum, and a window one row or column too wide
-or too narrow changes some maximum), and every output-size case has a
-stride that does not divide n + 2p - k, a padding at least as large as the
-stride and a kernel of 5 or more (so dropping or halving the padding,
-dropping k, or the floor, each changes the answer).
+or too narrow changes some maximum; the rows and columns left over follow a
+fixed pattern, POOL_CASES), and every output-size case has a padding at
+least as large as the stride and a kernel at least as wide (so dropping or
+halving the padding, or dropping k, changes the answer); the floor and the
+ways of splitting the sum are tested by the ordinary cases, and the two
+exact boundaries by two edge cases (output_size_cases).
 """
 
 import numpy as np
@@ -46,22 +48,21 @@ ACCURACY_NEEDED = 0.95
 ACCURACY_FLOOR = 0.5
 
 
-def _unequal_sizes(rng, low, high, kh, kw, stride, *, leftover=False):
+def _unequal_sizes(rng, low, high, kh, kw, stride, *, leftover=None):
     """An image height and width in [low, high) such that every output size
     taken from the wrong axis, with the wrong kernel side or without the
     kernel differs from the right one, and the output is not square; with
-    ``leftover``, the windows leave rows and columns uncovered on both axes
-    (a window one wider then usually gives the same output size, and shows
-    in the values instead)."""
-    sides = {(a, b) for a in (0, 1) for b in (0, 1)} if not leftover else {(0, 0), (1, 1)}
+    ``leftover`` (a square window), the windows leave that many rows and
+    columns uncovered at the bottom and the right."""
+    sides = {(a, b) for a in (0, 1) for b in (0, 1)} if leftover is None else {(0, 0), (1, 1)}
     for _attempt in range(10_000):
         h, w = (int(v) for v in rng.integers(low, high, size=2))
         size, kernel = (h, w), (kh, kw)
         out = {(a, b): (size[a] - kernel[b]) // stride + 1 for a, b in sides}
         no_kernel = all(size[a] // stride + 1 != out[a, b] for a, b in sides)
-        uncovered = all((size[a] - kernel[a]) % stride for a in (0, 1))
+        left = leftover is None or all((size[a] - kernel[a]) % stride == leftover for a in (0, 1))
         if h != w and len(set(out.values())) == len(out) and min(out.values()) >= 2 and no_kernel \
-                and (uncovered or not leftover):
+                and left:
             return h, w
     raise ValueError(f"no image size in [{low}, {high}) for a {kh}x{kw} kernel, stride {stride}")
 
@@ -77,37 +78,63 @@ def conv_cases(rng):
     return cases
 
 
+#: max_pool2d's cases: (window, stride, rows and columns left over at the
+#: bottom and the right, where no window fits).  A fixed pattern, so that a
+#: mistake costs the same on every draw: nothing left over catches a window
+#: count one short ((H - size - 1) // stride + 1); stride - 1 left over
+#: catches one too many ((H - size + 1) // stride + 1) and partial windows
+#: kept (PyTorch's ceil_mode), each of these in two of the three cases.
+POOL_CASES = [(2, 2, 1), (3, 2, 0), (3, 3, 2)]
+
+
 def pool_cases(rng):
     """Non-overlapping (2, 2), overlapping (3, 2) and (3, 3) windows on
-    non-square maps of about 25 to 80 windows each, with rows and columns
-    left over at the bottom and the right (no window fits there: pooling
-    that keeps partial windows, as PyTorch's ``ceil_mode=True`` does, gives
-    another shape)."""
+    non-square maps of about 25 to 80 windows each, with the rows and
+    columns :data:`POOL_CASES` leaves over."""
     cases = []
-    for size, stride in [(2, 2), (3, 2), (3, 3)]:
+    for size, stride, leftover in POOL_CASES:
         h, w = _unequal_sizes(rng, 5 * stride + size, 10 * stride + size, size, size, stride,
-                              leftover=True)
+                              leftover=leftover)
         cases.append((rng.normal(size=(h, w)), float(size), float(stride)))
     return cases
 
 
-def output_size_cases(rng):
-    """Five (n, k, stride, pad) with stride 5, 6 or 7 leaving a remainder r
-    from n + 2*pad - k with 1 <= r <= stride - 2 and r / stride above one
-    half: the quotient ends in .6 to .8, so rounding it or taking its
-    ceiling gives another size, and so does counting the positions at stride
-    1 and keeping every stride-th ((m + 1) // stride, right only where r is
-    stride - 1); only the floor is right in every case.  pad >= stride (pad
+def _output_size_case(rng, remainder_ok):
+    """One (n, k, stride, pad) with stride 5, 6 or 7, pad >= stride (pad
     once or not at all gives another size) and k at least the stride
-    (dropping k does)."""
-    cases = []
-    while len(cases) < 5:
+    (dropping k does), whose remainder r of n + 2*pad - k by the stride
+    satisfies ``remainder_ok(r, stride, n, k, pad)``."""
+    while True:
         n, k = int(rng.integers(5, 65)), int(rng.choice([5, 7, 9]))
         stride = int(rng.choice([5, 6, 7]))
         pad = int(rng.integers(stride, stride + 3))
-        r = (n + 2 * pad - k) % stride
-        if k >= stride and n + 2 * pad >= k and 1 <= r <= stride - 2 and 2 * r > stride:
-            cases.append((float(n), float(k), float(stride), float(pad)))
+        if k >= stride and n + 2 * pad >= k and remainder_ok((n + 2 * pad - k) % stride, stride, n, k, pad):
+            return (float(n), float(k), float(stride), float(pad))
+
+
+def output_size_cases(rng):
+    """Three ordinary cases and two edge cases (``edge_cases=2``).
+
+    Ordinary: a remainder r with 1 <= r <= stride - 2 and r / stride above
+    one half (the quotient ends in .6 to .8), where only the floor is right:
+    rounding, the ceiling, no floor, and counting positions at stride 1 then
+    keeping every stride-th ((m + 1) // stride) each give another size; and
+    where splitting the sum wrongly does too: (n + 2p) // s - k // s + 1 (the
+    remainder of n + 2p below k's) and (n - k) // s + 2p // s + 1 (their
+    remainders adding up to the stride or more).
+
+    Edge: the kernel's last position lands exactly on the last pixel
+    (r = 0), and the stride leaves one pixel short of another step
+    (r = stride - 1).  A formula right on the ordinary cases can be one off
+    only here: (m - 1) // s + 1 and ceil(m / s) at r = 0, (m + 1) // s + 1
+    (k - 1 in place of k) at r = stride - 1; it keeps half the part."""
+    def ordinary(r, stride, n, k, pad):
+        return (1 <= r <= stride - 2 and 2 * r > stride and (n + 2 * pad) % stride < k % stride
+                and (n - k) % stride + (2 * pad) % stride >= stride)
+
+    cases = [_output_size_case(rng, ordinary) for _case in range(3)]
+    cases.append(_output_size_case(rng, lambda r, *_: r == 0))
+    cases.append(_output_size_case(rng, lambda r, stride, *_: r == stride - 1))
     return cases
 
 
@@ -203,9 +230,10 @@ PARTS = [
     # Mistake: the mean of the window instead of its maximum.
     Part("check_max_pool2d", "max pooling", 2, Call("max_pool2d"),
          same_as_solution(atol=1e-6, rtol=1e-6), pool_cases),
-    # Whole numbers: exact.
+    # Whole numbers: exact.  Edge cases: where the last step lands exactly,
+    # or one pixel short (output_size_cases).
     Part("check_conv_output_size", "output size of a convolution", 2, Call("conv_output_size"),
-         same_as_solution(atol=0, rtol=0), output_size_cases),
+         same_as_solution(atol=0, rtol=0), output_size_cases, edge_cases=2, edge_floor=0.0),
     Part("check_conv_param_count", "parameters of a convolution layer", 2, Call("conv_param_count"),
          same_as_solution(atol=0, rtol=0), param_cases),
     Part("check_digits_model", "a trained CNN for the digits", 5, Predict("digits_model"),
