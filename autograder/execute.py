@@ -620,6 +620,12 @@ class JudgedExecute(Execute):
                         notice = said("the grader stopped here ({status}); the cells above this "
                                       "one were graded again in a fresh kernel, without this "
                                       "cell and the ones below it", status=status)
+                        if self._unstoppable:
+                            notice = said("the grader stopped here ({status}): this cell did "
+                                          "not stop when interrupted, so nothing more could "
+                                          "run in its kernel; the cells above this one were "
+                                          "graded again in a fresh kernel, without this cell "
+                                          "and the ones below it", status=status)
                         nb.cells[stopped].setdefault("outputs", []).append(nbformat.v4.new_output(
                             "error", ename=STOPPED_ENAME, evalue=shown(notice),
                             traceback=[f"\x1b[0;31m{STOPPED_ENAME}\x1b[0m: {shown(notice)}"]))
@@ -693,6 +699,7 @@ class JudgedExecute(Execute):
         status, answers, km, watchdog = "ok", {}, None, None
         self.start_cpu_seconds = 0.0
         running = self._probing = None
+        self._unstoppable = False  # a cell past its limit that did not answer the interrupt
         try:
             with self.setup_kernel():
                 km = self.km
@@ -900,6 +907,7 @@ class JudgedExecute(Execute):
                         # matrices).  Nothing more can run in this kernel:
                         # the run stops at this cell, and what came before
                         # it is graded again in a fresh one (run_and_probe).
+                        self._unstoppable = True
                         raise CellTimeoutError.error_from_timeout_and_cell(
                             str(timed_out["content"]["evalue"]), timeout or 0, cell) from None
                     await self._async_check_alive()

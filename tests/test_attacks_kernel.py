@@ -224,6 +224,7 @@ def test_a_cell_that_does_not_stop_when_interrupted_costs_only_what_came_after()
     assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
     stopped = [o for o in nb.cells[3].outputs if o.get("ename") == "GradingStopped"]
     assert len(stopped) == 1 and status in stopped[0].evalue, nb.cells[3].outputs
+    assert "this cell did not stop when interrupted" in stopped[0].evalue
     assert seconds < 60  # the interrupt's grace, not the submission's whole time
 
 
