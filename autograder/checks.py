@@ -25,8 +25,13 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograder.language import _
-from dlcourse.frameworks import RETURNED_NONE, RETURNED_OTHER, RETURNED_STRING, rounded_like
-from dlcourse.messages import N_
+from dlcourse.frameworks import (
+    PRECISION_NOTES,
+    RETURNED_NONE,
+    RETURNED_OTHER,
+    RETURNED_STRING,
+    rounded_like,
+)
 
 
 class GradingError(RuntimeError):
@@ -425,24 +430,13 @@ def _direction(diff: np.ndarray) -> str:
     return _("some of yours are too large, some too small")
 
 
-#: The note the feedback adds to a failed value check whose values show the
-#: rounding of a narrower floating type (:func:`dlcourse.frameworks.rounded_like`).
-_PRECISION_NOTES = {
-    "bfloat16": N_("; your values keep about 2 significant digits, as bfloat16 does: compute in "
-                   "float32 or float64"),
-    "float16": N_("; your values keep about 3 significant digits, as float16 does: compute in "
-                  "float32 or float64"),
-    "float32": N_("; your values keep about 7 significant digits, as float32 does: if the formula "
-                  "is right, compute in float64"),
-}
-
-
 def _precision_note(got: np.ndarray, expected: np.ndarray) -> str:
-    """What a wrong answer's precision explains, if anything.  The answer's
+    """What a wrong answer's precision explains, if anything
+    (:func:`dlcourse.frameworks.rounded_like`).  The answer's
     dtype does not reach the grader; its values show it, and this only adds
     a note to a check that failed anyway."""
     kind = rounded_like(got, expected)
-    return _(_PRECISION_NOTES[kind]) if kind else ""
+    return "; " + _(PRECISION_NOTES[kind]) if kind else ""
 
 
 #: The share of a value's credit kept when it is right but in another shape

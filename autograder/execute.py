@@ -51,7 +51,7 @@ from autograder.probe import (
     request_code,
 )
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
-from autograder.text import full_width, one_line
+from autograder.text import FULL_WIDTH_NOTE, full_width, one_line
 from dlcourse.messages import N_
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -545,9 +545,8 @@ class JudgedExecute(Execute):
                 got = said("no answer: its answer cell stopped, before it defined everything "
                            "the part needs, with {error}", error=one_line(error, MAX_ERROR_CHARS))
                 if wide := full_width(error):
-                    got = said("{verdict}. {character} is a full-width character, typed while a "
-                               "Korean, Japanese or Chinese input mode was on: type it again as "
-                               "{half}", verdict=got, character=wide[0], half=wide[1])
+                    got = said("{verdict}. {note}", verdict=got,
+                               note=said(FULL_WIDTH_NOTE, character=wide[0], half=wide[1]))
             if isinstance(got, str):
                 score, checks, english = 0.0, [Check(False, shown(got))], [Check(False, str(got))]
             else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from dlcourse.messages import N_
+
 
 def printable(text, *, lines: bool = False) -> str:
     """``text`` safe to print on a terminal or write into a CSV or log that a
@@ -101,6 +103,12 @@ def display_width(text: str) -> int:
 #: Chinese input mode was on.
 _FULL_WIDTH = re.compile(
     r"invalid (?:non-printable )?character (?:'.' \()?U\+(?P<code>3000|FF[0-5][0-9A-F])\b")
+
+
+#: What the grader and validate add to such an error, with the characters
+#: :func:`full_width` returns.
+FULL_WIDTH_NOTE = N_("{character} is a full-width character, typed while a Korean, Japanese or "
+                     "Chinese input mode was on: type it again as {half}")
 
 
 def full_width(error: str) -> tuple[str, str] | None:

@@ -36,7 +36,7 @@ from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, s
 from autograder.language import _, notebook_language, speaking
 from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
-from autograder.text import full_width
+from autograder.text import FULL_WIDTH_NOTE, full_width
 
 
 class _KeepingValidator(Validator):
@@ -133,9 +133,7 @@ def _error_text(cell) -> str | None:
             if len(message) > MESSAGE_LINES:
                 message = message[:MESSAGE_LINES] + ["[...]"]
             if wide := full_width(f"{output.ename}: {output.evalue}"):
-                message.append(_("{character} is a full-width character, typed while a Korean, "
-                                 "Japanese or Chinese input mode was on: type it again as {half}.")
-                               .format(character=wide[0], half=wide[1]))
+                message.append(_(FULL_WIDTH_NOTE).format(character=wide[0], half=wide[1]) + ".")
             return "\n".join(context + message)
     return None
 
@@ -169,13 +167,14 @@ def check(path: Path, assignment: str | None = None, *, exercises: Path | None =
         return _check(path, assignment, exercises, timeout, language)
 
 
-def _part_titles(released_notebook: Path, language: str) -> dict[str, str]:
+def _part_titles(reference, released_notebook: Path, language: str) -> dict[str, str]:
     """The grade id of each self-check cell -> the title of the part it
-    checks, from the released notebook in ``language`` (English if there is
-    none): a heading the student deleted or changed does not rename a part."""
+    checks, from the released notebook in ``language``, else ``reference``
+    (the English one, read from ``released_notebook``): a heading the student
+    deleted or changed does not rename a part."""
     translated = released_notebook.parents[1] / language / released_notebook.parent.name / \
         released_notebook.name
-    nb = nbformat.read(translated if translated.is_file() else released_notebook, as_version=4)
+    nb = nbformat.read(translated, as_version=4) if translated.is_file() else reference
     titles, title = {}, None
     for cell in nb.cells:
         title = _heading(cell) or title
@@ -282,7 +281,7 @@ def _check(path, assignment, exercises, timeout, language):
     parts, failed = [], 0
     if ran is not None:
         title, answers = None, []
-        titles = _part_titles(notebooks[assignment], language)
+        titles = _part_titles(reference, notebooks[assignment], language)
         for cell in ran.cells:
             title = _heading(cell) or title
             if is_solution(cell):

@@ -28,6 +28,16 @@ RETURNED_OTHER = N_("returned {type}, not numbers")
 #: of each number each keeps (its significand), and about as many decimal
 #: digits.
 NARROW_FLOATS = {"bfloat16": (8, 2), "float16": (11, 3), "float32": (24, 7)}
+#: What a wrong answer's values show when :func:`rounded_like` finds the
+#: rounding of one of those types (the self-check's words and the grader's).
+PRECISION_NOTES = {
+    "bfloat16": N_("your values keep about 2 significant digits, as bfloat16 does: compute in "
+                   "float32 or float64"),
+    "float16": N_("your values keep about 3 significant digits, as float16 does: compute in "
+                  "float32 or float64"),
+    "float32": N_("your values keep about 7 significant digits, as float32 does: if the formula "
+                  "is right, compute in float64"),
+}
 
 
 def _significant_bits(values: np.ndarray) -> int:

@@ -30,6 +30,7 @@ import numpy as np
 
 from .frameworks import (
     NARROW_FLOATS,
+    PRECISION_NOTES,
     RETURNED_NONE,
     RETURNED_OTHER,
     RETURNED_STRING,
@@ -128,14 +129,8 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
                        .format(call=_(call), dtype=narrow, digits=NARROW_FLOATS[narrow][1]), None)
         if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
             text = _("{call} returned the wrong values.").format(call=_(call)) + _values(expected, got_array)
-            rounded = rounded_like(got_array, expected)
-            if rounded == "float32":
-                text += "\n  " + _("These values keep about 7 significant digits, as float32 does: "
-                                   "if the formula is right, compute in float64.")
-            elif rounded:
-                text += "\n  " + _("These values keep about {digits} significant digits, as {dtype} "
-                                   "does: compute in float32 or float64.").format(
-                                       digits=NARROW_FLOATS[rounded][1], dtype=rounded)
+            if rounded := rounded_like(got_array, expected):
+                text += "\n  " + _("Note: {note}.").format(note=_(PRECISION_NOTES[rounded]))
             self._fail(text, hint)
         self.passed += 1
 

@@ -391,7 +391,7 @@ def test_self_check_refuses_half_precision_and_says_what_precision_lost():
         with self_check("part") as check:
             check.close(np.float32(0.37107), 0.3711, call="f()")
     message = str(failure.value)
-    assert "These values keep about 7 significant digits, as float32 does" in message
+    assert "Note: your values keep about 7 significant digits, as float32 does" in message
     expected, got = (line.split(":", 1)[1].strip() for line in message.splitlines()[1:3])
     assert expected != got, message
     # bfloat16 work handed back as float32 (NumPy has no bfloat16): its
