@@ -62,9 +62,15 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt
 
 install: $(STAMP)  ## Create .venv with the course's packages (no book build)
 
-sandbox: $(STAMP)  ## Set up the grading sandbox (once per machine, as root)
+# A Korean font (Debian's fonts-nanum): for the Korean text of students'
+# figures when grading (autograder/kernel_site/sitecustomize.py), and of the
+# book's pages in the browser tests' screenshots.
+KOREAN_FONT := /usr/share/fonts/truetype/nanum
+
+sandbox: $(STAMP)  ## Set up the grading sandbox and its Korean font (once per machine, as root)
 	@test "$$(id -u)" = 0 || { echo "error: make sandbox must run as root" >&2; exit 1; }
-	command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q bubblewrap; }
+	command -v bwrap >/dev/null && test -d $(KOREAN_FONT) || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap fonts-nanum; }
 	id $(SANDBOX_USER) >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin $(SANDBOX_USER)
 	@for dir in $$($(PY) -m autograder.sandbox); do \
 	  echo "letting $(SANDBOX_USER) pass through $$dir (chmod o+x: no listing, no reading)"; \
@@ -84,9 +90,6 @@ postgres:  ## Install PostgreSQL's server programs for the tests (as root)
 	  sed -i 's/^#* *create_main_cluster *=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	fi
-
-# Korean glossary terms need a Korean font, or screenshots show empty boxes.
-KOREAN_FONT := /usr/share/fonts/truetype/nanum
 
 # The accessibility checker the browser tests run in each page (from npm,
 # version pinned; nothing is fetched at test time).

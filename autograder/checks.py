@@ -282,12 +282,13 @@ def edge_cases_check(part: Part, shares: Sequence[float],
         return None
     rights = _rights(shares, rights)
     kept, wrong = _edge_factor(rights, part.edge_cases, part.edge_floor)
-    if wrong:
+    earned = any(shares[:len(shares) - part.edge_cases])
+    if wrong and earned:  # (of nothing, a share is nothing: the cases above say why)
         return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
                               "wrong; an edge case counts only when all of it is right, and the "
                               "part keeps {share} of what the other cases earn").format(
             wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
-    if not any(shares[:len(shares) - part.edge_cases]):
+    if not wrong and not earned:
         return Check(False, _("edge cases (the last {count} cases above): right, but they earn "
                               "nothing on their own; they only scale what the other cases earn")
                      .format(count=part.edge_cases), weight=0.0)

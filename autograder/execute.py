@@ -40,7 +40,15 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
 from autograder.checks import Answer, Call, Check, GradingError, Part, Read
-from autograder.language import _, assignment_catalog, notebook_language, said, shown, speaking
+from autograder.language import (
+    _,
+    assignment_catalog,
+    kernel_arguments,
+    notebook_language,
+    said,
+    shown,
+    speaking,
+)
 from autograder.probe import (
     ANSWER_VARIABLE,
     MAX_ERROR_CHARS,
@@ -684,6 +692,8 @@ class JudgedExecute(Execute):
         NotebookClient.__init__(self, nb, None)
         for name, value in limits.items():
             setattr(self, name, value)
+        # The self-checks speak the notebook's language, whatever its first cell says.
+        self.extra_arguments = kernel_arguments(notebook_language(nb))
         self.reset_execution_trackers()
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)

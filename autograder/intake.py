@@ -25,6 +25,7 @@ or a log.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import json
@@ -250,6 +251,13 @@ def _cells_problem(cells) -> str | None:
     return None
 
 
+def without_bom(raw: bytes) -> bytes:
+    """``raw`` without a UTF-8 byte-order mark at its start (Windows' Notepad
+    and "UTF-8 with BOM" write one; JSON, nbformat and Jupyter refuse it,
+    but the notebook after it is whole)."""
+    return raw.removeprefix(codecs.BOM_UTF8)
+
+
 def notebook_problem(raw: bytes, source_ids: dict[str, str],
                      source_parts: set[str] | None = None):
     """(why the bytes ``raw`` cannot be graded as this notebook or None, the
@@ -257,7 +265,7 @@ def notebook_problem(raw: bytes, source_ids: dict[str, str],
     source: one of ``source_parts`` (answer and graded cells) when given,
     else any of ``source_ids``."""
     try:
-        text = raw.decode("utf-8")
+        text = without_bom(raw).decode("utf-8")
     except UnicodeDecodeError:
         return "invalid notebook: not UTF-8 text", None
     try:
@@ -321,10 +329,16 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
     return notes
 
 
+def read_notebook(path, as_version: int = 4):
+    """The notebook at ``path``, as nbformat reads it, a byte-order mark
+    before it ignored (:func:`without_bom`), as when grading."""
+    return nbformat.reads(without_bom(Path(path).read_bytes()).decode("utf-8"), as_version)
+
+
 def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
     """What nbgrader will put right when it grades the notebook at ``path``."""
     with quiet_nbgrader():
-        return notebook_slips(nbformat.read(path, as_version=4), source_ids)
+        return notebook_slips(read_notebook(path), source_ids)
 
 
 _SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str]]] = {}
@@ -547,7 +561,7 @@ def stage(submission: Submission, staging: Path, assignment: Assignment) -> str 
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for name in submission.files:
-        (dest / name).write_bytes(submission.data[name])
+        (dest / name).write_bytes(without_bom(submission.data[name]))
     # The receipt names the files as handed in (a misnamed notebook under its own name).
     handed_in = {path.name: submission.data[name] for name, path in submission.files.items()}
     received = trusted_receipt(submission.folder / assignment.name, handed_in,

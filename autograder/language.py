@@ -2,9 +2,13 @@
 
 A Korean exercise notebook says so in its metadata (``dlcourse.language``,
 written by ``generate``), and in its first code cell, which sets the
-self-checks' language (read where an editor dropped the metadata); any other
-notebook, or a value that is not one of the course's languages, gets
-English. Grading is the same in every language: only the words change.
+self-checks' language (read where an editor dropped the metadata); a
+notebook that lost both still reads in Korean (its instructions are mostly
+Hangul). Any other notebook, or a value that is not one of the course's
+languages, gets English. The student's kernel, when grading and in
+``validate``, starts in the notebook's language (:func:`kernel_arguments`),
+so that its self-checks speak it even without that first cell. Grading is
+the same in every language: only the words change.
 
 The grader's own words are in ``autograder/locale/<language>/LC_MESSAGES/
 autograder.po``; an assignment's (its parts' titles, the messages its
@@ -39,10 +43,20 @@ _USES_LANGUAGE = re.compile(
     r"""^[ \t]*(?:dlcourse\.)?use_language\([ \t]*["'](?P<language>[\w-]+)["'][ \t]*\)""", re.M)
 
 
+#: Hangul syllables, and the letters of the Latin alphabet.
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_LATIN = re.compile("[A-Za-z]")
+#: The share of Hangul among the letters of a notebook's text cells above
+#: which it reads in Korean: the Korean exercises have 0.5 to 0.7 (their
+#: text names code in Latin letters), the English ones 0.01 or less.
+KOREAN_TEXT_SHARE = 0.3
+
+
 def notebook_language(notebook, default: str = "en") -> str:
     """The language a (student's) notebook asks for, if it is one of the
     course's: its metadata's, else the one its own code cells set for the
-    self-checks (an editor that drops unknown metadata keeps those)."""
+    self-checks (an editor that drops unknown metadata keeps those), else
+    Korean if its text cells are (a notebook that lost both)."""
     metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
     settings = metadata.get("dlcourse") if isinstance(metadata, dict) else None
     language = settings.get("language") if isinstance(settings, dict) else None
@@ -50,12 +64,33 @@ def notebook_language(notebook, default: str = "en") -> str:
         return language
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     for cell in cells if isinstance(cells, list) else []:
-        source = cell.get("source") if isinstance(cell, dict) and cell.get("cell_type") == "code" else None
-        source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else source
-        found = _USES_LANGUAGE.search(source) if isinstance(source, str) else None
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        found = _USES_LANGUAGE.search(_cell_text(cell))
         if found and found["language"] in LANGUAGES:
             return found["language"]
+    text = "".join(_cell_text(cell) for cell in cells if isinstance(cell, dict)
+                   and cell.get("cell_type") == "markdown") if isinstance(cells, list) else ""
+    hangul, latin = len(_HANGUL.findall(text)), len(_LATIN.findall(text))
+    if hangul and hangul >= KOREAN_TEXT_SHARE * (hangul + latin):
+        return "ko"
     return default
+
+
+def _cell_text(cell: dict) -> str:
+    source = cell.get("source")
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def kernel_arguments(language: str) -> list[str]:
+    """What a student's kernel is started with so that the self-checks speak
+    ``language`` from its first cell on: IPython runs the line when the
+    kernel starts, before any of the notebook's cells."""
+    if checked_language(language) == "en":
+        return []
+    return [f"--IPKernelApp.exec_lines=import dlcourse; dlcourse.use_language({language!r})"]
 
 
 def assignment_catalog(source: Path | str, assignment: str, language: str) -> Path:

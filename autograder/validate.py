@@ -20,20 +20,23 @@ each part again on other inputs.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import nbformat
+import nbgrader.validator
 from nbclient.exceptions import CellTimeoutError
 from nbconvert.filters import strip_ansi
 from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locked, is_solution
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_problem, slips
-from autograder.language import _, notebook_language, speaking
+from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_notebook, read_problem, slips
+from autograder.language import _, kernel_arguments, notebook_language, speaking
 from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
 from autograder.text import FULL_WIDTH_NOTE, full_width
@@ -43,6 +46,12 @@ class _KeepingValidator(Validator):
     """nbgrader's Validator, keeping the executed notebook for a per-part report."""
 
     executed = running = None
+
+    def validate(self, filename):
+        # nbgrader reads the file with nbformat, which refuses a byte-order
+        # mark; the grader reads the notebook after it (read_notebook).
+        with mock.patch.object(nbgrader.validator, "read_nb", read_notebook):
+            return super().validate(filename)
 
     def _preprocess(self, nb):
         # A copied cell runs as an ordinary cell, the last copy is the part's,
@@ -99,7 +108,7 @@ def released_folder(path: Path) -> Path | None:
 def _guess(path: Path, notebooks: dict[str, Path]) -> str | None:
     """The assignment whose cells the notebook shares most, if any."""
     try:
-        ids = set(_nbgrader_ids(nbformat.read(path, as_version=4)))
+        ids = set(_nbgrader_ids(read_notebook(path)))
     except Exception:  # unreadable: read_problem says why
         return None
     overlap = {name: len(ids & set(_nbgrader_ids(nbformat.read(nb, as_version=4))))
@@ -218,13 +227,17 @@ def _check(path, assignment, exercises, timeout, language):
         file=path.name, assignment=assignment)]
     warnings, errors = [], []
     expected = notebooks[assignment].name
+    if path.read_bytes().startswith(codecs.BOM_UTF8):
+        warnings.append(_("The file starts with a byte-order mark (BOM), which Jupyter cannot open; "
+                          "the grader reads the notebook without it. Save it again as UTF-8 "
+                          "without BOM."))
     if path.name != expected:
         warnings.append(_("The grader expects the file name {expected}; rename the file before you "
                           "submit it.").format(expected=expected))
     for slip in map(_, slips(path, source_ids)):
         warnings.append(_("{slip}: do not copy, delete or change the type of the exercise's "
                           "cells.").format(slip=f"{slip[0].upper()}{slip[1:]}"))
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     mine = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -249,6 +262,7 @@ def _check(path, assignment, exercises, timeout, language):
     config = Config()
     config.Execute.timeout = timeout
     config.Validator.ignore_checksums = True
+    config.Execute.extra_arguments = kernel_arguments(language)
     validator = _KeepingValidator(config=config)
     with tempfile.TemporaryDirectory(prefix="dlcourse-validate-") as sockets:
         # The kernel talks over local sockets, as when grading, not TCP ports.

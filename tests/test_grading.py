@@ -697,6 +697,10 @@ def test_edge_cases_scale_the_ordinary_cases_instead_of_adding_to_them():
     assert checks[-1].weight == 0 and checks[-1].message.startswith(
         "edge cases (the last 2 cases above): 1 of 2 wrong") and "keeps 62.5%" in checks[-1].message
     assert not any("edge case" in c.message for c in score_part(part, cases, right, right)[1])
+    # Nor when the other cases earned nothing (a part not written yet): the
+    # cases above say why, and a share of nothing is nothing.
+    not_written = [answer(np.nan, np.nan)] * 4
+    assert not any("edge case" in c.message for c in score_part(part, cases, not_written, right)[1])
 
 
 def test_an_error_is_one_failed_check_that_says_why_in_plain_words():

@@ -6,6 +6,7 @@ perceptrons_xor fixtures (a 500 MB file, an empty folder and odd folder names
 cannot be committed).
 """
 
+import codecs
 import json
 import os
 import signal
@@ -72,7 +73,9 @@ CASES = {
                               .read_text()}, "wrong assignment", 0),
     "renamed": ({"Untitled.ipynb": fixture_text("solution")},
                 "wrong file name: graded \"Untitled.ipynb\"", 15),
-    "two_notebooks": ({NOTEBOOK: fixture_text("solution"), "copy.ipynb": fixture_text("blank")},
+    # The graded one saved by Windows' Notepad: a byte-order mark, CRLF line ends.
+    "two_notebooks": ({NOTEBOOK: codecs.BOM_UTF8 + fixture_text("solution").replace("\n", "\r\n")
+                       .encode(), "copy.ipynb": fixture_text("blank")},
                       "extra notebook ignored: \"copy.ipynb\"", 15),
     "two_misnamed": ({"a.ipynb": fixture_text("solution"), "b.ipynb": fixture_text("blank")},
                      "missing notebook: found \"a.ipynb\", \"b.ipynb\"", 0),

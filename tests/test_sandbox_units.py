@@ -14,6 +14,9 @@ from conftest import ROOT
 
 from autograder.sandbox import NEUTRAL_LIB, SandboxLimits, _venv, bwrap_command, limits_hit
 
+#: The grader's Korean font (`make sandbox`).
+KOREAN_FONTS = Path("/usr/share/fonts/truetype/nanum")
+
 
 def mounts(cmd: list[str]) -> list[tuple[str, str, str]]:
     """(kind, source, target) of every bind in a bwrap command line."""
@@ -65,22 +68,32 @@ def test_nothing_of_the_course_is_mounted_but_the_venv_and_a_copy_of_the_helpers
     assert (Path(helpers[0]) / "dlcourse" / "__init__.py").is_file()
 
 
-def test_the_graders_missing_fonts_stay_out_of_a_students_outputs(command, tmp_path):
+@pytest.mark.parametrize("family", ["Malgun Gothic", "AppleGothic", "Comic Sans MS"])
+def test_a_font_the_grader_lacks_draws_korean_and_says_nothing(command, tmp_path, family):
     """The sandbox's Python starts with the course's sitecustomize: a font the
     notebook asks for that the grader lacks (Malgun Gothic, on Korean
-    Windows) printed 70 lines per figure, and each Hangul glyph a warning."""
+    Windows) printed 70 lines per figure, each Hangul glyph a warning, and
+    the figure's Korean was empty boxes. The usual Korean fonts' names now
+    draw with the grader's Korean font; any other missing font stays quiet."""
+    if not (KOREAN_FONTS / "NanumGothic.ttf").is_file():
+        pytest.fail(f"no Korean font in {KOREAN_FONTS}: run `make sandbox`")
     helpers = next(Path(src) for _, src, dst in mounts(command[1]) if dst == str(NEUTRAL_LIB))
     assert (helpers / "sitecustomize.py").is_file()
     plot = ("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
-            "plt.rc('font', family='Malgun Gothic')\nfig, ax = plt.subplots()\n"
-            "ax.set_title('손실 곡선')\nfig.savefig('plot.png')\nprint('drawn')\n")
+            f"plt.rc('font', family={family!r})\nfig, ax = plt.subplots()\n"
+            "ax.set_title('손실 곡선')\nfig.savefig('plot.png')\n"
+            "from matplotlib.font_manager import findfont, FontProperties\n"
+            f"print(findfont(FontProperties(family={family!r})))\n")
     said = {}
     for where, path in (("sandbox", str(helpers)), ("elsewhere", "")):
         env = {**os.environ, "PYTHONPATH": path, "MPLCONFIGDIR": str(tmp_path / "mpl")}
         said[where] = subprocess.run([sys.executable, "-c", plot], cwd=tmp_path, env=env,
                                      capture_output=True, text=True, timeout=120)
-    assert said["sandbox"].stdout == "drawn\n" and said["sandbox"].stderr == ""
+    assert said["sandbox"].stderr == ""
     assert "findfont" in said["elsewhere"].stderr  # what it keeps out
+    drawn_with = Path(said["sandbox"].stdout.strip()).name
+    assert drawn_with.startswith("NanumGothic") == (family != "Comic Sans MS"), drawn_with
+    assert not Path(said["elsewhere"].stdout.strip()).name.startswith("Nanum")
 
 
 def test_private_tmp_comes_before_the_binds_that_may_live_under_it(command):

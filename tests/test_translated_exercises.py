@@ -195,6 +195,12 @@ def test_merging_keeps_translations_marks_changes_fuzzy_and_drops_what_is_gone(t
     ({"metadata": {"dlcourse": {"language": "en"}},
       "cells": [{"cell_type": "code", "source": 'dlcourse.use_language("ko")'}]}, "en"),
     ({"cells": [{"cell_type": "code", "source": 7}, "cell"]}, "en"),
+    # Neither: the text cells' script decides (a student's own Korean note
+    # in an English notebook does not).
+    ({"cells": [{"cell_type": "markdown", "source": ["## 문항 1: 계단 함수 `step(z)`를 작성하라"]}]}, "ko"),
+    ({"cells": [{"cell_type": "markdown", "source": "## Part 1: write `step(z)` for arrays"},
+                {"cell_type": "markdown", "source": "내 메모"}]}, "en"),
+    ({"cells": [{"cell_type": "code", "source": "# 한국어 주석만 있는 코드"}]}, "en"),
 ])
 def test_a_notebook_chooses_its_feedback_language_only_among_the_courses(notebook, language):
     assert notebook_language(notebook) == language

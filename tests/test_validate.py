@@ -1,6 +1,7 @@
 """`python -m autograder validate`: a student's check before submitting,
 in plain words, with only exercises/ and dlcourse (no solutions/)."""
 
+import codecs
 import json
 import shutil
 import subprocess
@@ -153,10 +154,22 @@ def test_a_long_self_check_message_is_shown_whole(tmp_path):
     assert _error_text(cell) == message
 
 
-def test_a_korean_notebook_is_checked_in_korean():
-    ready, messages = check(fixture("wrong_step_at_zero_ko"))
+def test_a_korean_notebook_is_checked_in_korean(tmp_path):
+    """Also as Windows' Notepad saves it (a byte-order mark, CRLF line ends)
+    after its first cell, which sets the self-checks' language, was deleted
+    and an editor dropped the notebook's metadata: the text is Korean."""
+    nb = json.loads(fixture("wrong_step_at_zero_ko").read_text())
+    assert "use_language" in "".join(nb["cells"][1]["source"])
+    del nb["cells"][1], nb["metadata"]["dlcourse"]
+    saved = tmp_path / NOTEBOOK
+    saved.write_bytes(codecs.BOM_UTF8 + json.dumps(nb, ensure_ascii=False, indent=1)
+                      .replace("\n", "\r\n").encode())
+    ready, messages = check(saved)
     assert not ready
     text = "\n".join(messages)
+    assert "! " + say("The file starts with a byte-order mark (BOM), which Jupyter cannot open; "
+                      "the grader reads the notebook without it. Save it again as UTF-8 "
+                      "without BOM.", "ko") in messages
     assert messages[0] == say("Checking {file}: a notebook of the assignment {assignment}.", "ko").format(
         file="perceptrons_xor.ipynb", assignment="perceptrons_xor")
     assert say("the self-check failed:", "ko") in text
