@@ -42,7 +42,14 @@ from autograder.checks import (
     same_as_solution,
 )
 from autograder.language import shown, speaking
-from autograder.probe import ANSWER_VARIABLE, PROBE_SOURCE, encode_array, parse_reply, request_code
+from autograder.probe import (
+    ANSWER_VARIABLE,
+    PROBE_SOURCE,
+    decode_array,
+    encode_array,
+    parse_reply,
+    request_code,
+)
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -794,7 +801,55 @@ SAME_ON_EVERY_DRAW = [
      "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"
      "    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + lam * (w @ w + b * b)\n"
      "    return loss, X.T @ (p - y) / len(y) + 2 * lam * w, np.mean(p - y) + 2 * lam * b\n", 1.0),
+    # Two shapes of one rank never broadcast: wrong on the two equal-rank
+    # pairs that do, of six ordinary cases.
+    ("tensors", "check_broadcast_shape", "def broadcast_shape(a, b):\n"
+     "    if len(a) == len(b):\n"
+     "        return np.array([-1])\n"
+     "    try:\n"
+     "        return np.array(np.broadcast_shapes(tuple(map(int, a)), tuple(map(int, b))))\n"
+     "    except ValueError:\n"
+     "        return np.array([-1])\n",
+     1.333),
+    # No max shift, computed in long double (exp overflows above about 11356,
+    # not at 709), and a shift by the row's midrange: the edge cases, half.
+    ("activations", "check_softmax", "def softmax(Z):\n"
+     "    e = np.exp(np.asarray(Z, dtype=np.longdouble))\n"
+     "    return (e / e.sum(axis=1, keepdims=True)).astype(float)\n", 1.0),
+    ("activations", "check_log_softmax", "def log_softmax(Z):\n"
+     "    Z = np.asarray(Z, dtype=np.longdouble)\n"
+     "    m = (Z.max(axis=1, keepdims=True) + Z.min(axis=1, keepdims=True)) / 2\n"
+     "    return (Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))).astype(float)\n", 1.0),
+    ("losses_metrics", "check_cross_entropy_from_logits",
+     "def cross_entropy_from_logits(logits, labels):\n"
+     "    z = np.asarray(logits, dtype=np.longdouble)\n"
+     "    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
+     "    return float(-np.mean(np.log(p[np.arange(len(z)), np.asarray(labels).astype(int)])))\n",
+     1.5),
+    # A ceiling by rounding, which rounds halves to even: one too many where
+    # the batch size goes an odd number of times into the data.
+    ("training", "check_count_iterations", "def count_iterations(n, batch_size):\n"
+     "    iterations = round(n / batch_size + 0.5)\n"
+     "    return iterations, n - (iterations - 1) * batch_size\n", 1.6),
+    ("optimizers", "check_num_updates", "def num_updates(n, batch_size, epochs):\n"
+     "    return round(n / batch_size + 0.5) * epochs\n", 0.8),
 ]
+
+
+def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
+    assignment = load_assignment(ROOT / "solutions", "training")
+    part = next(p for p in assignment.parts if p.grade_id == "check_fit_linear")
+    for case in draw_cases(assignment, 3)["check_fit_linear"]:
+        X, y = (decode_array(a) for a in case)
+        d = X.shape[1]
+        best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
+        w, b = best[:d], best[d]
+        right = score_part(part, [case], [answer(w, b)], [answer(w, b)])[0]
+        swapped, checks = score_part(part, [case], [answer(b, w)], [answer(w, b)])
+        assert (right, swapped) == (3.0, 1.5), (d, [c.message for c in checks])
+        assert all("another order" in c.message for c in checks if not c.passed)
+        # Wrong values in that order are wrong, not half right.
+        assert score_part(part, [case], [answer(b + 1, w + 1)], [answer(w, b)])[0] == 0
 
 
 @pytest.mark.parametrize("name,grade_id,source,points", SAME_ON_EVERY_DRAW,

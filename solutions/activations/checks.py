@@ -9,12 +9,16 @@ cases of three would keep a third of the points).
 Softmax, log-softmax and the leaky-ReLU derivative end with two edge cases
 (see Part): a formula right on the ordinary cases but wrong on both edge
 cases keeps half of the part.  For softmax and log-softmax the edge cases test numerical
-stability: softmax edge cases hold a row near +1000 and one near -1000 (a
+stability: softmax edge cases hold a row near +12000 and one near -12000 (a
 formula without the max shift, or with the whole array's maximum, gives
-nan) and a row with a gap of about 1000 (a shift by the row's minimum
-overflows); log-softmax edge cases hold a row near +1000 (exp(z) overflows
-without the shift) and a row with a gap of about 1000 (the log of an
-underflowed probability is -inf).  Their ordinary cases hold moderate
+nan) and a row with a gap of 24000 or more (a shift by the row's minimum,
+mean or midrange overflows); log-softmax edge cases hold a row near +12000
+(exp(z) overflows without the shift) and a row with such a gap (the log of
+an underflowed probability is -inf).  Those sizes are beyond np.longdouble
+too (exp overflows above about 11356): a formula without the shift computed
+in long double was exact on logits near 1000.  The edge cases' logits are
+multiples of 1/64, which float32 holds exactly at these sizes, so that a
+right formula computed in float32 loses nothing on them.  Their ordinary cases hold moderate
 logits, on which a shift by the row's minimum is exact: that mistake is
 caught by the edge cases only.  For the leaky-ReLU derivative the edge
 cases hold exact zeros (the kink, where the slope is alpha): the ordinary
@@ -32,40 +36,53 @@ import numpy as np
 
 from autograder.checks import AROUND_ZERO_SHAPES, Call, Part, around_zero, same_as_solution
 
+#: How far the edge cases' rows are shifted (beyond exp's reach in long
+#: double, about 11356), and how far one logit stands above the rest of its
+#: row (so far that half of it is beyond that reach too).
+EDGE_SHIFT = (12000, 16000)
+EDGE_GAP = (24000, 30000)
+
+
+def on_float32_grid(Z):
+    """``Z`` rounded to multiples of 1/64: float32 holds every such number
+    below 2**17 exactly, and the difference of two of them."""
+    return np.round(Z * 64) / 64
+
 
 def softmax_cases(rng):
     """Three cases of moderate logits, then two edge cases in which one row
-    is shifted by about +1000 (np.exp overflows: inf / inf = nan), one by
-    about -1000 (every np.exp underflows: 0 / 0 = nan; the whole array's
-    maximum leaves the same 0 / 0 there) and one holds a logit about 1000
-    above the rest of its row (a shift by the row's minimum overflows).
-    Arrays are 2-D with n != k (a sum over the wrong axis, or a transposed
-    answer, always shows)."""
+    is shifted by about +12000 (np.exp overflows: inf / inf = nan), one by
+    about -12000 (every np.exp underflows: 0 / 0 = nan; the whole array's
+    maximum leaves the same 0 / 0 there) and one holds a logit 24000 or
+    more above the rest of its row (a shift by the row's minimum, mean or
+    midrange overflows).  Arrays are 2-D with n != k (a sum over the wrong
+    axis, or a transposed answer, always shows)."""
     cases = []
     for n, k, edge in [(4, 5, False), (6, 3, False), (3, 8, False), (5, 4, True), (3, 7, True)]:
         Z = rng.normal(scale=3.0, size=(n, k))
         if edge:
-            Z[0] += rng.uniform(800, 1200)
-            Z[1] -= rng.uniform(800, 1200)
-            Z[2, rng.integers(k)] += rng.uniform(800, 1200)
-            Z = Z[rng.permutation(n)]
+            Z[0] += rng.uniform(*EDGE_SHIFT)
+            Z[1] -= rng.uniform(*EDGE_SHIFT)
+            Z[2, rng.integers(k)] += rng.uniform(*EDGE_GAP)
+            Z = on_float32_grid(Z[rng.permutation(n)])
         cases.append((Z,))
     return cases
 
 
 def log_softmax_cases(rng):
     """Three cases of moderate logits, then two edge cases in which one row
-    is shifted by about +1000 (np.exp(z) overflows without the max shift)
-    and one holds a logit about 1000 above the rest of its row (its other
-    probabilities underflow to 0, so log(softmax(z)) gives -inf, and a
-    shift by the row's minimum overflows).  Arrays are 2-D with n != k."""
+    is shifted by about +12000 (np.exp(z) overflows without the max shift)
+    and one holds a logit 24000 or more above the rest of its row (its
+    other probabilities underflow to 0, so log(softmax(z)) gives -inf, and
+    a shift by the row's minimum, mean or midrange overflows).  Arrays are
+    2-D with n != k."""
     cases = []
     for n, k, edge in [(4, 5, False), (5, 3, False), (3, 6, False), (4, 6, True), (6, 4, True)]:
         Z = rng.normal(scale=3.0, size=(n, k))
         if edge:
-            Z[0] += rng.uniform(800, 1200)
-            Z[1, rng.integers(k)] += rng.uniform(800, 1200)
-            Z = Z[rng.permutation(n)]
+            Z[0] += rng.uniform(*EDGE_SHIFT)
+            Z[1, rng.integers(k)] += rng.uniform(*EDGE_GAP)
+            Z = on_float32_grid(Z[rng.permutation(n)])
         cases.append((Z,))
     return cases
 
@@ -123,21 +140,21 @@ def gelu_grad_cases(rng):
 # Tolerances accept the same formulas computed in float32 (measured on these
 # cases, float32 against float64) and reject the mistakes the cases expose.
 PARTS = [
-    # float32: 1.8e-7 absolute on the ordinary cases; 2.7e-5 absolute, 1.2e-4
-    # relative on the edge cases (a logit near 1000 keeps only about 6e-5 of
-    # absolute precision in float32).  Mistakes: a naive exp, or a shift by
-    # the whole array's maximum, gives NaN in the edge cases, and a shift by
-    # the row's minimum overflows on their row with a gap of ~1000 (each
-    # exact on the ordinary cases: half the part); a sum or a max over the
-    # wrong axis, a missing exp or a transposed answer is off by > 0.02 in
-    # every case.
+    # float32: 1.7e-7 absolute on the ordinary cases, 2.0e-7 on the edge
+    # cases (their logits are on float32's grid; 300 draws).  Mistakes: a
+    # naive exp, or a shift by the whole array's maximum, gives NaN in the
+    # edge cases, also in long double, and a shift by the row's minimum,
+    # mean or midrange overflows on their row with a gap of 24000 or more
+    # (each exact on the ordinary cases: half the part, on every draw); a
+    # sum or a max over the wrong axis, a missing exp or a transposed answer
+    # is off by > 0.02 in every case.
     Part("check_softmax", "stable softmax", 2, Call("softmax"),
          same_as_solution(atol=1e-4, rtol=1e-3), softmax_cases, edge_cases=2, edge_floor=0.5),
-    # float32: 1.8e-6 absolute on the ordinary cases; 1.2e-4 absolute on the
-    # values near -1000 of the edge cases (1.2e-4 relative).  Mistakes:
-    # log(softmax(z)) gives -inf on the edge cases' row with a gap of ~1000,
-    # a missing max shift (or one by the row's minimum) gives inf or NaN
-    # there (each exact on the ordinary cases: half the part); a wrong axis,
+    # float32: 1.3e-6 absolute on the ordinary cases, 6.4e-7 on the edge
+    # cases (300 draws).  Mistakes: log(softmax(z)) gives -inf on the edge
+    # cases' row with a gap of 24000 or more, a missing max shift (or one by
+    # the row's minimum, mean or midrange, also in long double) gives inf or
+    # NaN there (each exact on the ordinary cases: half the part); a wrong axis,
     # a max taken out but not added back, or a transposed answer is off by
     # > 0.1 in every case.
     Part("check_log_softmax", "stable log-softmax", 2, Call("log_softmax"),

@@ -6,8 +6,8 @@ returns on the same inputs.  The draws always contain the edge cases the
 exercise names, so a mistake on them loses points on every run (the
 stability cases are edge cases: a formula right on ordinary inputs keeps
 half of the part):
-probabilities of exactly 0 and 1 (binary cross-entropy), a logit in the
-hundreds (cross-entropy from logits), a confusion matrix that is not
+probabilities of exactly 0 and 1 (binary cross-entropy), a logit of 24000
+or more (cross-entropy from logits), a confusion matrix that is not
 symmetric, a class that is never predicted or never present (precision and
 recall of 0 / 0), and precision or recall of exactly 1 and more errors than
 true positives (a 0 / 0 guard on the wrong count).  Not released to students (see autograder/config.py).
@@ -69,14 +69,17 @@ def bce_cases(rng):
 
 def logits_cases(rng):
     """Three cases of logits of moderate size, then two edge cases where one
-    row holds a logit in the hundreds (np.exp overflows without the row's
-    maximum taken out, and taking out the batch's maximum instead leaves
-    the other rows' exps at 0)."""
+    row holds a logit of 24000 or more (np.exp overflows without the row's
+    maximum taken out, also in np.longdouble, whose exp reaches about 11356,
+    and also after a shift by the row's midrange; taking out the batch's
+    maximum instead leaves the other rows' exps at 0).  The edge cases'
+    logits are multiples of 1/64, which float32 holds exactly."""
     cases = []
     for n, k, edge in ((5, 3, False), (8, 4, False), (12, 10, False), (6, 4, True), (10, 5, True)):
         logits = rng.normal(0.0, 3.0, size=(n, k))
         if edge:
-            logits[rng.integers(n), rng.integers(k)] = rng.uniform(750, 1000)
+            logits[rng.integers(n), rng.integers(k)] = rng.uniform(24000, 30000)
+            logits = np.round(logits * 64) / 64
         labels = rng.integers(0, k, size=n).astype(float)
         cases.append((logits, labels))
     return cases
@@ -185,8 +188,9 @@ PARTS = [
     Part("check_binary_cross_entropy", "binary cross-entropy with clipping", 2,
          Call("binary_cross_entropy"), same_as_solution(atol=1e-4, rtol=1e-2), bce_cases,
          edge_cases=2, edge_floor=0.5),
-    # float32: a logit near 1000 keeps only 6e-5 of absolute precision.
-    # Mistakes: a naive softmax, or one that takes out the batch's maximum,
+    # float32: 1e-7 relative (the edge cases' logits are on its grid).
+    # Mistakes: a naive softmax (also in long double), one shifted by the
+    # row's mean or midrange, or one that takes out the batch's maximum,
     # gives inf or NaN in the edge cases (half the part); a missing mean or
     # a wrong label column is off by far more than 1e-3.
     Part("check_cross_entropy_from_logits", "cross-entropy from logits", 3,

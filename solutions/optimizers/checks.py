@@ -35,12 +35,15 @@ def minibatch_cases(rng):
 
 def num_updates_cases(rng):
     """Four data sizes that leave a smaller last batch (of 1 example twice,
-    of more than 1 twice: rounding down always shows) and one that is a
-    multiple of the batch size; 2 to 10 epochs (never 1)."""
+    of more than 1 twice: rounding down always shows) and one that is an
+    odd multiple of the batch size (round(n / b + 0.5), which rounds halves
+    to even, is one batch too many there on every draw); 2 to 10 epochs
+    (never 1)."""
     cases = []
     for remainder in ["one", "one", "more", "more", "none"]:
         batch_size = int(rng.integers(3, 65))
-        n = batch_size * int(rng.integers(1, 40)) + {
+        times = int(rng.integers(1, 40)) if remainder != "none" else 2 * int(rng.integers(0, 20)) + 1
+        n = batch_size * times + {
             "one": 1, "more": int(rng.integers(2, batch_size)), "none": 0}[remainder]
         cases.append((float(n), float(batch_size), float(rng.integers(2, 11))))
     return cases

@@ -37,14 +37,17 @@ def channels_cases(rng):
 
 
 def broadcast_cases(rng):
-    """Four shape pairs that broadcast, then three that do not (the part's
+    """Six shape pairs that broadcast, then three that do not (the part's
     edge cases, see Part: a rule that never answers -1 keeps a quarter).
 
-    The ranks differ, except in the last pair, of equal rank, which does not
-    broadcast (a rule written only for shapes of different ranks, such as an
-    element-wise maximum when the ranks are equal, answers a shape there; a
-    pair of equal rank that broadcasts is left out, since it would let a
-    rule that pads wrongly keep more of the points). In the first three
+    The ranks differ in the first four and in the edge cases but the last
+    (a rule written only for shapes of different ranks, such as an
+    element-wise maximum when the ranks are equal, answers a shape there).
+    The fifth and sixth pairs have equal ranks and broadcast, a 1 against
+    another length on both sides in the fifth: a rule that holds two shapes
+    of one rank never broadcast (the misconception the part is there for)
+    loses a third of the points on every draw, and a rule that pads the
+    shorter shape wrongly earns those two pairs only. In the first three
     pairs the first shape is the shorter one, by 2 (so padding it with one
     1, or not at all, or with 2s or 0s, or padding the wrong shape, gives
     another answer); the fourth is the other way round. Every pair holds an
@@ -69,11 +72,15 @@ def broadcast_cases(rng):
     a1, b1, c1 = lengths(3)
     a2, b2 = lengths(2)
     f1, f2, f3 = lengths(3)
+    e1, e2, e3 = lengths(3)
+    d1, d2 = lengths(2)
     pairs = [
         ([x, y], [p, q, x, 1]),
         ([x2, y2, 1], [p2, q2, x2, 1, z2]),
         ([], [h1, h2]),
         ([p4, x4, 1, y4], [x4, z4, 1]),
+        ([e1, 1, e3], [1, e2, e3]),                  # equal ranks, 1s on both sides
+        ([d1, d2], [d1, 1]),                         # equal ranks
         ([a1, b1, c1], [a1, b1]),                    # cannot broadcast (b1 against c1)
         ([a2, b2], [a2]),                            # cannot broadcast (a2 against b2)
         ([f1, f2, 1], [f3, f2, 1]),                  # equal ranks, cannot (f1 against f3)

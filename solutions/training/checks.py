@@ -47,13 +47,15 @@ def epoch_cases(rng):
 
 
 def iteration_cases(rng):
-    """Two cases where the batch size divides the samples, two where it
-    leaves a remainder (of exactly 1 in the second), and one where it is
-    larger than the data."""
+    """Two cases where the batch size divides the samples, an odd and an
+    even number of times (round(n / b + 0.5), which rounds halves to even,
+    is one too many on the odd one, on every draw), two where it leaves a
+    remainder (of exactly 1 in the second), and one where it is larger than
+    the data."""
     cases = []
-    for _case in range(2):
+    for parity in (1, 0):
         batch_size = int(rng.integers(8, 257))
-        cases.append((float(batch_size * rng.integers(2, 60)), float(batch_size)))
+        cases.append((float(batch_size * (2 * rng.integers(1, 30) + parity)), float(batch_size)))
     for one in (False, True):
         batch_size = int(rng.integers(8, 257))
         remainder = 1 if one else int(rng.integers(2, batch_size))
@@ -85,7 +87,9 @@ def fit_cases(rng):
 
 def judge_fit_linear(args, got: Answer, expected: Answer):
     """(w, b) against the least-squares answer on the drawn data, each within
-    FIT_TOLERANCE; their shapes are a gate."""
+    FIT_TOLERANCE; their shapes are a gate.  (b, w) is judged in its own
+    order, each right value earning ORDER_CREDIT, as for the other parts
+    that return two values."""
     X, y = args
     d = X.shape[1]
     if not got.ok:
@@ -94,16 +98,32 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
         return [gate(False, _("returned {count} values; should return a tuple (w, b)").format(
             count=len(got.values)))]
     w, b = got.values
+    best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
+
+    def off(value, target) -> float:
+        return float(np.max(np.abs(value.ravel() - target))) if np.all(np.isfinite(value)) \
+            else float("inf")
+
+    # (b, w) for (w, b): told by the sizes, or with one input by the values.
+    swapped = (w.size == 1 and b.size == d) and (d != 1 or (
+        max(off(b, best[:d]), off(w, best[d:])) <= FIT_TOLERANCE
+        < max(off(w, best[:d]), off(b, best[d:]))))
+    if swapped:
+        w, b = b, w
     if w.size != d or b.size != 1:
         return [gate(False, _("w has shape {w_shape} and b has shape {b_shape}; for {d} inputs w should "
                               "have shape ({d},) and b should be one number").format(
             w_shape=w.shape, b_shape=b.shape, d=d))]
-    best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
     checks = []
     for name, value, target in [("w", w, best[:d]), ("b", b, best[d:])]:
-        worst = float(np.max(np.abs(value.ravel() - target))) if np.all(np.isfinite(value)) \
-            else float("inf")
+        worst = off(value, target)
         passed = worst <= FIT_TOLERANCE
+        if passed and swapped:  # right values in each other's place
+            other = "b" if name == "w" else "w"
+            checks.append(Check(False, f"{other}: " + _(
+                "the values of {other}: the right values, returned in another order than the "
+                "exercise asks for").format(other=name), credit=ORDER_CREDIT, form_only=True))
+            continue
         if passed and name == "w" and w.shape != (d,):  # right values, another shape
             checks.append(Check(False, _("w is within {tolerance} of the least-squares answer, but has "
                                          "shape {shape}; it should have shape ({d},)").format(
