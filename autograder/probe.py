@@ -9,7 +9,9 @@ arrays of bounded size.
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -161,6 +163,24 @@ MAX_NAME_CHARS = 80
 MAX_ERROR_CHARS, MAX_ERROR_SENT = 300, 2000
 
 
+#: The repr of a str holding ASCII JSON: one quoted literal, in which a
+#: backslash starts an escape and the quote appears only escaped.
+_STRING_LITERAL = {quote: re.compile(r"(?:[^\\%s\n]|\\[^\n])*" % quote) for quote in "'\""}
+
+
+def string_literal(text: str) -> str:
+    """The string whose repr ``text`` is (the probe's answer, an ASCII JSON
+    text), read in one pass.  ast.literal_eval, used before, parsed whatever
+    expression the kernel sent back: a forged repr of 4 MB cost the grader
+    2.5 GB and 11 s of CPU per part, outside every limit of the student's,
+    and killed its worker.  Anything but one quoted ASCII literal is refused."""
+    quote = text[:1]
+    if len(text) < 2 or quote not in _STRING_LITERAL or text[-1] != quote or not text.isascii() \
+            or not _STRING_LITERAL[quote].fullmatch(text, 1, len(text) - 1):
+        raise ValueError("not one string literal")
+    return codecs.decode(text[1:-1], "unicode_escape")
+
+
 def parse_reply(reply_content: dict, secret: str, cases: list[list[dict]],
                 report_inputs: bool = False) -> list[Answer]:
     """The answers in a kernel's execute reply to the request for ``cases``
@@ -182,11 +202,9 @@ def parse_reply(reply_content: dict, secret: str, cases: list[list[dict]],
         raise ValueError("no answer came back")
     if len(text) > MAX_REPLY_CHARS:
         raise ValueError("the answer is too large")
-    import ast
-
     try:
-        payload = json.loads(ast.literal_eval(text))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
+        payload = json.loads(string_literal(text))
+    except (ValueError, TypeError, RecursionError) as error:
         raise ValueError("the answer is not valid JSON") from error
     if not isinstance(payload, dict) or payload.get("secret") != secret:
         raise ValueError("the answer does not carry this run's secret")

@@ -113,6 +113,38 @@ def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
         parse_reply(content, "s3", ONE_CASE)
 
 
+def forged(text):
+    return {"status": "ok", "user_expressions": {"answer": {"data": {"text/plain": text}}}}
+
+
+@pytest.mark.parametrize("text", [
+    repr("{}") + " " + repr("{}"),             # two literals the parser would join
+    "(" + repr("{}") + ")",
+    repr("{}") + " + " + repr("{}"),
+    "b" + repr("{}"),
+    repr("{}")[:-1],
+    repr('{"a": "\u00e9"}').replace("\\u00e9", "\u00e9"),  # not ASCII
+    "'" + "1e" * 1_000_000 + "'1",                # 2 MB of an expression that is not one literal
+    "[" + "1," * 1_900_000 + "1]",                # 3.8 MB whose parse tree took gigabytes
+])
+def test_parse_reply_reads_one_string_literal_in_one_pass(text):
+    """The reply was read with ast.literal_eval, which parsed whatever
+    expression a kernel sent back: a forged 4 MB reply cost the grader 2.5 GB
+    and 11 s of CPU per part and killed its worker.  Only one quoted ASCII
+    literal is read now, in one pass."""
+    import time
+
+    started = time.process_time()
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_reply(forged(text), "s3", ONE_CASE)
+    assert time.process_time() - started < 2
+    payload = {"secret": "s3", "answers": [{"error": "it's a \"quote\" \\ and\nmore"}]}
+    for quote in ("'", '"'):
+        literal = quote + json.dumps(payload).replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
+        (answer,) = parse_reply(forged(literal), "s3", ONE_CASE)
+        assert not answer.ok and "quote" in answer.error
+
+
 def test_a_students_error_text_cannot_reorder_the_verdict_line():
     """A right-to-left override in an error's text turned the rest of the
     feedback's verdict line around ("... :x yb dnah yb dedarger"); every
