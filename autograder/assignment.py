@@ -25,6 +25,7 @@ from autograder.checks import (
     changed_inputs_check,
     edge_cases_check,
     part_share,
+    restored_check,
 )
 from autograder.probe import decode_answer, encode_answer, encode_array
 from autograder.settings import CHECKS_FILE
@@ -217,6 +218,8 @@ def score_part(part: Part, cases: list[list[dict]], got: list[Answer],
         checks.append(carried_forward_check(part, carried, len(shares)))
     if edges := edge_cases_check(part, shares, rights):
         checks.append(edges)
+    if restored := restored_check(got):
+        checks.append(restored)
     # The answers that counted: a case right only with the stand-ins counts
     # that call's changes too (the same code, asked again); a second answer
     # that did not count says nothing (it could carry what it was sent).

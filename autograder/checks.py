@@ -85,11 +85,14 @@ Probe = Call | Read | Predict
 class Answer:
     """What a kernel returned for one case: float arrays, or an error;
     ``changed`` holds the positions of the array arguments the call changed
-    in place."""
+    in place; ``restored``, the names that no longer held a function after
+    the notebook ran and were called as their last function (see
+    :func:`autograder.probe.keeper_arguments`)."""
 
     values: tuple[np.ndarray, ...] = ()
     error: str | None = None
     changed: tuple[int, ...] = ()
+    restored: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -200,6 +203,19 @@ def carried_forward_check(part: Part, carried: int, cases: int) -> Check:
     return Check(True, _("{count} of {total} cases above: right when it calls a correct {names}; "
                          "the difference comes from your {names}, which loses points in its own "
                          "part").format(count=carried, total=cases, names=names), weight=0.0)
+
+
+def restored_check(answers: Sequence[Answer]) -> Check | None:
+    """The line that says which names a later cell gave another value than
+    a function, so that the cases above were asked of the function the name
+    last held (None when none)."""
+    names = sorted({name for answer in answers for name in answer.restored})
+    if not names:
+        return None
+    return Check(True, _("after all its cells ran, the notebook's {names} no longer held a function "
+                         "(a later cell gave the name another value, such as a loop variable): the "
+                         "grader called the function it held before; rename the variable in that "
+                         "cell").format(names=", ".join(names)), weight=0.0)
 
 
 #: The share of a part's points kept when its function changes an array it

@@ -54,6 +54,7 @@ from autograder.probe import (
     MAX_ERROR_CHARS,
     PROBE_SOURCE,
     again_key,
+    keeper_arguments,
     new_secret,
     parse_reply,
     request_code,
@@ -692,8 +693,11 @@ class JudgedExecute(Execute):
         NotebookClient.__init__(self, nb, None)
         for name, value in limits.items():
             setattr(self, name, value)
-        # The self-checks speak the notebook's language, whatever its first cell says.
-        self.extra_arguments = kernel_arguments(notebook_language(nb))
+        # The self-checks speak the notebook's language, whatever its first
+        # cell says; the functions the parts call are kept after each cell.
+        self.extra_arguments = kernel_arguments(notebook_language(nb)) + keeper_arguments(
+            [name for part in parts if isinstance(part.probe, Call)
+             for name in (part.probe.name, *part.stand_ins)])
         self.reset_execution_trackers()
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)

@@ -73,13 +73,23 @@ def __dlcourse_probe__(request_json):
         exec(source, scope)
         stand_ins[name] = scope[name]
 
+    # The last function each probed name held after a cell, where a later
+    # cell left the name holding something else (probe.keeper_arguments):
+    # put back while the probed function runs, and said in the reply.
+    kept = namespace.get("__dlcourse_kept__")
+    restored = {name: value for name, value in (kept.items() if type(kept) is dict else ())
+                if type(name) is str and callable(value) and not callable(namespace.get(name))}
+    if request["kind"] != "call":
+        restored = {}
+    swapped = {**restored, **stand_ins}
+
     def call(function, args):
-        saved = {name: namespace[name] for name in stand_ins if name in namespace}
-        namespace.update(stand_ins)
+        saved = {name: namespace[name] for name in swapped if name in namespace}
+        namespace.update(swapped)
         try:
             return function(*args)
         finally:
-            for name in stand_ins:
+            for name in swapped:
                 if name in saved:
                     namespace[name] = saved[name]
                 else:
@@ -93,7 +103,7 @@ def __dlcourse_probe__(request_json):
         after = None
         try:
             if kind == "call":
-                result = call(lookup(names[0]), args)
+                result = call(restored[names[0]] if names[0] in restored else lookup(names[0]), args)
                 if report_inputs:
                     after = as_sent(args)
             elif kind == "read" and len(names) == 1:
@@ -109,4 +119,7 @@ def __dlcourse_probe__(request_json):
         except Exception as error:  # the student's error is the answer
             text = f"{type(error).__name__}: {error}"
             answers.append({"error": text[:2000]})  # probe.MAX_ERROR_SENT
-    return json.dumps({"secret": request["secret"], "answers": answers})
+    reply = {"secret": request["secret"], "answers": answers}
+    if restored:
+        reply["restored"] = sorted(restored)
+    return json.dumps(reply)

@@ -10,6 +10,7 @@ arrays of bounded size.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import re
 import secrets
@@ -30,6 +31,49 @@ MAX_ARGUMENTS = 32
 PROBE_SOURCE = (Path(__file__).with_name("kernel_probe.py")).read_text()
 PROBE_FUNCTION = "__dlcourse_probe__"
 ANSWER_VARIABLE = "__dlcourse_answer__"
+
+
+#: Where a student's kernel keeps, after each cell, the last function each
+#: probed name held (:func:`keeper_arguments`).
+KEPT_VARIABLE = "__dlcourse_kept__"
+_KEEPER_SOURCE = f"""
+def __dlcourse_keep__(names):
+    shell, kept = get_ipython(), {{}}
+    def after_cell(result):
+        for name in names:
+            value = shell.user_ns.get(name)
+            if callable(value):
+                kept[name] = value
+    shell.events.register("post_run_cell", after_cell)
+    shell.user_ns[{KEPT_VARIABLE!r}] = kept
+"""
+
+
+def keeper_arguments(names) -> list[str]:
+    """What a student's kernel is started with so that, after each of the
+    notebook's cells, it keeps the last function each of ``names`` held.  A
+    later cell that gives such a name another value (``for step in
+    range(5)`` after ``def step(z)``) then costs nothing: the probe calls
+    the kept function where the name no longer holds one (kernel_probe.py),
+    and the feedback says so.  Nothing is trusted from it: a kernel that
+    forges what it kept could as well define the functions."""
+    names = sorted(set(names))
+    if not names:
+        return []
+    code = f"exec({_KEEPER_SOURCE!r}); __dlcourse_keep__({names!r}); del __dlcourse_keep__"
+    return [f"--IPKernelApp.exec_lines={code}"]
+
+
+#: How many names a reply may say it called from what the kernel kept.
+MAX_RESTORED = 20
+
+
+def _restored(payload: dict) -> tuple[str, ...]:
+    names = payload.get("restored", [])
+    if not isinstance(names, list) or len(names) > MAX_RESTORED or not all(
+            isinstance(n, str) and n.isascii() and n.isidentifier() and len(n) <= 60 for n in names):
+        raise ValueError("not a list of names")
+    return tuple(sorted(set(names)))
 
 
 def encode_array(value) -> dict:
@@ -211,12 +255,14 @@ def parse_reply(reply_content: dict, secret: str, cases: list[list[dict]],
     answers = payload.get("answers")
     if not isinstance(answers, list) or len(answers) != len(cases):
         raise ValueError("wrong number of answers")
+    restored = _restored(payload)
     decoded = []
     for answer, case in zip(answers, cases):
         # The arguments after the call come back exactly when they were asked for.
         if isinstance(answer, dict) and "values" in answer and ("after" in answer) != report_inputs:
             raise ValueError("the arguments after the call did not come back" if report_inputs
                              else "not an answer")
-        decoded.append(decode_answer(answer, sent=[decode_array(arg) for arg in case]
-                                     if report_inputs else []))
+        decoded.append(dataclasses.replace(
+            decode_answer(answer, sent=[decode_array(arg) for arg in case] if report_inputs else []),
+            restored=restored))
     return decoded

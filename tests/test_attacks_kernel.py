@@ -98,6 +98,20 @@ def test_an_honest_function_is_answered():
     assert answers["part"][0].ok and float(answers["part"][0].values[0]) == 4.0
 
 
+def test_a_function_whose_name_a_later_cell_reused_is_still_answered():
+    """`for step in range(5)` after `def step(z)` left the name holding 4:
+    the parts that call step scored 0, with every self-check passed.  The
+    kernel keeps the last function each probed name held, and the probe
+    calls it where the name holds something else, and says so."""
+    status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n", "for f in range(3):\n    pass\n"))
+    assert status == "ok"
+    (answer,) = answers["part"]
+    assert answer.ok and float(answer.values[0]) == 4.0 and answer.restored == ("f",)
+    # A name given another function is that function's (a later, fixed version).
+    status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n", "def f(x):\n    return 3 * x\n"))
+    assert float(answers["part"][0].values[0]) == 6.0 and answers["part"][0].restored == ()
+
+
 # -- time: CPU seconds of the kernel, and a wall-clock backstop ----------------------
 
 #: Burns ``seconds`` of the kernel's CPU time, however busy the machine.

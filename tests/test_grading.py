@@ -103,10 +103,13 @@ def test_parse_reply_reads_arrays_tagged_with_the_secret():
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), changed=[])]}), "not an answer"),
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), after=[])]}), "not an answer"),
         (reply({"secret": "s3", "answers": [dict(encoded(1.0), note="hi")]}), "not an answer"),
+        (reply({"secret": "s3", "answers": [encoded(1.0)], "restored": ["a b"]}), "names"),
+        (reply({"secret": "s3", "answers": [encoded(1.0)], "restored": "step"}), "names"),
     ],
     ids=["wrong secret", "too few answers", "not JSON", "shape mismatch", "booleans",
          "strings", "too many values", "reply too large", "probe raised", "no answer",
-         "says what changed", "arguments not asked for", "an unknown key"],
+         "says what changed", "arguments not asked for", "an unknown key", "a restored non-name",
+         "restored not a list"],
 )
 def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
     with pytest.raises(ValueError, match=reason):
