@@ -7,6 +7,7 @@ import ast
 import dataclasses
 import importlib.util
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,11 @@ def draw_cases(assignment: Assignment, seed: int) -> dict[str, list[list[dict]]]
 
 def write_run(path: Path, assignment: Assignment, seed: int, cases: dict,
               expected: dict[str, list[Answer]]) -> None:
+    # The solution's answers: for the grader's user only, wherever --work is
+    # (a student logged in to the grading machine could otherwise read them
+    # and hand in a notebook that looks the answers up for a regrade).
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
     data = {
         "assignment": assignment.name,
         "seed": seed,
@@ -165,7 +170,9 @@ def write_run(path: Path, assignment: Assignment, seed: int, cases: dict,
             for gid in cases
         },
     }
-    path.write_text(json.dumps(data))
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(json.dumps(data))
+    path.chmod(0o600)  # a file written before this rule
 
 
 def read_run(path: Path) -> dict:

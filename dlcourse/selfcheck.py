@@ -41,6 +41,16 @@ from .frameworks import (
 from .messages import _
 
 
+def _last_cell_not_written(name: str | None) -> bool:
+    """Whether the last cell that failed in this kernel (an answer cell run
+    just before its self-check) still raised NotImplementedError, so that
+    ``name``, which it would have defined, is missing because the part is
+    not written yet rather than misspelt."""
+    import sys
+
+    return bool(name) and getattr(sys, "last_type", None) is NotImplementedError
+
+
 class SelfCheckFailed(Exception):
     """A public check failed; the message says what and why."""
 
@@ -150,7 +160,9 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             return False
         if issubclass(exc_type, SelfCheckFailed):
             return False
-        if issubclass(exc_type, NotImplementedError):
+        if issubclass(exc_type, NotImplementedError) or issubclass(exc_type, NameError) and \
+                tb is not None and tb.tb_next is None and \
+                _last_cell_not_written(getattr(exc, "name", None)):
             raise SelfCheckFailed(
                 f"✗ {self.part}: " + _("not written yet. Replace `raise NotImplementedError()` "
                                        "in the cell above with your code, run that cell, "

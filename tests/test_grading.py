@@ -116,6 +116,23 @@ def test_parse_reply_rejects_anything_but_the_expected_answers(content, reason):
         parse_reply(content, "s3", ONE_CASE)
 
 
+def test_the_runs_inputs_and_the_solutions_answers_are_for_the_grader_only(tmp_path):
+    """`cases/` holds the drawn inputs with the solution's answers, which a
+    regrade reuses: readable by every user of the machine, a student logged
+    in to it could hand in a notebook that looks them up."""
+    import stat
+
+    from autograder.assignment import write_run
+
+    path = tmp_path / "work" / "cases" / "tensors.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{}")  # written before the rule, as everyone could read it
+    write_run(path, load_assignment(ROOT / "solutions", "tensors"), 1, {}, {})
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text())["seed"] == 1
+
+
 def forged(text):
     return {"status": "ok", "user_expressions": {"answer": {"data": {"text/plain": text}}}}
 

@@ -2,6 +2,7 @@
 
 import os
 import random
+import sys
 import warnings
 
 import matplotlib
@@ -304,6 +305,20 @@ def test_self_check_turns_an_unwritten_or_unrun_answer_into_advice():
                        "must define undefined_name, under exactly this name"):
         with self_check("step"):
             undefined_name  # noqa: B018, F821
+
+
+def test_a_name_missing_because_its_answer_cell_still_raises_is_not_written_yet(monkeypatch):
+    # An answer cell of a model (`xor_model = ...`) that still raises
+    # NotImplementedError defines nothing: "xor_model is not defined ...
+    # must define xor_model" sent students looking for a typo.
+    monkeypatch.setattr(sys, "last_type", NotImplementedError, raising=False)
+    with pytest.raises(SelfCheckFailed, match="not written yet"):
+        with self_check("xor_model"):
+            xor_model  # noqa: B018, F821
+    monkeypatch.setattr(sys, "last_type", ZeroDivisionError)  # another cell's error: a name missing
+    with pytest.raises(SelfCheckFailed, match="xor_model is not defined"):
+        with self_check("xor_model"):
+            xor_model  # noqa: B018, F821
 
 
 def test_a_name_missing_inside_the_students_function_is_their_own_error():
