@@ -299,12 +299,18 @@ def edge_cases_check(part: Part, shares: Sequence[float],
     rights = _rights(shares, rights)
     kept, wrong = _edge_factor(rights, part.edge_cases, part.edge_floor)
     earned = any(shares[:len(shares) - part.edge_cases])
-    if wrong and earned:  # (of nothing, a share is nothing: the cases above say why)
+    # A line whenever one is wrong, also where nothing was earned (a part not
+    # written yet): the class report compares the checks by position.
+    if wrong and not earned:  # a share of nothing: no penalty to state
+        return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
+                              "wrong, as were the cases before them").format(
+            wrong=wrong, count=part.edge_cases), weight=0.0)
+    if wrong:
         return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
                               "wrong; an edge case counts only when all of it is right, and the "
                               "part keeps {share} of what the other cases earn").format(
             wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
-    if not wrong and not earned:
+    if not earned:
         return Check(False, _("edge cases (the last {count} cases above): right, but they earn "
                               "nothing on their own; they only scale what the other cases earn")
                      .format(count=part.edge_cases), weight=0.0)

@@ -44,7 +44,7 @@ import nbformat
 import nh3
 from nbconvert.preprocessors import Preprocessor
 from pygments.token import STANDARD_TYPES
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 from autograder.checks import GradingError
 from autograder.intake import is_student_id
@@ -240,6 +240,60 @@ def part_titles(notebook) -> dict:
     return titles
 
 
+#: The notes of a run's status that a student should read on their page
+#: (what intake did with their file, autograder/intake.py), as templates.
+FILE_NOTES = (
+    N_("wrong file name: graded {file}"),
+    N_("extra notebook ignored: {files}"),
+    N_("duplicated cells (each copy ran; the last one counts)"),
+    N_("changed cell types (restored)"),
+    N_("changed cell ids (the original cells were graded)"),
+)
+#: Statuses of a submission that was not graded, as templates.
+REFUSALS = (
+    N_("missing notebook"),
+    N_("missing notebook: found {found}, none named {name}"),
+)
+_FIELD = re.compile(r"\\\{(\w+)\\\}")
+
+
+def _notes(status: str, templates_: tuple[str, ...]) -> list[tuple[str, str | None, dict]]:
+    """The notes of ``status`` (joined by "; ", which a note may hold too):
+    each as (its text, the template it follows or None, the template's fields)."""
+    patterns = [(t, re.compile(_FIELD.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(t))
+                               + "(?=; |$)", re.S)) for t in templates_]
+    notes, at = [], 0
+    while at < len(status):
+        for template, pattern in patterns:
+            if found := pattern.match(status, at):
+                notes.append((found.group(0), template, found.groupdict()))
+                at = found.end()
+                break
+        else:
+            end = status.find("; ", at)
+            end = len(status) if end < 0 else end
+            notes.append((status[at:end], None, {}))
+            at = end
+        at += 2 if status.startswith("; ", at) else 0
+    return notes
+
+
+def say_status(status: str, language: str, templates_: tuple[str, ...] = FILE_NOTES + REFUSALS
+               ) -> str:
+    """A run's status (notes joined by "; ") in ``language``: each note the
+    course words as a template is translated, with its file names as they
+    were; any other note as :func:`say` has it (English if no catalog does)."""
+    return "; ".join(say(template, language).format(**fields) if template else say(text, language)
+                     for text, template, fields in _notes(status, templates_))
+
+
+def file_notes(status: str, language: str) -> list[str]:
+    """The notes of ``status`` about what was done with the student's file
+    (FILE_NOTES), in ``language``: shown at the top of their page."""
+    return [say(template, language).format(**fields)
+            for _, template, fields in _notes(status, FILE_NOTES) if template]
+
+
 class FeedbackPage(Preprocessor):
     """What the course's feedback template needs beyond nbgrader's grades:
     the page's language (the notebook's: autograder/language.py); each
@@ -249,6 +303,8 @@ class FeedbackPage(Preprocessor):
     loader."""
 
     enabled = Bool(True).tag(config=True)
+    #: The student's run status (set per page by :func:`generate_feedback`).
+    status = Unicode("ok").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
@@ -285,6 +341,7 @@ class FeedbackPage(Preprocessor):
         resources["feedback"] = {
             "language": language,
             "titles": titles,
+            "notes": file_notes(self.status, language),
             "policy": CONTENT_SECURITY_POLICY,
             "loader": MATHJAX_LOADER,
         }
@@ -319,7 +376,7 @@ def note_page(*, assignment: str, student: str, status: str, score: float, max_s
               graded: bool, languages: list[str]) -> str:
     """The page of a student whose notebook nbgrader could not draw: their
     score, or why they were not graded, in each of ``languages``."""
-    return templates(say=say).get_template("feedback_note.html.j2").render(
+    return templates(say=say, say_status=say_status).get_template("feedback_note.html.j2").render(
         assignment=assignment, student=student, status=status, score=score,
         max_score=max_score, graded=graded, languages=languages, score_text=score_text)
 
@@ -363,6 +420,7 @@ def generate_feedback(name: str, course) -> list[Page]:
         # earlier run left an autograded copy behind.
         drawn = False
         if result.graded and (autograded / student / name).is_dir():
+            api.config.FeedbackPage.status = status  # its notes about the file, on the page
             try:
                 with quiet_nbgrader():
                     require_success(api.generate_feedback(name, student, force=True),

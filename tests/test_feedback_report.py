@@ -35,6 +35,8 @@ FIXTURES = ROOT / "tests" / "submissions" / NAME
 STUDENTS = ["blank", "invalid_notebook", "solution", "wrong_step_at_zero", "wrong_step_at_zero_ko"]
 #: The English pages (wrong_step_at_zero_ko, the Korean notebook, has its own test).
 GRADED = ["blank", "solution", "wrong_step_at_zero"]
+#: The file name wrong_step_at_zero_ko is handed in under.
+RENAMED = "퍼셉트론 과제.ipynb"
 #: Put into blank's autograded self-check cell, as nbgrader's hidden tests.
 HIDDEN_LINE = "assert hidden_reference_value == 12345.678"
 #: An instructor's comment on wrong_step_at_zero's answer to part 1.
@@ -57,6 +59,9 @@ def run(tmp_path_factory):
     submissions, work = tmp / "submissions", tmp / "work"
     for student in STUDENTS:
         shutil.copytree(FIXTURES / student, submissions / student)
+    # The Korean student saved the notebook under a name of their own.
+    korean = submissions / "wrong_step_at_zero_ko" / NAME
+    (korean / f"{NAME}.ipynb").rename(korean / RENAMED)
     course = Course(ROOT, work=work, cell_timeout=30)
     rows = {r.student_id: r for r in grade(NAME, submissions, course=course)}
 
@@ -183,7 +188,9 @@ def hangul(text: str) -> bool:
 def test_a_korean_notebooks_feedback_speaks_korean_and_scores_the_same(run):
     _, work, rows, _ = run
     english, korean = "wrong_step_at_zero", "wrong_step_at_zero_ko"
-    assert rows[korean].score == rows[english].score and rows[korean].status == "ok"
+    assert rows[korean].score == rows[english].score
+    assert rows[korean].status == f'wrong file name: graded "{RENAMED}"'
+
     assert json_report(work, korean)["parts"].keys() == json_report(work, english)["parts"].keys()
     soup = page(work, korean)
     assert soup.html["lang"] == "ko"
@@ -191,6 +198,10 @@ def test_a_korean_notebooks_feedback_speaks_korean_and_scores_the_same(run):
     total = score_text(rows[korean].score, rows[korean].max_score, "ko")
     assert say("Your score: {score}", "ko").format(score=total) in words(header)
     assert total != score_text(rows[korean].score, rows[korean].max_score)
+    # What was done with the file, which only the instructor's table said before.
+    note = say("wrong file name: graded {file}", "ko").format(file=f'"{RENAMED}"')
+    assert hangul(note) and f'{say("About your file:", "ko")} {note}.' in words(header)
+    assert not page(work, english).find(class_="file-notes")
     # The parts by their Korean titles (the course's Korean notebook's headings).
     titles = part_titles(nbformat.read(ROOT / "exercises" / "ko" / NAME / f"{NAME}.ipynb", as_version=4))
     assert titles.keys() == TITLES.keys()
@@ -400,23 +411,25 @@ def test_report_lists_failed_checks_flagged_and_late_submissions(run):
     failed = table(soup, "failed")[1:]
     step_values = [line for line in failed if line[0] == "check_step"]
     # blank, wrong_step_at_zero and its Korean twin get step wrong on the two
-    # edge cases (the exact zeros), and the edge cases' line says what that
-    # cost, except to blank, whose other cases earned nothing to keep a share of
+    # edge cases (the exact zeros), and the edge cases' line says so (what
+    # that cost, except to blank, whose other cases earned nothing either)
     assert [line[1] for line in step_values] == [
         "step(<array of shape (3, 5)>)", "step(<array of shape (3, 2, 4)>)",
         "edge cases (the last 2 cases above)"]
-    assert [line[2] for line in step_values] == ["3 of 4", "3 of 4", "2 of 4"]
+    assert {line[2] for line in step_values} == {"3 of 4"}
     # A Korean notebook's failures are quoted in the instructor's English.
     assert not any(hangul(cell) for line in failed for cell in line), failed
     assert any(line[0] == "check_nand" and line[2] == "1 of 4" and "not written yet" in line[3]
                for line in failed)
     assert table(soup, "flagged")[1:] == [
-        ["invalid_notebook", rows["invalid_notebook"].status, "0/15"]]
+        ["invalid_notebook", rows["invalid_notebook"].status, "0/15"],
+        ["wrong_step_at_zero_ko", rows["wrong_step_at_zero_ko"].status,
+         f'{rows["wrong_step_at_zero_ko"].score:g}/15']]
     (late,) = table(soup, "late")[1:]
     assert late[0] == "wrong_step_at_zero"
     assert late[1].startswith("2026-03-04 02:04:00") and late[2] == "1 d 2 h 05 min"
     text = soup.get_text()
-    assert "1 flagged" in " ".join(text.split()) and "1 late" in " ".join(text.split())
+    assert "2 flagged" in " ".join(text.split()) and "1 late" in " ".join(text.split())
 
 
 @pytest.mark.grading

@@ -752,14 +752,18 @@ def test_edge_cases_scale_the_ordinary_cases_instead_of_adding_to_them():
     # The feedback says what the wrong edge cases cost, and says nothing when none is wrong.
     one_wrong_edge = right[:3] + [answer(np.nan, 0.0)]
     score, checks = score_part(part, cases, one_wrong_edge, right)
+    checked = len(checks)
     assert score == pytest.approx(4 * (EDGE_FLOOR + (1 - EDGE_FLOOR) / 2))
     assert checks[-1].weight == 0 and checks[-1].message.startswith(
         "edge cases (the last 2 cases above): 1 of 2 wrong") and "keeps 62.5%" in checks[-1].message
     assert not any("edge case" in c.message for c in score_part(part, cases, right, right)[1])
-    # Nor when the other cases earned nothing (a part not written yet): the
-    # cases above say why, and a share of nothing is nothing.
+    # Where the other cases earned nothing (a part not written yet), a share
+    # of nothing is nothing: the line says the edge cases are wrong too, and
+    # states no penalty (it stays, for the class report's check positions).
     not_written = [answer(np.nan, np.nan)] * 4
-    assert not any("edge case" in c.message for c in score_part(part, cases, not_written, right)[1])
+    checks = score_part(part, cases, not_written, right)[1]
+    assert checks[-1].message == ("edge cases (the last 2 cases above): 2 of 2 wrong, as were the "
+                                  "cases before them") and len(checks) == checked
 
 
 def test_an_error_is_one_failed_check_that_says_why_in_plain_words():
