@@ -425,7 +425,7 @@ def _one_input_where(args, size: int, wrong: np.ndarray) -> float | None:
     return None
 
 
-def _decade(x: float, unit: str = "") -> str:
+def decade(x: float, unit: str = "") -> str:
     """The power-of-ten range ``x`` (> 0) lies in, such as "0.01 to 0.1": how
     far off an answer is, in a form that never gives the solution's value
     back (a student who knows what they returned and by exactly how much it
@@ -441,8 +441,8 @@ def _power(k: int) -> str:
 
 def _relative(error: float) -> str:
     """How far off a single number is, relative to the solution's: a range
-    (:func:`_decade`) below 100%, "more than 100%" above."""
-    return _decade(100 * error, "%") if error < 1 else _("more than 100%")
+    (:func:`decade`) below 100%, "more than 100%" above."""
+    return decade(100 * error, "%") if error < 1 else _("more than 100%")
 
 
 def _direction(diff: np.ndarray) -> str:
@@ -512,14 +512,14 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
         with np.errstate(invalid="ignore"):
             diff = g[~close] - e[~close]
         if scalar:
-            size = _relative(abs(diff[0]) / abs(e[0])) if e[0] != 0 else _decade(abs(diff[0]))
+            size = _relative(abs(diff[0]) / abs(e[0])) if e[0] != 0 else decade(abs(diff[0]))
             which = (_("returned {value}, which is too large (off by {size})") if diff[0] > 0 else
                      _("returned {value}, which is too small (off by {size})"))
             return Check(False, prefix + which.format(value=_number(float(g[0])), size=size)
                          + _precision_note(g, e))
         message = prefix + _("{count} of {size} values differ from the solution's (largest "
                              "difference {largest}; {direction})").format(
-            count=int((~close).sum()), size=e.size, largest=_decade(float(np.abs(diff).max())),
+            count=int((~close).sum()), size=e.size, largest=decade(float(np.abs(diff).max())),
             direction=_direction(diff)) + _precision_note(g, e)
         where = _one_input_where(args, e.size, ~close)
         if where is not None:

@@ -906,6 +906,13 @@ def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
         assert all("another order" in c.message for c in checks if not c.passed)
         # Wrong values in that order are wrong, not half right.
         assert score_part(part, [case], [answer(b + 1, w + 1)], [answer(w, b)])[0] == 0
+        # How far off, only as a power of ten ("off by 0.193" and the student's
+        # own w left two candidates for the answer).
+        score, checks = score_part(part, [case], [answer(w + 1.234, b - 1.234)], [answer(w, b)])
+        assert score == 0
+        assert all(c.message.endswith("off by 1 to 10 from the least-squares answer (0.05 allowed): "
+                                      "train longer or check the learning rate") for c in checks), \
+            [c.message for c in checks]
 
 
 @pytest.mark.parametrize("name,grade_id,source,points", SAME_ON_EVERY_DRAW,

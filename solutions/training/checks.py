@@ -17,6 +17,7 @@ from autograder.checks import (
     Check,
     Part,
     _,
+    decade,
     error_checks,
     gate,
     same_as_solution,
@@ -129,10 +130,15 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
                                          "shape {shape}; it should have shape ({d},)").format(
                                 tolerance=FIT_TOLERANCE, shape=w.shape, d=d), credit=SHAPE_CREDIT))
             continue
-        checks.append(Check(passed, (
-            _("{name} is within {tolerance} of the least-squares answer") if passed else
-            _("{name} is off by {worst:.3g} from the least-squares answer ({tolerance} allowed): train "
-              "longer or check the learning rate")).format(name=name, tolerance=FIT_TOLERANCE, worst=worst)))
+        if passed:
+            checks.append(Check(True, _("{name} is within {tolerance} of the least-squares answer")
+                                .format(name=name, tolerance=FIT_TOLERANCE)))
+            continue
+        checks.append(Check(False, _(
+            "{name} is off by {worst} from the least-squares answer ({tolerance} allowed): train "
+            "longer or check the learning rate").format(
+                name=name, tolerance=FIT_TOLERANCE,
+                worst=decade(worst) if np.isfinite(worst) else _("an infinite amount"))))
     return checks
 
 
