@@ -694,10 +694,11 @@ class JudgedExecute(Execute):
         for name, value in limits.items():
             setattr(self, name, value)
         # The self-checks speak the notebook's language, whatever its first
-        # cell says; the functions the parts call are kept after each cell.
+        # cell says; the functions the parts call are kept after each cell
+        # (those a part calls of other parts, Part.stand_ins, are those
+        # parts' own: ``parts`` are Asked on a cluster's worker).
         self.extra_arguments = kernel_arguments(notebook_language(nb)) + keeper_arguments(
-            [name for part in parts if isinstance(part.probe, Call)
-             for name in (part.probe.name, *part.stand_ins)])
+            [part.probe.name for part in parts if isinstance(part.probe, Call)])
         self.reset_execution_trackers()
         self._output_bytes, self._output_capped = 0, False
         self._check_assign_resources(resources)
