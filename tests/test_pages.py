@@ -44,7 +44,15 @@ def test_the_note_speaks_the_students_language_or_every_language_of_the_course()
     english, korean = both.find_all("section")
     assert "Score: 0 of 15 points" in words(english)
     assert say("Score: {score}.", "ko").format(score=score_text(0, 15, "ko")) in words(korean)
-    assert words(korean).count("missing notebook") == 1  # the instructor's status, as recorded
+    # The status in each language (the instructor's table keeps the English).
+    assert "missing notebook" in words(english) and "missing notebook" not in words(korean)
+    translated = say("missing notebook", "ko")
+    assert translated != "missing notebook" and translated in words(korean)
+    found = 'missing notebook: found "숙제 <b>1</b>.ipynb", none named perceptrons_xor.ipynb'
+    korean = render(status=found, languages=["ko"])
+    assert say("missing notebook: found {found}, none named {name}", "ko").format(
+        found='"숙제 <b>1</b>.ipynb"', name="perceptrons_xor.ipynb") in words(korean)
+    assert not korean.find("b")  # a file name stays text
 
 
 def test_the_note_runs_nothing_and_fits_a_phone():
