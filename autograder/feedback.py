@@ -47,7 +47,16 @@ from pygments.token import STANDARD_TYPES
 from traitlets import Bool, Unicode
 
 from autograder.checks import GradingError
-from autograder.intake import is_student_id
+from autograder.intake import (
+    DUPLICATED_CELLS,
+    EXTRA_NOTEBOOKS,
+    MISSING_NOTEBOOK,
+    MISSING_NOTEBOOK_NAMED,
+    RENAMED_CELLS,
+    RETYPED_CELLS,
+    WRONG_FILE_NAME,
+    is_student_id,
+)
 from autograder.language import notebook_language, say
 from autograder.results import read_run
 from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
@@ -241,19 +250,10 @@ def part_titles(notebook) -> dict:
 
 
 #: The notes of a run's status that a student should read on their page
-#: (what intake did with their file, autograder/intake.py), as templates.
-FILE_NOTES = (
-    N_("wrong file name: graded {file}"),
-    N_("extra notebook ignored: {files}"),
-    N_("duplicated cells (each copy ran; the last one counts)"),
-    N_("changed cell types (restored)"),
-    N_("changed cell ids (the original cells were graded)"),
-)
+#: (what intake did with their file), as templates.
+FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS, RENAMED_CELLS)
 #: Statuses of a submission that was not graded, as templates.
-REFUSALS = (
-    N_("missing notebook"),
-    N_("missing notebook: found {found}, none named {name}"),
-)
+REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED)
 _FIELD = re.compile(r"\\\{(\w+)\\\}")
 
 

@@ -308,6 +308,18 @@ def read_problem(path: Path, source_ids: dict[str, str], max_bytes: int,
     return notebook_problem(Path(path).read_bytes(), source_ids, source_parts)[0]
 
 
+#: What intake says of a student's file, for the run's status (English) and
+#: the student's feedback page (translated there: autograder/feedback.py).
+WRONG_FILE_NAME = N_("wrong file name: graded {file}")
+EXTRA_NOTEBOOKS = N_("extra notebook ignored: {files}")
+DUPLICATED_CELLS = N_("duplicated cells (each copy ran; the last one counts)")
+RETYPED_CELLS = N_("changed cell types (restored)")
+RENAMED_CELLS = N_("changed cell ids (the original cells were graded)")
+#: Why a submission was not graded, where the student's page translates it.
+MISSING_NOTEBOOK = N_("missing notebook")
+MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
+
+
 def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
     """What nbgrader will put right when it grades the (valid) notebook ``nb``
     (English: the run's notes; validate shows them in the notebook's language)."""
@@ -321,11 +333,11 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
                 retyped = True
     notes = []
     if any(count > 1 for count in found.values()):
-        notes.append(N_("duplicated cells (each copy ran; the last one counts)"))
+        notes.append(DUPLICATED_CELLS)
     if retyped:
-        notes.append(N_("changed cell types (restored)"))
+        notes.append(RETYPED_CELLS)
     if set(found) - set(source_ids):
-        notes.append(N_("changed cell ids (the original cells were graded)"))
+        notes.append(RENAMED_CELLS)
     return notes
 
 
@@ -521,15 +533,15 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                 others = [n for n in present if n != chosen and n not in sources]
                 if others and len(assignment.notebooks) == 1:
                     submission.notes.append(
-                        f"extra notebook ignored: {', '.join(map(file_name, others))}")
+                        EXTRA_NOTEBOOKS.format(files=", ".join(map(file_name, others))))
             elif len(present) == 1 and len(assignment.notebooks) == 1:
                 chosen = present[0]
-                submission.notes.append(f"wrong file name: graded {file_name(chosen)}")
+                submission.notes.append(WRONG_FILE_NAME.format(file=file_name(chosen)))
             elif present:
-                raise Refused(f"missing notebook: found {', '.join(map(file_name, present))}, "
-                              f"none named {source.name}")
+                raise Refused(MISSING_NOTEBOOK_NAMED.format(
+                    found=", ".join(map(file_name, present)), name=source.name))
             else:
-                raise Refused("missing notebook")
+                raise Refused(MISSING_NOTEBOOK)
             raw = read_file(chosen, work_fd, f"{where}/{printable(chosen)}", max_bytes, solutions)
             problem, nb = notebook_problem(raw, source_ids, source_parts)
             if problem:
