@@ -453,6 +453,22 @@ def _direction(diff: np.ndarray) -> str:
     return _("some of yours are too large, some too small")
 
 
+def _one_factor(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> str:
+    """A note when at least two wrong values are the solution's times one
+    same number (a constant factor missing or extra, or the sign flipped),
+    without naming the number: with it, a student would know the answer."""
+    e, g = expected[wrong], got[wrong]
+    if e.size < 2 or np.any(e == 0):
+        return ""
+    ratio = g / e
+    if ratio[0] == 0 or not np.allclose(ratio, ratio[0], rtol=1e-3, atol=0):
+        return ""  # zeros, or no one factor
+    if np.isclose(ratio[0], -1, rtol=1e-3):
+        return _("; the wrong ones are the solution's with the sign flipped")
+    return _("; the wrong ones are the solution's, each times the same number: a constant "
+             "factor missing or extra?")
+
+
 def _precision_note(got: np.ndarray, expected: np.ndarray) -> str:
     """What a wrong answer's precision explains, if anything
     (:func:`dlcourse.frameworks.rounded_like`).  The answer's
@@ -524,6 +540,7 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
         where = _one_input_where(args, e.size, ~close)
         if where is not None:
             message += _("; every one where the input is {value}").format(value=describe_value(where))
+        message += _one_factor(g, e, ~close)
         if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and np.allclose(
                 got.reshape(expected.shape).T, expected, atol=atol, rtol=rtol):
             message += _("; they match the solution's transposed: rows and columns swapped?")

@@ -527,6 +527,15 @@ def test_messages_name_nan_large_inputs_direction_and_the_number_returned():
     assert "returned 2.5" in number.message and "too large" in number.message
     (transposed,) = judge((), answer([[1, 2], [3, 4]]), answer([[1, 3], [2, 4]]))
     assert "transposed" in transposed.message
+    # A constant factor missing or extra, or the sign flipped, named without the factor.
+    (doubled,) = judge((), answer([0.4, 0.6, -1.0]), answer([0.2, 0.3, -0.5]))
+    assert "some of yours are too large, some too small" in doubled.message
+    assert "each times the same number" in doubled.message and "2" not in doubled.message
+    (flipped,) = judge((), answer([-0.2, 0.3, 0.5]), answer([0.2, -0.3, 0.5]))
+    assert "sign flipped" in flipped.message
+    for unrelated in ([0.0, 0.0, 0.0], [0.4, 0.9, -0.5], [0.3, 0.3, 0.5]):
+        (other,) = judge((), answer(unrelated), answer([0.2, 0.3, -0.5]))
+        assert "same number" not in other.message and "sign" not in other.message, other.message
     for check in (nan, small, number):  # the expected values are never shown
         assert "0.2" not in check.message and "2.0" not in check.message
     # Nor can they be worked out from how far off an answer is: an answer
