@@ -62,6 +62,7 @@ import os
 import re
 import shutil
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -462,6 +463,14 @@ def _anchored(regex: re.Pattern, name: str, start: int, end: int):
     return match if match and match.start("student_id") >= 0 else None
 
 
+def _holds_another(match, group: str) -> bool:
+    """Whether ``match`` (of a name whose student id or time was blanked out
+    with NUL characters) found another one: its ``group`` holds none of the
+    blanked characters.  (A pattern written with a class such as ``[^_]+``
+    matches the NULs themselves, which is no second student.)"""
+    return bool(match) and match.start(group) >= 0 and "\0" not in match.group(group)
+
+
 def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
     """Read a zip entry's ``name`` with the file-name pattern ``regex``:
     (the named groups, None), or (None, why the entry is refused), or
@@ -493,8 +502,8 @@ def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
             return None, (f"the pattern takes the {group.replace('_', ' ')} from after the "
                           "file name, which the student chose")
         blanked = name[:begin] + "\0" * (end - begin) + name[end:]
-        if any(_anchored(regex, blanked, s, e) or regex.match(blanked[s:])
-               for s, e in components):
+        if any(_holds_another(_anchored(regex, blanked, s, e), group)
+               or _holds_another(regex.match(blanked[s:]), group) for s, e in components):
             return None, (f"the name matches the pattern twice (a second "
                           f"{group.replace('_', ' ')} in it)")
     return groups, None
@@ -545,9 +554,19 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
 
     def read_name(self, submitted_file: str) -> tuple[dict | None, str | None]:
         """(student_id, file_id and timestamp, None) for an entry to collect;
-        (None, why) for a notebook refused; (None, None) for a file that is
-        not a notebook."""
-        if os.path.splitext(submitted_file)[1] not in self.valid_ext:
+        (None, why) for a notebook refused; ({"student_id": ...}, why) for a
+        student's file that is not a notebook (an archive, a script);
+        (None, None) for any other file."""
+        stem, extension = os.path.splitext(submitted_file)
+        if extension not in self.valid_ext:
+            # A student's archive or script in place of the notebook: said,
+            # with the student, when its name is read as a notebook's would be.
+            info, _ = match_entry(re.compile(self.named_regexp), stem + ".ipynb")
+            student = unicodedata.normalize("NFC", str((info or {}).get("student_id") or ""))
+            if extension and is_student_id(student):
+                return {"student_id": student}, (
+                    f"not a notebook ({extension}): open it and hand the .ipynb in, "
+                    "or put the notebook in the submissions folder by hand")
             return None, None
         info, why = match_entry(re.compile(self.named_regexp), submitted_file)
         if why:
@@ -556,6 +575,8 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
                 or not isinstance(info.get("file_id"), str):
             return None, "name does not match the pattern" + (
                 f" ({DEFAULT_FORM})" if self.named_regexp == DEFAULT_PATTERN else "")
+        # macOS writes file names decomposed: 박서준 arrives as its jamo.
+        info["student_id"] = unicodedata.normalize("NFC", info["student_id"])
         if not is_student_id(info["student_id"]):
             return None, f"invalid student id {printable(info['student_id'])!r}"
         if info.get("timestamp"):
@@ -569,6 +590,7 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
         info, why = self.read_name(submitted_file)
         if why:
             self.log.warning("Skipped (%s): %s", why, printable(submitted_file))
+            return None
         return info
 
 
@@ -629,15 +651,16 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                                                 where[:200] + "..."))
                         continue
                     info, why = collector.read_name(entry.filename)
-                    if not info:
+                    if why or not info:
                         if why:
-                            events.append(Event("?", None, f"skipped: {why}", where))
+                            events.append(Event((info or {}).get("student_id", "?"), None,
+                                                f"skipped: {why}", where))
                         continue
                     if entry.file_size > limit:
                         events.append(Event(info["student_id"], None, "skipped: too large",
                                             where))
                         continue
-                    received = info.get("timestamp")
+                    named = received = info.get("timestamp")
                     if received is None and entry.date_time > (1980, 1, 1, 0, 0, 0):
                         try:
                             received = collector.parse_time(
@@ -649,9 +672,17 @@ def collect_zips(name: str, zips: list[Path], to: Path, config, *,
                         log.warning(printable(f"  {entry.filename}: no time in the name or "
                                               "the zip; using the time of collection"))
                         received = now
-                    groups.setdefault((info["student_id"], received), []).append(
-                        (entry, _safe_file_name(info["file_id"])))
-                for (student, received), entries in sorted(groups.items()):
+                    # A time in the name tells one attempt from another.  Without
+                    # one, each file has its own upload time, and an LMS's
+                    # download holds each student's last submission only: all
+                    # of a student's files in one zip are one submission,
+                    # received when its last file was.
+                    key = (info["student_id"], named)
+                    group = groups.setdefault(key, [received, []])
+                    group[0] = max(group[0], received)
+                    group[1].append((entry, _safe_file_name(info["file_id"])))
+                for (student, _named), (received, entries) in sorted(
+                        groups.items(), key=lambda item: (item[0][0], item[1][0])):
                     files, sources, total = {}, [], 0
                     for entry, file_name in entries:
                         where = f"{archive.name}: {entry.filename}"

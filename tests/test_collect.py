@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from traitlets.config import Config
 
 from autograder.assignment import load_assignment
 from autograder.checks import GradingError
-from autograder.collect import DEFAULT_FORM, collect_exchange, collect_zips
+from autograder.collect import DEFAULT_FORM, collect_exchange, collect_zips, match_entry
 from autograder.course import Course
 from autograder.intake import inspect, stage
 from autograder.late import LatePenalty, late_status, parse_due, parse_penalty
@@ -349,6 +350,38 @@ def test_zip_names_without_a_time_use_the_zip_entry_time(tmp_path):
         "2026-11-30 22:15:00.000000 UTC"
     with pytest.raises(GradingError, match="named groups"):
         collect_zips(NAME, [archive], tmp_path / "to", config, pattern=r"(?P<who>.+)")
+
+
+def test_an_lms_submission_of_several_files_stays_one_submission(tmp_path):
+    """A Moodle download: one folder per student's last submission, each file
+    with its own upload time.  The files of one submission are collected
+    together (received with the last of them); a student's archive or script
+    is named as skipped, with the student; a name written decomposed (macOS)
+    is the composed student id; a pattern written with [^_] reads one id."""
+    config = Course(ROOT, work=tmp_path / "work").config
+    folder = "{}_{}_assignsubmission_file_/{}"
+    decomposed = unicodedata.normalize("NFD", "박서준")
+    archive = lms_zip(tmp_path / "moodle.zip", [
+        (folder.format("Ahmed Hassan", 2001, f"{NAME}_final.ipynb"), fixture("solution"),
+         (2026, 11, 30, 18, 0, 0)),
+        (folder.format("Ahmed Hassan", 2001, NOTEBOOK), fixture("blank"), (2026, 11, 30, 18, 0, 2)),
+        (folder.format("Sofia Rossi", 2007, f"{NAME}.zip"), b"PK...", (2026, 11, 30, 18, 0, 0)),
+        (folder.format("Tom Baker", 2008, f"{NAME}.py"), b"print(1)", (2026, 11, 30, 18, 0, 0)),
+        (folder.format("Mac", decomposed, NOTEBOOK), fixture("solution"), (2026, 11, 30, 18, 0, 0)),
+    ])
+    to = tmp_path / "to"
+    events = collect_zips(NAME, [archive], to, config, pattern=(
+        r"[^_/]+_(?P<student_id>[^_/]+)_assignsubmission_file_/(?P<file_id>[^/]+\.ipynb)$"))
+    assert sorted((e.student, e.action.split(":")[0]) for e in events) == [
+        ("2001", "new"), ("2007", "skipped"), ("2008", "skipped"), ("박서준", "new")]
+    assert "not a notebook (.zip)" in next(e.action for e in events if e.student == "2007")
+    assert sorted(p.name for p in (to / "2001" / NAME).glob("*.ipynb")) == [
+        NOTEBOOK, f"{NAME}_final.ipynb"]
+    assert (to / "2001" / NAME / "timestamp.txt").read_text() == "2026-11-30 18:00:02.000000 UTC"
+    assert (to / "박서준" / NAME / NOTEBOOK).read_bytes() == fixture("solution")
+    assert match_entry(re.compile(r"(?P<student_id>[^_]+)_\d+_(?P<file_id>.+\.ipynb)$"),
+                       "kim_12345_tensors.ipynb") == (
+        {"student_id": "kim", "file_id": "tensors.ipynb"}, None)
 
 
 def test_collect_refuses_the_graders_own_folder(exchange):
