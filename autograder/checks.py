@@ -207,15 +207,16 @@ def carried_forward_check(part: Part, carried: int, cases: int) -> Check:
 
 def restored_check(answers: Sequence[Answer]) -> Check | None:
     """The line that says which names a later cell gave another value than
-    a function, so that the cases above were asked of the function the name
-    last held (None when none)."""
+    the function the notebook defined, so that the cases above were asked
+    of that function (None when none)."""
     names = sorted({name for answer in answers for name in answer.restored})
     if not names:
         return None
-    return Check(True, _("after all its cells ran, the notebook's {names} no longer held a function "
-                         "(a later cell gave the name another value, such as a loop variable): the "
-                         "grader called the function it held before; rename the variable in that "
-                         "cell").format(names=", ".join(names)), weight=0.0)
+    return Check(True, _("after all its cells ran, the notebook's {names} no longer held the function "
+                         "it defined (a later cell gave the name another value, such as a loop "
+                         "variable or an imported function): the grader called the function the "
+                         "notebook defined; rename the variable in that cell").format(
+                             names=", ".join(names)), weight=0.0)
 
 
 #: The share of a part's points kept when its function changes an array it

@@ -73,12 +73,23 @@ def __dlcourse_probe__(request_json):
         exec(source, scope)
         stand_ins[name] = scope[name]
 
-    # The last function each probed name held after a cell, where a later
-    # cell left the name holding something else (probe.keeper_arguments):
-    # put back while the probed function runs, and said in the reply.
+    # The last function each probed name held after a cell (one the notebook
+    # defined before one imported), where a later cell left the name
+    # holding something else (probe.keeper_arguments): put back while the
+    # probed function runs, and said in the reply of the part it answers.
+    def own(value):
+        try:
+            return getattr(value, "__module__", None) == "__main__"
+        except Exception:
+            return False
+
     kept = namespace.get("__dlcourse_kept__")
-    restored = {name: value for name, value in (kept.items() if type(kept) is dict else ())
-                if type(name) is str and callable(value) and not callable(namespace.get(name))}
+    restored = {}
+    for name, value in (kept.items() if type(kept) is dict else ()):
+        now = namespace.get(name)
+        if type(name) is str and callable(value) and value is not now and (
+                not callable(now) or (own(value) and not own(now))):
+            restored[name] = value
     if request["kind"] != "call":
         restored = {}
     swapped = {**restored, **stand_ins}
@@ -120,6 +131,6 @@ def __dlcourse_probe__(request_json):
             text = f"{type(error).__name__}: {error}"
             answers.append({"error": text[:2000]})  # probe.MAX_ERROR_SENT
     reply = {"secret": request["secret"], "answers": answers}
-    if restored:
-        reply["restored"] = sorted(restored)
+    if names[0] in restored:
+        reply["restored"] = [names[0]]
     return json.dumps(reply)

@@ -39,10 +39,15 @@ KEPT_VARIABLE = "__dlcourse_kept__"
 _KEEPER_SOURCE = f"""
 def __dlcourse_keep__(names):
     shell, kept = get_ipython(), {{}}
+    def own(value):
+        try:
+            return getattr(value, "__module__", None) == "__main__"
+        except Exception:
+            return False
     def after_cell(result):
         for name in names:
             value = shell.user_ns.get(name)
-            if callable(value):
+            if callable(value) and (own(value) or not own(kept.get(name))):
                 kept[name] = value
     shell.events.register("post_run_cell", after_cell)
     shell.user_ns[{KEPT_VARIABLE!r}] = kept
@@ -51,12 +56,15 @@ def __dlcourse_keep__(names):
 
 def keeper_arguments(names) -> list[str]:
     """What a student's kernel is started with so that, after each of the
-    notebook's cells, it keeps the last function each of ``names`` held.  A
-    later cell that gives such a name another value (``for step in
-    range(5)`` after ``def step(z)``) then costs nothing: the probe calls
-    the kept function where the name no longer holds one (kernel_probe.py),
-    and the feedback says so.  Nothing is trusted from it: a kernel that
-    forges what it kept could as well define the functions."""
+    notebook's cells, it keeps the last function each of ``names`` held,
+    preferring one the notebook defined (a ``def`` or ``lambda`` in a cell)
+    to one imported.  A later cell that gives such a name another value
+    (``for step in range(5)`` after ``def step(z)``, or ``from
+    torch.nn.functional import conv2d`` after ``def conv2d``) then costs
+    nothing: the probe calls the kept function where the name no longer
+    holds it (kernel_probe.py), and the feedback says so.  Nothing is
+    trusted from it: a kernel that forges what it kept could as well define
+    the functions."""
     names = sorted(set(names))
     if not names:
         return []

@@ -110,6 +110,12 @@ def test_a_function_whose_name_a_later_cell_reused_is_still_answered():
     # A name given another function is that function's (a later, fixed version).
     status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n", "def f(x):\n    return 3 * x\n"))
     assert float(answers["part"][0].values[0]) == 6.0 and answers["part"][0].restored == ()
+    # An import (or a library's object) under the name does not replace the
+    # notebook's own function; an imported answer with no def stays as it is.
+    status, answers, _ = run(notebook("def f(x):\n    return 2 * x\n", "from math import sqrt as f\n"))
+    assert float(answers["part"][0].values[0]) == 4.0 and answers["part"][0].restored == ("f",)
+    status, answers, _ = run(notebook("from math import sqrt as f\n"))
+    assert float(answers["part"][0].values[0]) == 2 ** 0.5 and answers["part"][0].restored == ()
 
 
 # -- time: CPU seconds of the kernel, and a wall-clock backstop ----------------------
