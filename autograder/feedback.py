@@ -294,6 +294,42 @@ def file_notes(status: str, language: str) -> list[str]:
             for _, template, fields in _notes(status, FILE_NOTES) if template]
 
 
+#: How much of a student's markdown (cells and Markdown outputs) a page
+#: renders: nbconvert's Markdown renderer takes time that grows with the
+#: square of a text's length on some input (unclosed ``\\[`` math, 43 s for
+#: 100,000 characters), so that one student's notebook could stall the
+#: pages of everyone after it.  An exercise's longest text cell has about
+#: 1,500 characters; 10,000 render in under half a second at worst.
+MARKDOWN_CHARS_PER_TEXT = 10_000
+MARKDOWN_CHARS_PER_PAGE = 100_000
+
+
+#: What a page says where it cut a student's text.
+NOT_SHOWN = N_("({count} more characters not shown)")
+
+
+def _bounded_markdown(nb, language: str) -> None:
+    """Cut each markdown text of ``nb`` to :data:`MARKDOWN_CHARS_PER_TEXT`
+    and the page's to :data:`MARKDOWN_CHARS_PER_PAGE` in all, saying so."""
+    left = MARKDOWN_CHARS_PER_PAGE
+
+    def bounded(text: str) -> str:
+        nonlocal left
+        keep = max(0, min(len(text), MARKDOWN_CHARS_PER_TEXT, left))
+        left -= keep
+        if keep == len(text):
+            return text
+        return text[:keep] + "\n\n" + say(NOT_SHOWN, language).format(count=len(text) - keep)
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = bounded(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if isinstance(data.get("text/markdown"), str):
+                data["text/markdown"] = bounded(data["text/markdown"])
+
+
 class FeedbackPage(Preprocessor):
     """What the course's feedback template needs beyond nbgrader's grades:
     the page's language (the notebook's: autograder/language.py); each
@@ -325,6 +361,7 @@ class FeedbackPage(Preprocessor):
             except (OSError, ValueError):
                 course = {}
         titles = {}
+        _bounded_markdown(nb, language)
         for cell in nb.cells:
             if cell.cell_type == "markdown" and "attachment:" in cell.source:
                 # nbconvert refuses a whole notebook whose markdown names an

@@ -271,3 +271,32 @@ def test_the_page_source_keeps_no_attack(feedback):
         for attribute in ("href", "src"):
             value = tag.get(attribute, "")
             assert not value.lower().startswith(("javascript:", "file:", EVIL)), tag
+
+
+def test_a_students_long_markdown_is_cut_before_it_is_rendered():
+    """nbconvert's Markdown renderer takes time growing with the square of a
+    text's length on unclosed math (43 s for 100,000 characters of ``\\\\[``):
+    one notebook could stall the feedback of everyone after it.  Each text is
+    cut to MARKDOWN_CHARS_PER_TEXT, the page's to MARKDOWN_CHARS_PER_PAGE,
+    with a note in the page's language; an exercise's text is untouched."""
+    from autograder.feedback import (
+        MARKDOWN_CHARS_PER_PAGE,
+        MARKDOWN_CHARS_PER_TEXT,
+        _bounded_markdown,
+    )
+
+    bomb = "\\\\[" * 33_333
+    output = nbformat.v4.new_output("display_data", data={"text/markdown": bomb,
+                                                          "text/plain": "<Markdown>"})
+    cells = [nbformat.v4.new_markdown_cell("## Part 1\n\nshort text $x^2$")]
+    cells += [nbformat.v4.new_markdown_cell(bomb) for _ in range(12)]
+    cells += [nbformat.v4.new_code_cell("display(Markdown(...))", outputs=[output])]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    _bounded_markdown(nb, "ko")
+    texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    texts.append(nb.cells[-1].outputs[0].data["text/markdown"])
+    assert texts[0] == "## Part 1\n\nshort text $x^2$"
+    kept = [len(t.split("\n\n(")[0]) for t in texts[1:]]
+    assert max(kept) == MARKDOWN_CHARS_PER_TEXT
+    assert sum(kept) == MARKDOWN_CHARS_PER_PAGE - len(texts[0])
+    assert kept[-1] == 0 and "자는 보여 주지 않는다" in texts[-1]
