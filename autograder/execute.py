@@ -496,6 +496,8 @@ class JudgedExecute(Execute):
             return None
 
     #: The traits a runner's limits are made of (kept through run_and_probe).
+    #: When all of :meth:`run_and_probe`'s runs must have ended (monotonic).
+    _wall_end = math.inf
     LIMITS = ("timeout", "submission_timeout", "probe_timeout", "wall_clock_factor", "kill_grace",
               "max_output_bytes")
 
@@ -611,9 +613,12 @@ class JudgedExecute(Execute):
         fresh kernel runs the notebook again for the parts not yet probed.
         At most :data:`REPLAYS` fresh kernels, each with twice the
         submission's time (the cells it runs again fitted in it once, and
-        the probes come after them).  ``nb`` keeps the first run's outputs,
+        the probes come after them), and all the runs together within
+        twice the submission's wall-clock backstop: a notebook that sleeps
+        through its backstop gains no more waiting from its replays.  ``nb`` keeps the first run's outputs,
         with a line in the stopping cell saying what happened; the status is
         the first run's."""
+        self._wall_end = monotonic() + 2 * self.wall_clock_factor * self.submission_timeout
         status, answers = self._run_once(nb, resources, parts, cases)
         first = self.cpu_seconds, self.start_cpu_seconds
         source, run_status, limit = nb, status, self.submission_timeout
@@ -662,12 +667,18 @@ class JudgedExecute(Execute):
                 todo = [p for p in parts if p.grade_id not in answers]
                 if not todo or replay == REPLAYS:
                     break
+                if self._wall_end - monotonic() < 1:  # no time left for another run
+                    for part in todo:
+                        answers[part.grade_id] = said(
+                            "not checked: the notebook stopped ({status}) before this part "
+                            "could be asked", status=run_status)
+                    break
                 self.submission_timeout = 2 * limit
                 run_status, more = self._run_once(
                     nbformat.from_dict(json.loads(json.dumps(source))), resources, todo, cases)
                 answers.update(more)
         finally:
-            self.nb, self.submission_timeout = nb, limit
+            self.nb, self.submission_timeout, self._wall_end = nb, limit, math.inf
             self.cpu_seconds, self.start_cpu_seconds = first
         return status, answers
 
@@ -707,6 +718,9 @@ class JudgedExecute(Execute):
             lambda: self.km.cpu_seconds() if hasattr(self.km, "cpu_seconds") else None,
             cell=self.timeout, submission=self.submission_timeout, probe=self.probe_timeout,
             factor=self.wall_clock_factor)
+        if limits.wall_deadline > self._wall_end:  # a replay: what is left of all runs' time
+            limits.wall_deadline = self._wall_end
+            limits.wall_limit = max(1.0, round(self._wall_end - limits.started))
         # nbclient's own (wall-clock) cell timeout is the backstop; the CPU
         # limits are checked while waiting (_async_poll_for_reply).
         self.timeout_func = lambda cell: math.ceil(limits.cell_wall_limit())

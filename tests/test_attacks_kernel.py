@@ -307,6 +307,25 @@ def test_the_submission_wall_clock_backstop():
     assert isinstance(answers["part"], str)
 
 
+def test_replays_share_one_wall_clock_budget():
+    """A reviewer's notebook slept through its wall-clock backstop, then its
+    replay (twice the time) slept again and answered: a grading worker held
+    for three times the backstop (five with a kernel killed mid-probe), with
+    full marks.  All runs together now stop at twice the backstop (here 20
+    s): after the first run's 10 s, the replay's 5 s of sleeping cells and 6
+    s of sleeping answer do not fit.  (Cold kernels: the warm process's own
+    start would count against the first run.)"""
+    nb = nbformat.v4.new_notebook(cells=answered(
+        "import time\ndef f(x):\n    time.sleep(6)\n    return 2 * x\n", "part")
+        + [nbformat.v4.new_code_cell("time.sleep(5)") for _ in range(3)]
+        + [nbformat.v4.new_code_cell("print('end')")])
+    status, answers, seconds = run(nb, cell_timeout=3, submission_timeout=5, factor=2,
+                                   zygote=False)
+    assert status == "timeout (wall clock): 10 s"
+    assert isinstance(answers["part"], str), answers["part"]
+    assert seconds < 20 + 8
+
+
 @pytest.mark.parametrize("how", ["threads", "child process"])
 def test_cpu_time_counts_threads_and_child_processes(how):
     # The kernel's own thread only waits; the work is elsewhere in its sandbox.
