@@ -1000,8 +1000,12 @@ def answer_cell_errors(nb) -> dict[str, str]:
     return errors
 
 
-#: How much of what the self-check printed is kept above the verdict.
+#: How much of what the self-check printed is kept above the verdict: at
+#: most so many characters and lines (a self-check says a few lines; 2,000
+#: empty lines pushed nbgrader's limit of 1,000 lines a cell past the
+#: verdict, which was then dropped from the page).
 MAX_SELF_CHECK_CHARS = 2000
+MAX_SELF_CHECK_LINES = 60
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
@@ -1026,8 +1030,11 @@ def self_check_text(cell) -> str:
         return ""
     if len(text) > MAX_SELF_CHECK_CHARS:
         text = text[:MAX_SELF_CHECK_CHARS] + " [...]"
+    lines = text.splitlines()
+    if len(lines) > MAX_SELF_CHECK_LINES:  # nbgrader keeps 1,000 lines a cell: the verdict must fit
+        lines = lines[:MAX_SELF_CHECK_LINES] + ["[...]"]
     return _("Your self-check said (public examples, not the grade):") + "\n" + "".join(
-        f"  │ {line}\n" for line in text.splitlines())
+        f"  │ {line}\n" for line in lines)
 
 
 def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) -> None:

@@ -1205,3 +1205,20 @@ def test_correct_variants_earn_full_marks_and_the_stub_earns_nothing(graded):
     assert lost == {}, "correct work lost points"
     stub = rows["stub"]
     assert stub.score == 0, {pid: points for pid, points in stub.parts.items() if points}
+
+
+def test_a_self_check_that_prints_thousands_of_lines_cannot_push_the_verdict_out():
+    """nbgrader keeps 1,000 lines of a cell's output and drops what follows:
+    a hook that printed 2,000 empty lines in each self-check cell removed the
+    grader's verdict from the graded notebook and the page.  What the
+    self-check said is kept to MAX_SELF_CHECK_LINES lines."""
+    from autograder.execute import MAX_SELF_CHECK_LINES, self_check_text
+
+    cell = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text="a" + "\n" * 1998 + "a")])
+    text = self_check_text(cell)
+    assert len(text.splitlines()) == 1 + MAX_SELF_CHECK_LINES + 1
+    assert text.splitlines()[-1] == "  │ [...]"
+    short = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text="✓ 3 checks passed\n")])
+    assert self_check_text(short).splitlines()[1:] == ["  │ ✓ 3 checks passed"]
