@@ -122,6 +122,14 @@ def _guess(path: Path, notebooks: dict[str, Path]) -> str | None:
 CONTEXT_LINES, MESSAGE_LINES = 6, 40
 
 
+def _stderr_text(cell, lines: int = 4) -> str:
+    """The first ``lines`` lines a cell wrote to stderr (a warning)."""
+    text = strip_ansi("".join(o.get("text", "") for o in cell.get("outputs", [])
+                              if o.get("output_type") == "stream" and o.get("name") == "stderr"))
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[:lines] + (["[...]"] if len(kept) > lines else []))
+
+
 def _error_text(cell) -> str | None:
     """A cell's error as the student needs it: the whole message (a failed
     self-check's names the call, what was wrong and what was expected, over
@@ -311,9 +319,15 @@ def _check(path, assignment, exercises, timeout, language):
                 elif answer_error:
                     parts.append(f"✗ {name}: " + _("your code raised an error:")
                                  + f"\n{_indent(answer_error)}")
-                elif score is not None and score < points:
+                elif score is not None and score < points and _error_text(cell):
                     parts.append(f"✗ {name}: " + _("the self-check failed:") + "\n"
-                                 + _indent(_error_text(cell) or _("it wrote to stderr")))
+                                 + _indent(_error_text(cell)))
+                elif score is not None and score < points:
+                    # No error, only text on stderr (nbgrader counts it as a
+                    # failure): a library's warning, which the grader ignores.
+                    parts.append(f"✓ {name}: " + _("self-check passed. It also printed a "
+                                                   "warning, which costs no points:") + "\n"
+                                 + _indent(_stderr_text(cell)))
                 else:
                     parts.append(f"✓ {name}: " + _("self-check passed."))
                 failed += parts[-1].startswith("✗")

@@ -99,6 +99,27 @@ def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path
     assert "! The locked cell 'check_xor_params' was deleted; the grader puts it back" in text
 
 
+def test_a_warning_in_a_passing_self_check_is_shown_and_costs_nothing(tmp_path):
+    """A library's warning (PyTorch's on torch.tensor of a tensor) went to
+    stderr in a passing self-check: nbgrader counts that as a failure, and
+    validate said "Not ready: it wrote to stderr" where the grader gives
+    full marks.  It says the check passed and shows the warning."""
+    nb = nbformat.read(fixture("wrong_step_at_zero"), as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                  == "perceptron_forward")
+    answer.source += ("\nimport warnings\n_forward = perceptron_forward\n"
+                      "def perceptron_forward(*args):\n"
+                      "    warnings.warn('a library warning', UserWarning)\n"
+                      "    return _forward(*args)\n")
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    text = "\n".join(messages)
+    assert ("self-check passed. It also printed a warning, which costs no points:" in text
+            and "UserWarning: a library warning" in text), text
+    assert "it wrote to stderr" not in text
+
+
 @pytest.mark.grading  # runs a whole notebook in a kernel
 def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(tmp_path):
     # A pasted copy of an answer cell (its nbgrader metadata with it, as
