@@ -26,11 +26,13 @@ import numpy as np
 
 from autograder.language import _
 from dlcourse.frameworks import (
+    NARROW_FLOATS,
     PRECISION_NOTES,
     RETURNED_NONE,
     RETURNED_OTHER,
     RETURNED_STRING,
     rounded_like,
+    significant_bits,
 )
 
 
@@ -459,8 +461,8 @@ def _one_factor(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> str
     same number (a constant factor missing or extra, or the sign flipped),
     without naming the number: with it, a student would know the answer."""
     e, g = expected[wrong], got[wrong]
-    if e.size < 2 or np.any(e == 0):
-        return ""
+    if e.size < 2 or np.any(e == 0) or np.all(e == e[0]):
+        return ""  # one value wrong several times is no factor
     ratio = g / e
     if ratio[0] == 0 or not np.allclose(ratio, ratio[0], rtol=1e-3, atol=0):
         return ""  # zeros, or no one factor
@@ -468,6 +470,20 @@ def _one_factor(got: np.ndarray, expected: np.ndarray, wrong: np.ndarray) -> str
         return _("; the wrong ones are the solution's with the sign flipped")
     return _("; the wrong ones are the solution's, each times the same number: a constant "
              "factor missing or extra?")
+
+
+def _narrower_than_float32(got: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether ``got`` carries float16's (or bfloat16's) rounding: its values
+    use no more binary digits than float16 keeps where ``expected`` needs
+    more, and are off by more than float32 or float64 would be.  The same answer then fails on every draw,
+    not only where its rounding misses the tolerance."""
+    kept = NARROW_FLOATS["float16"][0]
+    with np.errstate(invalid="ignore"):
+        if np.all(got == np.round(got)) and np.all(expected == np.round(expected)):
+            return False  # whole numbers (a count)
+        if not significant_bits(got) <= kept < significant_bits(expected):
+            return False
+        return bool(np.nanmax(np.abs(got - expected)) > 1e-6 * np.nanmax(np.abs(expected)))
 
 
 def _precision_note(got: np.ndarray, expected: np.ndarray) -> str:
@@ -525,6 +541,11 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
                          "a log or a division overflow or divide by zero there?").format(largest=largest)
         return Check(False, message)
     close = np.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
+    if close.all() and _narrower_than_float32(g, e):
+        # Within the tolerance by the luck of the draw: float16's rounding
+        # (about 5e-4 of each value) sometimes falls inside it, sometimes not.
+        return Check(False, prefix + _("the values match the solution's only to about 3 "
+                                       "significant digits") + _precision_note(g, e))
     if not close.all():
         with np.errstate(invalid="ignore"):
             diff = g[~close] - e[~close]

@@ -40,7 +40,7 @@ PRECISION_NOTES = {
 }
 
 
-def _significant_bits(values: np.ndarray) -> int:
+def significant_bits(values: np.ndarray) -> int:
     """The most binary digits any finite, nonzero value in ``values`` needs (0 if none)."""
     v = values[np.isfinite(values) & (values != 0)]
     if not v.size:
@@ -64,9 +64,12 @@ def rounded_like(got, expected) -> str | None:
     if got.shape != expected.shape or not expected.size:
         return None
     with np.errstate(invalid="ignore"):
+        if np.all(got == np.round(got)) and np.all(expected == np.round(expected)):
+            return None  # whole numbers (a count): their digits say nothing of a type
+    with np.errstate(invalid="ignore"):
         if not np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()):
             return None
-    used, needed = _significant_bits(got), _significant_bits(expected)
+    used, needed = significant_bits(got), significant_bits(expected)
     for name, (kept, _digits) in NARROW_FLOATS.items():
         if kept - 2 < used <= kept < needed:
             return name

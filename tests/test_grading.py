@@ -1222,3 +1222,32 @@ def test_a_self_check_that_prints_thousands_of_lines_cannot_push_the_verdict_out
     short = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
         "stream", name="stdout", text="✓ 3 checks passed\n")])
     assert self_check_text(short).splitlines()[1:] == ["  │ ✓ 3 checks passed"]
+
+
+def test_float16_work_fails_on_every_draw_and_whole_numbers_get_no_precision_note():
+    """A float16 MSE passed a tolerance of 1e-4 on a third of the training
+    part's draws (0, 0.67, 1.33 or 2 of 2 for the same code).  Values that
+    use no more digits than float16 keeps, off by more than float32 would
+    be, now fail wherever they fall; float32 and float64 pass.  A count off
+    by a bias (22800 for 22819) is not told it looks like float16."""
+    from autograder.checks import compare_values
+
+    rng = np.random.default_rng(5)
+    passed = {np.float64: 0, np.float32: 0, np.float16: 0}
+    for _ in range(200):
+        X, y, w, b = rng.normal(size=(8, 2)), rng.normal(size=8), rng.normal(size=2), rng.normal()
+        right = np.mean((X @ w + b - y) ** 2)
+        for dtype in passed:
+            e = (X.astype(dtype) @ w.astype(dtype) + dtype(b) - y.astype(dtype))
+            got = np.asarray(np.mean(e ** 2), dtype=float)
+            passed[dtype] += compare_values(got, np.asarray(right), atol=1e-5, rtol=1e-4).passed
+    assert passed[np.float64] == passed[np.float32] == 200
+    assert passed[np.float16] <= 2, passed  # about 1 in 900 lands within float32's rounding
+    halved = np.float16(np.pi).astype(float)
+    check = compare_values(np.asarray(halved), np.asarray(np.pi), atol=1e-3, rtol=1e-3)
+    assert not check.passed and "float16" in check.message
+    count = compare_values(np.array([22800.0]), np.array([22819.0]), atol=1e-5, rtol=1e-4)
+    assert "float16" not in count.message and "bfloat16" not in count.message
+    # Exact small answers (0.5, 1.0) beside float64's noise are no float16.
+    assert compare_values(np.array([0.0, 0.5, 1.0]), np.array([1e-17, 0.5, 1 - 1e-16]),
+                          atol=1e-5, rtol=1e-4).passed
