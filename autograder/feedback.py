@@ -52,6 +52,7 @@ from autograder.intake import (
     EXTRA_NOTEBOOKS,
     MISSING_NOTEBOOK,
     MISSING_NOTEBOOK_NAMED,
+    NOT_IN_ITS_FOLDER,
     RENAMED_CELLS,
     RETYPED_CELLS,
     WRONG_FILE_NAME,
@@ -251,7 +252,8 @@ def part_titles(notebook) -> dict:
 
 #: The notes of a run's status that a student should read on their page
 #: (what intake did with their file), as templates.
-FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS, RENAMED_CELLS)
+FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS, RENAMED_CELLS,
+              NOT_IN_ITS_FOLDER)
 #: Statuses of a submission that was not graded, as templates.
 REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED)
 _FIELD = re.compile(r"\\\{(\w+)\\\}")

@@ -316,6 +316,7 @@ DUPLICATED_CELLS = N_("duplicated cells (each copy ran; the last one counts)")
 RETYPED_CELLS = N_("changed cell types (restored)")
 RENAMED_CELLS = N_("changed cell ids (the original cells were graded)")
 #: Why a submission was not graded, where the student's page translates it.
+NOT_IN_ITS_FOLDER = N_("notebook not in a folder named {folder}: graded from the student's folder")
 MISSING_NOTEBOOK = N_("missing notebook")
 MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
 
@@ -508,9 +509,16 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
         work_fd = None
         if info is not None and stat.S_ISLNK(info.st_mode):
             raise Refused(LINK_REFUSED.format(where))
+        inside = ""  # the folder, in the student's, that holds the notebooks
         if info is not None and stat.S_ISDIR(info.st_mode):
             work_fd = open_folder(assignment.name, student_fd, where)
             close.callback(os.close, work_fd)
+            inside = assignment.name
+        elif info is None:
+            # No assignment folder: notebooks put straight in the student's
+            # folder (a layout made by hand) are graded from there, and said.
+            work_fd, where = student_fd, shown
+        if work_fd is not None:
             with os.scandir(work_fd) as entries:
                 for count, entry in enumerate(entries):
                     if count >= MAX_FOLDER_ENTRIES:
@@ -522,6 +530,8 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                     if entry.is_file(follow_symlinks=False):
                         present.append(entry.name)
             present.sort()
+        if present and not inside:
+            submission.notes.append(NOT_IN_ITS_FOLDER.format(folder=assignment.name))
         sources = {s.name for s in assignment.notebooks}
         solutions = frozenset((i.st_dev, i.st_ino) for i in map(os.stat, assignment.notebooks))
         for source in assignment.notebooks:
@@ -547,7 +557,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             if problem:
                 raise Refused(problem)
             submission.notes += notebook_slips(nb, source_ids)
-            submission.files[source.name] = folder / assignment.name / chosen
+            submission.files[source.name] = folder / inside / chosen
             submission.data[source.name] = raw
         submission.stamp = _read_stamp(work_fd)
 

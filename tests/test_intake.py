@@ -83,6 +83,9 @@ CASES = {
     "retyped_cells": ({NOTEBOOK: solution_with(retype_a_check)}, "changed cell types", 15),
     "changed_ids": ({NOTEBOOK: solution_with(rename_an_answer)}, "changed cell ids", 15),
     "empty_folder": ({}, "missing notebook", 0),
+    # The notebook straight in the student's folder (a layout made by hand).
+    "flat": ({NOTEBOOK: fixture_text("solution")},
+             f"notebook not in a folder named {NAME}: graded from the student's folder", 15),
     "huge_file": (None, "notebook too large", 0),
     "with space": ({NOTEBOOK: fixture_text("solution")}, "invalid student id", 0),
     "escape": (None, "refused: escape/ is a symbolic link", 0),  # a link to the solutions
@@ -96,7 +99,7 @@ def submissions(tmp_path_factory):
     for folder, (files, _, _) in CASES.items():
         if folder == "escape":
             continue
-        target = root / folder / NAME
+        target = root / folder / (NAME if folder != "flat" else "")
         target.mkdir(parents=True)
         if files is None:  # 500 MB without writing 500 MB: a sparse file
             with open(target / NOTEBOOK, "wb") as fh:
