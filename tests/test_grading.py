@@ -848,6 +848,23 @@ SAME_ON_EVERY_DRAW = [
      "    return math.ceil((n + 2 * pad - k) / stride) + 1\n", 0.0),
     ("cnn", "check_conv_output_size", "def conv_output_size(n, k, stride, pad):\n"
      "    return round((n + 2 * pad - k) / stride) + 1\n", 0.0),
+    # round() for the floor in an output size: wrong wherever half a step is
+    # left over (an odd number of whole steps before it, on every draw).
+    ("cnn", "check_conv2d", "def conv2d(image, kernel, stride):\n"
+     "    stride = int(stride)\n"
+     "    kh, kw = kernel.shape\n"
+     "    out_h, out_w = (round((s - k) / stride) + 1 for s, k in zip(image.shape, (kh, kw)))\n"
+     "    out = np.zeros((out_h, out_w))\n"
+     "    for i in range(out_h):\n"
+     "        for j in range(out_w):\n"
+     "            patch = image[i * stride:i * stride + kh, j * stride:j * stride + kw]\n"
+     "            out[i, j] = np.sum(patch * kernel[:patch.shape[0], :patch.shape[1]])\n"
+     "    return out\n", 0.0),
+    ("cnn", "check_max_pool2d", "def max_pool2d(x, size, stride):\n"
+     "    size, stride = int(size), int(stride)\n"
+     "    rows, cols = (round((s - size) / stride) + 1 for s in x.shape)\n"
+     "    return np.array([[x[i * stride:i * stride + size, j * stride:j * stride + size].max()\n"
+     "                      for j in range(cols)] for i in range(rows)])\n", 0.667),
     # Partial windows at the bottom and the right kept (PyTorch's ceil_mode):
     # wrong in the two cases of three that leave rows and columns over.
     ("cnn", "check_max_pool2d", "def max_pool2d(x, size, stride):\n"

@@ -17,7 +17,9 @@ shape), every stride is 2 or 3 (a stride ignored, or applied to one axis
 only, always shows), pooling maps hold dozens of windows of random values
 (their mean is never their maximum, and a window one row or column too wide
 or too narrow changes some maximum; the rows and columns left over follow a
-fixed pattern, POOL_CASES), and every output-size case has a padding at
+fixed pattern, POOL_CASES; where a stride leaves half a step over, the
+whole steps before it are odd, so that round() for the floor is wrong on
+every draw), and every output-size case has a padding at
 least as large as the stride and a kernel at least as wide (so dropping or
 halving the padding, or dropping k, changes the answer); the floor and the
 ways of splitting the sum are tested by the ordinary cases, and the two
@@ -61,8 +63,13 @@ def _unequal_sizes(rng, low, high, kh, kw, stride, *, leftover=None):
         out = {(a, b): (size[a] - kernel[b]) // stride + 1 for a, b in sides}
         no_kernel = all(size[a] // stride + 1 != out[a, b] for a, b in sides)
         left = leftover is None or all((size[a] - kernel[a]) % stride == leftover for a in (0, 1))
+        # Where a stride leaves exactly half a step over, round() (which
+        # rounds halves to even) would be right or wrong by the parity of
+        # the whole steps: an odd count makes it wrong on every draw.
+        halves_odd = all((size[a] - kernel[a]) // stride % 2 == 1 for a in (0, 1)
+                         if 2 * ((size[a] - kernel[a]) % stride) == stride)
         if h != w and len(set(out.values())) == len(out) and min(out.values()) >= 2 and no_kernel \
-                and left:
+                and left and halves_odd:
             return h, w
     raise ValueError(f"no image size in [{low}, {high}) for a {kh}x{kw} kernel, stride {stride}")
 
