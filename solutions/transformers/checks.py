@@ -131,28 +131,34 @@ def with_leading_key(rng, Q, K):
 
 
 def attention_cases(rng):
-    """2-D and head-batched inputs, three with masks and one without (the
-    mask=None path).  In every case the number of heads, T, S, d_k and d_v
-    are all different, so taking d_k from the wrong axis or the wrong array
-    (Q.shape[0], len(Q), V's width) always gives another scale; d_k is never
-    1.  Every case has a query row with scores of 1000 or more (see
-    with_large_row and with_leading_key), so a softmax without its max
-    shift, or with the max of the whole array, gives NaN in it."""
+    """Four ordinary cases, 2-D and head-batched, three with masks and one
+    without (the mask=None path), then three edge cases (the last three).
+    In every case the number of heads, T, S, d_k and d_v are all different,
+    so taking d_k from the wrong axis or the wrong array (Q.shape[0],
+    len(Q), V's width) always gives another scale; d_k is never 1.  Each
+    edge case has a query row with scores of 1000 or more (with_large_row,
+    in a masked 2-D case and a masked head-batched one, and
+    with_leading_key, unmasked), so a softmax without its max shift, or with
+    the max of the whole array, gives NaN there, and a mask applied after
+    the softmax leaves a row of zeros in the two masked ones: as in the
+    softmax part, such a formula keeps part of what the ordinary cases
+    earn (half with all three wrong)."""
     n = lambda *shape: rng.normal(size=shape)
     T, S = rng.choice([2, 5, 6, 7], size=2, replace=False)      # never 4 or 3
     T3, S3 = rng.choice([3, 4, 7], size=2, replace=False)       # never 2, 5 or 6
-    Q1, K1 = n(T, 4), n(S, 4)
-    Q1, mask1 = with_large_row(rng, Q1, K1, random_mask(rng, T, S), sign=-1.0)
-    Q2, K2 = n(5, 8), n(5, 8)
-    Q2, mask2 = with_large_row(rng, Q2, K2, np.tril(np.ones((5, 5))), sign=1.0)
-    Q3, K3 = n(2, T3, 6), n(2, S3, 6)
-    Q3, mask3 = with_large_row(rng, Q3, K3, random_mask(rng, T3, S3), sign=-1.0)
-    Q4, K4 = n(2, 4, 3), n(2, 4, 3)
+    Q5, K5 = n(T, 4), n(S, 4)
+    Q5, mask5 = with_large_row(rng, Q5, K5, random_mask(rng, T, S), sign=-1.0)
+    Q6, K6 = n(2, T3, 6), n(2, S3, 6)
+    Q6, mask6 = with_large_row(rng, Q6, K6, random_mask(rng, T3, S3), sign=-1.0)
+    Q7, K7 = n(2, 4, 3), n(2, 4, 3)
     return [
-        (Q1, K1, n(S, 3), mask1),                                          # T != S
-        (Q2, K2, n(5, 2), mask2),                                          # causal
-        (Q3, K3, n(2, S3, 5), mask3),                                      # heads + mask
-        (with_leading_key(rng, Q4, K4), K4, n(2, 4, 5)),                   # heads, no mask
+        (n(T, 4), n(S, 4), n(S, 3), random_mask(rng, T, S)),               # T != S
+        (n(5, 8), n(5, 8), n(5, 2), np.tril(np.ones((5, 5)))),             # causal
+        (n(2, T3, 6), n(2, S3, 6), n(2, S3, 5), random_mask(rng, T3, S3)),  # heads + mask
+        (n(2, 4, 3), n(2, 4, 3), n(2, 4, 5)),                              # heads, no mask
+        (Q5, K5, n(S, 3), mask5),                                          # edge: -1000, masked
+        (Q6, K6, n(2, S3, 5), mask6),                                      # edge: -1000, heads
+        (with_leading_key(rng, Q7, K7), K7, n(2, 4, 5)),                   # edge: +1000, heads
     ]
 
 
@@ -198,7 +204,7 @@ PARTS = [
     Part("check_attention", "scaled dot-product attention", 3, Call("attention"),
          same_as_solution(atol=1e-5, rtol=1e-4, names=("output", "weights"),
                           reordered_credit=ORDER_CREDIT),
-         attention_cases),
+         attention_cases, edge_cases=3, edge_floor=0.5),
     # float32: sin and cos of angles up to 64 radians, at most 2.6e-6
     # absolute (a sixth of the tolerance, on every length and width drawn).
     # Mistake: i instead of 2i in the exponent moves most columns by > 0.01.

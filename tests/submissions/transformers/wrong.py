@@ -59,7 +59,8 @@ def attention(Q, K, V, mask=None):
     },
     # Masks after the softmax and renormalises: the same weights, except in a
     # row whose one allowed key scores far below the masked ones, which
-    # becomes 0 / 0 (two of the four cases, on every grading run).
+    # becomes 0 / 0 (two of the three edge cases, on every grading run: the
+    # part keeps 0.5 + 0.5 / 3 of what the ordinary cases earn, 2 of 3).
     "wrong_attention_mask_after_softmax": {
         "attention": '''\
 def attention(Q, K, V, mask=None):
