@@ -949,6 +949,11 @@ def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
         assert all(c.message.endswith("off by 1 to 10 from the least-squares answer (0.05 allowed): "
                                       "train longer or check the learning rate") for c in checks), \
             [c.message for c in checks]
+        # A Keras kernel of shape (d, 1): right values in another shape keep a
+        # quarter, except with one input, where an array of one element is
+        # the same answer as a number.
+        kernel = score_part(part, [case], [answer(w.reshape(d, 1), b)], [answer(w, b)])[0]
+        assert kernel == (3.0 if d == 1 else 1.5 + 1.5 * 0.25), (d, kernel)
 
 
 @pytest.mark.parametrize("name,grade_id,source,points", SAME_ON_EVERY_DRAW,
