@@ -296,6 +296,21 @@ def file_notes(status: str, language: str) -> list[str]:
             for _, template, fields in _notes(status, FILE_NOTES) if template]
 
 
+#: The units of a lateness (autograder.late.late_duration) in each language.
+LATE_UNITS = {"ko": {"d": "일", "h": "시간", "min": "분"}}
+
+
+def late_in_words(status: str, language: str) -> str:
+    """How late the submission was, from its status ("late 1 d 2 h: ..."),
+    in ``language`` ("1일 2시간"); "" when it was on time."""
+    found = re.search(r"(?:^|; )late ((?:\d+ (?:d|h|min) ?)+)", status)
+    if not found:
+        return ""
+    units = LATE_UNITS.get(language, {})
+    return " ".join(f"{number}{units[unit]}" if unit in units else f"{number} {unit}"
+                    for number, unit in re.findall(r"(\d+) (d|h|min)", found.group(1)))
+
+
 #: How much of a student's markdown (cells and Markdown outputs) a page
 #: renders: nbconvert's Markdown renderer takes time that grows with the
 #: square of a text's length on some input (unclosed ``\\[`` math, 43 s for
@@ -381,6 +396,7 @@ class FeedbackPage(Preprocessor):
             "language": language,
             "titles": titles,
             "notes": file_notes(self.status, language),
+            "late": late_in_words(self.status, language),
             "policy": CONTENT_SECURITY_POLICY,
             "loader": MATHJAX_LOADER,
         }

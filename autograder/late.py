@@ -150,7 +150,9 @@ def configure(course, name: str) -> dict:
     return policy
 
 
-def _duration(seconds: float) -> str:
+def late_duration(seconds: float) -> str:
+    """How late, as the grade table, the CSV and the class report say it:
+    rounded up to the minute (40 s late is "1 min"), minutes dropped past a day."""
     minutes = math.ceil(seconds / 60)
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
@@ -163,7 +165,7 @@ def late_status(seconds_late: float, raw_score: float, penalty: float) -> str | 
     """``late 2 h: -10% (-1.5 points)``, or None when on time."""
     if not seconds_late or seconds_late <= 0:
         return None
-    text = f"late {_duration(seconds_late)}"
+    text = f"late {late_duration(seconds_late)}"
     if penalty > 0:
         share = f"-{100 * penalty / raw_score:.3g}% " if raw_score else ""
         return f"{text}: {share}(-{penalty:g} points)"

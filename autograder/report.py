@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.checks import SKIPPED, GradingError
 from autograder.export import export
+from autograder.late import late_duration
 from autograder.results import Result, from_gradebook, read_run
 from autograder.settings import COURSE_ID
 from autograder.utils import quiet_nbgrader, templates
@@ -271,13 +272,6 @@ def figures(report: AssignmentReport) -> list[Figure]:
 # -- Writing ----------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
-    minutes, _ = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    return (f"{days} d " if days else "") + f"{hours} h {minutes:02d} min"
-
-
 def _breakable(name: str):
     """A long grade id that may wrap after its underscores (escaped)."""
     from markupsafe import Markup, escape
@@ -301,7 +295,7 @@ def write_report(names: list[str] | None, course, to: Path | None = None) -> Rep
     path = Path(to) if to else course.paths.report / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     csv_path = export(course, path.with_name("grades.csv"))
-    env = templates(duration=_duration, breakable=_breakable)
+    env = templates(duration=late_duration, breakable=_breakable)
     html = env.get_template("report.html.j2").render(
         assignments=reports, csv_name=csv_path.name, course=COURSE_ID,
         generated=datetime.now(timezone.utc).isoformat(" ", "seconds"),

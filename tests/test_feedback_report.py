@@ -427,7 +427,7 @@ def test_report_lists_failed_checks_flagged_and_late_submissions(run):
          f'{rows["wrong_step_at_zero_ko"].score:g}/15']]
     (late,) = table(soup, "late")[1:]
     assert late[0] == "wrong_step_at_zero"
-    assert late[1].startswith("2026-03-04 02:04:00") and late[2] == "1 d 2 h 05 min"
+    assert late[1].startswith("2026-03-04 02:04:00") and late[2] == "1 d 2 h"
     text = soup.get_text()
     assert "2 flagged" in " ".join(text.split()) and "1 late" in " ".join(text.split())
 
@@ -486,3 +486,19 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
                                                  "NotImplementedError)"}]}}}))
     (unwritten,) = _failed_checks(course, NAME, ["aaron", "mallory"])
     assert unwritten.example_from == "mallory" and unwritten.failed == 2
+
+
+def test_a_late_students_page_says_how_late_in_their_language():
+    """The grade table said "late 1 min: -10%", the page only "Late
+    submission: minus 1.4 points": a student could not see why.  The page
+    says how late, in the words of the table, in the student's language."""
+    from autograder.feedback import late_in_words
+    from autograder.late import late_duration, late_status
+
+    status = late_status(40, 14, 1.4)
+    assert status == "late 1 min: -10% (-1.4 points)"
+    assert late_in_words(status, "en") == "1 min"
+    assert late_in_words(late_status(26 * 3600 + 300, 14, 2.8), "ko") == "1일 2시간"
+    assert late_in_words(f"wrong file name: graded \"a.ipynb\"; {status}", "en") == "1 min"
+    assert late_in_words("ok", "ko") == ""
+    assert late_duration(40) == "1 min" and late_duration(3 * 3600) == "3 h"
