@@ -60,6 +60,14 @@ STUDENT_ID_RULE = ("use letters, digits and . _ @ + -, starting with a letter or
                    "rename the folder")
 
 
+#: What a folder name written decomposed (as macOS writes Korean names) is
+#: told: it looks right, so the rule alone would not say what to change.
+DECOMPOSED_RULE = ("the name is written decomposed, as macOS writes Korean names, and looks "
+                   "the same as its composed spelling; collect writes names composed, or "
+                   "rename the folder: see 'Student ids written decomposed' in the "
+                   "instructor guide")
+
+
 #: Most bytes a student id may take in UTF-8: it names folders and files,
 #: which the file system caps at 255 bytes (a Korean name takes 3 a letter).
 MAX_STUDENT_ID_BYTES = 200
@@ -500,6 +508,9 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
         if not stat.S_ISDIR(info.st_mode):
             raise Refused("not a folder")
         if not is_student_id(student):
+            if student != unicodedata.normalize("NFC", student) and \
+                    is_student_id(unicodedata.normalize("NFC", student)):
+                raise Refused(f"invalid student id ({DECOMPOSED_RULE})")
             raise Refused(f"invalid student id ({STUDENT_ID_RULE})")
         student_fd = open_folder(student, root_fd, f"{shown}/")
         close.callback(os.close, student_fd)

@@ -88,6 +88,9 @@ CASES = {
              f"notebook not in a folder named {NAME}: graded from the student's folder", 15),
     "huge_file": (None, "notebook too large", 0),
     "with space": ({NOTEBOOK: fixture_text("solution")}, "invalid student id", 0),
+    # 박서준 as macOS writes it: looks right, so the status says what is wrong.
+    "\u1107\u1161\u11a8\u1109\u1165\u110c\u116e\u11ab": (
+        {NOTEBOOK: fixture_text("solution")}, "invalid student id (the name is written decomposed", 0),
     "escape": (None, "refused: escape/ is a symbolic link", 0),  # a link to the solutions
 }
 
