@@ -495,9 +495,9 @@ class JudgedExecute(Execute):
             self.log.warning("ignored a malformed widget message: %r", error)
             return None
 
-    #: The traits a runner's limits are made of (kept through run_and_probe).
     #: When all of :meth:`run_and_probe`'s runs must have ended (monotonic).
     _wall_end = math.inf
+    #: The traits a runner's limits are made of (kept through run_and_probe).
     LIMITS = ("timeout", "submission_timeout", "probe_timeout", "wall_clock_factor", "kill_grace",
               "max_output_bytes")
 
@@ -615,9 +615,9 @@ class JudgedExecute(Execute):
         submission's time (the cells it runs again fitted in it once, and
         the probes come after them), and all the runs together within
         twice the submission's wall-clock backstop: a notebook that sleeps
-        through its backstop gains no more waiting from its replays.  ``nb`` keeps the first run's outputs,
-        with a line in the stopping cell saying what happened; the status is
-        the first run's."""
+        through its backstop gains no more waiting from its replays.
+        ``nb`` keeps the first run's outputs, with a line in the stopping
+        cell saying what happened; the status is the first run's."""
         self._wall_end = monotonic() + 2 * self.wall_clock_factor * self.submission_timeout
         status, answers = self._run_once(nb, resources, parts, cases)
         first = self.cpu_seconds, self.start_cpu_seconds
