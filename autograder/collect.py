@@ -564,9 +564,7 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
             info, _ = match_entry(re.compile(self.named_regexp), stem + ".ipynb")
             student = unicodedata.normalize("NFC", str((info or {}).get("student_id") or ""))
             if extension and is_student_id(student):
-                return {"student_id": student}, (
-                    f"not a notebook ({extension}): open it and hand the .ipynb in, "
-                    "or put the notebook in the submissions folder by hand")
+                return {"student_id": student}, f"not a notebook ({extension}), not collected"
             return None, None
         info, why = match_entry(re.compile(self.named_regexp), submitted_file)
         if why:
