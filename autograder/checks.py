@@ -304,19 +304,27 @@ def edge_cases_check(part: Part, shares: Sequence[float],
     earned = any(shares[:len(shares) - part.edge_cases])
     # A line whenever one is wrong, also where nothing was earned (a part not
     # written yet): the class report compares the checks by position.
+    one = part.edge_cases == 1
     if wrong and not earned:  # a share of nothing: no penalty to state
-        return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
-                              "wrong, as were the cases before them").format(
+        return Check(False, (_("edge case (the last case above): wrong, as were the cases "
+                               "before it") if one else
+                             _("edge cases (the last {count} cases above): {wrong} of {count} "
+                               "wrong, as were the cases before them")).format(
             wrong=wrong, count=part.edge_cases), weight=0.0)
     if wrong:
-        return Check(False, _("edge cases (the last {count} cases above): {wrong} of {count} "
-                              "wrong; an edge case counts only when all of it is right, and the "
-                              "part keeps {share} of what the other cases earn").format(
+        return Check(False, (_("edge case (the last case above): wrong; an edge case counts only "
+                               "when all of it is right, and the part keeps {share} of what the "
+                               "other cases earn") if one else
+                             _("edge cases (the last {count} cases above): {wrong} of {count} "
+                               "wrong; an edge case counts only when all of it is right, and the "
+                               "part keeps {share} of what the other cases earn")).format(
             wrong=wrong, count=part.edge_cases, share=_percent(kept)), weight=0.0)
     if not earned:
-        return Check(False, _("edge cases (the last {count} cases above): right, but they earn "
-                              "nothing on their own; they only scale what the other cases earn")
-                     .format(count=part.edge_cases), weight=0.0)
+        return Check(False, (_("edge case (the last case above): right, but it earns nothing on "
+                               "its own; it only scales what the other cases earn") if one else
+                             _("edge cases (the last {count} cases above): right, but they earn "
+                               "nothing on their own; they only scale what the other cases "
+                               "earn")).format(count=part.edge_cases), weight=0.0)
     return None
 
 

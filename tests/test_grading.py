@@ -694,8 +694,8 @@ def test_edge_cases_right_alone_say_that_they_earn_nothing_on_their_own():
     score, checks = score_part(part, cases, [answer(9.0), answer(9.0), answer(0.0)],
                                [answer(1.0), answer(2.0), answer(0.0)])
     assert score == 0
-    assert checks[-1].message == ("edge cases (the last 1 cases above): right, but they earn "
-                                  "nothing on their own; they only scale what the other cases earn")
+    assert checks[-1].message == ("edge case (the last case above): right, but it earns "
+                                  "nothing on its own; it only scales what the other cases earn")
 
 
 def test_float32_work_passes_a_float32_tolerance_and_a_wrong_formula_does_not():
