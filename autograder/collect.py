@@ -593,9 +593,13 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
 
 
 def _safe_file_name(file_id: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9_.+@ ()-]", "_", os.path.basename(file_id.replace("\\", "/")))
-    name = name.lstrip(".") or "notebook"
-    return name if name.endswith(".ipynb") else name + ".ipynb"
+    """The file name a notebook is stored under: letters and digits of any
+    script (a Korean name stays readable in statuses and pages), composed,
+    and a few separators; short enough for any file system."""
+    name = unicodedata.normalize("NFC", os.path.basename(file_id.replace("\\", "/")))
+    name = re.sub(r"[^\w.+@ ()-]", "_", name).lstrip(".")
+    stem = name.removesuffix(".ipynb")[:80] or "notebook"
+    return stem + ".ipynb"
 
 
 def collect_zips(name: str, zips: list[Path], to: Path, config, *,

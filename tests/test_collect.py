@@ -384,6 +384,21 @@ def test_an_lms_submission_of_several_files_stays_one_submission(tmp_path):
         {"student_id": "kim", "file_id": "tensors.ipynb"}, None)
 
 
+def test_a_korean_file_name_stays_readable_and_every_name_stays_safe():
+    """Korean file names came out as ____1______.ipynb in every status and
+    page; letters of any script are kept, composed, and nothing else that
+    could escape or hide."""
+    from autograder.collect import _safe_file_name
+
+    decomposed = unicodedata.normalize("NFD", "과제1_텐서.ipynb")
+    assert _safe_file_name(decomposed) == "과제1_텐서.ipynb"
+    assert _safe_file_name("../../x.ipynb") == "x.ipynb"
+    assert _safe_file_name("a\x1b[31mb.ipynb") == "a__31mb.ipynb"
+    assert _safe_file_name("\u202eevil.ipynb") == "_evil.ipynb"
+    assert _safe_file_name(".hidden.ipynb") == "hidden.ipynb"
+    assert len(_safe_file_name("가" * 300 + ".ipynb").encode()) < 255
+
+
 def test_collect_refuses_the_graders_own_folder(exchange):
     with pytest.raises(GradingError, match="working folder"):
         collect(exchange, exchange.submitted)
