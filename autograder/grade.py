@@ -198,6 +198,7 @@ class Progress:
     def __init__(self, total: int, *, done: int = 0, bar: bool | None = None):
         self.total, self.done = total, done
         self.started, self.graded = monotonic(), 0
+        self.first: float | None = None  # when the first graded submission finished
         if bar is None:  # a bar only on a terminal, and only when progress is shown at all
             bar = sys.stderr.isatty() and log.isEnabledFor(logging.INFO)
         self.bar = None
@@ -208,9 +209,11 @@ class Progress:
                             dynamic_ncols=True, smoothing=0.1)
 
     def eta(self) -> str:
-        if not self.graded:
+        # From the first graded submission on: the time before it (the
+        # solution's run, the warm process) is paid once, not per submission.
+        if self.graded < 2 or self.first is None:
             return ""
-        left = (monotonic() - self.started) / self.graded * (self.total - self.done)
+        left = (monotonic() - self.first) / (self.graded - 1) * (self.total - self.done)
         return f", about {_duration(left)} left" if self.done < self.total else ""
 
     def step(self, row: Result, *, graded: bool = True) -> None:
@@ -218,6 +221,8 @@ class Progress:
         at intake, which took no time and says nothing about the time left."""
         self.done += 1
         self.graded += graded
+        if graded and self.first is None:
+            self.first = monotonic()
         line = printable(f"  [{self.done}/{self.total}] {row.student_id}: "
                          f"{row.score:g}/{row.max_score:g} {row.status} "
                          f"({row.seconds:.1f} s{self.eta()})")

@@ -256,3 +256,25 @@ def test_ctrl_c_stops_a_parallel_run_cleanly_and_the_same_command_finishes_it(
     for folder, (_, status, score) in CASES.items():
         assert rows[folder]["status"].startswith(status), (folder, rows[folder])
         assert float(rows[folder]["score"]) == score, (folder, rows[folder])
+
+
+def test_the_time_left_is_estimated_from_the_submissions_not_the_start(monkeypatch, caplog):
+    """The first estimate counted the run's start (the solution's run, the
+    warm process: 40 s) as the first submission's time: "about 17m44s left"
+    for a run that took 2m48s.  It now starts at the second graded one."""
+    import logging
+
+    from autograder import grade
+    from autograder.results import Result
+
+    now = [0.0]
+    monkeypatch.setattr(grade, "monotonic", lambda: now[0])
+    progress = grade.Progress(5, bar=False)
+    lines = []
+    with caplog.at_level(logging.INFO, logger=grade.log.name):
+        for when in (40.0, 44.0, 48.0):
+            now[0] = when
+            progress.step(Result("minji", 1, 1, "ok", {}))
+            lines.append(caplog.records[-1].getMessage())
+    assert "left" not in lines[0]
+    assert lines[1].endswith("about 12s left)") and lines[2].endswith("about 8s left)"), lines
