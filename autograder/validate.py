@@ -20,6 +20,7 @@ each part again on other inputs.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 import sys
@@ -70,6 +71,95 @@ def _heading(cell) -> str | None:
     if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
         return cell.source.lstrip()[3:].splitlines()[0].strip()
     return None
+
+
+def _python(source: str):
+    """A code cell's syntax tree (IPython's magics and ``!commands`` made
+    Python first), or None if it is not valid Python."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _bound_names(tree) -> dict[str, str]:
+    """The names a cell binds in the notebook's namespace (its top level,
+    its loops and branches; not inside a function or a class): name ->
+    "function" (a def, or a lambda assigned) or "value" (anything else, an
+    import included)."""
+    bound = {}
+
+    def bind(target, kind):
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                bound.setdefault(name.id, kind)
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bound.setdefault(node.name, "function")
+                continue
+            if isinstance(node, ast.ClassDef):
+                bound.setdefault(node.name, "value")
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    bound.setdefault((alias.asname or alias.name).split(".")[0], "value")
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, "function" if isinstance(node.value, ast.Lambda) else "value")
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+                bind(node.target, "value")
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars, "value")
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(node, field, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                visit(handler.body)
+
+    visit(tree.body)
+    return bound
+
+
+def _later_rebindings(nb, reference) -> list[str]:
+    """Warnings for the functions the exercise's answer cells define that a
+    cell after the student's answer cell binds again: defined again (the
+    grader uses the last definition, which the self-check above it did not
+    test), or given another value (a loop variable, an import: the
+    self-checks after that cell cannot call the function)."""
+    asked = {}  # function name -> the answer cell's grade id
+    for cell in reference.cells:
+        if cell.cell_type == "code" and is_solution(cell) and (tree := _python(cell.source)):
+            for name, kind in _bound_names(tree).items():
+                if kind == "function":
+                    asked.setdefault(name, cell.metadata.nbgrader.get("grade_id"))
+    answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
+                 if is_solution(cell)}
+    said, warnings, title = set(), [], None
+    for index, cell in enumerate(nb.cells):
+        title = _heading(cell) or title
+        if cell.cell_type != "code" or not (tree := _python(cell.source)):
+            continue
+        for name, kind in _bound_names(tree).items():
+            where = answer_at.get(asked.get(name))
+            if where is None or index <= where or name in said:
+                continue
+            said.add(name)
+            place = (_("in a cell under \"{part}\"").format(part=title) if title
+                     else _("in a cell before the first part"))
+            warnings.append((_("`{name}` is defined again {place}, after its answer cell: the "
+                               "grader uses the last definition, which your self-check did not "
+                               "test. Keep one definition, in the answer cell.")
+                             if kind == "function" else
+                             _("`{name}` is given another value {place}, after its answer cell: "
+                               "the grader still calls your function, but the self-checks after "
+                               "that cell cannot. Use another name there.")).format(
+                name=name, place=place))
+    return warnings
 
 
 def _part_above(nb, index: int) -> str | None:
@@ -266,6 +356,8 @@ def _check(path, assignment, exercises, timeout, language):
                 compute_checksum(mine[grade_id]) != meta.get("checksum"):
             warnings.append(_("You changed the locked cell {cell!r}; the grader uses the original, "
                               "so your change does not count.").format(cell=grade_id))
+
+    warnings += _later_rebindings(nb, reference)
 
     config = Config()
     config.Execute.timeout = timeout

@@ -120,6 +120,29 @@ def test_a_warning_in_a_passing_self_check_is_shown_and_costs_nothing(tmp_path):
     assert "it wrote to stderr" not in text
 
 
+def test_a_function_name_bound_again_after_its_answer_is_named():
+    """validate said "ready" for a notebook that defined a part's function
+    again after its self-check passed (the grader uses the last definition),
+    and "'int' object is not callable" in every self-check after a loop
+    `for step in range(3)`, naming no cell.  It now names the function and
+    the part under which it is bound again; the solution gets no warning."""
+    from autograder.validate import _later_rebindings
+
+    reference = nbformat.read(ROOT / "exercises" / NAME / NOTEBOOK, as_version=4)
+    nb = nbformat.read(fixture("solution"), as_version=4)
+    assert _later_rebindings(nb, reference) == []
+    nb.cells += [nbformat.v4.new_code_cell("%matplotlib inline\nfor step in range(3):\n    pass\n"),
+                 nbformat.v4.new_code_cell("def perceptron_forward(X, w, b):\n    return 0\n"),
+                 nbformat.v4.new_code_cell("def mine():\n    step = 3\n    return step\n"),
+                 nbformat.v4.new_code_cell("this is not python")]
+    said = _later_rebindings(nb, reference)
+    assert len(said) == 2, said
+    assert said[0].startswith("`step` is given another value in a cell under") and \
+        "the grader still calls your function" in said[0]
+    assert said[1].startswith("`perceptron_forward` is defined again in a cell under") and \
+        "the grader uses the last definition" in said[1]
+
+
 @pytest.mark.grading  # runs a whole notebook in a kernel
 def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(tmp_path):
     # A pasted copy of an answer cell (its nbgrader metadata with it, as
