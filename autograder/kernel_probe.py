@@ -77,19 +77,19 @@ def __dlcourse_probe__(request_json):
     # defined before one imported), where a later cell left the name
     # holding something else (probe.keeper_arguments): put back while the
     # probed function runs, and said in the reply of the part it answers.
-    def own(value):
-        try:
-            return getattr(value, "__module__", None) == "__main__"
-        except Exception:
-            return False
-
+    own = namespace.get("__dlcourse_own__")  # probe.keeper_arguments's
+    if not callable(own):
+        own = lambda value: False  # noqa: E731 (only a name given a non-function is restored)
     kept = namespace.get("__dlcourse_kept__")
     restored = {}
     for name, value in (kept.items() if type(kept) is dict else ()):
         now = namespace.get(name)
-        if type(name) is str and callable(value) and value is not now and (
-                not callable(now) or (own(value) and not own(now))):
-            restored[name] = value
+        try:
+            if type(name) is str and callable(value) and value is not now and (
+                    not callable(now) or (own(value) and not own(now))):
+                restored[name] = value
+        except Exception:  # the kernel's own objects: whatever they do, nothing is restored
+            continue
     if request["kind"] != "call":
         restored = {}
     swapped = {**restored, **stand_ins}

@@ -34,14 +34,23 @@ ANSWER_VARIABLE = "__dlcourse_answer__"
 
 
 #: Where a student's kernel keeps, after each cell, the last function each
-#: probed name held (:func:`keeper_arguments`).
+#: probed name held (:func:`keeper_arguments`), and the test of a function
+#: the notebook wrote itself, which the probe uses too (kernel_probe.py).
 KEPT_VARIABLE = "__dlcourse_kept__"
+OWN_VARIABLE = "__dlcourse_own__"
 _KEEPER_SOURCE = f"""
 def __dlcourse_keep__(names):
     shell, kept = get_ipython(), {{}}
-    def own(value):
+    def own(value, wrapped=True):
+        # Written in the notebook (a def or a lambda in a cell), not the
+        # exercise's stub that still raises NotImplementedError; or a wrapper
+        # of such a function (np.vectorize, functools.partial, a decorator).
         try:
-            return getattr(value, "__module__", None) == "__main__"
+            if getattr(value, "__module__", None) == "__main__":
+                code = getattr(value, "__code__", None)
+                return code is None or "NotImplementedError" not in code.co_names
+            return wrapped and any(own(getattr(value, attribute, None), False)
+                                   for attribute in ("__wrapped__", "func", "pyfunc"))
         except Exception:
             return False
     def after_cell(result):
@@ -51,13 +60,15 @@ def __dlcourse_keep__(names):
                 kept[name] = value
     shell.events.register("post_run_cell", after_cell)
     shell.user_ns[{KEPT_VARIABLE!r}] = kept
+    shell.user_ns[{OWN_VARIABLE!r}] = own
 """
 
 
 def keeper_arguments(names) -> list[str]:
     """What a student's kernel is started with so that, after each of the
     notebook's cells, it keeps the last function each of ``names`` held,
-    preferring one the notebook defined (a ``def`` or ``lambda`` in a cell)
+    preferring one the notebook wrote (a ``def`` or ``lambda`` in a cell,
+    or a wrapper of one such as ``np.vectorize``; not the exercise's stub)
     to one imported.  A later cell that gives such a name another value
     (``for step in range(5)`` after ``def step(z)``, or ``from
     torch.nn.functional import conv2d`` after ``def conv2d``) then costs

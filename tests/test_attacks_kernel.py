@@ -116,6 +116,15 @@ def test_a_function_whose_name_a_later_cell_reused_is_still_answered():
     assert float(answers["part"][0].values[0]) == 4.0 and answers["part"][0].restored == ("f",)
     status, answers, _ = run(notebook("from math import sqrt as f\n"))
     assert float(answers["part"][0].values[0]) == 2 ** 0.5 and answers["part"][0].restored == ()
+    # A wrapper of the notebook's function in a later cell is the notebook's
+    # (np.vectorize); so is an import after the exercise's stub, still unwritten.
+    status, answers, _ = run(notebook("import math, numpy as np\ndef f(x):\n    return 2 * math.floor(x)\n",
+                                      "f = np.vectorize(f, otypes=[float])\n",
+                                      grade_source="f(1.0)"))
+    assert float(answers["part"][0].values[0]) == 4.0 and answers["part"][0].restored == ()
+    status, answers, _ = run(notebook("def f(x):\n    raise NotImplementedError()\n",
+                                      "from math import sqrt as f\n"))
+    assert float(answers["part"][0].values[0]) == 2 ** 0.5 and answers["part"][0].restored == ()
 
 
 # -- time: CPU seconds of the kernel, and a wall-clock backstop ----------------------
