@@ -465,10 +465,18 @@ def _anchored(regex: re.Pattern, name: str, start: int, end: int):
 
 def _holds_another(match, group: str) -> bool:
     """Whether ``match`` (of a name whose student id or time was blanked out
-    with NUL characters) found another one: its ``group`` holds none of the
-    blanked characters.  (A pattern written with a class such as ``[^_]+``
-    matches the NULs themselves, which is no second student.)"""
-    return bool(match) and match.start(group) >= 0 and "\0" not in match.group(group)
+    or cut out) found another one: its ``group`` is not empty and holds none
+    of the blanked characters.  (A pattern written with a class such as
+    ``[^_]+`` matches the NULs themselves, which is no second student.)"""
+    return bool(match) and match.start(group) >= 0 and match.end(group) > match.start(group) \
+        and "\0" not in match.group(group)
+
+
+def _second_match(regex: re.Pattern, name: str, components, group: str) -> bool:
+    """Whether the pattern finds ``group`` (a student id, a time) in
+    ``name`` from the start of any path component, or anchored in one."""
+    return any(_holds_another(_anchored(regex, name, s, e), group)
+               or _holds_another(regex.match(name[s:]), group) for s, e in components)
 
 
 def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
@@ -501,9 +509,13 @@ def match_entry(regex: re.Pattern, name: str) -> tuple[dict | None, str | None]:
         if file_start >= 0 and match.start(group) >= file_start:
             return None, (f"the pattern takes the {group.replace('_', ' ')} from after the "
                           "file name, which the student chose")
+        # The id found, blanked out, then cut out: the first match the
+        # pattern then finds may be the blank itself (``[^_]+`` matches NULs)
+        # where a second id lies elsewhere in the name; cut out, it cannot be.
         blanked = name[:begin] + "\0" * (end - begin) + name[end:]
-        if any(_holds_another(_anchored(regex, blanked, s, e), group)
-               or _holds_another(regex.match(blanked[s:]), group) for s, e in components):
+        cut = name[:begin] + name[end:]
+        if _second_match(regex, blanked, components, group) or \
+                _second_match(regex, cut, _components(cut), group):
             return None, (f"the name matches the pattern twice (a second "
                           f"{group.replace('_', ' ')} in it)")
     return groups, None

@@ -382,6 +382,12 @@ def test_an_lms_submission_of_several_files_stays_one_submission(tmp_path):
     assert match_entry(re.compile(r"(?P<student_id>[^_]+)_\d+_(?P<file_id>.+\.ipynb)$"),
                        "kim_12345_tensors.ipynb") == (
         {"student_id": "kim", "file_id": "tensors.ipynb"}, None)
+    # Such a pattern still refuses a name with a second id: kim's upload named
+    # lee_999_x.ipynb, which a greedy pattern would read as lee's.
+    greedy = re.compile(r".*_(?P<student_id>[^_]+)_\d+_(?P<file_id>.+\.ipynb)$")
+    assert match_entry(greedy, "a_kim_12345_x.ipynb")[0] == {"student_id": "kim", "file_id": "x.ipynb"}
+    assert match_entry(greedy, "a_kim_12345_lee_999_x.ipynb") == (
+        None, "the name matches the pattern twice (a second student id in it)")
 
 
 def test_a_korean_file_name_stays_readable_and_every_name_stays_safe():
