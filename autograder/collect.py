@@ -610,8 +610,8 @@ def _safe_file_name(file_id: str) -> str:
     and a few separators; short enough for any file system."""
     name = unicodedata.normalize("NFC", os.path.basename(file_id.replace("\\", "/")))
     name = re.sub(r"[^\w.+@ ()-]", "_", name).lstrip(".")
-    stem = name.removesuffix(".ipynb")[:80] or "notebook"
-    return stem + ".ipynb"
+    stem = name.removesuffix(".ipynb").encode("utf-8")[:150].decode("utf-8", "ignore")
+    return (stem or "notebook") + ".ipynb"
 
 
 def collect_zips(name: str, zips: list[Path], to: Path, config, *,

@@ -416,10 +416,11 @@ def _check(path, assignment, exercises, timeout, language):
                                  + _indent(_error_text(cell)))
                 elif score is not None and score < points:
                     # No error, only text on stderr (nbgrader counts it as a
-                    # failure): a library's warning, which the grader ignores.
+                    # failure): a warning, which the grader ignores.
+                    said = _stderr_text(cell)
                     parts.append(f"✓ {name}: " + _("self-check passed. It also printed a "
-                                                   "warning, which costs no points:") + "\n"
-                                 + _indent(_stderr_text(cell)))
+                                                   "warning, which costs no points by itself:")
+                                 + ("\n" + _indent(said) if said else ""))
                 else:
                     parts.append(f"✓ {name}: " + _("self-check passed."))
                 failed += parts[-1].startswith("✗")

@@ -446,8 +446,8 @@ def stylesheets(page_path):
 def test_korean_pages_are_styled_exactly_as_their_english_twins(built_book):
     """Why the Korean edition's colours need no checking of their own: each
     Korean page uses the same stylesheets, byte for byte, as its English twin
-    (and the same executed outputs), so axe's colour rules, which judge
-    colours only, run on the English pages alone."""
+    (its outputs come from the same executed notebooks), so axe's colour
+    rules, which judge colours only, run on the English pages alone."""
     pairs = [name for name in html_pages(HTML) if name.startswith("ko/")]
     assert len(pairs) >= 10
     different = [name for name in pairs

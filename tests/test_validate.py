@@ -115,7 +115,7 @@ def test_a_warning_in_a_passing_self_check_is_shown_and_costs_nothing(tmp_path):
     nbformat.write(nb, mine)
     ready, messages = check(mine)
     text = "\n".join(messages)
-    assert ("self-check passed. It also printed a warning, which costs no points:" in text
+    assert ("self-check passed. It also printed a warning, which costs no points by itself:" in text
             and "UserWarning: a library warning" in text), text
     assert "it wrote to stderr" not in text
 

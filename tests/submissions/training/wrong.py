@@ -78,7 +78,8 @@ def count_parameters(layer_sizes):
 ''',
     },
     # Returns the Keras kernel as it is stored, shape (d, 1), and the bias as
-    # shape (1,): right values, wrong shape for w.
+    # shape (1,): right values, wrong shape for w (a quarter of w's credit),
+    # except with one input, where (1, 1) holds one number: 2.25 of 3.
     "wrong_fit_linear_kernel_shape_keras": {
         "fit_linear": '''\
 import keras
