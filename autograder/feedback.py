@@ -44,7 +44,7 @@ import nbformat
 import nh3
 from nbconvert.preprocessors import Preprocessor
 from pygments.token import STANDARD_TYPES
-from traitlets import Bool, Unicode
+from traitlets import Bool, Float, Unicode
 
 from autograder.checks import GradingError
 from autograder.intake import (
@@ -59,6 +59,7 @@ from autograder.intake import (
     is_student_id,
 )
 from autograder.language import notebook_language, say
+from autograder.late import late_duration
 from autograder.results import read_run
 from autograder.settings import FEEDBACK_MATHJAX_DIR, ROOT
 from autograder.utils import quiet_nbgrader, require_success, templates
@@ -296,21 +297,6 @@ def file_notes(status: str, language: str) -> list[str]:
             for _, template, fields in _notes(status, FILE_NOTES) if template]
 
 
-#: The units of a lateness (autograder.late.late_duration) in each language.
-LATE_UNITS = {"ko": {"d": "일", "h": "시간", "min": "분"}}
-
-
-def late_in_words(status: str, language: str) -> str:
-    """How late the submission was, from its status ("late 1 d 2 h: ..."),
-    in ``language`` ("1일 2시간"); "" when it was on time."""
-    found = re.search(r"(?:^|; )late ((?:\d+ (?:d|h|min) ?)+)", status)
-    if not found:
-        return ""
-    units = LATE_UNITS.get(language, {})
-    return " ".join(f"{number}{units[unit]}" if unit in units else f"{number} {unit}"
-                    for number, unit in re.findall(r"(\d+) (d|h|min)", found.group(1)))
-
-
 #: How much of a student's markdown (cells and Markdown outputs) a page
 #: renders: nbconvert's Markdown renderer takes time that grows with the
 #: square of a text's length on some input (unclosed ``\\[`` math, 43 s for
@@ -358,6 +344,8 @@ class FeedbackPage(Preprocessor):
     enabled = Bool(True).tag(config=True)
     #: The student's run status (set per page by :func:`generate_feedback`).
     status = Unicode("ok").tag(config=True)
+    #: How late the submission was (set per page by :func:`generate_feedback`).
+    seconds_late = Float(0.0).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
@@ -396,7 +384,7 @@ class FeedbackPage(Preprocessor):
             "language": language,
             "titles": titles,
             "notes": file_notes(self.status, language),
-            "late": late_in_words(self.status, language),
+            "late": late_duration(self.seconds_late, language) if self.seconds_late > 0 else "",
             "policy": CONTENT_SECURITY_POLICY,
             "loader": MATHJAX_LOADER,
         }
@@ -476,6 +464,7 @@ def generate_feedback(name: str, course) -> list[Page]:
         drawn = False
         if result.graded and (autograded / student / name).is_dir():
             api.config.FeedbackPage.status = status  # its notes about the file, on the page
+            api.config.FeedbackPage.seconds_late = result.seconds_late
             try:
                 with quiet_nbgrader():
                     require_success(api.generate_feedback(name, student, force=True),

@@ -197,7 +197,7 @@ class Progress:
 
     def __init__(self, total: int, *, done: int = 0, bar: bool | None = None):
         self.total, self.done = total, done
-        self.started, self.graded = monotonic(), 0
+        self.graded = 0
         self.first: float | None = None  # when the first graded submission finished
         if bar is None:  # a bar only on a terminal, and only when progress is shown at all
             bar = sys.stderr.isatty() and log.isEnabledFor(logging.INFO)

@@ -150,15 +150,22 @@ def configure(course, name: str) -> dict:
     return policy
 
 
-def late_duration(seconds: float) -> str:
-    """How late, as the grade table, the CSV and the class report say it:
-    rounded up to the minute (40 s late is "1 min"), minutes dropped past a day."""
+#: A lateness's units in each language a feedback page speaks.
+LATE_UNITS = {"en": {"d": " d", "h": " h", "min": " min"},
+              "ko": {"d": "일", "h": "시간", "min": "분"}}
+
+
+def late_duration(seconds: float, language: str = "en") -> str:
+    """How late, as the grade table, the CSV, the class report and the
+    student's page say it: rounded up to the minute (40 s late is "1 min"),
+    minutes dropped past a day; in ``language`` ("1일 2시간")."""
+    units = LATE_UNITS.get(language, LATE_UNITS["en"])
     minutes = math.ceil(seconds / 60)
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
-             f"{minutes} min" if minutes and not days else ""]
-    return " ".join(p for p in parts if p) or "1 min"
+    parts = [f"{days}{units['d']}" if days else "", f"{hours}{units['h']}" if hours else "",
+             f"{minutes}{units['min']}" if minutes and not days else ""]
+    return " ".join(p for p in parts if p) or f"1{units['min']}"
 
 
 def late_status(seconds_late: float, raw_score: float, penalty: float) -> str | None:
