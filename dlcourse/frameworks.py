@@ -50,6 +50,13 @@ def significant_bits(values: np.ndarray) -> int:
     return 53 - int(np.log2(lowest.astype(float)).min())
 
 
+def whole_numbers(*arrays) -> bool:
+    """Whether every value of every array is a whole number (a count, a
+    shape): exact in any floating type, so its digits show no precision."""
+    with np.errstate(invalid="ignore"):
+        return all(bool(np.all(a == np.round(a))) for a in arrays)
+
+
 def rounded_like(got, expected) -> str | None:
     """The narrower floating type ("bfloat16", "float16" or "float32") whose
     rounding explains why ``got`` misses ``expected``, if one does: every
@@ -63,9 +70,8 @@ def rounded_like(got, expected) -> str | None:
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     if got.shape != expected.shape or not expected.size:
         return None
-    with np.errstate(invalid="ignore"):
-        if np.all(got == np.round(got)) and np.all(expected == np.round(expected)):
-            return None  # whole numbers (a count): their digits say nothing of a type
+    if whole_numbers(got, expected):
+        return None  # a count: its digits say nothing of a type
     with np.errstate(invalid="ignore"):
         if not np.all(np.abs(got - expected) <= 0.01 * np.abs(expected).max()):
             return None

@@ -37,6 +37,7 @@ from .frameworks import (
     narrow_float,
     rounded_like,
     to_numpy,
+    whole_numbers,
 )
 from .messages import _
 
@@ -132,7 +133,7 @@ class self_check:  # noqa: N801 - used like a statement: `with self_check(...)`
             self._fail(_("{call} returned an array of shape {shape}; expected shape {expected}.")
                        .format(call=_(call), shape=got_array.shape, expected=expected.shape)
                        + _values(None, got_array), hint)
-        if narrow in ("float16", "bfloat16") and not np.all(expected == np.round(expected)):
+        if narrow in ("float16", "bfloat16") and not whole_numbers(expected):
             # Its own message, without the hint: the hint is about a mistake in the formula.
             self._fail(_("{call} returned {dtype} values, which keep only about {digits} significant "
                          "digits: too few for the autograder's checks. Compute in float32 or float64.")
