@@ -136,6 +136,14 @@ SPLIT_BY_PARAMETER = frozenset({"test_grading.py"})
 SPLIT_BY_TEST = frozenset({"test_browser.py"})
 
 
+#: Markers of the tests that build the book, grade whole assignments or drive
+#: a browser, and get SLOW_TEST_TIMEOUT seconds rather than the quick tests'
+#: 600 (pyproject.toml).  Half an hour still ends a hung test well inside the
+#: CI's time; a machine twice as slow as usual must not fail a run.
+SLOW_MARKERS = ("book", "grading", "browser")
+SLOW_TEST_TIMEOUT = 1800
+
+
 def pytest_collection_modifyitems(items):
     """The order the tests run in, which with pytest-xdist is also the order
     their groups are handed out (:func:`pytest_xdist_make_scheduler`): the
@@ -144,6 +152,10 @@ def pytest_collection_modifyitems(items):
     copy), then the tests that read the built book, and the quick checks
     last, which fill in while the last slow group finishes."""
     reads_the_book = {xdist_group(item.nodeid) for item in items if "built_book" in item.fixturenames}
+    for item in items:
+        if xdist_group(item.nodeid) in reads_the_book or any(
+                item.get_closest_marker(slow) for slow in SLOW_MARKERS):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
 
     def order(item):
         if item.path.name == BUILDS_THE_BOOK:

@@ -29,15 +29,16 @@ NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
 #: Limits per group of submissions (CPU seconds per cell, per submission,
 #: and the wall-clock backstop's factor). The framework submissions get
-#: room to spare: the Keras submission's training cell alone uses 18-20 s of
-#: CPU (300 epochs of Keras's per-epoch overhead), and a limit near that
-#: would test the run-to-run noise of CPU time, not the machine's load; so
+#: room to spare: the whole Keras submission uses 20-31 s of CPU on a quiet
+#: machine of this kind and has used 56 s on a slower one (300 epochs of
+#: Keras's per-epoch overhead), and a limit near that would test the speed
+#: of the machine and the run-to-run noise of CPU time, not its load; so
 #: every framework submission must use under half its per-cell limit in all
 #: (test_the_framework_submissions_stay_far_from_their_limit). The loops get
 #: short limits, so that they stop soon: every cell of the PyTorch solution
 #: after them uses well under 6 s of CPU, however busy the machine.
 LIMITS = {
-    "frameworks": (60, 200, 5),
+    "frameworks": (150, 400, 5),
     "loops": (6, 60, 4),
 }
 GROUP = {"keras": "frameworks", "pytorch": "frameworks",
