@@ -73,28 +73,52 @@ def _heading(cell) -> str | None:
     return None
 
 
+#: Cell magics that run their cell's body as Python in the notebook's own
+#: namespace: what the body binds, the cell binds.
+PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
+
+
 def _python(source: str):
     """A code cell's syntax tree (IPython's magics and ``!commands`` made
-    Python first), or None if it is not valid Python."""
+    Python first), or None if it is not valid Python.  The body of a cell
+    that starts with one of PYTHON_CELL_MAGICS is read as the cell."""
     from IPython.core.inputtransformer2 import TransformerManager
 
+    first, _, body = source.lstrip().partition("\n")
+    if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
+        return _python(body)
     try:
         return ast.parse(TransformerManager().transform_cell(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def _bound_names(tree) -> dict[str, str]:
+def _bound_names(tree, functions=frozenset()) -> dict[str, str]:
     """The names a cell binds in the notebook's namespace (its top level,
-    its loops and branches; not inside a function or a class): name ->
-    "function" (a def, or a lambda assigned) or "value" (anything else, an
-    import included)."""
+    its loops and branches, ``:=`` in its expressions; not inside a
+    function, a lambda or a class): name -> "function" (a def, a lambda
+    assigned, or a name in ``functions``, the notebook's functions so far,
+    assigned) or "value" (anything else, an import included)."""
     bound = {}
 
     def bind(target, kind):
         for name in ast.walk(target):
             if isinstance(name, ast.Name):
                 bound.setdefault(name.id, kind)
+
+    def kind_of(value):
+        is_function = isinstance(value, ast.Lambda) or (
+            isinstance(value, ast.Name) and value.id in functions)
+        return "function" if is_function else "value"
+
+    def walrus(node):
+        """The ``name := value`` in ``node``, outside nested scopes."""
+        if isinstance(node, ast.NamedExpr):
+            bind(node.target, kind_of(node.value))
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef, ast.stmt)):
+                walrus(child)
 
     def visit(statements):
         for node in statements:
@@ -104,13 +128,16 @@ def _bound_names(tree) -> dict[str, str]:
             if isinstance(node, ast.ClassDef):
                 bound.setdefault(node.name, "value")
                 continue
+            walrus(node)
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     bound.setdefault((alias.asname or alias.name).split(".")[0], "value")
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
-                    bind(target, "function" if isinstance(node.value, ast.Lambda) else "value")
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+                    bind(target, kind_of(node.value))
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                bind(node.target, kind_of(node.value))
+            elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
                 bind(node.target, "value")
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
@@ -139,12 +166,14 @@ def _later_rebindings(nb, reference) -> list[str]:
                     asked.setdefault(name, cell.metadata.nbgrader.get("grade_id"))
     answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
                  if is_solution(cell)}
-    said, warnings, title = set(), [], None
+    said, warnings, title, functions = set(), [], None, set()
     for index, cell in enumerate(nb.cells):
         title = _heading(cell) or title
         if cell.cell_type != "code" or not (tree := _python(cell.source)):
             continue
-        for name, kind in _bound_names(tree).items():
+        bound = _bound_names(tree, frozenset(functions))
+        functions |= {name for name, kind in bound.items() if kind == "function"}
+        for name, kind in bound.items():
             where = answer_at.get(asked.get(name))
             if where is None or index <= where or name in said:
                 continue

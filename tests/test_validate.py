@@ -142,6 +142,23 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
     assert said[1].startswith("`perceptron_forward` is defined again in a cell under") and \
         "the grader uses the last definition" in said[1]
 
+    # A definition inside a cell run through %%capture or %%time is one too;
+    # so is a function of the notebook's assigned to the name; a walrus
+    # binds; a bare annotation and a %%writefile cell bind nothing.
+    forward = "def perceptron_forward(X, w, b):\n    return 0\n"
+    for cells, kind in (
+            ([f"%%capture out\n{forward}"], "is defined again"),
+            ([f"%%time\n{forward}"], "is defined again"),
+            (["def mine(X, w, b):\n    return 0\n", "perceptron_forward = mine\n"],
+             "is defined again"),
+            (["print(perceptron_forward := 3)\n"], "is given another value"),
+            (["perceptron_forward: int\n", f"%%writefile other.py\n{forward}"], None)):
+        nb = nbformat.read(fixture("solution"), as_version=4)
+        nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+        said = _later_rebindings(nb, reference)
+        assert ([s.split(" in a cell")[0] for s in said] ==
+                ([f"`perceptron_forward` {kind}"] if kind else [])), (cells, said)
+
 
 @pytest.mark.grading  # runs a whole notebook in a kernel
 def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(tmp_path):
