@@ -35,6 +35,10 @@ PRECISION_NOTES = {
                    "float32 or float64"),
     "float16": N_("your values keep about 3 significant digits, as float16 does: compute in "
                   "float32 or float64"),
+    # Values that use no more digits than bfloat16 keeps, and lie within
+    # float16's range, could be the work of either.
+    "half": N_("your values keep no more digits than half precision (float16 or bfloat16) "
+               "does: compute in float32 or float64"),
     "float32": N_("your values keep about 7 significant digits, as float32 does: if the formula "
                   "is right, compute in float64"),
 }
@@ -57,9 +61,16 @@ def whole_numbers(*arrays) -> bool:
         return all(bool(np.all(a == np.round(a))) for a in arrays)
 
 
+#: The largest finite float16 and its smallest normal number: bfloat16
+#: values beyond them cannot be float16's.
+FLOAT16_RANGE = (2.0 ** -14, 65504.0)
+
+
 def rounded_like(got, expected) -> str | None:
     """The narrower floating type ("bfloat16", "float16" or "float32") whose
-    rounding explains why ``got`` misses ``expected``, if one does: every
+    rounding explains why ``got`` misses ``expected``, if one does ("half"
+    when values with bfloat16's digits lie within float16's range: either
+    type's rounding gives them): every
     value of ``got`` within a hundredth of the largest expected value (as
     near as rounding, even magnified by a difference of two close numbers,
     takes an answer: a float32 numerical gradient with h = 1e-5 is off by
@@ -78,8 +89,17 @@ def rounded_like(got, expected) -> str | None:
     used, needed = significant_bits(got), significant_bits(expected)
     for name, (kept, _digits) in NARROW_FLOATS.items():
         if kept - 2 < used <= kept < needed:
+            if name == "bfloat16" and _within_float16(got):
+                return "half"
             return name
     return None
+
+
+def _within_float16(values: np.ndarray) -> bool:
+    """Whether every finite, nonzero value lies in float16's normal range."""
+    v = np.abs(values[np.isfinite(values) & (values != 0)])
+    low, high = FLOAT16_RANGE
+    return bool(np.all((v >= low) & (v <= high)))
 
 
 def narrow_float(x) -> str | None:

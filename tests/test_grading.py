@@ -563,9 +563,18 @@ def test_a_wrong_answer_computed_in_float16_or_float32_says_so():
     brain = compare_values(right.astype(np.float32).astype(float).round(2), right, atol=0, rtol=1e-4)
     assert "significant digits" not in brain.message  # decimals rounded: not a binary type's rounding
     torch = pytest.importorskip("torch")
+    # bfloat16's digits fit in float16's: within float16's range the values
+    # could be either's work, and the note names both; beyond it, bfloat16.
     bf16 = torch.tensor(right, dtype=torch.bfloat16).float().numpy().astype(float)
-    assert "keep about 2 significant digits, as bfloat16 does" in compare_values(
+    assert "keep no more digits than half precision (float16 or bfloat16) does" in compare_values(
         bf16, right, atol=0, rtol=1e-4).message
+    large = torch.tensor(right * 1e5, dtype=torch.bfloat16).float().numpy().astype(float)
+    assert "keep about 2 significant digits, as bfloat16 does" in compare_values(
+        large, right * 1e5, atol=0, rtol=1e-4).message
+    # float16 work whose values happen to need few digits is not called bfloat16's.
+    few = np.array([0.504, -0.7461, 1.508, 3.031])  # float16 keeps 8 binary digits of each
+    assert "half precision (float16 or bfloat16)" in compare_values(
+        few.astype(np.float16).astype(float), few, atol=0, rtol=1e-5).message
     single = compare_values(right.astype(np.float32).astype(float), right, atol=0, rtol=1e-9)
     assert "as float32 does: if the formula is right, compute in float64" in single.message
     # Another formula, round numbers, or half precision far off: nothing about precision.

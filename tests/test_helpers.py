@@ -412,7 +412,8 @@ def test_self_check_refuses_half_precision_and_says_what_precision_lost():
     # bfloat16 work handed back as float32 (NumPy has no bfloat16): its
     # values show what it kept, whatever their dtype says.
     right = np.array([0.3711, -1.2345, 2.7182])
-    with pytest.raises(SelfCheckFailed, match="keep about 2 significant digits, as bfloat16 does"):
+    with pytest.raises(SelfCheckFailed, match=r"keep no more digits than half precision \(float16 "
+                                              r"or bfloat16\) does"):
         with self_check("part") as check:
             check.close(torch.tensor(right, dtype=torch.bfloat16).float().numpy(), right, call="f()")
     # A formula far off, in float32: no note about precision.
