@@ -603,6 +603,9 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
     each value keeps when the values are right but returned in another
     order (see :func:`_in_another_order`); 0 where a formula mistake could
     exchange them (precision and recall, MAE and MSE: F1 is the same).
+    Where the solution returns one vector of as many numbers as ``names``
+    (``np.array([w, b])``), it is judged as one value, and its items in
+    another order earn ``reordered_credit`` as a tuple's would.
 
     ``atol`` and ``rtol`` must accept correct work in float32 and reject the
     mistakes the cases are built to expose: each part in ``checks.py`` says
@@ -638,6 +641,15 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         if reordered_credit and len(wanted) > 1 and not all(c.passed for c in checks):
             return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol,
                                      credit=reordered_credit) or checks
+        if (reordered_credit and len(names) > 1 and len(wanted) == 1
+                and wanted[0].shape == (len(names),) and values[0].size == len(names)
+                and not checks[0].passed):  # [b, w] for [w, b]
+            items = [np.asarray(item) for item in values[0].ravel()]
+            reference = [np.asarray(item) for item in wanted[0]]
+            item_checks = [compare_values(item, ref, atol=atol, rtol=rtol, label=name, args=args)
+                           for item, ref, name in zip(items, reference, names)]
+            return _in_another_order(items, reference, list(names), item_checks, atol=atol,
+                                     rtol=rtol, credit=reordered_credit) or checks
         return checks
 
     return judge

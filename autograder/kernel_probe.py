@@ -21,6 +21,7 @@ can hide; docs/instructor-guide.md, "What the grader cannot tell").
 
 def __dlcourse_probe__(request_json):
     import json
+    import types
 
     import numpy as np
 
@@ -66,7 +67,8 @@ def __dlcourse_probe__(request_json):
                 if type(arg) is np.ndarray else None for arg in args]
 
     # The solution's own functions of other parts, put in place of the
-    # notebook's while the probed function runs (Part.stand_ins).
+    # notebook's while the probed function runs (Part.stand_ins): under
+    # their names, and inside the notebook's function objects themselves.
     stand_ins = {}
     for name, source in request.get("stand_ins", []):
         scope = {"np": np}
@@ -94,12 +96,51 @@ def __dlcourse_probe__(request_json):
         restored = {}
     swapped = {**restored, **stand_ins}
 
+    def redirect(function, stand_in, key):
+        """Make the notebook's own ``function`` call ``stand_in`` until the
+        returned undo is called: a probed function that reached it through
+        another name (an alias, a default argument, functools.partial, a
+        closure, an object's attribute) calls the solution's version too.
+        None where that cannot be done (not a plain function, or one with
+        free variables, whose code cannot be swapped)."""
+        if type(function) is not types.FunctionType or function.__code__.co_freevars:
+            return None
+        home = function.__globals__
+        code, defaults, kwdefaults = function.__code__, function.__defaults__, function.__kwdefaults__
+        had, old = key in home, home.get(key)
+        home[key] = stand_in
+        function.__code__ = trampoline(key)
+        function.__defaults__ = function.__kwdefaults__ = None
+
+        def undo():
+            function.__code__, function.__defaults__ = code, defaults
+            function.__kwdefaults__ = kwdefaults
+            if had:
+                home[key] = old
+            else:
+                home.pop(key, None)
+        return undo
+
+    def trampoline(key):
+        scope = {}
+        exec(f"def _(*args, **kwargs):\n    return {key}(*args, **kwargs)\n", scope)
+        return scope["_"].__code__
+
     def call(function, args):
         saved = {name: namespace[name] for name in swapped if name in namespace}
-        namespace.update(swapped)
+        undos = []
         try:
+            for number, (name, stand_in) in enumerate(stand_ins.items()):
+                try:
+                    undos.append(redirect(saved.get(name), stand_in, f"__dlcourse_stand_in_{number}__"))
+                except Exception:  # the kernel's own objects: that name is swapped by name only
+                    continue
+            namespace.update(swapped)
             return function(*args)
         finally:
+            for undo in reversed(undos):
+                if undo is not None:
+                    undo()
             for name in swapped:
                 if name in saved:
                     namespace[name] = saved[name]

@@ -318,6 +318,45 @@ def descend_badly(x, lr):
     assert score_part(part, cases, [badly], expected, [badly_again])[0] == 0
 
 
+@pytest.mark.parametrize("route", [
+    "def descend(x, lr, gradient=grad):\n"
+    "    for _ in range(3):\n        x = x - lr * gradient(x)\n    return x\n",
+    "slope = grad\n"
+    "def descend(x, lr):\n"
+    "    for _ in range(3):\n        x = x - lr * slope(x)\n    return x\n",
+    "import functools\n"
+    "def _descend(x, lr, gradient):\n"
+    "    for _ in range(3):\n        x = x - lr * gradient(x)\n    return x\n"
+    "descend = functools.partial(_descend, gradient=grad)\n",
+    "def make(gradient):\n"
+    "    def descend(x, lr):\n"
+    "        for _ in range(3):\n            x = x - lr * gradient(x)\n        return x\n"
+    "    return descend\n"
+    "descend = make(grad)\n",
+    "class Trainer:\n"
+    "    def __init__(self, gradient):\n        self.gradient = gradient\n"
+    "    def descend(self, x, lr):\n"
+    "        for _ in range(3):\n            x = x - lr * self.gradient(x)\n        return x\n"
+    "descend = Trainer(grad).descend\n",
+], ids=["default argument", "alias", "partial", "closure", "bound method"])
+def test_a_mistake_carried_through_another_name_costs_only_that_part(route):
+    """The solution's function stood in only under its own name: a right
+    epoch that reached the student's wrong function through a default
+    argument, an alias, functools.partial, a closure or an attribute scored
+    0 where the same code calling it by name scored full marks."""
+    student = "def grad(x, scale=3):\n    return scale * x\n" + route
+    solution = ("grad", "def grad(x):\n    return 2 * x\n")
+    case = (np.array([1.0, -2.0]), 0.1)
+    namespace = {"np": np}
+    own, = probe_in_process(student, "descend", [case], namespace=namespace)
+    again, = probe_in_process(student, "descend", [case], (solution,), namespace=namespace)
+    np.testing.assert_allclose(own.values[0], case[0] * 0.7 ** 3)
+    np.testing.assert_allclose(again.values[0], case[0] * 0.8 ** 3)
+    # Afterwards the student's grad is theirs again, defaults included.
+    assert namespace["grad"](1.0) == 3 and namespace["grad"](1.0, 5) == 5
+    assert not [name for name in namespace if name.startswith("__dlcourse_stand_in")]
+
+
 def test_the_stand_ins_are_the_solution_notebooks_own_functions():
     assignment = load_assignment(ROOT / "solutions", "training")
     (part,) = [p for p in assignment.parts if p.stand_ins]
@@ -935,6 +974,58 @@ SAME_ON_EVERY_DRAW = [
      "    return iterations, n - (iterations - 1) * batch_size\n", 1.6),
     ("optimizers", "check_num_updates", "def num_updates(n, batch_size, epochs):\n"
      "    return round(n / batch_size + 0.5) * epochs\n", 0.8),
+    # The log of a stable softmax: log(0) in the edge cases' row of a large
+    # logit, whose label is always another class (labelled with the large
+    # logit's own class, that row's loss was right, on a quarter of draws).
+    ("losses_metrics", "check_cross_entropy_from_logits",
+     "def cross_entropy_from_logits(logits, labels):\n"
+     "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+     "    p = np.clip(e / e.sum(axis=1, keepdims=True), 1e-12, 1)\n"
+     "    return float(-np.mean(np.log(p[np.arange(len(p)), np.asarray(labels).astype(int)])))\n",
+     1.5),
+    # The bias never updated, or the error's sign flipped: each case shows it
+    # in w and b (it scored 0 to 1.875 of 3 by the draw).
+    ("perceptrons_xor", "check_perceptron_epoch", "def perceptron_epoch(X, y, w, b, lr):\n"
+     "    for x_i, y_i in zip(X, y):\n"
+     "        w = w + lr * (y_i - step(x_i @ w + b)) * x_i\n"
+     "    return w, b\n", 0.0),
+    ("perceptrons_xor", "check_perceptron_epoch", "def perceptron_epoch(X, y, w, b, lr):\n"
+     "    for x_i, y_i in zip(X, y):\n"
+     "        error = step(x_i @ w + b) - y_i\n"
+     "        w, b = w + lr * error * x_i, b + lr * error\n"
+     "    return w, b\n", 0.0),
+    # A sigmoid in place of the hidden layer's step.
+    ("perceptrons_xor", "check_two_layer_forward", "def two_layer_forward(X, W1, b1, W2, b2):\n"
+     "    return step(1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2)\n", 0.0),
+    # [b, w] for [w, b]: half, as in the other epochs (it scored 0).  An
+    # epoch that ignores the permutation, or updates b with the new w: wrong
+    # on every case (right on one case in about a hundred draws before).
+    ("optimizers", "check_minibatch_epoch", "def minibatch_epoch(x, y, w, b, lr, perm, batch_size):\n"
+     "    perm, batch_size = np.asarray(perm).astype(int), int(batch_size)\n"
+     "    for start in range(0, len(perm), batch_size):\n"
+     "        i = perm[start:start + batch_size]\n"
+     "        err = w * x[i] + b - y[i]\n"
+     "        w, b = w - lr * 2 * np.mean(err * x[i]), b - lr * 2 * np.mean(err)\n"
+     "    return np.array([b, w])\n", 1.5),
+    ("optimizers", "check_minibatch_epoch", "def minibatch_epoch(x, y, w, b, lr, perm, batch_size):\n"
+     "    batch_size = int(batch_size)\n"
+     "    for start in range(0, len(x), batch_size):\n"
+     "        xb, yb = x[start:start + batch_size], y[start:start + batch_size]\n"
+     "        err = w * xb + b - yb\n"
+     "        w, b = w - lr * 2 * np.mean(err * xb), b - lr * 2 * np.mean(err)\n"
+     "    return np.array([w, b])\n", 0.0),
+    ("optimizers", "check_minibatch_epoch", "def minibatch_epoch(x, y, w, b, lr, perm, batch_size):\n"
+     "    perm, batch_size = np.asarray(perm).astype(int), int(batch_size)\n"
+     "    for start in range(0, len(perm), batch_size):\n"
+     "        i = perm[start:start + batch_size]\n"
+     "        w = w - lr * 2 * np.mean((w * x[i] + b - y[i]) * x[i])\n"
+     "        b = b - lr * 2 * np.mean(w * x[i] + b - y[i])\n"
+     "    return np.array([w, b])\n", 0.0),
+    # The right gradients packed into one array: a quarter on every case
+    # (a case of one input took the packed pair for the tuple: full there).
+    ("training", "check_mse_gradients", "def mse_gradients(X, y, w, b):\n"
+     "    err = X @ w + b - y\n"
+     "    return np.append(2 * X.T @ err / len(y), 2 * np.mean(err))\n", 0.75),
 ]
 
 
@@ -964,6 +1055,16 @@ def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
         # the same answer as a number.
         kernel = score_part(part, [case], [answer(w.reshape(d, 1), b)], [answer(w, b)])[0]
         assert kernel == (3.0 if d == 1 else 1.5 + 1.5 * 0.25), (d, kernel)
+        # w and b packed into one array: a quarter, as in the other parts.
+        packed, checks = score_part(part, [case], [answer(np.append(w, b))], [answer(w, b)])
+        assert packed == 0.75 and all("packed in one array" in c.message for c in checks), \
+            (d, packed, [c.message for c in checks])
+        # The inputs are centred, so the right b is the mean of y: with w
+        # wrong (no training, or a model that learned only its bias) it
+        # earns nothing; with w right and b wrong (no bias), w keeps its half.
+        mean_only, checks = score_part(part, [case], [answer(np.zeros(d), y.mean())], [answer(w, b)])
+        assert mean_only == 0 and "mean of y, which needs no training" in checks[1].message
+        assert score_part(part, [case], [answer(w, 0.0)], [answer(w, b)])[0] == 1.5
 
 
 @pytest.mark.parametrize("name,grade_id,source,points", SAME_ON_EVERY_DRAW,

@@ -72,16 +72,22 @@ def logits_cases(rng):
     row holds a logit of 24000 or more (np.exp overflows without the row's
     maximum taken out, also in np.longdouble, whose exp reaches about 11356,
     and also after a shift by the row's midrange; taking out the batch's
-    maximum instead leaves the other rows' exps at 0).  The edge cases'
-    logits are multiples of 1/64, which float32 holds exactly."""
+    maximum instead leaves the other rows' exps at 0).  The large logit's
+    row is labelled with another class: its loss is then about the large
+    logit itself, which the log of a softmax (0 there) cannot give; labelled
+    with the large logit's class, that row's loss is 0 either way and the
+    mistake would show on some draws only.  The edge cases' logits are
+    multiples of 1/64, which float32 holds exactly."""
     cases = []
     for n, k, edge in ((5, 3, False), (8, 4, False), (12, 10, False), (6, 4, True), (10, 5, True)):
         logits = rng.normal(0.0, 3.0, size=(n, k))
+        labels = rng.integers(0, k, size=n)
         if edge:
-            logits[rng.integers(n), rng.integers(k)] = rng.uniform(24000, 30000)
+            row, column = rng.integers(n), rng.integers(k)
+            logits[row, column] = rng.uniform(24000, 30000)
             logits = np.round(logits * 64) / 64
-        labels = rng.integers(0, k, size=n).astype(float)
-        cases.append((logits, labels))
+            labels[row] = (column + rng.integers(1, k)) % k
+        cases.append((logits, labels.astype(float)))
     return cases
 
 

@@ -79,26 +79,34 @@ def forward_cases(rng):
     return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
 
-def _epoch(X, y, w, b, lr, stale=False):
+def _epoch(X, y, w, b, lr, mistake=None):
     """One epoch of the learning rule, as the exercise states it, or with
-    every prediction made by the epoch's starting weights (``stale``): only
-    to choose cases on which those mistakes show."""
+    one of EPOCH_MISTAKES: only to choose cases on which those show."""
     w, b = np.array(w, dtype=float), float(b)
     w_0, b_0 = w, b
     for x_i, y_i in zip(X, y):
-        error = y_i - (step(x_i @ w_0 + b_0) if stale else step(x_i @ w + b))
-        w, b = w + lr * error * x_i, b + lr * error
+        error = y_i - (step(x_i @ w_0 + b_0) if mistake == "stale" else step(x_i @ w + b))
+        if mistake == "flipped":
+            error = -error
+        rate = 1.0 if mistake == "no learning rate" else lr
+        w = w + rate * error * x_i
+        b = b if mistake == "bias kept" else b + rate * error
     return w, b
+
+
+#: Mistakes in an epoch that every case shows in both w and b: the learning
+#: rate ignored, every row predicted with the epoch's starting weights (the
+#: rule uses the current ones), the error's sign flipped, the bias never
+#: updated (its later predictions then differ too, so w does).
+EPOCH_MISTAKES = ("no learning rate", "stale", "flipped", "bias kept")
 
 
 def epoch_cases(rng):
     """Random data where the first row is always misclassified, so every case
-    makes at least one update, redrawn until an epoch that ignores the
-    learning rate ends with another w *and* another b (updates of +1 and -1
-    can cancel in b, which would hand the mistake half the case), and so
-    does an epoch that predicts every row with the weights it started from
-    (the rule uses the current weights: each update changes the next
-    prediction)."""
+    makes at least one update, redrawn until each of EPOCH_MISTAKES ends
+    with another w *and* another b: updates of +1 and -1 can cancel in b,
+    and a kept bias changes w only where it changes a later prediction;
+    either would hand the mistake half the case on some draws only."""
     def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
@@ -110,7 +118,7 @@ def epoch_cases(rng):
     def shows(case):
         w, b = _epoch(*case)
         return all(not np.allclose(w, w_wrong) and not np.isclose(b, b_wrong)
-                   for w_wrong, b_wrong in (_epoch(*case[:4], 1.0), _epoch(*case, stale=True)))
+                   for w_wrong, b_wrong in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
 
     return [_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
@@ -119,7 +127,8 @@ def two_layer_cases(rng):
     """n, d and k all different (a transposed W1 does not fit), biases of
     0.3 to 1.5 in size, redrawn until some row's output changes when either
     layer's bias is dropped or subtracted or the hidden layer's step is left
-    out, and the outputs hold both 0 and 1."""
+    out or replaced by a sigmoid or a ReLU, and the outputs hold both 0 and
+    1."""
     def draw(n, d, k):
         sign = lambda *size: rng.choice([-1, 1], size=size)
         return (rng.normal(size=(n, d)), rng.normal(size=(d, k)),
@@ -130,8 +139,10 @@ def two_layer_cases(rng):
         X, W1, b1, W2, b2 = case
         hidden = step(X @ W1 + b1)
         right = step(hidden @ W2 + b2)
+        z = X @ W1 + b1
         wrong = [step(step(X @ W1) @ W2 + b2), step(step(X @ W1 - b1) @ W2 + b2),
-                 step(hidden @ W2), step(hidden @ W2 - b2), step((X @ W1 + b1) @ W2 + b2)]
+                 step(hidden @ W2), step(hidden @ W2 - b2), step(z @ W2 + b2),
+                 step(1 / (1 + np.exp(-z)) @ W2 + b2), step(np.maximum(z, 0) @ W2 + b2)]
         return _both_outputs(right) and all(_differs(out, right) for out in wrong)
 
     return [_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
@@ -204,20 +215,22 @@ PARTS = [
     # 0 or 1: exact.  Mistakes: z >= 0 at the exact zeros of the edge cases (half
     # the part); a threshold at 1 or -1 fails every case.  Next part: a
     # bias dropped or subtracted (every case has a row where that shows).
+    # The notebook tells students to use their step in the parts after it:
+    # a wrong step costs its own part only (stand_ins).
     Part("check_step", "step activation", 1, Call("step"),
          same_as_solution(atol=0, rtol=0), step_cases, edge_cases=2, edge_floor=0.5),
     Part("check_perceptron_forward", "perceptron on a batch", 2, Call("perceptron_forward"),
-         same_as_solution(atol=0, rtol=0), forward_cases),
+         same_as_solution(atol=0, rtol=0), forward_cases, stand_ins=("step",)),
     # float32: a few updates of size lr * x, about 1e-6.  Mistakes: the
     # learning rate ignored or the wrong sign move weights by more than 0.05.
     Part("check_perceptron_epoch", "one epoch of the learning rule", 3, Call("perceptron_epoch"),
          same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b"), reordered_credit=ORDER_CREDIT), epoch_cases,
-         keeps_inputs=True),
+         keeps_inputs=True, stand_ins=("step",)),
     Part("check_nand", "NAND weights", 2, Read("nand_w", "nand_b"),
          truth_table(NAND_Y, lambda w, b: step(GATE_X @ w + b),
                      lambda got: [(2,), ()], ["nand_w", "nand_b"])),
     Part("check_two_layer_forward", "two-layer forward pass", 2, Call("two_layer_forward"),
-         same_as_solution(atol=0, rtol=0), two_layer_cases),
+         same_as_solution(atol=0, rtol=0), two_layer_cases, stand_ins=("step",)),
     Part("check_xor_params", "XOR weights", 2, Read("xor_params"),
          truth_table(XOR_Y, lambda W1, b1, W2, b2: step(step(GATE_X @ W1 + b1) @ W2 + b2),
                      xor_params_shapes, ["W1", "b1", "W2", "b2"])),

@@ -28,18 +28,21 @@ FIT_TOLERANCE = 0.05
 
 
 def linear_cases(rng):
-    """Data, weights and a bias for a linear model, with 1 to 3 inputs."""
+    """Data, weights and a bias for a linear model, with 2 to 4 inputs: with
+    one input, w packed with b into one array, or w as a column, would hold
+    one number where w is asked, which the grader must take as the same
+    answer there and as another form elsewhere (one mistake, two prices)."""
     return [(rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), rng.normal())
-            for n, d in [(5, 1), (8, 2), (12, 3)]]
+            for n, d in [(5, 2), (8, 3), (12, 4)]]
 
 
 def epoch_cases(rng):
     """Four cases whose batch size does not divide the number of rows (a
     smaller last batch: of one row once, so a loop that stops one row early
     shows) and one where it does (a loop that runs one batch too far meets
-    an empty batch)."""
+    an empty batch).  At least two inputs, as in :func:`linear_cases`."""
     cases = []
-    for n, d, batch_size in [(10, 2, 4), (13, 1, 5), (17, 3, 6), (12, 2, 4), (13, 3, 4)]:
+    for n, d, batch_size in [(10, 2, 4), (13, 4, 5), (17, 3, 6), (12, 2, 4), (13, 3, 4)]:
         X = rng.normal(size=(n, d))
         y = X @ rng.normal(size=d) + rng.normal() + 0.3 * rng.normal(size=n)
         cases.append((X, y, rng.normal(size=d), rng.normal(),
@@ -88,17 +91,26 @@ def fit_cases(rng):
 
 def judge_fit_linear(args, got: Answer, expected: Answer):
     """(w, b) against the least-squares answer on the drawn data, each within
-    FIT_TOLERANCE; their shapes are a gate.  (b, w) is judged in its own
-    order, each right value earning ORDER_CREDIT, as for the other parts
-    that return two values."""
+    FIT_TOLERANCE; their shapes are a gate.  b counts only with w right: the
+    inputs are centred, so the right b is the mean of y, which returning
+    ``zeros, y.mean()`` or a model that learned only its bias gives too.
+    (b, w) is judged in its own order, each right value earning
+    ORDER_CREDIT, and w and b packed into one array of d + 1 numbers each
+    right value earning SHAPE_CREDIT, as in the other parts that return
+    two values."""
     X, y = args
     d = X.shape[1]
     if not got.ok:
         return error_checks(got)
-    if len(got.values) != 2:
+    packed = len(got.values) == 1 and got.values[0].size == d + 1
+    if len(got.values) != 2 and not packed:
         return [gate(False, _("returned {count} values; should return a tuple (w, b)").format(
             count=len(got.values)))]
-    w, b = got.values
+    if packed:
+        shape = got.values[0].shape
+        w, b = got.values[0].ravel()[:d], got.values[0].ravel()[d:]
+    else:
+        w, b = got.values
     best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
 
     def off(value, target) -> float:
@@ -106,7 +118,7 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
             else float("inf")
 
     # (b, w) for (w, b): told by the sizes, or with one input by the values.
-    swapped = (w.size == 1 and b.size == d) and (d != 1 or (
+    swapped = not packed and (w.size == 1 and b.size == d) and (d != 1 or (
         max(off(b, best[:d]), off(w, best[d:])) <= FIT_TOLERANCE
         < max(off(w, best[:d]), off(b, best[d:]))))
     if swapped:
@@ -116,9 +128,26 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
                               "have shape ({d},) and b should be one number").format(
             w_shape=w.shape, b_shape=b.shape, d=d))]
     checks = []
+    w_learned = off(w, best[:d]) <= FIT_TOLERANCE
     for name, value, target in [("w", w, best[:d]), ("b", b, best[d:])]:
         worst = off(value, target)
         passed = worst <= FIT_TOLERANCE
+        if passed and name == "b" and not w_learned:
+            # The inputs are centred: the least-squares b is the mean of y,
+            # which a model that learned nothing of the line (or no model at
+            # all) gives as well.
+            checks.append(Check(False, _(
+                "b is within {tolerance} of the least-squares answer, but on these centred inputs "
+                "that is the mean of y, which needs no training: b counts once w is right "
+                "too").format(tolerance=FIT_TOLERANCE)))
+            continue
+        if passed and packed:
+            checks.append(Check(False, _(
+                "{name} is within {tolerance} of the least-squares answer, but w and b came "
+                "packed in one array of shape {shape}; fit_linear should return a tuple "
+                "(w, b)").format(name=name, tolerance=FIT_TOLERANCE, shape=shape),
+                credit=SHAPE_CREDIT, form_only=True))
+            continue
         if passed and swapped:  # right values in each other's place
             other = "b" if name == "w" else "w"
             checks.append(Check(False, f"{other}: " + _(
