@@ -128,7 +128,7 @@ def file_name(name: str) -> str:
     """A file name the student chose, for a status: printable, in quotes and
     at most MAX_NAME_SHOWN characters, so that it reads as a name and not as
     the grader's words (a file named "x.ipynb; regraded by hand, 14 of 14")."""
-    return f'"{shortened(printable(name), MAX_NAME_SHOWN)}"'
+    return f'"{shortened(printable(unicodedata.normalize("NFC", name)), MAX_NAME_SHOWN)}"'
 
 
 def describe(error: BaseException) -> str:
@@ -350,6 +350,14 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
     return notes
 
 
+def unanswered(nb) -> bool:
+    """Whether every answer cell of ``nb`` still holds the exercise's stub
+    (it raises NotImplementedError): the download as it was released."""
+    answers = [cell for cell in nb.get("cells", []) if _nbgrader_meta(cell).get("solution")
+               and cell.get("cell_type") == "code"]
+    return bool(answers) and all("NotImplementedError" in cell.get("source", "") for cell in answers)
+
+
 def read_notebook(path, as_version: int = 4):
     """The notebook at ``path``, as nbformat reads it, a byte-order mark
     before it ignored (:func:`without_bom`), as when grading."""
@@ -534,8 +542,8 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                 for count, entry in enumerate(entries):
                     if count >= MAX_FOLDER_ENTRIES:
                         raise Refused(f"too many files in {where} (over {MAX_FOLDER_ENTRIES:,})")
-                    if not entry.name.endswith(".ipynb"):
-                        continue
+                    if not entry.name.endswith(".ipynb") or entry.name.startswith("._"):
+                        continue  # "._x.ipynb": macOS's AppleDouble companion, not a notebook
                     if entry.is_symlink():
                         raise Refused(LINK_REFUSED.format(f"{where}/{printable(entry.name)}"))
                     if entry.is_file(follow_symlinks=False):
@@ -553,8 +561,8 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                 chosen = source.name
                 others = [n for n in present if n != chosen and n not in sources]
                 if others and len(assignment.notebooks) == 1:
-                    submission.notes.append(
-                        EXTRA_NOTEBOOKS.format(files=", ".join(map(file_name, others))))
+                    extra = EXTRA_NOTEBOOKS.format(files=", ".join(map(file_name, others)))
+                    submission.notes.append(extra)
             elif len(present) == 1 and len(assignment.notebooks) == 1:
                 chosen = present[0]
                 submission.notes.append(WRONG_FILE_NAME.format(file=file_name(chosen)))
@@ -567,6 +575,24 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             problem, nb = notebook_problem(raw, source_ids, source_parts)
             if problem:
                 raise Refused(problem)
+            if chosen == source.name and len(assignment.notebooks) == 1 and unanswered(nb):
+                # The untouched download handed in beside the notebook the
+                # work is in ("tensors (1).ipynb"): that one is graded.
+                answered = []
+                for other in (n for n in present if n != chosen):
+                    other_raw = read_file(other, work_fd, f"{where}/{printable(other)}", max_bytes,
+                                          solutions)
+                    other_problem, other_nb = notebook_problem(other_raw, source_ids, source_parts)
+                    if not other_problem and not unanswered(other_nb):
+                        answered.append((other, other_raw, other_nb))
+                if len(answered) == 1:
+                    (other, raw, nb), = answered
+                    submission.notes.remove(extra)
+                    submission.notes += [
+                        WRONG_FILE_NAME.format(file=file_name(other)),
+                        EXTRA_NOTEBOOKS.format(files=", ".join(
+                            map(file_name, [n for n in present if n != other])))]
+                    chosen = other
             submission.notes += notebook_slips(nb, source_ids)
             submission.files[source.name] = folder / inside / chosen
             submission.data[source.name] = raw

@@ -77,6 +77,18 @@ CASES = {
     "two_notebooks": ({NOTEBOOK: codecs.BOM_UTF8 + fixture_text("solution").replace("\n", "\r\n")
                        .encode(), "copy.ipynb": fixture_text("blank")},
                       "extra notebook ignored: \"copy.ipynb\"", 15),
+    # The untouched download handed in beside the one the work is in: the
+    # answered one is graded (it scored 0, "not written yet").
+    "blank_beside_work": ({NOTEBOOK: fixture_text("blank"),
+                           f"{NAME} (1).ipynb": fixture_text("solution")},
+                          f"wrong file name: graded \"{NAME} (1).ipynb\"; extra notebook ignored: "
+                          f"\"{NOTEBOOK}\"", 15),
+    # macOS's companion file of a copied notebook is no notebook.
+    "apple_double": ({NOTEBOOK: fixture_text("solution"), f"._{NOTEBOOK}": b"\x00\x05\x16\x07"},
+                     "ok", 15),
+    # A file name written decomposed (macOS) reads composed in the status.
+    "decomposed_file": ({"\u1100\u116a\u110c\u1166.ipynb": fixture_text("solution")},
+                        "wrong file name: graded \"\uacfc\uc81c.ipynb\"", 15),
     "two_misnamed": ({"a.ipynb": fixture_text("solution"), "b.ipynb": fixture_text("blank")},
                      "missing notebook: found \"a.ipynb\", \"b.ipynb\"", 0),
     "duplicated_ids": ({NOTEBOOK: solution_with(duplicate_a_check)}, "duplicated cells", 15),
