@@ -222,6 +222,15 @@ def restored_check(answers: Sequence[Answer]) -> Check | None:
                              names=", ".join(names)), weight=0.0)
 
 
+def redefined_check(name: str) -> Check:
+    """The line that says a cell after the part's answer cell defined its
+    function ``name`` again, so that the cases above were asked of that
+    last definition (:mod:`autograder.rebinding`), not of the answer cell's."""
+    return Check(True, _("{name} is defined again in a cell after its answer cell: the grader asked "
+                         "that last definition, which the self-check here did not test; keep one "
+                         "definition, in the answer cell").format(name=name), weight=0.0)
+
+
 #: The share of a part's points kept when its function changes an array it
 #: is given, against the notebook's instructions (see :class:`Part`).
 CHANGED_INPUTS_CREDIT = 0.5

@@ -39,7 +39,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
 from autograder.assignment import grade_cells, load_assignment, read_run, score_part
-from autograder.checks import Answer, Call, Check, GradingError, Part, Read
+from autograder.checks import Answer, Call, Check, GradingError, Part, Read, redefined_check
 from autograder.language import (
     _,
     assignment_catalog,
@@ -59,6 +59,7 @@ from autograder.probe import (
     parse_reply,
     request_code,
 )
+from autograder.rebinding import answer_functions, later_bindings
 from autograder.settings import CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_CLOCK_FACTOR
 from autograder.text import FULL_WIDTH_NOTE, full_width, one_line
 from dlcourse.messages import N_
@@ -543,6 +544,8 @@ class JudgedExecute(Execute):
             "parts": {},
         }
         stopped = answer_cell_errors(nb)
+        redefined = {name for name, kind, _cell in later_bindings(nb, answer_functions(nb))
+                     if kind == "function"}
         lost = set()  # the functions whose parts lost points (see Part.stand_ins)
         for part in parts:
             got = answers.get(part.grade_id, said("the notebook stopped before this part was checked"))
@@ -573,6 +576,10 @@ class JudgedExecute(Execute):
                 if language != "en":
                     with speaking("en"):  # the instructor's words, for the class report
                         english = score_part(*judged)[1]
+                if isinstance(part.probe, Call) and part.probe.name in redefined:
+                    checks = [*checks, redefined_check(part.probe.name)]
+                    with speaking("en"):
+                        english = [*english, redefined_check(part.probe.name)]
             if score < part.points and isinstance(part.probe, Call):
                 lost.add(part.probe.name)
             write_verdict(cells[part.grade_id], part, score, checks)

@@ -20,7 +20,6 @@ each part again on other inputs.
 
 from __future__ import annotations
 
-import ast
 import codecs
 import json
 import sys
@@ -38,6 +37,7 @@ from traitlets.config import Config
 
 from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_notebook, read_problem, slips
 from autograder.language import _, kernel_arguments, notebook_language, speaking
+from autograder.rebinding import answer_functions, later_bindings
 from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
 from autograder.text import FULL_WIDTH_NOTE, full_width
@@ -73,121 +73,23 @@ def _heading(cell) -> str | None:
     return None
 
 
-#: Cell magics that run their cell's body as Python in the notebook's own
-#: namespace: what the body binds, the cell binds.
-PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
-
-
-def _python(source: str):
-    """A code cell's syntax tree (IPython's magics and ``!commands`` made
-    Python first), or None if it is not valid Python.  The body of a cell
-    that starts with one of PYTHON_CELL_MAGICS is read as the cell."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    first, _, body = source.lstrip().partition("\n")
-    if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
-        return _python(body)
-    try:
-        return ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def _bound_names(tree, functions=frozenset()) -> dict[str, str]:
-    """The names a cell binds in the notebook's namespace (its top level,
-    its loops and branches, ``:=`` in its expressions; not inside a
-    function, a lambda or a class): name -> "function" (a def, a lambda
-    assigned, or a name in ``functions``, the notebook's functions so far,
-    assigned) or "value" (anything else, an import included)."""
-    bound = {}
-
-    def bind(target, kind):
-        for name in ast.walk(target):
-            if isinstance(name, ast.Name):
-                bound.setdefault(name.id, kind)
-
-    def kind_of(value):
-        is_function = isinstance(value, ast.Lambda) or (
-            isinstance(value, ast.Name) and value.id in functions)
-        return "function" if is_function else "value"
-
-    def walrus(node):
-        """The ``name := value`` in ``node``, outside nested scopes."""
-        if isinstance(node, ast.NamedExpr):
-            bind(node.target, kind_of(node.value))
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                      ast.ClassDef, ast.stmt)):
-                walrus(child)
-
-    def visit(statements):
-        for node in statements:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bound.setdefault(node.name, "function")
-                continue
-            if isinstance(node, ast.ClassDef):
-                bound.setdefault(node.name, "value")
-                continue
-            walrus(node)
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    bound.setdefault((alias.asname or alias.name).split(".")[0], "value")
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    bind(target, kind_of(node.value))
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                bind(node.target, kind_of(node.value))
-            elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
-                bind(node.target, "value")
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        bind(item.optional_vars, "value")
-            for field in ("body", "orelse", "finalbody"):
-                visit(getattr(node, field, []) or [])
-            for handler in getattr(node, "handlers", []) or []:
-                visit(handler.body)
-
-    visit(tree.body)
-    return bound
-
-
 def _later_rebindings(nb, reference) -> list[str]:
     """Warnings for the functions the exercise's answer cells define that a
-    cell after the student's answer cell binds again: defined again (the
-    grader uses the last definition, which the self-check above it did not
-    test), or given another value (a loop variable, an import: the
-    self-checks after that cell cannot call the function)."""
-    asked = {}  # function name -> the answer cell's grade id
-    for cell in reference.cells:
-        if cell.cell_type == "code" and is_solution(cell) and (tree := _python(cell.source)):
-            for name, kind in _bound_names(tree).items():
-                if kind == "function":
-                    asked.setdefault(name, cell.metadata.nbgrader.get("grade_id"))
-    answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
-                 if is_solution(cell)}
-    said, warnings, title, functions = set(), [], None, set()
-    for index, cell in enumerate(nb.cells):
-        title = _heading(cell) or title
-        if cell.cell_type != "code" or not (tree := _python(cell.source)):
-            continue
-        bound = _bound_names(tree, frozenset(functions))
-        functions |= {name for name, kind in bound.items() if kind == "function"}
-        for name, kind in bound.items():
-            where = answer_at.get(asked.get(name))
-            if where is None or index <= where or name in said:
-                continue
-            said.add(name)
-            place = (_("in a cell under \"{part}\"").format(part=title) if title
-                     else _("in a cell before the first part"))
-            warnings.append((_("`{name}` is defined again {place}, after its answer cell: the "
-                               "grader uses the last definition, which your self-check did not "
-                               "test. Keep one definition, in the answer cell.")
-                             if kind == "function" else
-                             _("`{name}` is given another value {place}, after its answer cell: "
-                               "the grader still calls your function, but the self-checks after "
-                               "that cell cannot. Use another name there.")).format(
-                name=name, place=place))
+    cell after the student's answer cell binds again
+    (:func:`autograder.rebinding.later_bindings`)."""
+    warnings = []
+    for name, kind, index in later_bindings(nb, answer_functions(reference)):
+        title = _part_above(nb, index)
+        place = (_("in a cell under \"{part}\"").format(part=title) if title
+                 else _("in a cell before the first part"))
+        warnings.append((_("`{name}` is defined again {place}, after its answer cell: the "
+                           "grader uses the last definition, which your self-check did not "
+                           "test. Keep one definition, in the answer cell.")
+                         if kind == "function" else
+                         _("`{name}` is given another value {place}, after its answer cell: "
+                           "the grader still calls your function, but the self-checks after "
+                           "that cell cannot. Use another name there.")).format(
+            name=name, place=place))
     return warnings
 
 

@@ -42,6 +42,8 @@ HIDDEN_LINE = "assert hidden_reference_value == 12345.678"
 #: An instructor's comment on wrong_step_at_zero's answer to part 1.
 ANSWER_ID = "step"
 COMMENT = "Look again at **z = 0**.<script>document.title = 'comment script'</script>"
+#: A last cell of the solution's student's notebook.
+REDEFINED = "def perceptron_forward(X, w, b):\n    return step(X @ w + b)\n"
 #: wrong_step_at_zero is made late by this much in the gradebook.
 LATE_BY = timedelta(days=1, hours=2, minutes=5)
 
@@ -59,6 +61,12 @@ def run(tmp_path_factory):
     submissions, work = tmp / "submissions", tmp / "work"
     for student in STUDENTS:
         shutil.copytree(FIXTURES / student, submissions / student)
+    # The solution's student defined a function again at the end (the same
+    # code): the grader asks that definition, and says so under its part.
+    path = submissions / "solution" / NAME / f"{NAME}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(REDEFINED))
+    nbformat.write(nb, path)
     # The Korean student saved the notebook under a name of their own.
     korean = submissions / "wrong_step_at_zero_ko" / NAME
     (korean / f"{NAME}.ipynb").rename(korean / RENAMED)
@@ -486,6 +494,23 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
                                                  "NotImplementedError)"}]}}}))
     (unwritten,) = _failed_checks(course, NAME, ["aaron", "mallory"])
     assert unwritten.example_from == "mallory" and unwritten.failed == 2
+
+
+def test_a_function_defined_again_after_its_answer_cell_is_named_under_its_part(run):
+    """A student whose page showed a right answer cell and a passing
+    self-check beside the grader's cross could not tell that a later cell
+    had defined the function again: the part now says which definition
+    the grader asked."""
+    course, work, rows, report = run
+    assert rows["solution"].score == 15
+    note = ("perceptron_forward is defined again in a cell after its answer cell: the grader asked "
+            "that last definition")
+    parts = json_report(work, "solution")["parts"]
+    assert parts["check_perceptron_forward"]["checks"][-1]["message"].startswith(note)
+    assert not any(c["message"].startswith(note) for gid, part in parts.items()
+                   if gid != "check_perceptron_forward" for c in part["checks"])
+    assert note in page(work, "solution").get_text(" ")
+    assert not any(note in page(work, s).get_text(" ") for s in GRADED if s != "solution")
 
 
 def test_a_late_students_page_says_how_late_in_their_language():

@@ -1,0 +1,126 @@
+"""Which cells bind a part's function again after its answer cell, read as
+Python without running them: ``validate`` warns the student of it, and the
+grader says it under the part whose answer it changed (the grader asks
+the last definition, which the self-check above it did not test)."""
+
+from __future__ import annotations
+
+import ast
+
+from nbgrader.utils import is_solution
+
+from autograder.sanitize import grade_id_of
+
+#: Cell magics that run their cell's body as Python in the notebook's own
+#: namespace: what the body binds, the cell binds.
+PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
+
+
+def python_of(source: str):
+    """A code cell's syntax tree (IPython's magics and ``!commands`` made
+    Python first), or None if it is not valid Python.  The body of a cell
+    that starts with one of PYTHON_CELL_MAGICS is read as the cell."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    first, _, body = source.lstrip().partition("\n")
+    if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
+        return python_of(body)
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def bound_names(tree, functions=frozenset()) -> dict[str, str]:
+    """The names a cell binds in the notebook's namespace (its top level,
+    its loops and branches, ``:=`` in its expressions; not inside a
+    function, a lambda or a class): name -> "function" (a def, a lambda
+    assigned, or a name in ``functions``, the notebook's functions so far,
+    assigned) or "value" (anything else, an import included)."""
+    bound = {}
+
+    def bind(target, kind):
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                bound.setdefault(name.id, kind)
+
+    def kind_of(value):
+        is_function = isinstance(value, ast.Lambda) or (
+            isinstance(value, ast.Name) and value.id in functions)
+        return "function" if is_function else "value"
+
+    def walrus(node):
+        """The ``name := value`` in ``node``, outside nested scopes."""
+        if isinstance(node, ast.NamedExpr):
+            bind(node.target, kind_of(node.value))
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef, ast.stmt)):
+                walrus(child)
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bound.setdefault(node.name, "function")
+                continue
+            if isinstance(node, ast.ClassDef):
+                bound.setdefault(node.name, "value")
+                continue
+            walrus(node)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    bound.setdefault((alias.asname or alias.name).split(".")[0], "value")
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, kind_of(node.value))
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                bind(node.target, kind_of(node.value))
+            elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
+                bind(node.target, "value")
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars, "value")
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(node, field, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                visit(handler.body)
+
+    visit(tree.body)
+    return bound
+
+
+def answer_functions(nb) -> dict[str, str]:
+    """The functions ``nb``'s answer cells define: name -> the answer cell's grade id."""
+    asked = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_solution(cell) and (tree := python_of(cell.source)):
+            for name, kind in bound_names(tree).items():
+                if kind == "function":
+                    asked.setdefault(name, grade_id_of(cell))
+    return asked
+
+
+def later_bindings(nb, asked: dict[str, str]) -> list[tuple[str, str, int]]:
+    """(name, kind, cell index) for each function of ``asked`` (name -> the
+    grade id of the answer cell that defines it) that a code cell of ``nb``
+    after that answer cell binds again, the first such cell for each name;
+    kind is "function" (defined again: the grader uses the last definition)
+    or "value" (another value: the grader calls the function the notebook
+    defined, but the cells after that one cannot)."""
+    answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
+                 if is_solution(cell)}
+    found, functions = [], set()
+    said = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not (tree := python_of(cell.source)):
+            continue
+        bound = bound_names(tree, frozenset(functions))
+        functions |= {name for name, kind in bound.items() if kind == "function"}
+        for name, kind in bound.items():
+            where = answer_at.get(asked.get(name))
+            if where is None or index <= where or name in said:
+                continue
+            said.add(name)
+            found.append((name, kind, index))
+    return found
