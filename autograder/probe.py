@@ -41,14 +41,21 @@ OWN_VARIABLE = "__dlcourse_own__"
 _KEEPER_SOURCE = f"""
 def __dlcourse_keep__(names):
     shell, kept = get_ipython(), {{}}
+    import dis
     def own(value, wrapped=True):
         # Written in the notebook (a def or a lambda in a cell), not the
-        # exercise's stub that still raises NotImplementedError; or a wrapper
-        # of such a function (np.vectorize, functools.partial, a decorator).
+        # exercise's stub, whose first statement raises NotImplementedError
+        # (an answer that left the stub's raise after its return is the
+        # notebook's own); or a wrapper of such a function (np.vectorize,
+        # functools.partial, a decorator).
         try:
             if getattr(value, "__module__", None) == "__main__":
                 code = getattr(value, "__code__", None)
-                return code is None or "NotImplementedError" not in code.co_names
+                if code is None:
+                    return True
+                first = next((i for i in dis.get_instructions(code) if i.opname not in (
+                    "RESUME", "NOP", "CACHE", "COPY_FREE_VARS", "MAKE_CELL", "PUSH_NULL")), None)
+                return first is None or first.argval != "NotImplementedError"
             return wrapped and any(own(getattr(value, attribute, None), False)
                                    for attribute in ("__wrapped__", "func", "pyfunc"))
         except Exception:

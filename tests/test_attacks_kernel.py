@@ -125,6 +125,15 @@ def test_a_function_whose_name_a_later_cell_reused_is_still_answered():
     status, answers, _ = run(notebook("def f(x):\n    raise NotImplementedError()\n",
                                       "from math import sqrt as f\n"))
     assert float(answers["part"][0].values[0]) == 2 ** 0.5 and answers["part"][0].restored == ()
+    # An answer that left the stub's raise after its return is the
+    # notebook's own: it is asked, not an earlier draft of the same name.
+    status, answers, _ = run(notebook("def f(x):\n    return 5 * x\n",
+                                      "def f(x):\n    return 2 * x\n    raise NotImplementedError()\n",
+                                      "from math import sqrt as f\n"))
+    assert float(answers["part"][0].values[0]) == 4.0 and answers["part"][0].restored == ("f",)
+    status, answers, _ = run(notebook("def f(x):\n    return 5 * x\n",
+                                      "def f(x):\n    return 2 * x\n    raise NotImplementedError()\n"))
+    assert float(answers["part"][0].values[0]) == 4.0 and answers["part"][0].restored == ()
 
 
 # -- time: CPU seconds of the kernel, and a wall-clock backstop ----------------------
