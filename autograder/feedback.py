@@ -310,10 +310,37 @@ MARKDOWN_CHARS_PER_PAGE = 100_000
 #: What a page says where it cut a student's text.
 NOT_SHOWN = N_("({count} more characters not shown)")
 
+#: How much of each HTML output (a table, a widget's markup) a page keeps,
+#: and how deeply its tags may nest: the HTML cleaner takes time that grows
+#: with the square of the nesting (20,000 nested divs: 2 s; 200,000: over 4
+#: minutes), where a table or a plot's markup nests under 20 deep.
+HTML_CHARS_PER_OUTPUT = 100_000
+HTML_MAX_DEPTH = 200
+TOO_DEEP = N_("(an HTML output nested more than {depth} levels deep: not shown)")
+#: Elements that never hold others (no closing tag).
+VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                       "source", "track", "wbr"})
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+
+
+def html_depth(markup: str) -> int:
+    """How deeply the tags of ``markup`` nest, counted in one pass (unclosed
+    tags count as open, as a browser and the cleaner take them)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(markup):
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in VOID_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
 
 def _bounded_markdown(nb, language: str) -> None:
     """Cut each markdown text of ``nb`` to :data:`MARKDOWN_CHARS_PER_TEXT`
-    and the page's to :data:`MARKDOWN_CHARS_PER_PAGE` in all, saying so."""
+    and the page's to :data:`MARKDOWN_CHARS_PER_PAGE` in all, and each HTML
+    output to :data:`HTML_CHARS_PER_OUTPUT`, saying so; an HTML output
+    nested deeper than :data:`HTML_MAX_DEPTH` is not shown."""
     left = MARKDOWN_CHARS_PER_PAGE
 
     def bounded(text: str) -> str:
@@ -324,13 +351,28 @@ def _bounded_markdown(nb, language: str) -> None:
             return text
         return text[:keep] + "\n\n" + say(NOT_SHOWN, language).format(count=len(text) - keep)
 
+    def bounded_html(markup: str) -> str:
+        if len(markup) > HTML_CHARS_PER_OUTPUT:
+            markup = markup[:HTML_CHARS_PER_OUTPUT] + "<p>" + say(NOT_SHOWN, language).format(
+                count=len(markup) - HTML_CHARS_PER_OUTPUT) + "</p>"
+        if html_depth(markup) > HTML_MAX_DEPTH:
+            return "<p>" + say(TOO_DEEP, language).format(depth=HTML_MAX_DEPTH) + "</p>"
+        return markup
+
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = bounded(cell.source)
+        elif cell.cell_type == "raw":  # drawn as HTML where its format says so
+            cell.source = bounded_html(cell.source)
         for output in cell.get("outputs", []):
             data = output.get("data") or {}
             if isinstance(data.get("text/markdown"), str):
                 data["text/markdown"] = bounded(data["text/markdown"])
+            html = data.get("text/html")
+            if isinstance(html, list):
+                html = "".join(str(line) for line in html)
+            if isinstance(html, str):
+                data["text/html"] = bounded_html(html)
 
 
 class FeedbackPage(Preprocessor):

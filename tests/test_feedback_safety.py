@@ -300,3 +300,40 @@ def test_a_students_long_markdown_is_cut_before_it_is_rendered():
     assert max(kept) == MARKDOWN_CHARS_PER_TEXT
     assert sum(kept) == MARKDOWN_CHARS_PER_PAGE - len(texts[0])
     assert kept[-1] == 0 and "자는 보여 주지 않는다" in texts[-1]
+
+
+def test_a_students_deeply_nested_html_is_not_drawn():
+    """The HTML cleaner takes time growing with the square of how deeply
+    tags nest: one output of 200,000 nested divs held the feedback run 4
+    minutes 41 s.  An HTML output or raw cell nested deeper than
+    HTML_MAX_DEPTH is replaced by a note, one longer than
+    HTML_CHARS_PER_OUTPUT is cut, and a table as pandas draws it is kept."""
+    import time
+
+    from autograder.feedback import HTML_CHARS_PER_OUTPUT, HTML_MAX_DEPTH, _bounded_markdown, clean_html
+
+    def html_output(markup):
+        return nbformat.v4.new_output("display_data", data={"text/html": markup, "text/plain": "<HTML>"})
+
+    table = ("<table border=\"1\" class=\"dataframe\"><thead><tr><th></th><th>a</th></tr></thead><tbody>"
+             + "".join(f"<tr><th>{i}</th><td>{i * 0.5}<br/></td></tr>" for i in range(50))
+             + "</tbody></table>")
+    deep, long_flat = "<div>" * 200_000 + "z", "<b>x</b>" * 30_000
+    cells = [nbformat.v4.new_code_cell("display(HTML(...))",
+                                       outputs=[html_output(deep), html_output(table),
+                                                html_output(long_flat),
+                                                html_output(["<div>" * 150, "</div>" * 150])]),
+             nbformat.v4.new_raw_cell("<span>" * (HTML_MAX_DEPTH + 1))]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    started = time.monotonic()
+    _bounded_markdown(nb, "en")
+    shown = [o.data["text/html"] for o in nb.cells[0].outputs] + [nb.cells[1].source]
+    for markup in shown:
+        clean_html(markup)
+    assert time.monotonic() - started < 5
+    assert shown[0] == shown[4] == (f"<p>(an HTML output nested more than {HTML_MAX_DEPTH} levels "
+                                    "deep: not shown)</p>")
+    assert shown[1] == table
+    assert shown[2].startswith(long_flat[:HTML_CHARS_PER_OUTPUT]) and \
+        shown[2].endswith(f"({len(long_flat) - HTML_CHARS_PER_OUTPUT} more characters not shown)</p>")
+    assert shown[3] == "<div>" * 150 + "</div>" * 150
