@@ -96,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--restart", action="store_true",
                      help="start over instead of resuming an interrupted run of the same folder")
     grd.add_argument("--student", action="append", metavar="ID", dest="students",
-                     help="grade only this student's folder again (repeat for more), on the last "
-                     "run's inputs, in place of its grade there; the others' grades stay")
+                     help="grade only this student's folder again (repeat for more), in the last "
+                     "run, on new inputs, in place of its grade there; the others' grades stay")
     grd.add_argument("--cell-timeout", type=int, metavar="SECONDS",
                      help="CPU seconds per cell (default 300; wall-clock backstop 4x)")
     grd.add_argument("--timeout", type=int, metavar="SECONDS",

@@ -52,9 +52,11 @@ from autograder.intake import (
     EXTRA_NOTEBOOKS,
     MISSING_NOTEBOOK,
     MISSING_NOTEBOOK_NAMED,
+    NO_METADATA,
     NOT_IN_ITS_FOLDER,
     RENAMED_CELLS,
     RETYPED_CELLS,
+    WRONG_ASSIGNMENT,
     WRONG_FILE_NAME,
     is_student_id,
 )
@@ -256,7 +258,7 @@ def part_titles(notebook) -> dict:
 FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS, RENAMED_CELLS,
               NOT_IN_ITS_FOLDER)
 #: Statuses of a submission that was not graded, as templates.
-REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED)
+REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED, WRONG_ASSIGNMENT, NO_METADATA)
 _FIELD = re.compile(r"\\\{(\w+)\\\}")
 
 

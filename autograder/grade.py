@@ -156,9 +156,6 @@ def _again(course: Course, name: str, run_file: Path, folders: list[Path],
     if not run or not course.paths.cases_file(name).is_file():
         raise GradingError(f"{name} has no earlier run in {course.work} to grade students again "
                            "in: grade the whole class first")
-    if seed is not None and seed != run.get("seed"):
-        raise GradingError(f"--student grades on the last run's inputs (seed {run.get('seed')}), "
-                           f"not seed {seed}")
     by_name = {folder.name: folder for folder in folders}
     missing = [student for student in students if student not in by_name]
     if missing:
@@ -549,9 +546,17 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     else:
         run = _unfinished_run(run_file, submissions, seed) if not restart else None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]
-    with Workers(course, name, min(jobs, len(remaining))) as workers:
-        return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
-                          workers, csv_path, again=bool(students))
+    # A regrade draws inputs of its own, then puts the run's back, so that
+    # the run's other students, or a resumed run, are graded on the run's.
+    cases_file = course.paths.cases_file(name)
+    runs_cases = cases_file.read_bytes() if students else None
+    try:
+        with Workers(course, name, min(jobs, len(remaining))) as workers:
+            return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
+                              workers, csv_path, again=bool(students))
+    finally:
+        if runs_cases is not None:
+            cases_file.write_bytes(runs_cases)
 
 
 def _grade_run(course: Course, assignment: Assignment, submissions: Path,
@@ -566,18 +571,21 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
     register_assignment(course, name)
 
     cases_file = course.paths.cases_file(name)
-    if run and cases_file.is_file() and again:
-        seed = run["seed"]
-        log.info(f"Grading {len(folders)} student(s) again in the last run of {name} "
-                 f"(seed {seed}); the run's other {len(run['done'])} keep their grades")
-    elif run and cases_file.is_file():
+    if run and cases_file.is_file() and not again:
         seed = run["seed"]
         log.info(f"Resuming the unfinished run of {name} (seed {seed}): "
                  f"{len(run['done'])} of {len(folders)} submission(s) already graded")
     else:
         seed = secrets.randbelow(2**32) if seed is None else seed
-        run = {"submissions": str(submissions), "seed": seed, "finished": False, "done": {}}
-        log.info(f"Grading {name}: {len(folders)} submission(s), inputs drawn with seed {seed}")
+        if again:
+            # Not the run's inputs: its feedback pages showed them (each
+            # number a case passed), and a table of answers worked out from
+            # those would score as right as the code.
+            log.info(f"Grading {len(folders)} student(s) again in the last run of {name}, on new "
+                     f"inputs (seed {seed}); the run's other {len(run['done'])} keep their grades")
+        else:
+            run = {"submissions": str(submissions), "seed": seed, "finished": False, "done": {}}
+            log.info(f"Grading {name}: {len(folders)} submission(s), inputs drawn with seed {seed}")
         cases = draw_cases(assignment, seed)
         started = monotonic()
         # The solution runs where the students' notebooks run: in the sandbox,

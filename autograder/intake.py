@@ -302,7 +302,9 @@ def notebook_problem(raw: bytes, source_ids: dict[str, str],
         first = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
         return f"invalid notebook: {printable(first)}", None
     if not set(_nbgrader_ids(nb)) & set(source_parts or source_ids):
-        return "wrong assignment: no cell of this assignment's notebook", None
+        if not any(_nbgrader_meta(cell) for cell in nb.cells):
+            return NO_METADATA, None
+        return WRONG_ASSIGNMENT, None
     return None, nb
 
 
@@ -326,6 +328,13 @@ RENAMED_CELLS = N_("changed cell ids (the original cells were graded)")
 #: Why a submission was not graded, where the student's page translates it.
 NOT_IN_ITS_FOLDER = N_("notebook not in a folder named {folder}: graded from the student's folder")
 MISSING_NOTEBOOK = N_("missing notebook")
+WRONG_ASSIGNMENT = N_("wrong assignment: no cell of this assignment's notebook")
+#: A notebook none of whose cells says it is an answer or a check (an
+#: editor, a converter or a "clear metadata" tool removed what nbgrader
+#: wrote), or a new notebook: graded as neither.
+NO_METADATA = N_("no grading metadata: no cell of the notebook is marked as an answer or a "
+                 "check (an editor or a tool removes those marks, and a new notebook has none); "
+                 "copy your answers into the notebook you downloaded")
 MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
 
 

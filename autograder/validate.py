@@ -35,7 +35,14 @@ from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locke
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from autograder.intake import MAX_NOTEBOOK_BYTES, _nbgrader_ids, read_notebook, read_problem, slips
+from autograder.intake import (
+    MAX_NOTEBOOK_BYTES,
+    NO_METADATA,
+    _nbgrader_ids,
+    read_notebook,
+    read_problem,
+    slips,
+)
 from autograder.language import _, kernel_arguments, notebook_language, speaking
 from autograder.rebinding import answer_functions, later_bindings
 from autograder.sanitize import grade_id_of, kept_copies
@@ -247,7 +254,9 @@ def _check(path, assignment, exercises, timeout, language):
         problem = (_("this is not a notebook of {assignment}") if assignment else
                    _("this notebook has none of the cells of any assignment")).format(
                        assignment=assignment) + \
-            _(": submit the notebook you downloaded and worked in, not a new one.")
+            _(": submit the notebook you downloaded and worked in, not a new one")
+    elif problem and problem.startswith("no grading metadata"):
+        problem = _(NO_METADATA)
     if problem:
         return False, ["✗ " + _("{file} cannot be graded: {problem}.").format(file=path.name,
                                                                                problem=problem)]

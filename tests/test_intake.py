@@ -9,6 +9,7 @@ cannot be committed).
 import codecs
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -55,6 +56,11 @@ def rename_an_answer(nb):
     answer.metadata.nbgrader.grade_id = "my_own_id"
 
 
+def strip_metadata(nb):
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+
+
 V3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
                  "worksheets": [{"cells": [], "metadata": {}}]})
 OTHER = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
@@ -67,7 +73,10 @@ CASES = {
                           "invalid notebook: JSON, but not a Jupyter notebook", 0),
     "nbformat3": ({NOTEBOOK: V3}, "invalid notebook: old format (nbformat 3)", 0),
     "not_utf8": ({NOTEBOOK: "caf\xe9".encode("latin-1")}, "invalid notebook: not UTF-8 text", 0),
-    "other_assignment": ({NOTEBOOK: OTHER}, "wrong assignment", 0),
+    # A new notebook, or the exercise after a tool stripped every cell's
+    # nbgrader metadata: it said "wrong assignment" of the right one.
+    "other_assignment": ({NOTEBOOK: OTHER}, "no grading metadata", 0),
+    "metadata_stripped": ({NOTEBOOK: solution_with(strip_metadata)}, "no grading metadata", 0),
     # Another exercise: it shares only the locked `setup` cell's id.
     "activations_notebook": ({NOTEBOOK: (ROOT / "exercises" / "activations" / "activations.ipynb")
                               .read_text()}, "wrong assignment", 0),
@@ -190,18 +199,26 @@ def test_a_killed_run_resumes_grades_everyone_once_and_changes_nothing_handed_in
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert tree_hashes(submissions) == before
 
-    # One student hands in a fixed notebook: graded again alone, on the
-    # run's inputs; the run (and so the class report) keeps everyone else.
-    # (Grading a folder of that one notebook started a new run of one
-    # student, and the report showed only them.)
+    # One student hands in a fixed notebook: graded again alone, on new
+    # inputs (the run's were on the feedback pages); the run (and so the
+    # class report) keeps everyone else, and the run's inputs stay the
+    # run's.  (Grading a folder of that one notebook started a new run of
+    # one student, and the report showed only them.)
     fixed = tmp_path / "fixed"
     (fixed / "not_json" / NAME).mkdir(parents=True)
     (fixed / "not_json" / NAME / NOTEBOOK).write_text(fixture_text("solution"))
     seed = json.loads(run_file.read_text())["seed"]
+    cases_file = work / "cases" / f"{NAME}.json"
+    runs_cases = cases_file.read_bytes()
     again = run_grade(fixed, work, "--student", "not_json")
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
-    assert f"again in the last run of {NAME} (seed {seed})" in err
+    regrade_seed = int(re.search(rf"again in the last run of {NAME}, on new inputs \(seed (\d+)\)",
+                                 err).group(1))
+    assert regrade_seed != seed
+    assert json.loads((work / "reports" / NAME / "not_json" / NOTEBOOK.replace(".ipynb", ".json"))
+                      .read_text())["seed"] == regrade_seed
+    assert cases_file.read_bytes() == runs_cases
     run = json.loads(run_file.read_text())
     assert run["seed"] == seed and run["finished"] and set(run["done"]) == set(CASES)
     assert set(run) == {"submissions", "seed", "finished", "done"}  # nothing left to resume

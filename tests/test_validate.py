@@ -251,7 +251,18 @@ def test_unreadable_or_foreign_notebooks_are_explained(tmp_path):
     new = tmp_path / "new.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), new)
     ready, (message,) = check(new)
-    assert not ready and "none of the cells of any assignment" in message
+    assert not ready and message == (
+        "✗ new.ipynb cannot be graded: no grading metadata: no cell of the notebook is marked as "
+        "an answer or a check (an editor or a tool removes those marks, and a new notebook has "
+        "none); copy your answers into the notebook you downloaded.")
+    # A notebook of no assignment that kept some nbgrader metadata.
+    foreign = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    foreign.cells[0].metadata["nbgrader"] = {"grade_id": "mine", "solution": True, "grade": False,
+                                             "locked": False, "schema_version": 3}
+    nbformat.write(foreign, new)
+    ready, (message,) = check(new)
+    assert not ready and message.endswith("none of the cells of any assignment: submit the "
+                                          "notebook you downloaded and worked in, not a new one.")
     other = ROOT / "exercises" / "tensors" / "tensors.ipynb"
     ready, (message,) = check(other, NAME)
     assert not ready and message == ("✗ tensors.ipynb cannot be graded: this is not a notebook "
