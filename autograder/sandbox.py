@@ -481,13 +481,30 @@ def _cgroup_version() -> int:
 
 #: The cgroup v1 controller that counts CPU time (v2 counts it in every cgroup).
 CPU_CONTROLLER_V1 = "cpuacct"
+#: The cgroup v1 controller that shares the CPU out: each kernel in a group
+#: of its own, all of the same weight, gets an equal share of a busy machine
+#: however many threads it runs (in one group, or in the scheduler's one
+#: group of a session, kernels graded at once shared it by thread: one with
+#: hundreds of threads pushed another's cell past its wall-clock backstop).
+CPU_SHARES_V1 = "cpu"
+
+
+def _cpu_shares_v1() -> Path | None:
+    """The v1 ``cpu`` hierarchy, where it is mounted apart from cpuacct's
+    (mounted together, the cpuacct group is one already)."""
+    cpu, accounting = CGROUP_ROOT / CPU_SHARES_V1, CGROUP_ROOT / CPU_CONTROLLER_V1
+    if (cpu / "cpu.shares").is_file() and cpu.resolve() != accounting.resolve():
+        return cpu
+    return None
 
 
 def _cgroup_parents() -> list[Path]:
     if _cgroup_version() == 2:
         return [CGROUP_ROOT / CGROUP_NAME]
+    shares = _cpu_shares_v1()
     return [CGROUP_ROOT / "memory" / CGROUP_NAME, CGROUP_ROOT / "pids" / CGROUP_NAME,
-            CGROUP_ROOT / CPU_CONTROLLER_V1 / CGROUP_NAME]
+            CGROUP_ROOT / CPU_CONTROLLER_V1 / CGROUP_NAME,
+            *([shares / CGROUP_NAME] if shares else [])]
 
 
 def cpu_accounting() -> str:
@@ -510,9 +527,13 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
         for folder in (CGROUP_ROOT, parent):
             control = folder / "cgroup.subtree_control"
             enabled = control.read_text().split()
-            for controller in ("memory", "pids"):
+            for controller in ("memory", "pids", "cpu"):
                 if controller not in enabled:
-                    control.write_text(f"+{controller}")
+                    try:
+                        control.write_text(f"+{controller}")
+                    except OSError:  # cpu: refused where real-time tasks run; shares stay unequal
+                        if controller != "cpu":
+                            raise
         group = parent / name
         group.mkdir()
         (group / "memory.max").write_text(memory)
@@ -531,7 +552,11 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
     (pids / "pids.max").write_text(str(limits.max_tasks))
     cpu = CGROUP_ROOT / CPU_CONTROLLER_V1 / CGROUP_NAME / name
     cpu.mkdir(parents=True)
-    return [mem, pids, cpu]
+    groups = [mem, pids, cpu]
+    if shares := _cpu_shares_v1():
+        (shares / CGROUP_NAME / name).mkdir(parents=True)
+        groups.append(shares / CGROUP_NAME / name)
+    return groups
 
 
 def cgroup_cpu_seconds(groups: list[Path]) -> float | None:

@@ -44,7 +44,7 @@ from autograder.intake import (
     slips,
 )
 from autograder.language import _, kernel_arguments, notebook_language, speaking
-from autograder.rebinding import answer_functions, later_bindings
+from autograder.rebinding import answer_functions, bound_names, later_bindings, python_of
 from autograder.sanitize import grade_id_of, kept_copies
 from autograder.settings import CELL_TIMEOUT, ROOT
 from autograder.text import FULL_WIDTH_NOTE, full_width
@@ -280,13 +280,23 @@ def _check(path, assignment, exercises, timeout, language):
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         mine.setdefault(meta.get("grade_id"), cell)
+    bound_anywhere = {name for cell in nb.cells if cell.cell_type == "code"
+                      and (tree := python_of(cell.source)) for name in bound_names(tree)}
     for cell in reference.cells:
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id")
         if not grade_id:
             continue
         if grade_id not in mine:
-            if is_solution(cell):
+            asked = set(bound_names(tree)) if (tree := python_of(cell.source)) else set()
+            if is_solution(cell) and asked and asked <= bound_anywhere:
+                # Retyped into a cell of the student's own: the grader asks
+                # the names wherever they were defined.
+                warnings.append(_("The answer cell {cell!r} is missing, but another cell defines "
+                                  "{names}, which the grader uses. Keep your answers in the "
+                                  "exercise's answer cells.").format(
+                    cell=grade_id, names=", ".join(sorted(asked))))
+            elif is_solution(cell):
                 errors.append(_("The answer cell {cell!r} is missing: copy it back from the "
                                 "exercise notebook and write your answer in it.").format(cell=grade_id))
             else:

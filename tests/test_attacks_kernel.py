@@ -1232,3 +1232,54 @@ def f(x):
     status, answers, _ = run(nb)
     assert status == "ok"
     assert answers["part"][0].ok
+
+
+#: A classmate's kernel that keeps many processes busy for ``HOG_SECONDS``.
+HOG_SECONDS = 12
+HOG = f'''
+import os, time
+end = time.time() + {HOG_SECONDS}
+children = []
+for _ in range(40):
+    pid = os.fork()
+    if pid == 0:
+        while time.time() < end:
+            pass
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+def f(x):
+    return x
+'''
+#: An honest kernel that measures the share of a core it got while busy.
+MEASURE = '''
+import time
+time.sleep(2)  # the classmate's processes are all running by now
+wall, cpu = time.monotonic(), time.process_time()
+while time.monotonic() - wall < 4:
+    pass
+share = (time.process_time() - cpu) / (time.monotonic() - wall)
+def f(x):
+    return share
+'''
+
+
+def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
+    """Kernels graded at once shared the machine by thread, not by kernel:
+    a classmate running 180 threads pushed an honest cell past its
+    wall-clock backstop (9 of 11 instead of 11).  Each kernel has a CPU
+    share of its own: beside 40 busy processes of another kernel, one
+    kernel's single busy thread still gets a large part of a core (shared
+    by thread, it would get about 2 / 41 of the machine's two)."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        hog = pool.submit(run, notebook(HOG), cell_timeout=200, submission_timeout=400, factor=2)
+        time.sleep(1)
+        honest = pool.submit(run, notebook(MEASURE), cell_timeout=60, submission_timeout=120)
+        status, answers, _ = honest.result()
+        hog.result()
+    share = float(answers["part"][0].values[0])
+    print(f"the honest kernel's share of a core beside 40 busy processes: {share:.2f}")
+    assert status == "ok" and share > 0.3, share

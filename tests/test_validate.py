@@ -297,3 +297,33 @@ def test_the_released_notebooks_are_found_beside_a_notebook_outside_the_course(t
         "exercises/ folder (or the course's), or name that folder with --exercises."]
     monkeypatch.chdir(kit)
     assert validate.released_folder(elsewhere) == kit / "exercises"
+
+
+@pytest.mark.grading  # runs a whole notebook in a kernel
+def test_answers_retyped_into_new_cells_are_a_warning_as_the_grader_finds_them(tmp_path):
+    """A student who deleted the answer cells and typed the same code into
+    new cells read six errors and "Not ready to submit", where the grader
+    gave full marks (it asks the functions wherever they were defined).
+    Now each missing answer cell whose names another cell defines is a
+    warning; one whose names no cell defines stays an error."""
+    nb = nbformat.read(fixture("solution"), as_version=4)
+    retyped = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in ("step", "perceptron_forward"):
+            retyped.append(meta["grade_id"])
+            del cell.metadata["nbgrader"]
+    assert retyped == ["step", "perceptron_forward"]
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    text = "\n".join(messages)
+    assert ready, text
+    assert "The answer cell 'step' is missing, but another cell defines step, which the grader uses" \
+        in text and "'perceptron_forward' is missing, but another cell defines perceptron_forward" in text
+    # The function defined nowhere: still an error.
+    nb.cells = [c for c in nb.cells if "def perceptron_forward" not in c.source]
+    nbformat.write(nb, mine)
+    ready, messages = check(mine)
+    assert not ready and any(m.startswith("✗") and "The answer cell 'perceptron_forward' is missing: "
+                             "copy it back" in m for m in messages), messages
