@@ -24,6 +24,7 @@ import codecs
 import json
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from unittest import mock
 
@@ -383,7 +384,12 @@ def _check(path, assignment, exercises, timeout, language):
                     said = _("A cell you added under \"{part}\" raised an error:").format(part=title)
                 else:
                     said = _("A cell you added before the first part raised an error:")
-                errors.append(said + f"\n{_indent(_error_text(cell))}")
+                if where:
+                    errors.append(said + f"\n{_indent(_error_text(cell))}")
+                else:  # as when grading: the cells after it run, and its error costs nothing
+                    warnings.append(said + f"\n{_indent(_error_text(cell))}\n" + _(
+                        "This costs no points by itself: the cells after it still run. If it "
+                        "was to define something a part needs, that part's self-check fails."))
     messages += [f"✗ {e}" for e in errors]
     messages += parts
     messages += [f"! {w}" for w in warnings]
@@ -397,7 +403,14 @@ def _check(path, assignment, exercises, timeout, language):
 
 
 def main(path: Path, assignment: str | None = None, exercises: Path | None = None) -> int:
-    ready, messages = check(path, assignment, exercises=exercises)
+    from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
+
+    with warnings.catch_warnings():
+        # nbformat's own words for what the slips above say (duplicated cell
+        # ids), printed each time the notebook is read, with its file paths.
+        warnings.simplefilter("ignore", DuplicateCellId)
+        warnings.simplefilter("ignore", MissingIDFieldWarning)
+        ready, messages = check(path, assignment, exercises=exercises)
     print("\n".join(messages))
     sys.stdout.flush()
     return 0 if ready else 1

@@ -72,8 +72,10 @@ def test_a_cell_the_student_added_is_named_by_the_part_it_is_under(tmp_path):
     ready, messages = check(mine)
     text = "\n".join(messages)
     assert not ready
-    assert f'✗ A cell you added under "{title}" raised an error:' in text, text
-    assert "ValueError: my own test" in text
+    # As when grading, an added cell's error costs nothing by itself (a
+    # Colab notebook's `from google.colab import drive` read "Not ready").
+    assert f'! A cell you added under "{title}" raised an error:' in text, text
+    assert "ValueError: my own test" in text and "This costs no points by itself" in text
     assert (f'It stopped in a cell under "{third}"; the cells after it did not run.') in text, text
 
 
@@ -327,3 +329,19 @@ def test_answers_retyped_into_new_cells_are_a_warning_as_the_grader_finds_them(t
     ready, messages = check(mine)
     assert not ready and any(m.startswith("✗") and "The answer cell 'perceptron_forward' is missing: "
                              "copy it back" in m for m in messages), messages
+
+
+@pytest.mark.grading  # runs a whole notebook in a kernel
+def test_duplicated_cell_ids_print_no_library_warnings(tmp_path, capfd):
+    """A JupyterLite notebook whose copied cells share ids printed nbformat's
+    warning, with its file path, six times over before the result."""
+    from autograder.validate import main
+
+    nb = json.loads(fixture("solution").read_text())
+    nb["cells"].insert(1, json.loads(json.dumps(nb["cells"][0])))  # a copy, with the same id
+    mine = tmp_path / NOTEBOOK
+    mine.write_text(json.dumps(nb))
+    assert main(mine) == 0
+    out, err = capfd.readouterr()
+    assert "DuplicateCellId" not in out + err and "site-packages" not in out + err
+    assert out.rstrip().endswith("does not guarantee full marks.)"), out
