@@ -651,8 +651,8 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
             return _in_another_order(values, wanted, labels, checks, atol=atol, rtol=rtol,
                                      credit=reordered_credit) or checks
         if (reordered_credit and len(names) > 1 and len(wanted) == 1
-                and wanted[0].shape == (len(names),) and values[0].size == len(names)
-                and not checks[0].passed):  # [b, w] for [w, b]
+                and wanted[0].shape == (len(names),) and values[0].shape == wanted[0].shape
+                and not checks[0].passed):  # [b, w] for [w, b] (in another shape: shape's credit)
             items = [np.asarray(item) for item in values[0].ravel()]
             reference = [np.asarray(item) for item in wanted[0]]
             item_checks = [compare_values(item, ref, atol=atol, rtol=rtol, label=name, args=args)

@@ -544,8 +544,11 @@ class JudgedExecute(Execute):
             "parts": {},
         }
         stopped = answer_cell_errors(nb)
-        redefined = {name for name, kind, _cell in later_bindings(nb, answer_functions(nb))
-                     if kind == "function"}
+        try:  # a note only: whatever a cell holds, it never stops the grading
+            redefined = {name for name, kind, _cell in later_bindings(nb, answer_functions(nb))
+                         if kind == "function"}
+        except Exception:  # noqa: BLE001
+            redefined = set()
         lost = set()  # the functions whose parts lost points (see Part.stand_ins)
         for part in parts:
             got = answers.get(part.grade_id, said("the notebook stopped before this part was checked"))

@@ -326,15 +326,27 @@ _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 
 
 def html_depth(markup: str) -> int:
-    """How deeply the tags of ``markup`` nest, counted in one pass (unclosed
-    tags count as open, as a browser and the cleaner take them)."""
-    depth = deepest = 0
-    for closing, name, self_closing in _TAG.findall(markup):
+    """How deeply the tags of ``markup`` nest, counted in one pass as an HTML
+    parser would, erring on the deep side: a tag opens an element unless it
+    is void (``<br>``; ``<div/>`` opens one, as parsers take it), and a
+    closing tag closes only an element of its name that is open (with the
+    ones opened inside it), never a stray one."""
+    stack: list[str] = []
+    open_by_name: dict[str, int] = {}
+    deepest = 0
+    for closing, name, _self_closing in _TAG.findall(markup):
+        name = name.lower()
         if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in VOID_TAGS:
-            depth += 1
-            deepest = max(deepest, depth)
+            if open_by_name.get(name):  # each element is closed once: linear in all
+                while True:
+                    inner = stack.pop()
+                    open_by_name[inner] -= 1
+                    if inner == name:
+                        break
+        elif name not in VOID_TAGS:
+            stack.append(name)
+            open_by_name[name] = open_by_name.get(name, 0) + 1
+            deepest = max(deepest, len(stack))
     return deepest
 
 

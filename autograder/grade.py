@@ -502,7 +502,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     over.
 
     ``students``: grade again only these students' folders of
-    ``submissions``, within the assignment's last run (on its inputs), in
+    ``submissions``, within the assignment's last run (on new inputs), in
     place of what that run recorded for them; everyone else's grades stay
     as they are.  Returns their results.
     """
@@ -555,8 +555,10 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
             return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
                               workers, csv_path, again=bool(students))
     finally:
-        if runs_cases is not None:
-            cases_file.write_bytes(runs_cases)
+        if runs_cases is not None:  # whole or not at all, as save_json writes
+            staged = cases_file.with_suffix(".restore")
+            staged.write_bytes(runs_cases)
+            os.replace(staged, cases_file)
 
 
 def _grade_run(course: Course, assignment: Assignment, submissions: Path,
@@ -595,7 +597,8 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                                         sandbox=course.sandbox and not course.cluster)
         log.info(f"  solution notebook answered every part ({monotonic() - started:.1f} s)")
         write_run(cases_file, assignment, seed, cases, expected)
-        save_json(run_file, run)
+        if not again:  # a regrade's students stay in the run until their new rows are saved
+            save_json(run_file, run)
 
     rows: dict[str, Result] = {_key(folder): Result.from_record(run["done"][_key(folder)])
                             for folder in folders if _key(folder) in run["done"]}

@@ -25,6 +25,7 @@ or a log.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import contextlib
 import errno
@@ -360,11 +361,41 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
 
 
 def unanswered(nb) -> bool:
-    """Whether every answer cell of ``nb`` still holds the exercise's stub
-    (it raises NotImplementedError): the download as it was released."""
+    """Whether every answer cell of ``nb`` still holds nothing but the
+    exercise's stub: functions whose body (after a docstring) only raises
+    NotImplementedError, that raise itself, imports.  The download as it was
+    released; a cell with an answer beside a commented-out or leftover
+    raise is an answer."""
     answers = [cell for cell in nb.get("cells", []) if _nbgrader_meta(cell).get("solution")
                and cell.get("cell_type") == "code"]
-    return bool(answers) and all("NotImplementedError" in cell.get("source", "") for cell in answers)
+    return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers)
+
+
+def _is_stub(source: str) -> bool:
+    """Whether an answer cell's code is an exercise's stub: imports, calls
+    the exercise gives (``set_seed(0)``), functions that only raise
+    NotImplementedError, and that raise itself, and nothing else."""
+    from autograder.rebinding import python_of
+
+    def raises_not_implemented(node) -> bool:
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            return False
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+    def stub_body(body) -> bool:
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # a docstring
+        return len(body) == 1 and raises_not_implemented(body[0])
+
+    tree = python_of(source)
+    if tree is None:
+        return False
+    statements = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                  and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))]
+    return bool(statements) and all(
+        raises_not_implemented(n) or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                      and stub_body(n.body)) for n in statements)
 
 
 def read_notebook(path, as_version: int = 4):
@@ -589,8 +620,11 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                 # work is in ("tensors (1).ipynb"): that one is graded.
                 answered = []
                 for other in (n for n in present if n != chosen):
-                    other_raw = read_file(other, work_fd, f"{where}/{printable(other)}", max_bytes,
-                                          solutions)
+                    try:
+                        other_raw = read_file(other, work_fd, f"{where}/{printable(other)}",
+                                              max_bytes, solutions)
+                    except Refused:  # too large, a link: not a candidate, and no reason to refuse
+                        continue
                     other_problem, other_nb = notebook_problem(other_raw, source_ids, source_parts)
                     if not other_problem and not unanswered(other_nb):
                         answered.append((other, other_raw, other_nb))

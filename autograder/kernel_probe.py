@@ -131,10 +131,17 @@ def __dlcourse_probe__(request_json):
         undos = []
         try:
             for number, (name, stand_in) in enumerate(stand_ins.items()):
-                try:
-                    undos.append(redirect(saved.get(name), stand_in, f"__dlcourse_stand_in_{number}__"))
-                except Exception:  # the kernel's own objects: that name is swapped by name only
-                    continue
+                # The name's function now, and the one the keeper put back
+                # where a later cell gave the name another value.
+                mine = [saved.get(name)]
+                if restored.get(name) is not None and restored[name] is not mine[0]:
+                    mine.append(restored[name])
+                for which, replaced in enumerate(mine):
+                    try:
+                        undos.append(redirect(replaced, stand_in,
+                                              f"__dlcourse_stand_in_{number}_{which}__"))
+                    except Exception:  # the kernel's own objects: swapped by name only
+                        continue
             namespace.update(swapped)
             return function(*args)
         finally:

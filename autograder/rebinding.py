@@ -49,14 +49,18 @@ def bound_names(tree, functions=frozenset()) -> dict[str, str]:
             isinstance(value, ast.Name) and value.id in functions)
         return "function" if is_function else "value"
 
-    def walrus(node):
-        """The ``name := value`` in ``node``, outside nested scopes."""
-        if isinstance(node, ast.NamedExpr):
-            bind(node.target, kind_of(node.value))
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                      ast.ClassDef, ast.stmt)):
-                walrus(child)
+    def walrus(statement):
+        """The ``name := value`` in ``statement``'s expressions, outside
+        nested scopes (walked with a list, not recursion: a cell may hold
+        a sum of a thousand terms)."""
+        waiting = list(ast.iter_child_nodes(statement))
+        while waiting:
+            node = waiting.pop()
+            if isinstance(node, (ast.Lambda, ast.stmt)):
+                continue  # another scope, or a statement visit() reads itself
+            if isinstance(node, ast.NamedExpr):
+                bind(node.target, kind_of(node.value))
+            waiting.extend(ast.iter_child_nodes(node))
 
     def visit(statements):
         for node in statements:

@@ -531,9 +531,12 @@ def make_cgroups(name: str, limits: SandboxLimits) -> list[Path]:
                 if controller not in enabled:
                     try:
                         control.write_text(f"+{controller}")
-                    except OSError:  # cpu: refused where real-time tasks run; shares stay unequal
+                    except OSError:  # cpu: refused where real-time tasks run
                         if controller != "cpu":
                             raise
+                        log.warning("the cgroup v2 cpu controller cannot be enabled in %s: "
+                                    "kernels graded at once share the CPU by thread, not equally",
+                                    folder)
         group = parent / name
         group.mkdir()
         (group / "memory.max").write_text(memory)

@@ -337,3 +337,10 @@ def test_a_students_deeply_nested_html_is_not_drawn():
     assert shown[2].startswith(long_flat[:HTML_CHARS_PER_OUTPUT]) and \
         shown[2].endswith(f"({len(long_flat) - HTML_CHARS_PER_OUTPUT} more characters not shown)</p>")
     assert shown[3] == "<div>" * 150 + "</div>" * 150
+    # What a parser nests though the tags look closed: a stray closing tag
+    # closes nothing, and <div/> opens a div.
+    from autograder.feedback import html_depth
+
+    for tricked in ("<div/>" * 5000, "<div></x>" * 5000, "<div></b>" * 5000):
+        assert html_depth(tricked) == 5000
+    assert html_depth("<p>a<br>b<img src=x></p><p>c</p>") == 1

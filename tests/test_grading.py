@@ -338,7 +338,12 @@ def descend_badly(x, lr):
     "    def descend(self, x, lr):\n"
     "        for _ in range(3):\n            x = x - lr * self.gradient(x)\n        return x\n"
     "descend = Trainer(grad).descend\n",
-], ids=["default argument", "alias", "partial", "closure", "bound method"])
+    "def descend(x, lr, gradient=grad):\n"
+    "    for _ in range(3):\n        x = x - lr * gradient(x)\n    return x\n"
+    "__dlcourse_kept__ = {'grad': grad}  # what the grader's keeper holds in a kernel\n"
+    "for grad in range(2):\n    pass\n",
+], ids=["default argument", "alias", "partial", "closure", "bound method",
+        "default argument, name given another value"])
 def test_a_mistake_carried_through_another_name_costs_only_that_part(route):
     """The solution's function stood in only under its own name: a right
     epoch that reached the student's wrong function through a default
@@ -353,7 +358,8 @@ def test_a_mistake_carried_through_another_name_costs_only_that_part(route):
     np.testing.assert_allclose(own.values[0], case[0] * 0.7 ** 3)
     np.testing.assert_allclose(again.values[0], case[0] * 0.8 ** 3)
     # Afterwards the student's grad is theirs again, defaults included.
-    assert namespace["grad"](1.0) == 3 and namespace["grad"](1.0, 5) == 5
+    grad = namespace.get("__dlcourse_kept__", namespace)["grad"]
+    assert grad(1.0) == 3 and grad(1.0, 5) == 5
     assert not [name for name in namespace if name.startswith("__dlcourse_stand_in")]
 
 
@@ -1029,6 +1035,17 @@ SAME_ON_EVERY_DRAW = [
 ]
 
 
+def test_a_named_vector_in_another_order_keeps_half_and_in_another_shape_a_quarter():
+    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("w", "b"), reordered_credit=0.5)
+    expected = answer(np.array([1.5, -0.25]))
+    assert score_of(judge, answer(np.array([1.5, -0.25])), expected) == 1.0
+    assert score_of(judge, answer(1.5, -0.25), expected) == 1.0  # a tuple of the two
+    assert score_of(judge, answer(np.array([-0.25, 1.5])), expected) == 0.5
+    # A column or a row of the right values: a quarter, as for any vector.
+    assert score_of(judge, answer(np.array([[1.5], [-0.25]])), expected) == 0.25
+    assert score_of(judge, answer(np.array([[1.5, -0.25]])), expected) == 0.25
+
+
 def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
     assignment = load_assignment(ROOT / "solutions", "training")
     part = next(p for p in assignment.parts if p.grade_id == "check_fit_linear")
@@ -1059,6 +1076,11 @@ def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
         packed, checks = score_part(part, [case], [answer(np.append(w, b))], [answer(w, b)])
         assert packed == 0.75 and all("packed in one array" in c.message for c in checks), \
             (d, packed, [c.message for c in checks])
+        # A list [w, b] of arrays is the tuple, whatever d (with one input it
+        # arrives as one array of shape (2, 1)).
+        listed = np.array([w, [b]]) if d == 1 else None
+        if listed is not None:
+            assert score_part(part, [case], [answer(listed)], [answer(w, b)])[0] == 3.0
         # The inputs are centred, so the right b is the mean of y: with w
         # wrong (no training, or a model that learned only its bias) it
         # earns nothing; with w right and b wrong (no bias), w keeps its half.

@@ -56,6 +56,12 @@ def rename_an_answer(nb):
     answer.metadata.nbgrader.grade_id = "my_own_id"
 
 
+def keep_stub_text(nb):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source += "\n# raise NotImplementedError()\n"
+
+
 def strip_metadata(nb):
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
@@ -92,6 +98,11 @@ CASES = {
                            f"{NAME} (1).ipynb": fixture_text("solution")},
                           f"wrong file name: graded \"{NAME} (1).ipynb\"; extra notebook ignored: "
                           f"\"{NOTEBOOK}\"", 15),
+    # The named one is answered, with the stub's raise left commented out
+    # and after a return: it is graded, not an older draft beside it.
+    "answered_keeps_stub_text": ({NOTEBOOK: solution_with(keep_stub_text),
+                                  f"Copy of {NOTEBOOK}": fixture_text("solution")},
+                                 f"extra notebook ignored: \"Copy of {NOTEBOOK}\"", 15),
     # macOS's companion file of a copied notebook is no notebook.
     "apple_double": ({NOTEBOOK: fixture_text("solution"), f"._{NOTEBOOK}": b"\x00\x05\x16\x07"},
                      "ok", 15),

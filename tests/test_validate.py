@@ -144,6 +144,10 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
     assert said[1].startswith("`perceptron_forward` is defined again in a cell under") and \
         "the grader uses the last definition" in said[1]
 
+    # A sum of a thousand terms is read without recursion.
+    nb = nbformat.read(fixture("solution"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("x = " + " + ".join(["1"] * 1500) + "\n"))
+    assert _later_rebindings(nb, reference) == []
     # A definition inside a cell run through %%capture or %%time is one too;
     # so is a function of the notebook's assigned to the name; a walrus
     # binds; a bare annotation and a %%writefile cell bind nothing.

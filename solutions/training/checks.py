@@ -102,15 +102,18 @@ def judge_fit_linear(args, got: Answer, expected: Answer):
     d = X.shape[1]
     if not got.ok:
         return error_checks(got)
-    packed = len(got.values) == 1 and got.values[0].size == d + 1
-    if len(got.values) != 2 and not packed:
+    values = list(got.values)
+    if d == 1 and len(values) == 1 and values[0].shape == (2, 1):
+        values = [values[0][0], values[0][1]]  # [w, b] of one element each: read as one array
+    packed = len(values) == 1 and values[0].shape == (d + 1,)
+    if len(values) != 2 and not packed:
         return [gate(False, _("returned {count} values; should return a tuple (w, b)").format(
-            count=len(got.values)))]
+            count=len(values)))]
     if packed:
-        shape = got.values[0].shape
-        w, b = got.values[0].ravel()[:d], got.values[0].ravel()[d:]
+        shape = values[0].shape
+        w, b = values[0][:d], values[0][d:]
     else:
-        w, b = got.values
+        w, b = values
     best = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
 
     def off(value, target) -> float:
