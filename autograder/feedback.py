@@ -322,7 +322,7 @@ TOO_DEEP = N_("(an HTML output nested more than {depth} levels deep: not shown)"
 #: Elements that never hold others (no closing tag).
 VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                        "source", "track", "wbr"})
-_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
 
 
 def html_depth(markup: str) -> int:
@@ -334,7 +334,7 @@ def html_depth(markup: str) -> int:
     stack: list[str] = []
     open_by_name: dict[str, int] = {}
     deepest = 0
-    for closing, name, _self_closing in _TAG.findall(markup):
+    for closing, name in _TAG.findall(markup):
         name = name.lower()
         if closing:
             if open_by_name.get(name):  # each element is closed once: linear in all
@@ -350,7 +350,7 @@ def html_depth(markup: str) -> int:
     return deepest
 
 
-def _bounded_markdown(nb, language: str) -> None:
+def _bounded_student_text(nb, language: str) -> None:
     """Cut each markdown text of ``nb`` to :data:`MARKDOWN_CHARS_PER_TEXT`
     and the page's to :data:`MARKDOWN_CHARS_PER_PAGE` in all, and each HTML
     output to :data:`HTML_CHARS_PER_OUTPUT`, saying so; an HTML output
@@ -422,7 +422,7 @@ class FeedbackPage(Preprocessor):
             except (OSError, ValueError):
                 course = {}
         titles = {}
-        _bounded_markdown(nb, language)
+        _bounded_student_text(nb, language)
         for cell in nb.cells:
             if cell.cell_type == "markdown" and "attachment:" in cell.source:
                 # nbconvert refuses a whole notebook whose markdown names an

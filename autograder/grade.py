@@ -143,7 +143,7 @@ def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | N
 
 
 def _again(course: Course, name: str, run_file: Path, folders: list[Path],
-           students: list[str], seed: int | None, restart: bool) -> tuple[dict, list[Path]]:
+           students: list[str], restart: bool) -> tuple[dict, list[Path]]:
     """The last run of ``name``, with ``students`` taken out of what it has
     done, and their folders, for :func:`grade` to grade them again."""
     if restart:
@@ -542,7 +542,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     course.open_gradebook()
     run_file = course.paths.run_file(name)
     if students:
-        run, folders = _again(course, name, run_file, folders, students, seed, restart)
+        run, folders = _again(course, name, run_file, folders, students, restart)
     else:
         run = _unfinished_run(run_file, submissions, seed) if not restart else None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]

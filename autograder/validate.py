@@ -289,8 +289,9 @@ def _check(path, assignment, exercises, timeout, language):
         if not grade_id:
             continue
         if grade_id not in mine:
-            asked = set(bound_names(tree)) if (tree := python_of(cell.source)) else set()
-            if is_solution(cell) and asked and asked <= bound_anywhere:
+            asked = set(bound_names(tree)) if is_solution(cell) and (
+                tree := python_of(cell.source)) else set()
+            if asked and asked <= bound_anywhere:
                 # Retyped into a cell of the student's own: the grader asks
                 # the names wherever they were defined.
                 warnings.append(_("The answer cell {cell!r} is missing, but another cell defines "

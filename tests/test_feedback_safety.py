@@ -282,7 +282,7 @@ def test_a_students_long_markdown_is_cut_before_it_is_rendered():
     from autograder.feedback import (
         MARKDOWN_CHARS_PER_PAGE,
         MARKDOWN_CHARS_PER_TEXT,
-        _bounded_markdown,
+        _bounded_student_text,
     )
 
     bomb = "\\\\[" * 33_333
@@ -292,7 +292,7 @@ def test_a_students_long_markdown_is_cut_before_it_is_rendered():
     cells += [nbformat.v4.new_markdown_cell(bomb) for _ in range(12)]
     cells += [nbformat.v4.new_code_cell("display(Markdown(...))", outputs=[output])]
     nb = nbformat.v4.new_notebook(cells=cells)
-    _bounded_markdown(nb, "ko")
+    _bounded_student_text(nb, "ko")
     texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
     texts.append(nb.cells[-1].outputs[0].data["text/markdown"])
     assert texts[0] == "## Part 1\n\nshort text $x^2$"
@@ -310,7 +310,7 @@ def test_a_students_deeply_nested_html_is_not_drawn():
     HTML_CHARS_PER_OUTPUT is cut, and a table as pandas draws it is kept."""
     import time
 
-    from autograder.feedback import HTML_CHARS_PER_OUTPUT, HTML_MAX_DEPTH, _bounded_markdown, clean_html
+    from autograder.feedback import HTML_CHARS_PER_OUTPUT, HTML_MAX_DEPTH, _bounded_student_text, clean_html
 
     def html_output(markup):
         return nbformat.v4.new_output("display_data", data={"text/html": markup, "text/plain": "<HTML>"})
@@ -326,7 +326,7 @@ def test_a_students_deeply_nested_html_is_not_drawn():
              nbformat.v4.new_raw_cell("<span>" * (HTML_MAX_DEPTH + 1))]
     nb = nbformat.v4.new_notebook(cells=cells)
     started = time.monotonic()
-    _bounded_markdown(nb, "en")
+    _bounded_student_text(nb, "en")
     shown = [o.data["text/html"] for o in nb.cells[0].outputs] + [nb.cells[1].source]
     for markup in shown:
         clean_html(markup)
