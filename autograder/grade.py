@@ -36,7 +36,14 @@ from autograder.results import Result, from_gradebook, write_csv
 from autograder.sandbox import SandboxError, check
 from autograder.settings import COURSE_ID
 from autograder.text import printable
-from autograder.utils import quiet_logs, quiet_nbgrader, require_success, save_json, trees_differ
+from autograder.utils import (
+    ctrl_c_after,
+    quiet_logs,
+    quiet_nbgrader,
+    require_success,
+    save_json,
+    trees_differ,
+)
 
 log = logging.getLogger(__name__)
 
@@ -608,47 +615,49 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
         key = _key(folder)
         if key in rows:
             continue
-        submission = inspect(folder, assignment)  # never raises: problems become the status
-        if not submission.problem:
-            try:
-                _stage(course, submission, assignment)
-            except Exception as error:  # noqa: BLE001 - one submission never stops a class
-                submission.problem = f"could not be graded: {describe(error)}"
-        if submission.problem:
-            row = Result.not_graded(key, assignment.max_score, submission.status)
-            _record_not_graded(course, assignment, submission.student)
-            rows[key] = _record(run, run_file, row)
-            progress.step(row, graded=False)
-        else:
-            pending.append(submission)
+        with ctrl_c_after():  # a submission is recorded whole or not at all
+            submission = inspect(folder, assignment)  # never raises: problems become the status
+            if not submission.problem:
+                try:
+                    _stage(course, submission, assignment)
+                except Exception as error:  # noqa: BLE001 - one submission never stops a class
+                    submission.problem = f"could not be graded: {describe(error)}"
+            if submission.problem:
+                row = Result.not_graded(key, assignment.max_score, submission.status)
+                _record_not_graded(course, assignment, submission.student)
+                rows[key] = _record(run, run_file, row)
+                progress.step(row, graded=False)
+            else:
+                pending.append(submission)
 
     try:
         for submission, result, seconds in workers.autograde(pending):
-            student = submission.student
-            row = None
-            try:
-                log_file = course.paths.log(name, student)
-                log_file.parent.mkdir(parents=True, exist_ok=True)
-                log_file.write_text(
-                    printable(result["log"] + result["error"], lines=True), encoding="utf-8")
-                if result.get("reason"):
+            with ctrl_c_after():  # a grade is saved whole or not at all
+                student = submission.student
+                row = None
+                try:
+                    log_file = course.paths.log(name, student)
+                    log_file.parent.mkdir(parents=True, exist_ok=True)
+                    log_file.write_text(
+                        printable(result["log"] + result["error"], lines=True), encoding="utf-8")
+                    if result.get("reason"):
+                        row = Result.not_graded(student, assignment.max_score,
+                                                f"could not be graded: {result['reason']}")
+                    elif result["success"]:
+                        row = _gradebook_result(course, assignment, student)
+                        statuses = [_read_status(course, assignment, student)] + submission.notes \
+                            + [row.status]
+                        row.status = printable("; ".join(s for s in statuses if s != "ok") or "ok")
+                    else:
+                        row = Result.not_graded(student, assignment.max_score, "grading error")
+                except Exception as error:  # noqa: BLE001 - one submission never stops a class
                     row = Result.not_graded(student, assignment.max_score,
-                                            f"could not be graded: {result['reason']}")
-                elif result["success"]:
-                    row = _gradebook_result(course, assignment, student)
-                    statuses = [_read_status(course, assignment, student)] + submission.notes \
-                        + [row.status]
-                    row.status = printable("; ".join(s for s in statuses if s != "ok") or "ok")
-                else:
-                    row = Result.not_graded(student, assignment.max_score, "grading error")
-            except Exception as error:  # noqa: BLE001 - one submission never stops a class
-                row = Result.not_graded(student, assignment.max_score,
-                                        f"could not be graded: {describe(error)}")
-            if not row.graded:  # not graded: the gradebook says 0 too, never an older score
-                _record_not_graded(course, assignment, student)
-            row.seconds = seconds
-            rows[student] = _record(run, run_file, row)
-            progress.step(row)
+                                            f"could not be graded: {describe(error)}")
+                if not row.graded:  # not graded: the gradebook says 0 too, never an older score
+                    _record_not_graded(course, assignment, student)
+                row.seconds = seconds
+                rows[student] = _record(run, run_file, row)
+                progress.step(row)
     except (KeyboardInterrupt, ClusterLost) as error:
         progress.close()
         why = f"{error}; " if isinstance(error, ClusterLost) else ""

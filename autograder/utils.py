@@ -8,6 +8,8 @@ import filecmp
 import json
 import logging
 import os
+import signal
+import threading
 import warnings
 from pathlib import Path
 
@@ -29,6 +31,30 @@ def quiet_nbgrader():
         warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
         warnings.filterwarnings("ignore", category=DuplicateCellId)
         yield
+
+
+@contextlib.contextmanager
+def ctrl_c_after():
+    """Let Ctrl-C wait until the block has run, then raise it.
+
+    A grade is saved whole or not at all, and an interrupt never lands in
+    a library's cleanup: SQLAlchemy logs a ``KeyboardInterrupt`` raised
+    while it closes a gradebook connection with its traceback, and the
+    instructor who pressed Ctrl-C sees that instead of what was saved.
+    Only the main thread gets signals; elsewhere, or where SIGINT has a
+    handler of its own, the block runs as it is."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    pressed = []
+    signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

@@ -298,6 +298,29 @@ def test_ctrl_c_stops_a_parallel_run_cleanly_and_the_same_command_finishes_it(
         assert float(rows[folder]["score"]) == score, (folder, rows[folder])
 
 
+def test_ctrl_c_while_a_grade_is_saved_lets_the_save_finish_first():
+    """A CI run's Ctrl-C landed while SQLAlchemy closed the gradebook's
+    connection: it logged the interrupt with its traceback before the grader
+    said what was saved.  Saving a grade now finishes, then the interrupt
+    is raised; without one, nothing is."""
+    from autograder.utils import ctrl_c_after
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    saved = []
+    try:
+        with ctrl_c_after():
+            saved.append("quiet")
+        with pytest.raises(KeyboardInterrupt):
+            with ctrl_c_after():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # the signal arrives here, and the block goes on
+                saved.append("interrupted")
+        assert saved == ["quiet", "interrupted"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_the_time_left_is_estimated_from_the_submissions_not_the_start(monkeypatch, caplog):
     """The first estimate counted the run's start (the solution's run, the
     warm process: 40 s) as the first submission's time: "about 17m44s left"
