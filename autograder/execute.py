@@ -103,7 +103,14 @@ class TimeLimits:
 
     Each limit has a wall-clock backstop, ``factor`` times as long, for a
     kernel that waits instead of working (a ``time.sleep`` loop): it uses
-    no CPU and would otherwise never stop.  The statuses say which limit was
+    no CPU and would otherwise never stop.  The backstops run on the
+    kernel's own clock (:meth:`clock`): the wall clock less the time the
+    kernel was ready to run but waited for a CPU that other work held
+    (``waited()``, see ``autograder.sandbox.CpuWaitMeter``); a kernel that
+    works on a machine too busy to give it a quarter of a core still stops
+    at its CPU limit, not at a backstop.  Waiting counts again once it adds
+    up to ``HARD_FACTOR - 1`` times the submission's backstop: a submission
+    never runs more than ``HARD_FACTOR`` times that.  The statuses say which limit was
     hit and so how much CPU the submission had used (the same words on every
     run, so a class's statuses can be compared; the report of each notebook
     records the exact CPU seconds)::
@@ -114,16 +121,33 @@ class TimeLimits:
         timeout (wall clock): a cell ran 1200 s (limit 1200 s per cell)
     """
 
+    #: How many times the submission's backstop it may run in real time,
+    #: waiting for a CPU included.
+    HARD_FACTOR = 3
+
     def __init__(self, meter, *, cell: float | None, submission: float, probe: float,
-                 factor: float):
-        self.meter = meter
+                 factor: float, waited=None):
+        self.meter, self.waited = meter, waited or (lambda: 0.0)
         self.cell = cell or math.inf  # nbclient's "no limit": 0 or None
         self.submission, self.probe, self.factor = submission, probe, factor
         self.started = monotonic()
         self.wall_limit = factor * submission
         self.wall_deadline = self.started + self.wall_limit
-        self.used = 0.0
+        self.used = self.waiting = 0.0
         self.reason = ""  # the first limit the submission hit, in words
+
+    def clock(self) -> float:
+        """The kernel's clock: ``monotonic()`` less the seconds the kernel
+        has waited for a CPU since it started (never more than the time
+        that ``HARD_FACTOR`` leaves it)."""
+        try:
+            waiting = self.waited()
+        except Exception:  # noqa: BLE001 - the kernel may be half-started or gone
+            waiting = None
+        if waiting is not None and waiting > self.waiting:
+            self.waiting = waiting
+        now = monotonic()
+        return max(now - self.waiting, now - (self.HARD_FACTOR - 1) * self.wall_limit)
 
     def cpu(self) -> float:
         """CPU seconds the kernel has used so far."""
@@ -149,14 +173,14 @@ class TimeLimits:
 
     def cell_wall_limit(self) -> float:
         """nbclient's own per-cell timeout: the cell's backstop, never past the submission's."""
-        return max(1.0, min(self.factor * self.cell, self.wall_deadline - monotonic()))
+        return max(1.0, min(self.factor * self.cell, self.wall_deadline - self.clock()))
 
     def submission_over(self, grace: float = 0.0) -> str:
         """Why the submission must stop (``grace`` seconds past its limits), or ""."""
         used = self.cpu()
         if used >= self.submission + grace:
             return said(SUBMISSION_LIMITS[0], seconds=self.submission)
-        if monotonic() >= self.wall_deadline + grace:
+        if self.clock() >= self.wall_deadline + grace:
             return said(SUBMISSION_LIMITS[1], seconds=self.wall_limit)
         return ""
 
@@ -169,7 +193,7 @@ class TimeLimits:
         if used >= self.cell:
             return said("timeout: a cell used its {seconds:g} s of CPU (the limit per cell)",
                         seconds=self.cell)
-        if monotonic() >= wall_deadline:
+        if self.clock() >= wall_deadline:
             limit = self.factor * self.cell
             return said("timeout (wall clock): a cell ran {seconds:g} s (limit {seconds:g} s per cell)",
                         seconds=limit)
@@ -183,7 +207,7 @@ class TimeLimits:
         if self.cpu() - cpu_start >= self.probe:
             return said("took more than {seconds:g} s of CPU on the grader's inputs",
                         seconds=self.probe)
-        if monotonic() >= wall_deadline:
+        if self.clock() >= wall_deadline:
             return said("took more than {seconds:g} s (wall clock) on the grader's inputs",
                         seconds=self.factor * self.probe)
         return ""
@@ -727,7 +751,9 @@ class JudgedExecute(Execute):
         limits = self._limits = TimeLimits(
             lambda: self.km.cpu_seconds() if hasattr(self.km, "cpu_seconds") else None,
             cell=self.timeout, submission=self.submission_timeout, probe=self.probe_timeout,
-            factor=self.wall_clock_factor)
+            factor=self.wall_clock_factor,
+            waited=lambda: self.km.cpu_wait_seconds() if hasattr(self.km, "cpu_wait_seconds")
+            else None)
         if limits.wall_deadline > self._wall_end:  # a replay: what is left of all runs' time
             limits.wall_deadline = self._wall_end
             limits.wall_limit = max(1.0, round(self._wall_end - limits.started))
@@ -887,7 +913,7 @@ class JudgedExecute(Execute):
         msg_id = self.kc.execute(code, silent=True, store_history=False,
                                  user_expressions=expressions, allow_stdin=False)
         cpu_start = limits.cpu()
-        wall_deadline = min(monotonic() + limits.factor * limits.probe,
+        wall_deadline = min(limits.clock() + limits.factor * limits.probe,
                             limits.wall_deadline)
         reason, answer_by = "", math.inf
         while True:
@@ -920,7 +946,7 @@ class JudgedExecute(Execute):
         limit (as nbclient does on its own timeout)."""
         limits = self._limits
         cpu_start = limits.cpu()
-        wall_deadline = monotonic() + timeout if timeout else math.inf
+        wall_deadline = limits.clock() + timeout if timeout else math.inf
         timed_out, answer_by = None, math.inf
         while True:
             if timed_out is None:

@@ -43,6 +43,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from queue import Empty
@@ -611,6 +612,71 @@ def process_tree_cpu_seconds(pid: int) -> float | None:
     return total / _CLOCK_TICKS
 
 
+class CpuWaitMeter:
+    """Seconds a kernel has spent ready to run but waiting for a CPU that
+    other work on the machine held: time that its wall-clock backstops do
+    not count (see ``autograder.execute.TimeLimits``), so that a kernel
+    that works, on a machine too busy to give it much of a core, stops at
+    its CPU limit as it would on a quiet one.
+
+    Read from each of its threads' ``/proc/<tid>/schedstat`` (its second
+    field: nanoseconds spent waiting on a run queue).  Between two reads,
+    the longest wait of any one thread counts: threads that wait together
+    count once, and a kernel cannot add up its threads' waits into time
+    of its own.  Threads that ended between reads are not counted (the
+    backstop then comes a little sooner, as it did before it counted
+    waiting).  Safe from any thread."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._seen: dict[int, int] = {}
+        self.total = 0.0
+
+    def read(self, tids) -> float:
+        """The total so far, after reading the threads ``tids`` now has."""
+        with self._lock:
+            longest, seen = 0, {}
+            for tid in tids:
+                try:
+                    waited = int(Path(f"/proc/{tid}/schedstat").read_text().split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                longest = max(longest, waited - self._seen.get(tid, 0))
+                seen[tid] = waited
+            self._seen = seen
+            self.total += longest / 1e9
+            return self.total
+
+
+def process_threads(pid: int) -> list[int]:
+    """The thread ids of process ``pid`` (empty once it is gone)."""
+    try:
+        return [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    except (OSError, ValueError):
+        return []
+
+
+def cgroup_cpu_wait_seconds(groups: list[Path], meter: CpuWaitMeter) -> float | None:
+    """Seconds the kernel in ``groups`` has waited for a CPU so far (see
+    :class:`CpuWaitMeter`): cgroup v2's own count where the kernel keeps
+    one (``cpu.pressure``, the time some task of the group waited),
+    otherwise its threads', read by ``meter``; None when neither can be read."""
+    for group in groups:
+        try:
+            found = re.search(r"^some .*total=(\d+)", (group / "cpu.pressure").read_text(), re.M)
+        except OSError:
+            found = None
+        if found:
+            return int(found.group(1)) / 1e6
+        for listing in ("tasks", "cgroup.threads"):  # v1, v2
+            try:
+                tids = [int(tid) for tid in (group / listing).read_text().split()]
+            except (OSError, ValueError):
+                continue
+            return meter.read(tids)
+    return None
+
+
 def limits_hit(groups: list[Path]) -> list[str]:
     """Which of the cgroup limits the kernel ran into, in words."""
     hit = []
@@ -1040,6 +1106,7 @@ class LimitedKernelManager(AsyncKernelManager):
         return context
 
     _cpu_seen = 0.0
+    _wait_meter: CpuWaitMeter | None = None
 
     def cpu_seconds(self) -> float:
         """CPU seconds the kernel has used so far (with its threads and child
@@ -1049,6 +1116,16 @@ class LimitedKernelManager(AsyncKernelManager):
         if used is not None and used > self._cpu_seen:
             self._cpu_seen = used
         return self._cpu_seen
+
+    def cpu_wait_seconds(self) -> float | None:
+        """Seconds the kernel process's threads have waited for a CPU so far
+        (see :class:`CpuWaitMeter`; its child processes are not read)."""
+        process = getattr(getattr(self, "provisioner", None), "process", None)
+        if process is None:
+            return None
+        if self._wait_meter is None:
+            self._wait_meter = CpuWaitMeter()
+        return self._wait_meter.read(process_threads(process.pid))
 
     def kill_now(self) -> None:
         """SIGKILL the kernel at once.  Safe from any thread (the watchdog)."""
@@ -1126,6 +1203,14 @@ class SandboxedKernelManager(LimitedKernelManager):
         if used is not None and used > self._cpu_seen:
             self._cpu_seen = used
         return self._cpu_seen
+
+    def cpu_wait_seconds(self) -> float | None:
+        """Seconds everything in the kernel's sandbox has waited for a CPU so
+        far (see :func:`cgroup_cpu_wait_seconds`)."""
+        if self._wait_meter is None:
+            self._wait_meter = CpuWaitMeter()
+        return cgroup_cpu_wait_seconds(list(getattr(self, "_sandbox_groups", []) or []),
+                                       self._wait_meter)
 
     def kill_now(self) -> None:
         """SIGKILL the kernel and everything it started.  Safe from any thread."""

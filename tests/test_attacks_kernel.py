@@ -66,6 +66,18 @@ def run(nb, *, cell_timeout=10, submission_timeout=20, sandbox=True, factor=2,
     return status, answers, time.monotonic() - started
 
 
+def run_in_thread(nb, **limits):
+    """:func:`run` in a thread of its own (two kernels graded at once)."""
+    try:
+        return run(nb, **limits)
+    finally:  # the event loop nbclient made for this thread, and its sockets
+        try:
+            asyncio.get_event_loop_policy().get_event_loop().close()
+        except RuntimeError:  # none was made
+            pass
+        asyncio.set_event_loop(None)
+
+
 #: Kernel code: the errno an action fails with (0 if it succeeds).
 ERRNO_OF = '''
 def errno_of(action):
@@ -1272,18 +1284,7 @@ def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
     share of its own: beside 20 busy processes per core of another kernel,
     one kernel's single busy thread still gets a large part of a core
     (shared by thread, it would get about a twentieth)."""
-    import asyncio
     import concurrent.futures
-
-    def run_in_thread(nb, **limits):
-        try:
-            return run(nb, **limits)
-        finally:  # the event loop nbclient made for this thread, and its sockets
-            try:
-                asyncio.get_event_loop_policy().get_event_loop().close()
-            except RuntimeError:  # none was made
-                pass
-            asyncio.set_event_loop(None)
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         hog = pool.submit(run_in_thread, notebook(HOG), cell_timeout=200, submission_timeout=400,
@@ -1296,3 +1297,71 @@ def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
     print(f"the honest kernel's share of a core beside {min(20 * os.cpu_count(), 200)} busy processes: "
           f"{share:.2f}")
     assert status == "ok" and share > 0.3, share
+
+
+class HeldCpu:
+    """Two processes burning CPU in a cgroup of 16 times a kernel's weight:
+    other work that the machine gives priority, leaving a busy kernel about
+    an eighth of a core (its threads mostly wait to run)."""
+
+    NAME = "dlcourse-test-priority-load"
+
+    def __init__(self):
+        import subprocess
+        import sys
+
+        from autograder.sandbox import CGROUP_ROOT
+
+        v1 = CGROUP_ROOT / "cpu"
+        if (v1 / "cpu.shares").is_file():
+            self.group, weight = v1 / self.NAME, ("cpu.shares", str(16 * 1024))
+        elif "cpu" in (CGROUP_ROOT / "cgroup.subtree_control").read_text().split():
+            self.group, weight = CGROUP_ROOT / self.NAME, ("cpu.weight", str(16 * 100))
+        else:
+            pytest.skip("no cgroup cpu controller to give other work priority")
+        self.group.mkdir(exist_ok=True)
+        (self.group / weight[0]).write_text(weight[1])
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                          for _ in range(os.cpu_count())]
+        for process in self.processes:
+            (self.group / "cgroup.procs").write_text(str(process.pid))
+
+    def close(self):
+        for process in self.processes:
+            process.kill()
+            process.wait()
+        for _ in range(50):
+            try:
+                self.group.rmdir()
+                return
+            except OSError:  # its processes are still leaving
+                time.sleep(0.1)
+
+
+def test_a_kernel_kept_waiting_by_other_work_stops_at_its_cpu_limit_not_its_backstop():
+    """A CI machine busier than this one stopped a busy cell at its
+    wall-clock backstop (4 times its CPU limit) before it had used its CPU
+    limit: the kernel got less than a quarter of a core.  Time a kernel
+    spends waiting for a CPU no longer counts towards a backstop: kept to
+    about an eighth of a core, a busy loop still stops at its CPU limit, and
+    a sleeping one, which waits for no CPU, at its backstop as before."""
+    import concurrent.futures
+
+    busy = notebook("while True:\n    pass\n", "def f(x):\n    return x\n")
+    sleeping = notebook("import time\nwhile True:\n    time.sleep(0.5)\n",
+                        "def f(x):\n    return x\n")
+    assert run(notebook("def f(x):\n    return x\n"))[0] == "ok"  # the warm process is ready
+    held = HeldCpu()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            runs = [pool.submit(run_in_thread, nb, cell_timeout=2, submission_timeout=30)
+                    for nb in (busy, sleeping)]
+            (busy_status, _, busy_seconds), (sleep_status, _, sleep_seconds) = \
+                [run.result() for run in runs]
+    finally:
+        held.close()
+    print(f"busy loop: {busy_status!r} after {busy_seconds:.0f} s; "
+          f"sleeping loop: {sleep_status!r} after {sleep_seconds:.0f} s")
+    assert busy_status == "timeout: a cell used its 2 s of CPU (the limit per cell)", busy_status
+    assert busy_seconds > 8, "the kernel was not kept waiting: this test measured nothing"
+    assert sleep_status == "timeout (wall clock): a cell ran 4 s (limit 4 s per cell)", sleep_status

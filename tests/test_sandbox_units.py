@@ -155,3 +155,36 @@ def test_the_sandbox_refuses_per_user_counts_one_kernel_could_move_for_another(
         sandbox.check()
     assert sandbox.epoll_watches_needed() * sandbox.EPOLL_WATCH_BYTES >= \
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") - sandbox.EPOLL_WATCH_BYTES
+
+
+def test_time_spent_waiting_for_a_cpu_holds_the_backstop_back_up_to_a_hard_limit(monkeypatch):
+    """The backstops run on the kernel's clock: the wall clock less the time
+    it waited for a CPU; waiting stops counting at HARD_FACTOR times the
+    submission's backstop of real time."""
+    from autograder import execute
+
+    now, waited = [100.0], [0.0]
+    monkeypatch.setattr(execute, "monotonic", lambda: now[0])
+    limits = execute.TimeLimits(lambda: 1.0, cell=2, submission=10, probe=5, factor=4,
+                                waited=lambda: waited[0])  # a backstop of 40 s
+    now[0] = 139.0
+    assert limits.submission_over() == ""
+    now[0], waited[0] = 141.0, 5.0  # 36 s on the kernel's clock
+    assert limits.submission_over() == ""
+    cell_deadline = limits.clock() + 2  # 138 on the kernel's clock
+    now[0] = 142.5
+    assert limits.cell_over(0.0, cell_deadline) == ""
+    now[0] = 143.0
+    assert limits.cell_over(0.0, cell_deadline).startswith("timeout (wall clock): a cell ran 8 s")
+    now[0] = 145.0
+    assert limits.submission_over() == "timeout (wall clock): 40 s"
+    waited[0] = 1.0  # a lower reading (a thread gone) never turns the clock back
+    assert limits.clock() == 140.0
+
+    now[0] = 100.0
+    forever = execute.TimeLimits(lambda: 1.0, cell=2, submission=10, probe=5, factor=4,
+                                 waited=lambda: 1e9)
+    now[0] = 100.0 + 3 * 40 - 0.5
+    assert forever.submission_over() == ""
+    now[0] = 100.0 + 3 * 40
+    assert forever.submission_over() == "timeout (wall clock): 40 s"
