@@ -80,7 +80,7 @@ def course_config(root: Path, *, work: Path, release: Path | None = None, db_url
         "autograder.execute.JudgedExecute",
         nbgrader + "IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        nbgrader + "LimitOutput",
+        "autograder.execute.MarkedLimitOutput",  # nbgrader's, marked wherever it cuts
         "autograder.execute.RequireVerdict",  # a self-check cell without the grader's verdict scores 0
         nbgrader + "SaveAutoGrades",
         nbgrader + "AssignLatePenalties",

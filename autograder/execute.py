@@ -34,7 +34,7 @@ from nbclient import NotebookClient
 from nbclient.client import timestamp
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, LimitOutput, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
@@ -402,6 +402,24 @@ class RequireVerdict(NbGraderPreprocessor):
                 with speaking(notebook_language(nb)):
                     zero_verdict(cell, _("the grader recorded no verdict for this cell"))
         return nb, resources
+
+
+class MarkedLimitOutput(LimitOutput):
+    """nbgrader's ``LimitOutput`` (1,000 lines of printed output a cell),
+    which marks where it cuts an output, but drops the outputs after one
+    that ends exactly at the limit without a mark: a training loop's log
+    then seemed to stop at an epoch the student never stopped at.  The last
+    output kept is marked too."""
+
+    MARK = "... Output truncated ..."
+
+    def _limit_stream_output(self, cell):
+        before = sum(1 for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+        cell = super()._limit_stream_output(cell)
+        kept = [out for out in cell.get("outputs", []) if out.get("output_type") == "stream"]
+        if kept and len(kept) < before and not kept[-1].text.rstrip("\n").endswith(self.MARK):
+            kept[-1].text = kept[-1].text.rstrip("\n") + "\n" + self.MARK
+        return cell
 
 
 class ProbeTimeout(Exception):

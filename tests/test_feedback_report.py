@@ -524,3 +524,26 @@ def test_a_late_students_page_says_how_late_in_their_language():
     assert late_duration(40) == "1 min" and late_duration(3 * 3600) == "3 h"
     assert late_duration(26 * 3600 + 300, "ko") == "1일 2시간"
     assert late_duration(40, "ko") == "1분" and late_duration(40, "xx") == "1 min"
+
+
+def test_printed_output_cut_at_the_line_limit_always_says_so():
+    """nbgrader keeps 1,000 lines of printed output a cell and marks where
+    it cuts an output, but dropped the outputs after one that ended exactly
+    at the limit without a mark: a training log seemed to stop at epoch 999
+    on the student's page."""
+    import nbformat
+
+    from autograder.execute import MarkedLimitOutput
+
+    def cell(*texts):
+        code = nbformat.v4.new_code_cell("train()")
+        code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)
+                        for text in texts]
+        return MarkedLimitOutput()._limit_stream_output(code)
+
+    for texts in (["epoch\n" * 999, "epoch 1000\n", "epoch 1001\n"], ["epoch\n" * 1500]):
+        outputs = cell(*texts).outputs
+        assert outputs[-1].text.endswith("\n... Output truncated ..."), texts[-1]
+        assert sum(out.text.count("epoch") for out in outputs) < 1000
+    short = cell("loss 0.5\n", "loss 0.4\n").outputs
+    assert [out.text for out in short] == ["loss 0.5\n", "loss 0.4\n"]
