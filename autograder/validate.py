@@ -159,6 +159,22 @@ def _stderr_text(cell, lines: int = 4) -> str:
     return "\n".join(kept[:lines] + (["[...]"] if len(kept) > lines else []))
 
 
+def _student_frame(traceback: list[str]) -> list[str]:
+    """The innermost frame of the student's own code in an IPython
+    traceback (one entry per frame, "Cell In[3], line 5, in f()" for a
+    cell's), cut to the lines up to its arrow; [] if none.  An error raised
+    inside a library (``input()`` in ipykernel, a Keras layer) then shows
+    the student's line that called it, not the library's."""
+    frames = [strip_ansi(entry).strip() for entry in traceback]
+    frames = [frame.splitlines() for frame in frames if frame.startswith("Cell In[")]
+    if not frames:
+        return []
+    frame = frames[-1]
+    arrow = next((i for i, line in enumerate(frame) if line.lstrip().startswith("-")), len(frame) - 1)
+    return [frame[0]] + [line for line in frame[max(1, arrow - CONTEXT_LINES + 2):arrow + 1]
+                         if line.strip()]
+
+
 def _error_text(cell) -> str | None:
     """A cell's error as the student needs it: the whole message (a failed
     self-check's names the call, what was wrong and what was expected, over
@@ -173,11 +189,15 @@ def _error_text(cell) -> str | None:
             if not starts:
                 return "\n".join(lines[-8:]) or f"{output.ename}: {output.evalue}"
             start = starts[-1]
-            context = [] if output.ename == "SelfCheckFailed" else \
+            context = _student_frame(output.traceback) or \
                 [line for line in lines[max(0, start - CONTEXT_LINES):start] if line.strip()]
             message = lines[start:]
             if len(message) > MESSAGE_LINES:
                 message = message[:MESSAGE_LINES] + ["[...]"]
+            if output.ename == "StdinNotImplementedError":  # input()
+                message.append(_("input() waits for someone to type, and nobody can while the "
+                                 "notebook is checked or graded: write the value in the code "
+                                 "instead."))
             if wide := full_width(f"{output.ename}: {output.evalue}"):
                 message.append(_(FULL_WIDTH_NOTE).format(character=wide[0], half=wide[1]) + ".")
             return "\n".join(context + message)

@@ -67,6 +67,11 @@ def test_a_cell_the_student_added_is_named_by_the_part_it_is_under(tmp_path):
     third = nb.cells[heads[2]].source.lstrip()[3:].splitlines()[0].strip()
     nb.cells.insert(heads[2] + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     nb.cells.insert(heads[0] + 1, nbformat.v4.new_code_cell("raise ValueError('my own test')"))
+    # Raised inside a library: the student's line that called it is shown,
+    # not the library's (ipykernel's own lines, for input()).
+    nb.cells.insert(heads[1] + 2, nbformat.v4.new_code_cell(
+        "import numpy as np\nsingular = np.zeros((2, 2))\ninverse = np.linalg.inv(singular)"))
+    nb.cells.insert(heads[1] + 2, nbformat.v4.new_code_cell("name = input('your name: ')"))
     mine = tmp_path / NOTEBOOK
     nbformat.write(nb, mine)
     ready, messages = check(mine)
@@ -76,6 +81,10 @@ def test_a_cell_the_student_added_is_named_by_the_part_it_is_under(tmp_path):
     # Colab notebook's `from google.colab import drive` read "Not ready").
     assert f'! A cell you added under "{title}" raised an error:' in text, text
     assert "ValueError: my own test" in text and "This costs no points by itself" in text
+    assert "----> 1 name = input('your name: ')" in text, text
+    assert "nobody can while the notebook is checked or graded" in text
+    assert "----> 3 inverse = np.linalg.inv(singular)" in text and "LinAlgError" in text, text
+    assert "site-packages" not in text and "kernelbase.py" not in text, text
     assert (f'It stopped in a cell under "{third}"; the cells after it did not run.') in text, text
 
 
