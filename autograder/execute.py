@@ -91,6 +91,16 @@ CPU_POLL = 0.2
 INTERRUPT_GRACE = 10
 
 
+def _highest(read, before: float) -> float:
+    """A count that only grows: ``read()``, or ``before`` where that is
+    lower or cannot be read (a kernel half-started or gone, a thread ended)."""
+    try:
+        now = read()
+    except Exception:  # noqa: BLE001 - the kernel may be half-started or gone
+        now = None
+    return now if now is not None and now > before else before
+
+
 class TimeLimits:
     """A submission's time limits, counted in CPU seconds of its own kernel.
 
@@ -140,23 +150,13 @@ class TimeLimits:
         """The kernel's clock: ``monotonic()`` less the seconds the kernel
         has waited for a CPU since it started (never more than the time
         that ``HARD_FACTOR`` leaves it)."""
-        try:
-            waiting = self.waited()
-        except Exception:  # noqa: BLE001 - the kernel may be half-started or gone
-            waiting = None
-        if waiting is not None and waiting > self.waiting:
-            self.waiting = waiting
+        self.waiting = _highest(self.waited, self.waiting)
         now = monotonic()
         return max(now - self.waiting, now - (self.HARD_FACTOR - 1) * self.wall_limit)
 
     def cpu(self) -> float:
         """CPU seconds the kernel has used so far."""
-        try:
-            used = self.meter()
-        except Exception:  # noqa: BLE001 - the kernel may be half-started or gone
-            used = None
-        if used is not None and used > self.used:
-            self.used = used
+        self.used = _highest(self.meter, self.used)
         return self.used
 
     def note(self, reason: str) -> str:
