@@ -6,6 +6,8 @@ the last definition, which the self-check above it did not test)."""
 from __future__ import annotations
 
 import ast
+import functools
+import re
 
 from nbgrader.utils import is_solution
 
@@ -15,7 +17,18 @@ from autograder.sanitize import grade_id_of
 #: namespace: what the body binds, the cell binds.
 PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
 
+#: IPython makes one line of its own syntax (``!ls``, ``%time x``,
+#: ``files = !ls``, ``f?``) Python per pass over the whole cell: a cell of
+#: 500 ``!`` lines in 100 kB kept the grader (outside the sandbox and its
+#: limits) busy for minutes.  A cell with more such lines than this, or
+#: longer than this with any, is not read (None, as for a cell that is not
+#: Python): at most about 0.2 s of the grader's time per cell, each cell
+#: read once (the last few hundred are kept).
+MAX_IPYTHON_LINES, MAX_IPYTHON_CHARS = 10, 10_000
+_IPYTHON_LINE = re.compile(r"^\s*[!%?]|^[^#\n]*=\s*[!%]|\?\s*$", re.M)
 
+
+@functools.lru_cache(maxsize=512)
 def python_of(source: str):
     """A code cell's syntax tree (IPython's magics and ``!commands`` made
     Python first), or None if it is not valid Python.  The body of a cell
@@ -26,9 +39,16 @@ def python_of(source: str):
     if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
         return python_of(body)
     try:
-        return ast.parse(TransformerManager().transform_cell(source))
+        return ast.parse(source)  # most cells: plain Python
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    escaped = len(_IPYTHON_LINE.findall(source))
+    if not escaped or escaped > MAX_IPYTHON_LINES or len(source) > MAX_IPYTHON_CHARS:
         return None
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, RuntimeError):
+        return None  # RuntimeError: IPython's transforms did not settle
 
 
 def bound_names(tree, functions=frozenset()) -> dict[str, str]:

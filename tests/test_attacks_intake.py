@@ -520,3 +520,23 @@ def test_a_submission_that_kills_its_grading_worker_costs_only_its_own_grade(tmp
     assert (rows["ben"].score, rows["ben"].status) == (15, "ok")
     assert rows["bomb"].score == 0 and rows["bomb"].status.startswith(
         "could not be graded: its grading worker process died"), rows["bomb"].status
+
+
+def test_a_cell_of_many_shell_lines_costs_the_grader_no_time():
+    """The grader reads every code cell as Python (which names a cell binds
+    again), outside the sandbox's limits; IPython makes one ``!`` line
+    Python per pass over the whole cell, so 499 of them in 100 kB took
+    minutes of the grader's CPU.  Such a cell is now left unread at once;
+    an honest cell with a few magics is read as before."""
+    import time
+
+    from autograder.rebinding import python_of
+
+    hostile = "\n".join(["!a"] * 499) + "\n" + "x = 1\n" * 16_000
+    started = time.process_time()
+    assert python_of(hostile) is None
+    assert python_of("\n".join(["!a"] * 600)) is None  # IPython gives up at 500 passes
+    assert time.process_time() - started < 1.0
+    honest = python_of("!pip install -q tqdm\n%matplotlib inline\nfiles = !ls\n"
+                       "def relu(z):\n    return np.maximum(z, 0)\n")
+    assert [type(node).__name__ for node in honest.body][-1] == "FunctionDef"
