@@ -623,9 +623,13 @@ class CpuWaitMeter:
     field: nanoseconds spent waiting on a run queue).  Between two reads,
     the longest wait of any one thread counts: threads that wait together
     count once, and a kernel cannot add up its threads' waits into time
-    of its own.  Threads that ended between reads are not counted (the
-    backstop then comes a little sooner, as it did before it counted
-    waiting).  Safe from any thread."""
+    of its own.  Only threads of the ordinary policy at the ordinary
+    priority count: one that lowered its own (``SCHED_IDLE``, ``nice``)
+    waits by its own choice, and a sleeping loop in such a thread held a
+    cell twice its backstop.  (Back to the ordinary policy needs a
+    privilege the sandbox does not give.)  Threads that ended between reads
+    are not counted (the backstop then comes a little sooner, as it did
+    before it counted waiting).  Safe from any thread."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -638,6 +642,9 @@ class CpuWaitMeter:
             longest, seen = 0, {}
             for tid in tids:
                 try:
+                    fields = Path(f"/proc/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[16]) > 0 or int(fields[38]) != 0:  # nice, policy (SCHED_OTHER)
+                        continue
                     waited = int(Path(f"/proc/{tid}/schedstat").read_text().split()[1])
                 except (OSError, ValueError, IndexError):
                     continue
@@ -657,17 +664,11 @@ def process_threads(pid: int) -> list[int]:
 
 
 def cgroup_cpu_wait_seconds(groups: list[Path], meter: CpuWaitMeter) -> float | None:
-    """Seconds the kernel in ``groups`` has waited for a CPU so far (see
-    :class:`CpuWaitMeter`): cgroup v2's own count where the kernel keeps
-    one (``cpu.pressure``, the time some task of the group waited),
-    otherwise its threads', read by ``meter``; None when neither can be read."""
+    """Seconds the kernel in ``groups`` has waited for a CPU so far, read
+    by ``meter`` from the threads in them (cgroup v2's ``cpu.pressure``
+    would count the threads that lowered their own priority too); None
+    when they cannot be listed."""
     for group in groups:
-        try:
-            found = re.search(r"^some .*total=(\d+)", (group / "cpu.pressure").read_text(), re.M)
-        except OSError:
-            found = None
-        if found:
-            return int(found.group(1)) / 1e6
         for listing in ("tasks", "cgroup.threads"):  # v1, v2
             try:
                 tids = [int(tid) for tid in (group / listing).read_text().split()]
@@ -1022,7 +1023,9 @@ def wrap(kernel_cmd: list[str], kernel_dir: Path, groups: list[Path],
     return [
         "/bin/sh", "-c", f'{join} && exec "$@"', "sandbox",
         "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={limits.file_mb * 2**20}",
-        "--nofile=4096", "--core=0", "--msgqueue=0", "--",
+        # --nice=0: a thread that lowered its priority cannot raise it again
+        # (its waits for a CPU are not credited: CpuWaitMeter).
+        "--nofile=4096", "--core=0", "--msgqueue=0", "--nice=0", "--",
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
         *bwrap_command(kernel_dir, limits, base, zygote=zygote),

@@ -1299,6 +1299,21 @@ def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
     assert status == "ok" and share > 0.3, share
 
 
+#: A kernel whose thread lowered its own priority (SCHED_IDLE) and wakes
+#: every half millisecond: it waits for a CPU most of the time on a busy
+#: machine, using almost none.
+IDLE_WAITER = """
+import os, threading, time
+def wait_at_the_lowest_priority():
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    while True:
+        time.sleep(0.0005)
+threading.Thread(target=wait_at_the_lowest_priority, daemon=True).start()
+while True:
+    time.sleep(0.5)
+"""
+
+
 class HeldCpu:
     """Processes burning CPU beside the kernels, in a cgroup of 8 times a
     kernel's CPU weight: work given priority over them, which leaves a busy
@@ -1355,18 +1370,24 @@ def test_a_kernel_kept_waiting_by_other_work_stops_at_its_cpu_limit_not_its_back
     busy = notebook("while True:\n    pass\n", "def f(x):\n    return x\n")
     sleeping = notebook("import time\nwhile True:\n    time.sleep(0.5)\n",
                         "def f(x):\n    return x\n")
+    # An attacker's: a thread that lowered its own priority waits for a
+    # CPU most of the time while using almost none (it held a cell twice
+    # its backstop when those waits counted).
+    idle = notebook(IDLE_WAITER, "def f(x):\n    return x\n")
     assert run(notebook("def f(x):\n    return x\n"))[0] == "ok"  # the warm process is ready
     held = HeldCpu()
     try:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
             runs = [pool.submit(run_in_thread, nb, cell_timeout=3, submission_timeout=30)
-                    for nb in (busy, sleeping)]
-            (busy_status, _, busy_seconds), (sleep_status, _, sleep_seconds) = \
-                [run.result() for run in runs]
+                    for nb in (busy, sleeping, idle)]
+            (busy_status, _, busy_seconds), (sleep_status, _, sleep_seconds), \
+                (idle_status, _, idle_seconds) = [run.result() for run in runs]
     finally:
         held.close()
     print(f"busy loop: {busy_status!r} after {busy_seconds:.0f} s; "
-          f"sleeping loop: {sleep_status!r} after {sleep_seconds:.0f} s")
+          f"sleeping loop: {sleep_status!r} after {sleep_seconds:.0f} s; "
+          f"waiting at the lowest priority: {idle_status!r} after {idle_seconds:.0f} s")
+    assert idle_status == "timeout (wall clock): a cell ran 6 s (limit 6 s per cell)", idle_status
     assert busy_status == "timeout: a cell used its 3 s of CPU (the limit per cell)", busy_status
     assert sleep_status == "timeout (wall clock): a cell ran 6 s (limit 6 s per cell)", sleep_status
     # Both runs did the same besides their loop, under the same load.
