@@ -1032,6 +1032,34 @@ SAME_ON_EVERY_DRAW = [
     ("training", "check_mse_gradients", "def mse_gradients(X, y, w, b):\n"
      "    err = X @ w + b - y\n"
      "    return np.append(2 * X.T @ err / len(y), 2 * np.mean(err))\n", 0.75),
+    # Windows moved by their width (the stride ignored): no case has a
+    # window as wide as its stride (two of three had, keeping 2/3).
+    ("cnn", "check_max_pool2d", "def max_pool2d(x, size, stride):\n"
+     "    size = int(size)\n"
+     "    rows, cols = (x.shape[0] - size) // int(stride) + 1, (x.shape[1] - size) // int(stride) + 1\n"
+     "    return np.array([[x[i * size:i * size + size, j * size:j * size + size].max()\n"
+     "                      if x[i * size:i * size + size, j * size:j * size + size].size else 0.0\n"
+     "                      for j in range(cols)] for i in range(rows)])\n", 0.0),
+    # A bias per input instead of per unit: the first and last sizes always
+    # differ (equal in about 2% of draws, where it was right).
+    ("training", "check_count_parameters", "def count_parameters(layer_sizes):\n"
+     "    s = [int(v) for v in np.asarray(layer_sizes).ravel()]\n"
+     "    return sum(a * b + a for a, b in zip(s[:-1], s[1:]))\n", 0.0),
+    # The L1 penalty for the L2 one: only the bias's gradient is right (a
+    # weight of 0.5, where lam * sign(w) = 2 * lam * w, passed some cases).
+    ("regularization", "check_l2_loss_and_grads", "def l2_loss_and_grads(X, y, w, b, lam):\n"
+     "    p = 1 / (1 + np.exp(-(X @ w + b)))\n"
+     "    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + lam * np.sum(np.abs(w))\n"
+     "    return loss, X.T @ (p - y) / len(y) + lam * np.sign(w), np.mean(p - y)\n", 1.0),
+    # Masked scores set to 0 instead of -inf: every mask now masks a key in
+    # every row (a 2-key draw could mask nothing, passing that case).
+    ("transformers", "check_attention", "def attention(Q, K, V, mask=None):\n"
+     "    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+     "    if mask is not None:\n"
+     "        s = np.where(np.asarray(mask, bool), s, 0.0)\n"
+     "    w = np.exp(s - s.max(axis=-1, keepdims=True))\n"
+     "    w = w / w.sum(axis=-1, keepdims=True)\n"
+     "    return w @ V, w\n", 0.5),
 ]
 
 
@@ -1107,6 +1135,26 @@ def test_a_mistake_costs_the_same_on_every_draw(name, grade_id, source, points):
         score = score_part(part, cases, ask(student, part, cases), ask(solution, part, cases))[0]
         scores.add(round(score, 3))
     assert scores == {points}
+
+
+def test_drawn_inputs_never_hide_a_mistake_that_shows_on_other_draws():
+    """Two mistakes went unseen on about 2% of draws: a bias counted per
+    input (right whenever the first and last layer sizes were equal) and a
+    mask applied wrongly (right whenever a 2-key mask masked nothing).  Over
+    many draws, no case lets them through."""
+    def part(name, grade_id):
+        return next(p for p in load_assignment(ROOT / "solutions", name).parts
+                    if p.grade_id == grade_id)
+
+    sizes, attention = part("training", "check_count_parameters"), \
+        part("transformers", "check_attention")
+    for seed in range(400):
+        for (layers,) in sizes.cases(np.random.default_rng([seed, 0])):
+            assert layers[0] != layers[-1], (seed, layers)
+        for case in attention.cases(np.random.default_rng([seed, 1])):
+            if len(case) == 4:
+                mask = np.asarray(case[3])
+                assert (mask.max(axis=-1) == 1).all() and mask.min() == 0, seed
 
 
 # -- The assignments themselves ---------------------------------------------------

@@ -90,14 +90,17 @@ def conv_cases(rng):
 #: mistake costs the same on every draw: nothing left over catches a window
 #: count one short ((H - size - 1) // stride + 1); stride - 1 left over
 #: catches one too many ((H - size + 1) // stride + 1) and partial windows
-#: kept (PyTorch's ceil_mode), each of these in two of the three cases.
-POOL_CASES = [(2, 2, 1), (3, 2, 0), (3, 3, 2)]
+#: kept (PyTorch's ceil_mode), each of these in two of the three cases.  No
+#: window is as wide as its stride: windows moved by their width (the
+#: stride ignored, or a reshape into blocks) fail every case, as a stride
+#: ignored does in conv2d.
+POOL_CASES = [(3, 2, 1), (4, 3, 0), (4, 2, 1)]
 
 
 def pool_cases(rng):
-    """Non-overlapping (2, 2), overlapping (3, 2) and (3, 3) windows on
-    non-square maps of about 25 to 80 windows each, with the rows and
-    columns :data:`POOL_CASES` leaves over."""
+    """Overlapping (3, 2), (4, 3) and (4, 2) windows on non-square maps of
+    about 25 to 80 windows each, with the rows and columns
+    :data:`POOL_CASES` leaves over."""
     cases = []
     for size, stride, leftover in POOL_CASES:
         h, w = _unequal_sizes(rng, 5 * stride + size, 10 * stride + size, size, size, stride,

@@ -104,13 +104,17 @@ def kfold_cases(rng):
 def l2_cases(rng):
     """Weights and a bias of at least 0.1 in size: a penalty on the bias too
     adds at least 5e-4 to the loss and 0.01 to its gradient in every case,
-    far beyond the tolerance (a bias near 0 would hide it in some draws)."""
+    far beyond the tolerance (a bias near 0 would hide it in some draws).
+    No weight is near 0.5 or 1 in size, where the L1 penalty's gradient
+    (lam * sign(w)) or the penalty itself equals the L2 one's: the L1
+    formula for the L2 one fails every case on every draw."""
     cases = []
     for n, d in [(6, 2), (10, 3), (15, 4)]:
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
         w = rng.normal(size=d)
-        w[np.abs(w) < 0.1] = 0.5
+        size = np.abs(w)
+        w[(size < 0.1) | (np.abs(size - 0.5) < 0.05) | (np.abs(size - 1) < 0.05)] = 0.3
         b = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 1.0)
         cases.append((X, y, w, b, rng.uniform(0.05, 0.5)))
     return cases

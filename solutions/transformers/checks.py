@@ -70,9 +70,13 @@ def causal_mask_cases(rng):
 
 
 def random_mask(rng, T, S):
-    """A random boolean (T, S) mask with at least one allowed key per row."""
+    """A random boolean (T, S) mask with at least one allowed key and at
+    least one masked one in every row (S >= 2): a mask that masks nothing
+    would let every masking mistake pass its case on some draws."""
     mask = rng.random((T, S)) < 0.6
-    mask[np.arange(T), rng.integers(0, S, size=T)] = True
+    keys = np.argsort(rng.random((T, S)), axis=1)  # two different keys per row
+    mask[np.arange(T), keys[:, 0]] = True
+    mask[np.arange(T), keys[:, 1]] = False
     return mask.astype(float)
 
 
