@@ -362,13 +362,19 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
 
 def unanswered(nb) -> bool:
     """Whether every answer cell of ``nb`` still holds nothing but the
-    exercise's stub: functions whose body (after a docstring) only raises
-    NotImplementedError, that raise itself, imports.  The download as it was
-    released; a cell with an answer beside a commented-out or leftover
-    raise is an answer."""
-    answers = [cell for cell in nb.get("cells", []) if _nbgrader_meta(cell).get("solution")
-               and cell.get("cell_type") == "code"]
-    return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers)
+    exercise's stub (functions whose body, after a docstring, only raises
+    NotImplementedError, that raise itself, imports) and no cell the
+    student added defines a function: the download as it was released.  A
+    cell with an answer beside a commented-out or leftover raise is an
+    answer, and so are answers written in new cells below the stubs."""
+    from autograder.rebinding import bound_names, python_of
+
+    code = [cell for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
+    answers = [cell for cell in code if _nbgrader_meta(cell).get("solution")]
+    added = [cell for cell in code if not _nbgrader_meta(cell)]
+    return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers) and not any(
+        "function" in bound_names(tree).values()
+        for cell in added if (tree := python_of(cell.get("source", ""))) is not None)
 
 
 def _is_stub(source: str) -> bool:

@@ -86,11 +86,14 @@ def _cell_text(cell: dict) -> str:
 
 def kernel_arguments(language: str) -> list[str]:
     """What a student's kernel is started with so that the self-checks speak
-    ``language`` from its first cell on: IPython runs the line when the
-    kernel starts, before any of the notebook's cells."""
-    if checked_language(language) == "en":
-        return []
-    return [f"--IPKernelApp.exec_lines=import dlcourse; dlcourse.use_language({language!r})"]
+    ``language`` from its first cell on, and ``exit()`` and ``%reset`` leave
+    the kernel and its names (``dlcourse.selfcheck.prepare_checked_kernel``):
+    IPython runs the line when the kernel starts, before any of the
+    notebook's cells."""
+    start = "import dlcourse.selfcheck; dlcourse.selfcheck.prepare_checked_kernel()"
+    if checked_language(language) != "en":
+        start += f"; dlcourse.use_language({language!r})"
+    return [f"--IPKernelApp.exec_lines={start}"]
 
 
 def assignment_catalog(source: Path | str, assignment: str, language: str) -> Path:

@@ -52,6 +52,43 @@ def _last_cell_not_written(name: str | None) -> bool:
     return bool(name) and getattr(sys, "last_type", None) is NotImplementedError
 
 
+class ExitCalled(Exception):
+    """``exit()`` or ``quit()`` in a notebook being checked or graded."""
+
+
+def prepare_checked_kernel() -> None:
+    """How a kernel runs a notebook that is being checked (``validate``) or
+    graded; the kernel runs this when it starts (``kernel_arguments`` in
+    autograder/language.py).
+
+    ``exit()`` and ``quit()`` end only their own cell, with a message, as an
+    error would: in Jupyter they end the kernel a moment after their cell,
+    so whichever cell was running then stopped too, and the grade depended
+    on that moment.  ``%reset`` leaves the notebook's names as they are,
+    and says so: the functions it removed still answered, but without the
+    names they use (``np``), and a notebook that ended with ``%reset -f``
+    scored 4 of 14 where its self-checks had all passed."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def ask_exit():
+        raise ExitCalled(_("exit() ends the kernel in Jupyter. While the notebook is checked "
+                           "or graded it ends only this cell, and the cells after it still run: "
+                           "remove it from the notebook."))
+
+    def reset(line=""):
+        print(_("%reset empties the notebook's names in Jupyter. While the notebook is checked "
+                "or graded it leaves them, so that each part can be asked: remove it from the "
+                "notebook."))
+
+    shell.ask_exit = ask_exit
+    for name in ("reset", "reset_selective"):
+        shell.register_magic_function(reset, magic_kind="line", magic_name=name)
+
+
 class SelfCheckFailed(Exception):
     """A public check failed; the message says what and why."""
 

@@ -1250,7 +1250,8 @@ def f(x):
 HOG_SECONDS = 12
 HOG = f'''
 import os, time
-end = time.time() + {HOG_SECONDS}
+start = time.time()
+end = start + {HOG_SECONDS}
 children = []
 for _ in range(min(20 * os.cpu_count(), 200)):  # under the 256 tasks a kernel may have
     pid = os.fork()
@@ -1261,8 +1262,10 @@ for _ in range(min(20 * os.cpu_count(), 200)):  # under the 256 tasks a kernel m
     children.append(pid)
 for pid in children:
     os.waitpid(pid, 0)
+times = os.times()
+share = (times.children_user + times.children_system) / len(children) / (time.time() - start)
 def f(x):
-    return x
+    return share  # of a core, per process
 '''
 #: An honest kernel that measures the share of a core it got while busy.
 MEASURE = '''
@@ -1282,8 +1285,11 @@ def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
     a classmate running 180 threads pushed an honest cell past its
     wall-clock backstop (9 of 11 instead of 11).  Each kernel has a CPU
     share of its own: beside 20 busy processes per core of another kernel,
-    one kernel's single busy thread still gets a large part of a core
-    (shared by thread, it would get about a twentieth)."""
+    one kernel's single busy thread gets many times the share of one of
+    those processes (shared by thread, it would get about the same).
+    Compared with each other, not with a whole core: other work on the
+    machine takes from both (a CI run beside other grading measured 0.23
+    of a core, where a quiet machine gives 0.9)."""
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -1292,11 +1298,13 @@ def test_a_classmates_many_processes_do_not_take_an_honest_kernels_cpu():
         time.sleep(1)
         honest = pool.submit(run_in_thread, notebook(MEASURE), cell_timeout=60, submission_timeout=120)
         status, answers, _ = honest.result()
-        hog.result()
+        hog_status, hog_answers, _ = hog.result()
     share = float(answers["part"][0].values[0])
-    print(f"the honest kernel's share of a core beside {min(20 * os.cpu_count(), 200)} busy processes: "
-          f"{share:.2f}")
-    assert status == "ok" and share > 0.3, share
+    each = float(hog_answers["part"][0].values[0])
+    print(f"the honest kernel's share of a core beside {min(20 * os.cpu_count(), 200)} busy "
+          f"processes: {share:.2f}; each of those processes': {each:.3f}")
+    assert status == "ok" and hog_status == "ok", (status, hog_status)
+    assert share > 5 * each, (share, each)
 
 
 #: A kernel whose thread lowered its own priority (SCHED_IDLE) and wakes

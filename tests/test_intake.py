@@ -62,6 +62,33 @@ def keep_stub_text(nb):
             cell.source += "\n# raise NotImplementedError()\n"
 
 
+def answers_below_stubs(nb):
+    """The blank download with each answer typed into a new cell below its
+    stub, which is left as it was."""
+    solved = nbformat.reads(fixture_text("solution"), as_version=4)
+    answers = {c.metadata.nbgrader.grade_id: c.source for c in solved.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for index in reversed(range(len(nb.cells))):
+        grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers and nb.cells[index].metadata.nbgrader.get("solution"):
+            nb.cells.insert(index + 1, nbformat.v4.new_code_cell(answers[grade_id]))
+
+
+def blank_with(change):
+    nb = nbformat.reads(fixture_text("blank"), as_version=4)
+    change(nb)
+    return nbformat.writes(nb)
+
+
+def exit_after_the_first_answer(nb):
+    first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    nb.cells.insert(first + 1, nbformat.v4.new_code_cell("exit()"))
+
+
+def reset_at_the_end(nb):
+    nb.cells.append(nbformat.v4.new_code_cell("%reset -f"))
+
+
 def strip_metadata(nb):
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
@@ -103,6 +130,16 @@ CASES = {
     "answered_keeps_stub_text": ({NOTEBOOK: solution_with(keep_stub_text),
                                   f"Copy of {NOTEBOOK}": fixture_text("solution")},
                                  f"extra notebook ignored: \"Copy of {NOTEBOOK}\"", 15),
+    # The answers typed into new cells below the stubs, a scratch copy
+    # beside it: the named one is graded (the copy was, for 1 of 15).
+    "answers_below_stubs": ({NOTEBOOK: blank_with(answers_below_stubs),
+                             f"{NAME} (1).ipynb": fixture_text("wrong_nand_is_and")},
+                            f"extra notebook ignored: \"{NAME} (1).ipynb\"", 15),
+    # exit() ends only its cell, and %reset leaves the names: a grade no
+    # longer depends on when the kernel went down (exit() scored 6 to 14
+    # of 14 on nine runs; %reset -f at the end, 4 of 14).
+    "exit_after_an_answer": ({NOTEBOOK: solution_with(exit_after_the_first_answer)}, "ok", 15),
+    "reset_at_the_end": ({NOTEBOOK: solution_with(reset_at_the_end)}, "ok", 15),
     # macOS's companion file of a copied notebook is no notebook.
     "apple_double": ({NOTEBOOK: fixture_text("solution"), f"._{NOTEBOOK}": b"\x00\x05\x16\x07"},
                      "ok", 15),

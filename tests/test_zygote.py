@@ -325,6 +325,8 @@ def test_a_runs_workers_share_one_zygote_and_strangers_are_refused(monkeypatch):
     from autograder.sandbox import SandboxLimits
 
     service = zygote.ZygoteService(SandboxLimits())
+    # Its imports take a minute on a busy machine: not the kernels' time.
+    assert service.ready.wait(600) and service.zygote is not None
     try:
         monkeypatch.setattr(zygote, "_shared", None)
         zygote.use_shared(*service.handle, SandboxLimits())
@@ -376,6 +378,7 @@ def test_a_worker_whose_shared_zygote_fails_later_uses_its_own(monkeypatch, capl
     from autograder.sandbox import SandboxLimits
 
     service = zygote.ZygoteService(SandboxLimits())
+    assert service.ready.wait(600) and service.zygote is not None  # not the kernel's time
     try:
         for name, value in (("_shared", None), ("_zygote", None), ("_failed", "")):
             monkeypatch.setattr(zygote, name, value)
