@@ -118,9 +118,9 @@ class TimeLimits:
     kernel was ready to run but waited for a CPU that other work held
     (``waited()``, see ``autograder.sandbox.CpuWaitMeter``); a kernel that
     works on a machine too busy to give it a quarter of a core still stops
-    at its CPU limit, not at a backstop.  Waiting counts again once it adds
-    up to ``HARD_FACTOR - 1`` times the submission's backstop: a submission
-    never runs more than ``HARD_FACTOR`` times that.  The statuses say which limit was
+    at its CPU limit, not at a backstop.  Waiting counts again where it
+    would take the submission past ``HARD_FACTOR`` times its backstop of
+    real time, its replays included (``hard_end``).  The statuses say which limit was
     hit and so how much CPU the submission had used (the same words on every
     run, so a class's statuses can be compared; the report of each notebook
     records the exact CPU seconds)::
@@ -136,28 +136,31 @@ class TimeLimits:
     HARD_FACTOR = 3
 
     def __init__(self, meter, *, cell: float | None, submission: float, probe: float,
-                 factor: float, waited=None):
+                 factor: float, waited=None, hard_end: float = math.inf):
         self.meter, self.waited = meter, waited or (lambda: 0.0)
         self.cell = cell or math.inf  # nbclient's "no limit": 0 or None
         self.submission, self.probe, self.factor = submission, probe, factor
         self.started = monotonic()
         self.wall_limit = factor * submission
         self.wall_deadline = self.started + self.wall_limit
+        # The real time by which the kernel's clock reaches the backstop
+        # whatever it waited: a replay's is the first run's.
+        self.hard_end = min(hard_end, self.started + self.HARD_FACTOR * self.wall_limit)
         self.used = self.waiting = 0.0
         self.reason = ""  # the first limit the submission hit, in words
 
     def clock(self) -> float:
         """The kernel's clock: ``monotonic()`` less the seconds the kernel
-        has waited for a CPU since it started (never more than the time
-        that ``HARD_FACTOR`` leaves it)."""
-        self.waiting = _highest(self.waited, self.waiting)
+        has waited for a CPU since it started, never so many that the
+        backstop is reached after ``hard_end``."""
+        waiting = self.waiting = _highest(self.waited, self.waiting)
         now = monotonic()
-        return max(now - self.waiting, now - (self.HARD_FACTOR - 1) * self.wall_limit)
+        return max(now - waiting, now - max(0.0, self.hard_end - self.wall_deadline))
 
     def cpu(self) -> float:
         """CPU seconds the kernel has used so far."""
-        self.used = _highest(self.meter, self.used)
-        return self.used
+        used = self.used = _highest(self.meter, self.used)
+        return used
 
     def note(self, reason: str) -> str:
         """Keep ``reason`` as the status unless one was kept before; the
@@ -539,7 +542,7 @@ class JudgedExecute(Execute):
             return None
 
     #: When all of :meth:`run_and_probe`'s runs must have ended (monotonic).
-    _wall_end = math.inf
+    _wall_end = _hard_end = math.inf
     #: The traits a runner's limits are made of (kept through run_and_probe).
     LIMITS = ("timeout", "submission_timeout", "probe_timeout", "wall_clock_factor", "kill_grace",
               "max_output_bytes")
@@ -671,6 +674,8 @@ class JudgedExecute(Execute):
         ``nb`` keeps the first run's outputs, with a line in the stopping
         cell saying what happened; the status is the first run's."""
         self._wall_end = monotonic() + 2 * self.wall_clock_factor * self.submission_timeout
+        self._hard_end = monotonic() + TimeLimits.HARD_FACTOR * self.wall_clock_factor \
+            * self.submission_timeout
         status, answers = self._run_once(nb, resources, parts, cases)
         first = self.cpu_seconds, self.start_cpu_seconds
         source, run_status, limit = nb, status, self.submission_timeout
@@ -731,6 +736,7 @@ class JudgedExecute(Execute):
                 answers.update(more)
         finally:
             self.nb, self.submission_timeout, self._wall_end = nb, limit, math.inf
+            self._hard_end = math.inf
             self.cpu_seconds, self.start_cpu_seconds = first
         return status, answers
 
@@ -771,7 +777,7 @@ class JudgedExecute(Execute):
             cell=self.timeout, submission=self.submission_timeout, probe=self.probe_timeout,
             factor=self.wall_clock_factor,
             waited=lambda: self.km.cpu_wait_seconds() if hasattr(self.km, "cpu_wait_seconds")
-            else None)
+            else None, hard_end=self._hard_end)
         if limits.wall_deadline > self._wall_end:  # a replay: what is left of all runs' time
             limits.wall_deadline = self._wall_end
             limits.wall_limit = max(1.0, round(self._wall_end - limits.started))

@@ -6,8 +6,8 @@ the last definition, which the self-check above it did not test)."""
 from __future__ import annotations
 
 import ast
-import functools
 import re
+import textwrap
 
 from nbgrader.utils import is_solution
 
@@ -20,15 +20,14 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
 #: IPython makes one line of its own syntax (``!ls``, ``%time x``,
 #: ``files = !ls``, ``f?``) Python per pass over the whole cell: a cell of
 #: 500 ``!`` lines in 100 kB kept the grader (outside the sandbox and its
-#: limits) busy for minutes.  A cell with more such lines than this, or
-#: longer than this with any, is not read (None, as for a cell that is not
-#: Python): at most about 0.2 s of the grader's time per cell, each cell
-#: read once (the last few hundred are kept).
+#: limits) busy for minutes.  Only a cell of at most this many such lines
+#: and characters is handed to IPython (a few hundredths of a second);
+#: a longer one is read as plain Python, dedented, or not at all (None, as
+#: for a cell that is not Python).
 MAX_IPYTHON_LINES, MAX_IPYTHON_CHARS = 10, 10_000
-_IPYTHON_LINE = re.compile(r"^\s*[!%?]|^[^#\n]*=\s*[!%]|\?\s*$", re.M)
+_IPYTHON_LINE = re.compile(r"^\s*[!%]|^[^#\n]*=\s*[!%]|^[^#\n]*\?\s*$", re.M)
 
 
-@functools.lru_cache(maxsize=512)
 def python_of(source: str):
     """A code cell's syntax tree (IPython's magics and ``!commands`` made
     Python first), or None if it is not valid Python.  The body of a cell
@@ -38,14 +37,14 @@ def python_of(source: str):
     first, _, body = source.lstrip().partition("\n")
     if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
         return python_of(body)
-    try:
-        return ast.parse(source)  # most cells: plain Python
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
-    escaped = len(_IPYTHON_LINE.findall(source))
-    if not escaped or escaped > MAX_IPYTHON_LINES or len(source) > MAX_IPYTHON_CHARS:
+    for text in (source, textwrap.dedent(source)):  # most cells: plain Python
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    if len(_IPYTHON_LINE.findall(source)) > MAX_IPYTHON_LINES or len(source) > MAX_IPYTHON_CHARS:
         return None
-    try:
+    try:  # magics, shell lines, ``>>>`` prompts
         return ast.parse(TransformerManager().transform_cell(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError, RuntimeError):
         return None  # RuntimeError: IPython's transforms did not settle

@@ -623,17 +623,20 @@ class CpuWaitMeter:
     field: nanoseconds spent waiting on a run queue).  Between two reads,
     the longest wait of any one thread counts: threads that wait together
     count once, and a kernel cannot add up its threads' waits into time
-    of its own.  Only threads of the ordinary policy at the ordinary
-    priority count: one that lowered its own (``SCHED_IDLE``, ``nice``)
-    waits by its own choice, and a sleeping loop in such a thread held a
-    cell twice its backstop.  (Back to the ordinary policy needs a
-    privilege the sandbox does not give.)  Threads that ended between reads
-    are not counted (the backstop then comes a little sooner, as it did
-    before it counted waiting).  Safe from any thread."""
+    of its own.  Only threads of the ordinary policy (SCHED_OTHER), at a
+    priority no lower than the grader's own, count: one that lowered its
+    own (``SCHED_IDLE``, ``SCHED_BATCH``, ``nice``) waits by its own
+    choice, and a sleeping loop in such a thread held a cell twice its
+    backstop.  Every thread's reading is kept, counted or not, so that a
+    thread switching its policy between reads is credited no more than it
+    waited.  Threads that ended between reads are not counted (the
+    backstop then comes a little sooner, as it did before it counted
+    waiting).  Safe from any thread."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._seen: dict[int, int] = {}
+        self._nice = os.nice(0)  # a grader run under nice: its kernels inherit it
         self.total = 0.0
 
     def read(self, tids) -> float:
@@ -642,17 +645,23 @@ class CpuWaitMeter:
             longest, seen = 0, {}
             for tid in tids:
                 try:
-                    fields = Path(f"/proc/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-                    if int(fields[16]) > 0 or int(fields[38]) != 0:  # nice, policy (SCHED_OTHER)
-                        continue
-                    waited = int(Path(f"/proc/{tid}/schedstat").read_text().split()[1])
+                    waited, nice, policy = thread_wait(tid)
                 except (OSError, ValueError, IndexError):
                     continue
-                longest = max(longest, waited - self._seen.get(tid, 0))
+                if nice <= self._nice and policy == 0:  # SCHED_OTHER
+                    longest = max(longest, waited - self._seen.get(tid, waited))
                 seen[tid] = waited
             self._seen = seen
             self.total += longest / 1e9
             return self.total
+
+
+def thread_wait(tid: int) -> tuple[int, int, int]:
+    """Thread ``tid``'s nanoseconds spent waiting on a run queue, its nice
+    value and its scheduling policy (0: SCHED_OTHER)."""
+    fields = Path(f"/proc/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    waited = int(Path(f"/proc/{tid}/schedstat").read_text().split()[1])
+    return waited, int(fields[16]), int(fields[38])
 
 
 def process_threads(pid: int) -> list[int]:

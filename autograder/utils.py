@@ -41,16 +41,26 @@ def ctrl_c_after():
     a library's cleanup: SQLAlchemy logs a ``KeyboardInterrupt`` raised
     while it closes a gradebook connection with its traceback, and the
     instructor who pressed Ctrl-C sees that instead of what was saved.
-    Only the main thread gets signals; elsewhere, or where SIGINT has a
-    handler of its own, the block runs as it is."""
+    A second Ctrl-C stops the block at once (a step that hangs).  Only the
+    main thread gets signals; elsewhere, or where SIGINT has a handler of
+    its own, the block runs as it is."""
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
         return
     pressed = []
-    signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+
+    def press(*_):
+        pressed.append(True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the next one stops it
+
+    signal.signal(signal.SIGINT, press)
     try:
         yield
+    except Exception as error:  # an error in the block: the Ctrl-C is not lost
+        if pressed:
+            raise KeyboardInterrupt from error
+        raise
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if pressed:

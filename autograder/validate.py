@@ -159,7 +159,7 @@ def _stderr_text(cell, lines: int = 4) -> str:
     return "\n".join(kept[:lines] + (["[...]"] if len(kept) > lines else []))
 
 
-def _student_frame(traceback: list[str]) -> list[str]:
+def _student_frame(traceback: list[str], ename: str) -> list[str]:
     """The innermost frame of the student's own code in an IPython
     traceback (one entry per frame, "Cell In[3], line 5, in f()" for a
     cell's), cut to the lines up to its arrow; [] if none.  An error raised
@@ -169,7 +169,8 @@ def _student_frame(traceback: list[str]) -> list[str]:
     frames = [frame.splitlines() for frame in frames if frame.startswith("Cell In[")]
     if not frames:
         return []
-    frame = frames[-1]
+    # A SyntaxError's frame ends with its message, which follows anyway.
+    frame = [line for line in frames[-1] if not line.startswith(f"{ename}:")]
     arrow = next((i for i, line in enumerate(frame) if line.lstrip().startswith("-")), len(frame) - 1)
     return [frame[0]] + [line for line in frame[max(1, arrow - CONTEXT_LINES + 2):arrow + 1]
                          if line.strip()]
@@ -189,7 +190,7 @@ def _error_text(cell) -> str | None:
             if not starts:
                 return "\n".join(lines[-8:]) or f"{output.ename}: {output.evalue}"
             start = starts[-1]
-            context = _student_frame(output.traceback) or \
+            context = _student_frame(output.traceback, output.ename) or \
                 [line for line in lines[max(0, start - CONTEXT_LINES):start] if line.strip()]
             message = lines[start:]
             if len(message) > MESSAGE_LINES:

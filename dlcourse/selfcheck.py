@@ -64,8 +64,9 @@ def prepare_checked_kernel() -> None:
     ``exit()`` and ``quit()`` end only their own cell, with a message, as an
     error would: in Jupyter they end the kernel a moment after their cell,
     so whichever cell was running then stopped too, and the grade depended
-    on that moment.  ``%reset`` leaves the notebook's names as they are,
-    and says so: the functions it removed still answered, but without the
+    on that moment.  ``%reset`` (but for its histories: ``in``, ``out``,
+    ``dhist``) and ``%reset_selective`` leave the notebook's names, and say
+    so: the functions it removed still answered, but without the
     names they use (``np``), and a notebook that ended with ``%reset -f``
     scored 4 of 14 where its self-checks had all passed."""
     from IPython import get_ipython
@@ -75,18 +76,25 @@ def prepare_checked_kernel() -> None:
         return
 
     def ask_exit():
-        raise ExitCalled(_("exit() ends the kernel in Jupyter. While the notebook is checked "
-                           "or graded it ends only this cell, and the cells after it still run: "
-                           "remove it from the notebook."))
+        raise ExitCalled(_("exit() and quit() end the kernel in Jupyter. While the notebook is "
+                           "checked or graded they end only their own cell, and the cells after "
+                           "it still run: remove them from the notebook."))
+
+    def refuse(line=""):
+        print(_("%reset and %reset_selective remove the notebook's names in Jupyter. While the "
+                "notebook is checked or graded they leave them, so that each part can be "
+                "graded: remove them from the notebook."))
+
+    histories = shell.find_line_magic("reset")
 
     def reset(line=""):
-        print(_("%reset empties the notebook's names in Jupyter. While the notebook is checked "
-                "or graded it leaves them, so that each part can be asked: remove it from the "
-                "notebook."))
+        if {"in", "out", "dhist"} & set(line.split()):  # histories only, as in Jupyter
+            return histories(line)
+        return refuse(line)
 
     shell.ask_exit = ask_exit
-    for name in ("reset", "reset_selective"):
-        shell.register_magic_function(reset, magic_kind="line", magic_name=name)
+    shell.register_magic_function(reset, magic_kind="line", magic_name="reset")
+    shell.register_magic_function(refuse, magic_kind="line", magic_name="reset_selective")
 
 
 class SelfCheckFailed(Exception):

@@ -535,7 +535,7 @@ def test_a_cell_of_many_shell_lines_costs_the_grader_no_time():
     hostile = "\n".join(["!a"] * 499) + "\n" + "x = 1\n" * 16_000
     started = time.process_time()
     assert python_of(hostile) is None
-    assert python_of("\n".join(["!a"] * 600)) is None  # IPython gives up at 500 passes
+    assert python_of("\n".join(["!a"] * 600)) is None  # more than IPython settles in 500 passes
     assert time.process_time() - started < 1.0
     honest = python_of("!pip install -q tqdm\n%matplotlib inline\nfiles = !ls\n"
                        "def relu(z):\n    return np.maximum(z, 0)\n")

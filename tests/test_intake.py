@@ -354,6 +354,21 @@ def test_ctrl_c_while_a_grade_is_saved_lets_the_save_finish_first():
                 saved.append("interrupted")
         assert saved == ["quiet", "interrupted"]
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        # A second Ctrl-C stops a step that hangs; one pressed during a
+        # step that then fails is not lost.
+        with pytest.raises(KeyboardInterrupt):
+            with ctrl_c_after():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+                saved.append("not reached")
+        with pytest.raises(KeyboardInterrupt):
+            with ctrl_c_after():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+                raise OSError("the gradebook is locked")
+        assert saved == ["quiet", "interrupted"]
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -188,3 +188,32 @@ def test_time_spent_waiting_for_a_cpu_holds_the_backstop_back_up_to_a_hard_limit
     assert forever.submission_over() == ""
     now[0] = 100.0 + 3 * 40
     assert forever.submission_over() == "timeout (wall clock): 40 s"
+
+
+def test_the_wait_meter_credits_no_more_than_ordinary_threads_waited(monkeypatch):
+    """Between two reads the longest wait of one ordinary thread counts; a
+    thread that lowers its priority is not counted, and one switching its
+    policy between reads was credited its whole past wait again each time
+    it came back (a reviewer's kernel froze its clock this way)."""
+    from autograder import sandbox
+
+    state = {}  # tid -> (nanoseconds waited so far, nice, policy)
+    monkeypatch.setattr(sandbox, "thread_wait", lambda tid: state[tid])
+    monkeypatch.setattr(sandbox.os, "nice", lambda increment: 0)
+    meter = sandbox.CpuWaitMeter()
+    state.update({1: (0, 0, 0), 2: (0, 0, 0)})
+    assert meter.read([1, 2]) == 0.0
+    state.update({1: (2 * 10**9, 0, 0), 2: (3 * 10**9, 0, 0)})  # waiting together: once
+    assert meter.read([1, 2]) == 3.0
+    state.update({1: (3 * 10**9, 0, 0), 2: (9 * 10**9, 0, 5)})  # 2 is now SCHED_IDLE
+    assert meter.read([1, 2]) == 4.0
+    for _ in range(3):  # 2 back and forth, waiting no more
+        state[2] = (9 * 10**9, 0, 0)
+        assert meter.read([1, 2]) == 4.0
+        state[2] = (9 * 10**9, 0, 3)
+        assert meter.read([1, 2]) == 4.0
+    state.update({3: (50 * 10**9, 0, 0)})  # first seen: its past is not credited
+    assert meter.read([1, 2, 3]) == 4.0
+    state.update({1: (3 * 10**9, 19, 0)})  # niced
+    state.update({3: (51 * 10**9, 0, 0)})
+    assert meter.read([1, 2, 3]) == 5.0
