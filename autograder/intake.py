@@ -360,21 +360,22 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
     return notes
 
 
-def unanswered(nb) -> bool:
+def unanswered(nb, functions=frozenset()) -> bool:
     """Whether every answer cell of ``nb`` still holds nothing but the
     exercise's stub (functions whose body, after a docstring, only raises
     NotImplementedError, that raise itself, imports) and no cell the
-    student added defines a function: the download as it was released.  A
-    cell with an answer beside a commented-out or leftover raise is an
-    answer, and so are answers written in new cells below the stubs."""
+    student added defines one of ``functions`` (those the parts call): the
+    download as it was released.  A cell with an answer beside a
+    commented-out or leftover raise is an answer, and so are answers
+    written in new cells below the stubs."""
     from autograder.rebinding import bound_names, python_of
 
     code = [cell for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
     answers = [cell for cell in code if _nbgrader_meta(cell).get("solution")]
     added = [cell for cell in code if not _nbgrader_meta(cell)]
     return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers) and not any(
-        "function" in bound_names(tree).values()
-        for cell in added if (tree := python_of(cell.get("source", ""))) is not None)
+        bound_names(tree).get(name) == "function" for cell in added
+        if (tree := python_of(cell.get("source", ""))) is not None for name in functions)
 
 
 def _is_stub(source: str) -> bool:
@@ -621,7 +622,9 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             problem, nb = notebook_problem(raw, source_ids, source_parts)
             if problem:
                 raise Refused(problem)
-            if chosen == source.name and len(assignment.notebooks) == 1 and unanswered(nb):
+            asked = frozenset(p.probe.name for p in assignment.parts
+                              if isinstance(getattr(p.probe, "name", None), str))
+            if chosen == source.name and len(assignment.notebooks) == 1 and unanswered(nb, asked):
                 # The untouched download handed in beside the notebook the
                 # work is in ("tensors (1).ipynb"): that one is graded.
                 answered = []
@@ -632,7 +635,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                     except Refused:  # too large, a link: not a candidate, and no reason to refuse
                         continue
                     other_problem, other_nb = notebook_problem(other_raw, source_ids, source_parts)
-                    if not other_problem and not unanswered(other_nb):
+                    if not other_problem and not unanswered(other_nb, asked):
                         answered.append((other, other_raw, other_nb))
                 if len(answered) == 1:
                     (other, raw, nb), = answered

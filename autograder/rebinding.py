@@ -30,8 +30,10 @@ _IPYTHON_LINE = re.compile(r"^\s*[!%]|^[^#\n]*=\s*[!%]|^[^#\n]*\?\s*$", re.M)
 
 def python_of(source: str):
     """A code cell's syntax tree (IPython's magics and ``!commands`` made
-    Python first), or None if it is not valid Python.  The body of a cell
-    that starts with one of PYTHON_CELL_MAGICS is read as the cell."""
+    Python first), or None if it is not valid Python, or has more of
+    IPython's own lines or characters than MAX_IPYTHON_LINES and
+    MAX_IPYTHON_CHARS allow.  The body of a cell that starts with one of
+    PYTHON_CELL_MAGICS is read as the cell."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     first, _, body = source.lstrip().partition("\n")

@@ -1154,7 +1154,9 @@ def test_drawn_inputs_never_hide_a_mistake_that_shows_on_other_draws():
         for case in attention.cases(np.random.default_rng([seed, 1])):
             if len(case) == 4:
                 mask = np.asarray(case[3])
-                assert (mask.max(axis=-1) == 1).all() and mask.min() == 0, seed
+                assert (mask.max(axis=-1) == 1).all(), seed
+                if not np.array_equal(mask, np.tril(np.ones_like(mask))):  # a causal mask's last row
+                    assert (mask.min(axis=-1) == 0).all(), seed
 
 
 # -- The assignments themselves ---------------------------------------------------
