@@ -55,6 +55,11 @@ def _last_cell_not_written(name: str | None) -> bool:
 class ExitCalled(Exception):
     """``exit()`` or ``quit()`` in a notebook being checked or graded."""
 
+    def _render_traceback_(self):
+        """What IPython shows of it: the message alone (the course's own
+        lines that raised it would say nothing to the student)."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 def prepare_checked_kernel() -> None:
     """How a kernel runs a notebook that is being checked (``validate``) or
