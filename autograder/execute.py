@@ -180,23 +180,27 @@ class TimeLimits:
 
     def submission_over(self, grace: float = 0.0) -> str:
         """Why the submission must stop (``grace`` seconds past its limits), or ""."""
-        used = self.cpu()
+        return self._submission_over(self.cpu(), self.clock(), grace)
+
+    def _submission_over(self, used: float, now: float, grace: float = 0.0) -> str:
+        """:meth:`submission_over` at CPU count ``used`` and kernel clock ``now``
+        (each read once per check: the clock reads every thread of the kernel)."""
         if used >= self.submission + grace:
             return said(SUBMISSION_LIMITS[0], seconds=self.submission)
-        if self.clock() >= self.wall_deadline + grace:
+        if now >= self.wall_deadline + grace:
             return said(SUBMISSION_LIMITS[1], seconds=self.wall_limit)
         return ""
 
     def cell_over(self, cpu_start: float, wall_deadline: float) -> str:
         """Why the running cell must be interrupted, or ""."""
-        reason = self.submission_over()
+        used, now = self.cpu(), self.clock()
+        reason = self._submission_over(used, now)
         if reason:
             return reason
-        used = self.cpu() - cpu_start
-        if used >= self.cell:
+        if used - cpu_start >= self.cell:
             return said("timeout: a cell used its {seconds:g} s of CPU (the limit per cell)",
                         seconds=self.cell)
-        if self.clock() >= wall_deadline:
+        if now >= wall_deadline:
             limit = self.factor * self.cell
             return said("timeout (wall clock): a cell ran {seconds:g} s (limit {seconds:g} s per cell)",
                         seconds=limit)
@@ -204,13 +208,14 @@ class TimeLimits:
 
     def probe_over(self, cpu_start: float, wall_deadline: float) -> str:
         """Why a running probe must be interrupted, or ""."""
-        reason = self.submission_over()
+        used, now = self.cpu(), self.clock()
+        reason = self._submission_over(used, now)
         if reason:
             return self.note(reason)
-        if self.cpu() - cpu_start >= self.probe:
+        if used - cpu_start >= self.probe:
             return said("took more than {seconds:g} s of CPU on the grader's inputs",
                         seconds=self.probe)
-        if self.clock() >= wall_deadline:
+        if now >= wall_deadline:
             return said("took more than {seconds:g} s (wall clock) on the grader's inputs",
                         seconds=self.factor * self.probe)
         return ""

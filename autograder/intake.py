@@ -374,8 +374,9 @@ def unanswered(nb, functions=frozenset()) -> bool:
     answers = [cell for cell in code if _nbgrader_meta(cell).get("solution")]
     added = [cell for cell in code if not _nbgrader_meta(cell)]
     return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers) and not any(
-        bound_names(tree).get(name) == "function" for cell in added
-        if (tree := python_of(cell.get("source", ""))) is not None for name in functions)
+        any(bound.get(name) == "function" for name in functions) for cell in added
+        if (tree := python_of(cell.get("source", ""))) is not None
+        and (bound := bound_names(tree)))
 
 
 def _is_stub(source: str) -> bool:

@@ -65,7 +65,8 @@ def __dlcourse_keep__(names):
             value = shell.user_ns.get(name)
             if callable(value) and (own(value) or not own(kept.get(name))):
                 kept[name] = value
-        # Put back after a cell that emptied the namespace (%reset -f).
+        # Put back after a cell that emptied the namespace (get_ipython().reset();
+        # the %reset magic leaves it while grading: dlcourse.selfcheck).
         shell.user_ns[{KEPT_VARIABLE!r}] = kept
         shell.user_ns[{OWN_VARIABLE!r}] = own
     shell.events.register("post_run_cell", after_cell)

@@ -39,7 +39,7 @@ def python_of(source: str):
     first, _, body = source.lstrip().partition("\n")
     if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
         return python_of(body)
-    for text in (source, textwrap.dedent(source)):  # most cells: plain Python
+    for text in dict.fromkeys((source, textwrap.dedent(source))):  # most cells: plain Python
         try:
             return ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

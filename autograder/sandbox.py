@@ -1129,15 +1129,20 @@ class LimitedKernelManager(AsyncKernelManager):
             self._cpu_seen = used
         return self._cpu_seen
 
+    @property
+    def wait_meter(self) -> CpuWaitMeter:
+        """The kernel's :class:`CpuWaitMeter` (one per kernel manager)."""
+        if self._wait_meter is None:
+            self._wait_meter = CpuWaitMeter()
+        return self._wait_meter
+
     def cpu_wait_seconds(self) -> float | None:
         """Seconds the kernel process's threads have waited for a CPU so far
         (see :class:`CpuWaitMeter`; its child processes are not read)."""
         process = getattr(getattr(self, "provisioner", None), "process", None)
         if process is None:
             return None
-        if self._wait_meter is None:
-            self._wait_meter = CpuWaitMeter()
-        return self._wait_meter.read(process_threads(process.pid))
+        return self.wait_meter.read(process_threads(process.pid))
 
     def kill_now(self) -> None:
         """SIGKILL the kernel at once.  Safe from any thread (the watchdog)."""
@@ -1219,10 +1224,8 @@ class SandboxedKernelManager(LimitedKernelManager):
     def cpu_wait_seconds(self) -> float | None:
         """Seconds everything in the kernel's sandbox has waited for a CPU so
         far (see :func:`cgroup_cpu_wait_seconds`)."""
-        if self._wait_meter is None:
-            self._wait_meter = CpuWaitMeter()
         return cgroup_cpu_wait_seconds(list(getattr(self, "_sandbox_groups", []) or []),
-                                       self._wait_meter)
+                                       self.wait_meter)
 
     def kill_now(self) -> None:
         """SIGKILL the kernel and everything it started.  Safe from any thread."""
