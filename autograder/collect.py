@@ -346,17 +346,8 @@ class ReceiptCollect(ExchangeCollect):
 
     def copy_files(self):
         inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        seen: dict[str, int] = {}
         try:
-            for record in self.src_records:
-                student = record.get("username", "?")
-                seen[student] = seen.get(student, 0) + 1
-                if seen[student] > MAX_SUBMISSIONS_PER_STUDENT:
-                    self.events.append(Event(student, None, "skipped: more than "
-                                             f"{MAX_SUBMISSIONS_PER_STUDENT} submissions of "
-                                             "this student in the exchange",
-                                             record.get("filename", "?")))
-                    continue
+            for record in self._within_the_cap(inbound):
                 try:
                     self._copy_one(record, inbound)
                 except Exception as error:  # noqa: BLE001 - one folder never stops collect
@@ -365,6 +356,43 @@ class ReceiptCollect(ExchangeCollect):
                                              record.get("filename", "?")))
         finally:
             os.close(inbound)
+
+    def _within_the_cap(self, inbound: int) -> list[dict]:
+        """The records to collect: of each student's folders, the newest
+        MAX_SUBMISSIONS_PER_STUDENT (by the time in their names).  Folders
+        that belong to somebody else (when owners are checked) are skipped
+        here and count for nobody: a classmate could otherwise use up a
+        student's allowance with folders named after them."""
+        import pwd
+
+        kept: dict[str, list[dict]] = {}
+        for record in self.src_records:
+            student, source = record.get("username", "?"), record.get("filename", "?")
+            if self.check_owner:
+                try:
+                    uid = os.stat(source, dir_fd=inbound, follow_symlinks=False).st_uid
+                except OSError:
+                    uid = None  # _copy_one says why it cannot be read
+                if uid is not None:
+                    try:
+                        owner = pwd.getpwuid(uid).pw_name
+                    except KeyError:
+                        owner = f"uid {uid}"
+                    if owner != student:
+                        self.events.append(Event(student, None, f"skipped: the folder belongs to "
+                                                 f"{owner}, not {student}", source))
+                        continue
+            kept.setdefault(student, []).append(record)
+        chosen = []
+        for student, records in kept.items():
+            records.sort(key=lambda r: (r["timestamp"], r["filename"]), reverse=True)
+            chosen += records[:MAX_SUBMISSIONS_PER_STUDENT]
+            self.events += [Event(student, None, f"skipped: more than {MAX_SUBMISSIONS_PER_STUDENT} "
+                                  "submissions of this student in the exchange (the newest are "
+                                  "collected)", r.get("filename", "?"))
+                            for r in records[MAX_SUBMISSIONS_PER_STUDENT:]]
+        order = {id(r): i for i, r in enumerate(self.src_records)}
+        return sorted(chosen, key=lambda r: order[id(r)])
 
     def _copy_one(self, record: dict, inbound: int) -> None:
         import pwd

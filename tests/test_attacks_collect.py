@@ -166,11 +166,41 @@ def test_one_student_flooding_the_exchange_is_capped(exchange, tmp_path):
                         stamp=f"2026-01-01 00:{i // 60:02d}:{i % 60:02d} UTC")
     make_submission(exchange, "minji", {NOTEBOOK: fixture("solution")})
     events = collect(exchange, tmp_path / "to")
-    flood = [e.action for e in events if e.student == "flood"]
-    assert flood.count("new") == MAX_SUBMISSIONS_PER_STUDENT
-    assert flood.count(f"skipped: more than {MAX_SUBMISSIONS_PER_STUDENT} submissions of this "
-                       "student in the exchange") == 2
+    flood = [e for e in events if e.student == "flood"]
+    assert [e.action for e in flood].count("new") == MAX_SUBMISSIONS_PER_STUDENT
+    skipped = [e.source for e in flood if e.action == (
+        f"skipped: more than {MAX_SUBMISSIONS_PER_STUDENT} submissions of this student in the "
+        "exchange (the newest are collected)")]
+    assert skipped == [f"flood+{NAME}+2026-01-01 00:00:0{i} UTC+x" for i in (1, 0)]
     assert [e.action for e in events if e.student == "minji"] == ["new"]
+
+
+def test_folders_named_after_a_classmate_do_not_use_up_their_allowance(exchange, tmp_path):
+    """On a shared hub anyone may make a folder in the inbound folder, named
+    after anyone: more than the cap of folders named after a classmate and
+    dated before their real one made collect skip the real one. Folders
+    that belong to somebody else now count for nobody."""
+    import pwd
+
+    from autograder.sandbox import SANDBOX_USER
+
+    student = SANDBOX_USER  # a real account on a machine that grades
+    try:
+        owner = pwd.getpwnam(student)
+    except KeyError:
+        pytest.fail(f"no user {student}: run `make sandbox`")
+    for i in range(MAX_SUBMISSIONS_PER_STUDENT + 5):
+        make_submission(exchange, student, {NOTEBOOK: fixture("blank")},
+                        stamp=f"2000-01-01 00:{i // 60:02d}:{i % 60:02d} UTC")
+    real = make_submission(exchange, student, {NOTEBOOK: fixture("solution")})
+    for path in [real, *(os.path.join(real, name) for name in os.listdir(real))]:
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    events = collect_exchange(NAME, tmp_path / "to", exchange.config, check_owner=True)
+    actions = [e.action for e in events]
+    assert actions.count(f"skipped: the folder belongs to root, not {student}") == \
+        MAX_SUBMISSIONS_PER_STUDENT + 5
+    assert actions.count("new") == 1
+    assert (tmp_path / "to" / student / NAME / NOTEBOOK).read_bytes() == fixture("solution")
 
 
 # -- 3. LMS zip entries: who submitted, and when, is the LMS's word -------------------------------
