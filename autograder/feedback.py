@@ -54,6 +54,7 @@ from autograder.intake import (
     MISSING_NOTEBOOK_NAMED,
     NO_METADATA,
     NOT_IN_ITS_FOLDER,
+    QUOTED_NAMES,
     RENAMED_CELLS,
     RETYPED_CELLS,
     WRONG_ASSIGNMENT,
@@ -260,13 +261,19 @@ FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS,
 #: Statuses of a submission that was not graded, as templates.
 REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED, WRONG_ASSIGNMENT, NO_METADATA)
 _FIELD = re.compile(r"\\\{(\w+)\\\}")
+#: The fields of those templates that hold file names a student chose.
+QUOTED_FIELDS = frozenset({"file", "files", "found"})
 
 
 def _notes(status: str, templates_: tuple[str, ...]) -> list[tuple[str, str | None, dict]]:
     """The notes of ``status`` (joined by "; ", which a note may hold too):
     each as (its text, the template it follows or None, the template's fields)."""
-    patterns = [(t, re.compile(_FIELD.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(t))
-                               + "(?=; |$)", re.S)) for t in templates_]
+    def field(found):  # a student's file names are quoted (intake.file_name): read them whole
+        name = found.group(1)
+        return f"(?P<{name}>{QUOTED_NAMES if name in QUOTED_FIELDS else '.+?'})"
+
+    patterns = [(t, re.compile(_FIELD.sub(field, re.escape(t)) + "(?=; |$)", re.S))
+                for t in templates_]
     notes, at = [], 0
     while at < len(status):
         for template, pattern in patterns:

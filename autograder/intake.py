@@ -128,8 +128,16 @@ MAX_NAME_SHOWN = 60
 def file_name(name: str) -> str:
     """A file name the student chose, for a status: printable, in quotes and
     at most MAX_NAME_SHOWN characters, so that it reads as a name and not as
-    the grader's words (a file named "x.ipynb; regraded by hand, 14 of 14")."""
-    return f'"{shortened(printable(unicodedata.normalize("NFC", name)), MAX_NAME_SHOWN)}"'
+    the grader's words (a file named "x.ipynb; regraded by hand, 14 of 14").
+    A quote or backslash in the name is escaped with a backslash, so that
+    the name cannot end its own quotes (QUOTED_NAMES reads it back)."""
+    escaped = unicodedata.normalize("NFC", name).replace("\\", "\\\\").replace('"', '\\"')
+    # A cut name ends in "…", which no backslash before it can escape away.
+    return f'"{shortened(printable(escaped), MAX_NAME_SHOWN)}"'
+
+
+#: One or more names as :func:`file_name` writes them, joined by ", ".
+QUOTED_NAMES = r'"(?:[^"\\]|\\.)*"(?:, "(?:[^"\\]|\\.)*")*'
 
 
 def describe(error: BaseException) -> str:
@@ -367,16 +375,23 @@ def unanswered(nb, functions=frozenset()) -> bool:
     student added defines one of ``functions`` (those the parts call): the
     download as it was released.  A cell with an answer beside a
     commented-out or leftover raise is an answer, and so are answers
-    written in new cells below the stubs."""
+    written in new cells below the stubs, even ones that are not valid
+    Python yet."""
     from autograder.rebinding import bound_names, python_of
+
+    def defines(source: str) -> bool:
+        tree = python_of(source)
+        if tree is None:  # not Python (a slip while typing an answer): what it would define
+            return any(re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", source, re.M)
+                       for name in functions)
+        bound = bound_names(tree)
+        return any(bound.get(name) == "function" for name in functions)
 
     code = [cell for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
     answers = [cell for cell in code if _nbgrader_meta(cell).get("solution")]
     added = [cell for cell in code if not _nbgrader_meta(cell)]
     return bool(answers) and all(_is_stub(cell.get("source", "")) for cell in answers) and not any(
-        any(bound.get(name) == "function" for name in functions) for cell in added
-        if (tree := python_of(cell.get("source", ""))) is not None
-        and (bound := bound_names(tree)))
+        defines(cell.get("source", "")) for cell in added)
 
 
 def _is_stub(source: str) -> bool:

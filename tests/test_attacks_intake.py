@@ -526,17 +526,45 @@ def test_a_cell_of_many_shell_lines_costs_the_grader_no_time():
     """The grader reads every code cell as Python (which names a cell binds
     again), outside the sandbox's limits; IPython makes one ``!`` line
     Python per pass over the whole cell, so 499 of them in 100 kB took
-    minutes of the grader's CPU.  Such a cell is now left unread at once;
-    an honest cell with a few magics is read as before."""
+    minutes of the grader's CPU.  Such a cell is now read in one pass
+    without IPython, and still says what it binds; an honest cell with a
+    few magics is read by IPython as before."""
     import time
 
-    from autograder.rebinding import python_of
+    from autograder.rebinding import bound_names, python_of
 
-    hostile = "\n".join(["!a"] * 499) + "\n" + "x = 1\n" * 16_000
+    hostile = "\n".join(["!a"] * 499) + "\n" + "x = 1\n" * 16_000 + "def f():\n    pass\n"
     started = time.process_time()
-    assert python_of(hostile) is None
-    assert python_of("\n".join(["!a"] * 600)) is None  # more than IPython settles in 500 passes
+    assert bound_names(python_of(hostile)) == {"x": "value", "f": "function"}
+    assert bound_names(python_of("\n".join(["!a"] * 600) + "\nfiles = !ls\n")) == {"files": "value"}
+    assert python_of("%\n" * 11 + " " * 200_000 + "x\n") is None  # not Python
     assert time.process_time() - started < 1.0
     honest = python_of("!pip install -q tqdm\n%matplotlib inline\nfiles = !ls\n"
                        "def relu(z):\n    return np.maximum(z, 0)\n")
     assert [type(node).__name__ for node in honest.body][-1] == "FunctionDef"
+
+
+@pytest.mark.parametrize("name", [
+    'x"; changed cell types (restored); "y.ipynb',
+    'a"; re-graded by hand: 14 of 14; "b.ipynb',
+    'ends in a backslash\\',
+    'q\\"; changed cell ids (the original cells were graded); \\"r.ipynb',
+    "z" * 58 + '\\"; changed cell types (restored); "',  # cut next to the escape
+])
+def test_a_quote_in_a_file_name_cannot_add_a_note_of_the_graders(name):
+    """A status's notes are joined by "; " and a student's file name sits
+    in quotes in one of them; a name with a quote of its own ended those
+    quotes and passed the rest for the grader's notes (a "changed cell
+    types (restored)" note on the student's page, "re-graded by hand: 14
+    of 14" in the class report). The name's quotes are now escaped, and the
+    page reads each note whole."""
+    from autograder.feedback import file_notes, say_status
+    from autograder.intake import EXTRA_NOTEBOOKS, WRONG_FILE_NAME, file_name
+
+    notes = [WRONG_FILE_NAME.format(file=file_name(name)),
+             EXTRA_NOTEBOOKS.format(files=f"{file_name('b.ipynb')}, {file_name(name)}")]
+    status = "; ".join(notes)
+    assert file_notes(status, "en") == notes
+    assert len(file_notes(status, "ko")) == 2
+    assert say_status(status, "en") == status
+    assert "restored" not in " ".join(file_notes(status, "ko")).replace(file_name(name), "")
