@@ -14,26 +14,50 @@ from nbgrader.utils import is_solution
 from autograder.sanitize import grade_id_of
 
 #: Cell magics that run their cell's body as Python in the notebook's own
-#: namespace: what the body binds, the cell binds.
-PYTHON_CELL_MAGICS = frozenset({"capture", "time"})
+#: namespace: what the body binds, the cell binds (``%%timeit`` runs it in a
+#: namespace of its own).
+PYTHON_CELL_MAGICS = frozenset({"capture", "prun", "time"})
 
 #: IPython makes one line of its own syntax (``!ls``, ``%time x``,
 #: ``files = !ls``, ``f?``) Python per pass over the whole cell: a cell of
 #: 500 ``!`` lines in 100 kB kept the grader (outside the sandbox and its
 #: limits) busy for minutes.  Only a cell of at most this many such lines
-#: and characters is handed to IPython (a few hundredths of a second);
-#: a longer one is read as plain Python, dedented, or not at all (None, as
-#: for a cell that is not Python).
+#: and characters is handed to IPython (a few hundredths of a second); in
+#: a longer one each such line is read as a statement that binds nothing
+#: (or None to the name it assigns), in one pass (:func:`_without_ipython`).
 MAX_IPYTHON_LINES, MAX_IPYTHON_CHARS = 10, 10_000
 _IPYTHON_LINE = re.compile(r"^\s*[!%]|^[^#\n]*=\s*[!%]|^[^#\n]*\?\s*$", re.M)
+#: The lines :func:`_without_ipython` rewrites: a magic or shell command
+#: (``%time f(x)``, ``!ls``), one assigned (``files = !ls``), help (``f?``).
+_COMMAND = re.compile(r"[!%]")
+_ASSIGNED_COMMAND = re.compile(r"(?P<target>[^#\n=]*[^#\n=!<>])=[ \t]*[!%]")
+_HELP = re.compile(r"(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*$")
+
+
+def _without_ipython(source: str) -> str:
+    """``source`` with each line of IPython's own syntax replaced by plain
+    Python that binds what it binds: ``pass``, or ``target = None`` for an
+    assigned command.  Linear in the cell's size, unlike IPython's own
+    transforms; for cells too long for those."""
+    lines = []
+    for line in source.split("\n"):
+        code = line.lstrip(" \t")
+        indent = line[:len(line) - len(code)]
+        if found := _ASSIGNED_COMMAND.match(code):
+            line = f"{indent}{found['target'].strip()} = None"
+        elif _COMMAND.match(code) or _HELP.match(code):
+            line = f"{indent}pass"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def python_of(source: str):
     """A code cell's syntax tree (IPython's magics and ``!commands`` made
-    Python first), or None if it is not valid Python, or has more of
+    Python first), or None if it is not valid Python.  A cell with more of
     IPython's own lines or characters than MAX_IPYTHON_LINES and
-    MAX_IPYTHON_CHARS allow.  The body of a cell that starts with one of
-    PYTHON_CELL_MAGICS is read as the cell."""
+    MAX_IPYTHON_CHARS allow is read without IPython (:func:`_without_ipython`).
+    The body of a cell that starts with one of PYTHON_CELL_MAGICS is read as
+    the cell."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     first, _, body = source.lstrip().partition("\n")
@@ -45,6 +69,11 @@ def python_of(source: str):
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     if len(_IPYTHON_LINE.findall(source)) > MAX_IPYTHON_LINES or len(source) > MAX_IPYTHON_CHARS:
+        for text in dict.fromkeys((source, textwrap.dedent(source))):
+            try:
+                return ast.parse(_without_ipython(text))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
         return None
     try:  # magics, shell lines, ``>>>`` prompts
         return ast.parse(TransformerManager().transform_cell(source))

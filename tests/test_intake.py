@@ -183,6 +183,30 @@ def submissions(tmp_path_factory):
     return root
 
 
+def test_a_download_with_answers_in_added_cells_is_answered_however_they_are_written():
+    """The named notebook counts as the untouched download (and a scratch
+    copy beside it is graded instead) only if no cell the student added
+    defines a function the parts call: also when that cell holds more
+    magics than IPython is given to read, or does not parse yet."""
+    from autograder.intake import unanswered
+
+    asked = frozenset(p.probe.name for p in ASSIGNMENT.parts
+                      if isinstance(getattr(p.probe, "name", None), str))
+    name = sorted(asked)[0]
+
+    def blank_plus(source):
+        nb = nbformat.reads(fixture_text("blank"), as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        return nb
+
+    assert unanswered(blank_plus("x = 1\nprint(x)\n"), asked)
+    assert unanswered(blank_plus("def scratch(z):\n    return z\n"), asked)
+    assert not unanswered(blank_plus(f"def {name}(*args):\n    return 0\n"), asked)
+    assert not unanswered(blank_plus("%load_ext autoreload\n" * 11
+                                     + f"def {name}(*args):\n    return 0\n"), asked)
+    assert not unanswered(blank_plus(f"def {name}(*args)\n    return 0\n"), asked)  # a slip
+
+
 @pytest.mark.parametrize("folder", sorted(CASES))
 def test_every_kind_of_bad_input_gets_its_own_status(submissions, folder):
     _, status, _ = CASES[folder]

@@ -157,13 +157,17 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
     nb = nbformat.read(fixture("solution"), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("x = " + " + ".join(["1"] * 1500) + "\n"))
     assert _later_rebindings(nb, reference) == []
-    # A definition inside a cell run through %%capture or %%time is one too;
+    # A definition inside a cell run through %%capture, %%time or %%prun is
+    # one too, and so it is below more magics than IPython is given to read;
     # so is a function of the notebook's assigned to the name; a walrus
-    # binds; a bare annotation and a %%writefile cell bind nothing.
+    # binds; a bare annotation, a %%writefile and a %%timeit cell bind nothing.
     forward = "def perceptron_forward(X, w, b):\n    return 0\n"
     for cells, kind in (
             ([f"%%capture out\n{forward}"], "is defined again"),
             ([f"%%time\n{forward}"], "is defined again"),
+            ([f"%%prun -q\n{forward}"], "is defined again"),
+            (["%load_ext autoreload\n" * 11 + forward], "is defined again"),  # too many for IPython
+            ([f"%%timeit -n1 -r1\n{forward}"], None),  # runs in a namespace of its own
             (["def mine(X, w, b):\n    return 0\n", "perceptron_forward = mine\n"],
              "is defined again"),
             (["print(perceptron_forward := 3)\n"], "is given another value"),
