@@ -32,6 +32,7 @@ from autograder.gradebook import describe as describe_registration
 from autograder.gradebook import exclusive
 from autograder.intake import describe, inspect, is_student_id, stage
 from autograder.late import configure as configure_late
+from autograder.late import late_duration
 from autograder.results import Result, from_gradebook, write_csv
 from autograder.sandbox import SandboxError, check
 from autograder.settings import COURSE_ID
@@ -87,19 +88,29 @@ def _gradebook_result(course: Course, assignment: Assignment, student: str) -> R
         return from_gradebook(gb.find_submission(assignment.name, student))
 
 
-def _stage(course: Course, submission, assignment: Assignment) -> None:
+def _stage(course: Course, submission, assignment: Assignment, again: bool = False) -> None:
     """Stage a submission for nbgrader; without a receipt time, forget any
-    time an earlier run recorded, so lateness is never judged on stale data."""
+    time an earlier run recorded, so lateness is never judged on stale data,
+    except when the student is graded again (``again``, `grade --student`):
+    then the time the run recorded is kept, and the log says so."""
     from nbgrader.api import Gradebook, MissingEntry
 
     if stage(submission, course.submitted, assignment) is None:
         with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
             try:
-                if gb.find_submission(assignment.name, submission.student).timestamp:
-                    gb.update_or_create_submission(assignment.name, submission.student,
-                                                   timestamp=None)
+                recorded = gb.find_submission(assignment.name, submission.student)
             except MissingEntry:
-                pass
+                return
+            if recorded.timestamp and again:
+                late = recorded.total_seconds_late
+                log.warning(f"{submission.student}: this notebook has no receipt (it was not "
+                            f"collected), so the time of handing in the last grading recorded is "
+                            f"kept: {recorded.timestamp:%Y-%m-%d %H:%M} UTC"
+                            + (f", {late_duration(late)} late" if late > 0 else ", on time")
+                            + "; to judge a new hand-in's time, collect it first")
+            elif recorded.timestamp:
+                gb.update_or_create_submission(assignment.name, submission.student,
+                                               timestamp=None)
 
 
 def _record_not_graded(course: Course, assignment: Assignment, student: str) -> None:
@@ -150,9 +161,10 @@ def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | N
 
 
 def _again(course: Course, name: str, run_file: Path, folders: list[Path],
-           students: list[str], restart: bool) -> tuple[dict, list[Path]]:
+           students: list[str], restart: bool) -> tuple[dict, list[Path], int]:
     """The last run of ``name``, with ``students`` taken out of what it has
-    done, and their folders, for :func:`grade` to grade them again."""
+    done, their folders, for :func:`grade` to grade them again, and how many
+    of them the run had not graded."""
     if restart:
         raise GradingError("--student grades students again within the last run; "
                            "--restart starts a new run for everyone: use one or the other")
@@ -168,9 +180,10 @@ def _again(course: Course, name: str, run_file: Path, folders: list[Path],
     if missing:
         raise GradingError(f"no folder {', '.join(map(repr, missing))} in the submissions folder")
     chosen = [by_name[student] for student in dict.fromkeys(students)]
+    newcomers = sum(_key(folder) not in run["done"] for folder in chosen)
     for folder in chosen:
         run["done"].pop(_key(folder), None)
-    return run, chosen
+    return run, chosen, newcomers
 
 
 def _record(run: dict, run_file: Path, row: Result) -> Result:
@@ -548,8 +561,9 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
 
     course.open_gradebook()
     run_file = course.paths.run_file(name)
+    newcomers = 0
     if students:
-        run, folders = _again(course, name, run_file, folders, students, restart)
+        run, folders, newcomers = _again(course, name, run_file, folders, students, restart)
     else:
         run = _unfinished_run(run_file, submissions, seed) if not restart else None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]
@@ -560,7 +574,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     try:
         with Workers(course, name, min(jobs, len(remaining))) as workers:
             return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
-                              workers, csv_path, again=bool(students))
+                              workers, csv_path, again=bool(students), newcomers=newcomers)
     finally:
         if runs_cases is not None:  # whole or not at all, as save_json writes
             staged = cases_file.with_suffix(".restore")
@@ -570,10 +584,12 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
 
 def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                folders: list[Path], run: dict | None, run_file: Path, seed: int | None,
-               workers: Workers, csv_path: Path | None, again: bool = False) -> list[Result]:
+               workers: Workers, csv_path: Path | None, again: bool = False,
+               newcomers: int = 0) -> list[Result]:
     """Grade ``folders`` in ``run`` (a new one if None); ``again``: they are
-    some students of the last run graded again (see :func:`grade`), and the
-    run stays as it was, finished or not."""
+    some students of the last run graded again (see :func:`grade`; of them
+    ``newcomers`` were not in it), and the run stays as it was, finished or
+    not."""
     name = assignment.name
     configure_late(course, name)
     # nbgrader's gradebook must know the assignment's cells.
@@ -590,7 +606,10 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
             # Not the run's inputs: its feedback pages showed them (each
             # number a case passed), and a table of answers worked out from
             # those would score as right as the code.
-            log.info(f"Grading {len(folders)} student(s) again in the last run of {name}, on new "
+            who = (f"{len(folders)} student(s) again" if not newcomers else
+                   f"{len(folders)} student(s) ({len(folders) - newcomers} again, {newcomers} "
+                   "not in it before)")
+            log.info(f"Grading {who} in the last run of {name}, on new "
                      f"inputs (seed {seed}); the run's other {len(run['done'])} keep their grades")
         else:
             run = {"submissions": str(submissions), "seed": seed, "finished": False, "done": {}}
@@ -619,7 +638,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
             submission = inspect(folder, assignment)  # never raises: problems become the status
             if not submission.problem:
                 try:
-                    _stage(course, submission, assignment)
+                    _stage(course, submission, assignment, again)
                 except Exception as error:  # noqa: BLE001 - one submission never stops a class
                     submission.problem = f"could not be graded: {describe(error)}"
             if submission.problem:

@@ -464,6 +464,21 @@ def test_a_late_submission_is_penalized_when_graded(exchange, tmp_path):
     assert float(exported["forger"]["late_submission_penalty"]) == 1.5
     assert float(exported["forger"]["score"]) == 13.5
     assert float(exported["minji"]["late_submission_penalty"]) == 0.0
+    # The forger graded again (`--student`) from a plain folder, which has
+    # no receipt: the time of handing in the run recorded is kept, and said.
+    plain = tmp_path / "plain" / "forger" / NAME
+    plain.mkdir(parents=True)
+    (plain / NOTEBOOK).write_bytes(fixture("solution"))
+    again = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", NAME, "--submissions", str(plain.parents[1]),
+         "--work", str(work), "--csv", str(grades), "--student", "forger"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "forger: this notebook has no receipt" in again.stderr
+    assert "1 min late" in again.stderr, again.stderr
+    with grades.open() as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert rows["forger"]["status"] == "late 1 min: -10% (-1.5 points)"
 
 
 def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
@@ -489,6 +504,12 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
         submission = gb.find_submission(NAME, "minji")
         assert submission.timestamp is None and submission.total_seconds_late == 0
     assert not (course.submitted / "minji" / NAME / "timestamp.txt").exists()
+    # Graded again (`grade --student`), the time recorded is kept.
+    with Gradebook(course.db_url, "dlcourse") as gb:
+        gb.update_or_create_submission(NAME, "minji", timestamp=dt.datetime(2026, 1, 2))
+    _stage(course, inspect(plain.parent, ASSIGNMENT), ASSIGNMENT, again=True)
+    with Gradebook(course.db_url, "dlcourse") as gb:
+        assert gb.find_submission(NAME, "minji").total_seconds_late == 24 * 3600
 
 
 def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path, caplog):
