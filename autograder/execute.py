@@ -1074,6 +1074,18 @@ MAX_SELF_CHECK_LINES = 60
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
+def _as_shown(line: str) -> str:
+    """A line of printed text as a terminal leaves it: what follows its last
+    carriage return (a progress bar drawn again), backspaces applied."""
+    shown = []
+    for char in line.rstrip("\r").rsplit("\r", 1)[-1]:
+        if char != "\b":
+            shown.append(char)
+        elif shown:
+            shown.pop()
+    return "".join(shown)
+
+
 def self_check_text(cell) -> str:
     """What the student's own run of the self-check said (the public checks
     and their hints), as plain text.
@@ -1089,17 +1101,27 @@ def self_check_text(cell) -> str:
             pieces.append(out.get("text", ""))
         elif out.get("output_type") == "error":
             pieces.append("\n".join(out.get("traceback") or [f"{out.get('ename')}: {out.get('evalue')}"]))
-    text = _ANSI.sub("", "\n".join(pieces)).strip()
+    text = _ANSI.sub("", "\n".join(pieces))
+    # What a terminal shows of a progress bar redrawn in place (Keras,
+    # tqdm): the last drawing of each line, not every one.
+    text = "\n".join(map(_as_shown, text.split("\n"))).strip()
     text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     if not text:
         return ""
-    if len(text) > MAX_SELF_CHECK_CHARS:
-        text = text[:MAX_SELF_CHECK_CHARS] + " [...]"
-    lines = text.splitlines()
+    # The verdict comes last: a long output keeps its start and its end.
+    lines = text.split("\n")
     if len(lines) > MAX_SELF_CHECK_LINES:  # nbgrader keeps 1,000 lines a cell: the verdict must fit
-        lines = lines[:MAX_SELF_CHECK_LINES] + ["[...]"]
+        head = MAX_SELF_CHECK_LINES // 3
+        cut = len(lines) - MAX_SELF_CHECK_LINES
+        lines = lines[:head] + [_("[... {count} lines ...]").format(count=cut)] + lines[head + cut:]
+    text = "\n".join(lines)
+    if len(text) > MAX_SELF_CHECK_CHARS:
+        head = MAX_SELF_CHECK_CHARS // 3
+        cut = len(text) - MAX_SELF_CHECK_CHARS
+        text = (text[:head] + " " + _("[... {count} characters ...]").format(count=cut) + " "
+                + text[head + cut:])
     return _("Your self-check said (public examples, not the grade):") + "\n" + "".join(
-        f"  │ {line}\n" for line in lines)
+        f"  │ {line}\n" for line in text.split("\n"))
 
 
 def write_verdict(cell, part: Part | None, score: float, checks: list[Check]) -> None:

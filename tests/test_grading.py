@@ -1426,14 +1426,25 @@ def test_a_self_check_that_prints_thousands_of_lines_cannot_push_the_verdict_out
     """nbgrader keeps 1,000 lines of a cell's output and drops what follows:
     a hook that printed 2,000 empty lines in each self-check cell removed the
     grader's verdict from the graded notebook and the page.  What the
-    self-check said is kept to MAX_SELF_CHECK_LINES lines."""
+    self-check said is kept to MAX_SELF_CHECK_LINES lines, its start and
+    its end, where the self-check's own verdict is (a part that trains with
+    Keras's progress output filled the first 60 lines with epochs)."""
     from autograder.execute import MAX_SELF_CHECK_LINES, self_check_text
 
     cell = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
-        "stream", name="stdout", text="a" + "\n" * 1998 + "a")])
+        "stream", name="stdout", text="a" + "\n" * 1998 + "b")])
     text = self_check_text(cell)
     assert len(text.splitlines()) == 1 + MAX_SELF_CHECK_LINES + 1
-    assert text.splitlines()[-1] == "  │ [...]"
+    assert text.splitlines()[1] == "  │ a" and text.splitlines()[-1] == "  │ b"
+    assert "  │ [... 1939 lines ...]" in text.splitlines()
+    # A progress bar drawn again in place shows once, as it was left.
+    epochs = "".join(f"Epoch {i}/100\n1/1 ━━ 0s 102ms/step - loss: 1.5\r1/1 ━━ 0s 99ms/step - "
+                     "loss: 1.5\n" for i in range(1, 101))
+    trained = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text=epochs + "✗ fit_linear: w should have shape (2,)\n")])
+    lines = self_check_text(trained).splitlines()
+    assert lines[-1] == "  │ ✗ fit_linear: w should have shape (2,)"
+    assert lines[1:3] == ["  │ Epoch 1/100", "  │ 1/1 ━━ 0s 99ms/step - loss: 1.5"]
     short = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output(
         "stream", name="stdout", text="✓ 3 checks passed\n")])
     assert self_check_text(short).splitlines()[1:] == ["  │ ✓ 3 checks passed"]
