@@ -711,11 +711,14 @@ def _in_another_order(values: list, wanted: list, labels: list[str], checks: lis
     else:
         return None
     placed = {given: place for place, given in enumerate(order)}
-    return [check if placed[i] == i else
-            Check(False, (f"{labels[i]}: " if labels[i] else "") +
-                  _("the values of {other}: the right values, returned in another order than "
-                    "the exercise asks for").format(other=labels[placed[i]]),
-                  credit=credit, form_only=True)
+
+    def swapped(i: int) -> str:
+        if labels[i] and labels[placed[i]]:
+            return _("{other} was returned where {name} goes: right values, in another order than "
+                     "the exercise asks for").format(other=labels[placed[i]], name=labels[i])
+        return _("right values, returned in another order than the exercise asks for")
+
+    return [check if placed[i] == i else Check(False, swapped(i), credit=credit, form_only=True)
             for i, check in enumerate(checks)]
 
 
