@@ -150,9 +150,9 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
     failed, label, example = Counter(), {}, {}
 
     def call_of(message: str) -> str:
-        # A failing check's words after the call can be the student's own
-        # (an exception's message): a check no one passed is labelled by the
-        # grader's words alone, the call on the inputs drawn for everyone.
+        # A check is labelled by the call on the inputs drawn for everyone:
+        # a failing check's words after it can be the student's own (an
+        # exception's message), and a passing one's are its verdict.
         return message.split(": ", 1)[0]
 
     def rank(message: str) -> int:
@@ -183,7 +183,9 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
             for index, check in enumerate(checks):
                 key = (part, index)
                 if check["passed"]:
-                    label[key] = check["message"]  # what the check tests, in a passing form
+                    # The call, in the grader's words (not its passing verdict,
+                    # "values match the solution", in a table of failures).
+                    label[key] = call_of(check["message"])
                 else:
                     failed[key] += 1
                     label.setdefault(key, call_of(check["message"]))

@@ -494,6 +494,14 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
                                                  "NotImplementedError)"}]}}}))
     (unwritten,) = _failed_checks(course, NAME, ["aaron", "mallory"])
     assert unwritten.example_from == "mallory" and unwritten.failed == 2
+    # A check some passed is labelled by its call too, not by its passing
+    # verdict ("values match the solution" in a table of failures).
+    folder = tmp_path / NAME / "yuna"
+    folder.mkdir(parents=True)
+    (folder / f"{NAME}.json").write_text(json.dumps({"parts": {"check_broadcast_shape": {
+        "checks": [{"passed": True, "message": f"{call}: values match the solution"}]}}}))
+    (passed_by_one,) = _failed_checks(course, NAME, ["minji", "yuna"])
+    assert passed_by_one.check == call and passed_by_one.failed == 1
 
 
 def test_a_function_defined_again_after_its_answer_cell_is_named_under_its_part(run):
