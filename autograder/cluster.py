@@ -19,8 +19,8 @@ limits were hit) and the CPU seconds used.  A worker needs the grader's
 code and the sandbox (``make sandbox``), never the solutions, the gradebook,
 other students' notebooks or the database's password.
 
-Tasks have no side effects and deterministic keys (assignment, seed, student,
-notebook, the notebook's hash), so when Dask runs a task again because its
+Tasks have no side effects and deterministic keys (the assignment, and a hash
+of the seed, the student, the notebook and its text), so when Dask runs a task again because its
 worker died (it does, on another worker) nothing changes but the time.  A
 notebook whose task keeps killing workers ends, after Dask's
 ``distributed.scheduler.allowed-failures`` deaths, as
@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -235,8 +236,38 @@ def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fal
                       set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise _lose(f"cannot reach the cluster's scheduler at {address}: {error}") from None
+    try:
+        served = made.run_on_scheduler(_web_pages_served)
+    except Exception as error:  # noqa: BLE001 - an older or unusual scheduler: say so, go on
+        log.warning(f"warning: could not ask the scheduler which web pages it serves ({error})")
+        served = []
+    if served:
+        made.close()
+        raise GradingError(
+            f"the scheduler at {address} serves Dask's web pages ({', '.join(served)}) without a "
+            "login beyond this machine: they show the tasks, their workers' logs and call "
+            "stacks; start it as docs/deployment.md says (no routes, on the loopback)")
     _CLIENT.update(client=made, address=address)
     return made
+
+
+def _web_pages_served(dask_scheduler=None) -> list[str]:
+    """Run on the scheduler: the addresses beyond the loopback where it
+    serves web pages (Dask's HTTP routes: task names, logs, call stacks,
+    metrics), as "ADDRESS:PORT"; empty if it serves none there."""
+    import ipaddress as addresses
+
+    import dask
+
+    if not dask.config.get("distributed.scheduler.http.routes", []):
+        return []
+    server = getattr(dask_scheduler, "http_server", None)
+    found = []
+    for sock in (getattr(server, "_sockets", None) or {}).values():
+        host, port = sock.getsockname()[:2]
+        if not addresses.ip_address(host).is_loopback:
+            found.append(f"{host}:{port}")
+    return found
 
 
 def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = False) -> int:
@@ -257,8 +288,12 @@ class Asked:
 
 
 def task_key(assignment: str, seed: int, student: str, notebook: str, text: str) -> str:
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return f"judged-{assignment}-{seed}-{student}-{notebook}-{digest}"
+    """The task's Dask key: one per run, student, notebook and notebook text,
+    which names only the assignment in the clear (a key shows in Dask's logs
+    and pages: not whose notebook it is, nor the run's seed)."""
+    digest = hashlib.sha256(json.dumps([seed, student, notebook]).encode() + b"\0"
+                            + text.encode()).hexdigest()[:32]
+    return f"judged-{assignment}-{digest}"
 
 
 def make_task(executor, nb, parts, cases: dict, language: str) -> dict:
@@ -368,8 +403,12 @@ def serve(address: str, slots: int, certificates: str = "", *, work: Path,
         # A plain-TCP test cluster listens on the loopback only (its nannies
         # and workers run whatever a client sends them).
         listen = {} if sec else {"host": "127.0.0.1"}
+        # No web pages (Dask's are plain HTTP without a login, and show
+        # the tasks and the worker's log), and their server on the loopback.
         nannies = [Nanny(address, nthreads=1, security=sec, name=f"{host}-{os.getpid()}-{index}",
-                         local_directory=str(work / "dask"), memory_limit=0, **listen)
+                         local_directory=str(work / "dask"), memory_limit=0,
+                         dashboard_address="127.0.0.1:0",
+                         config={"distributed.worker.http.routes": []}, **listen)
                    for index in range(slots)]
         await asyncio.gather(*nannies)
         log.info(f"{slots} grading slot(s) on {host} joined {address}; Ctrl-C to leave")

@@ -107,8 +107,12 @@ DEFAULT_FORM = ("<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file nam
 #: ``max_dir_size``: files read, and how deep its folders may nest.
 MAX_SUBMISSION_FILES = 1000
 MAX_SUBMISSION_DEPTH = 16
-#: Most submissions of one student collected from the exchange in one run.
+#: Most submissions of one student collected from the exchange in one run,
+#: and most kB their new files may hold in all (a sparse file costs its
+#: writer no disk, but its copy in the history does, and the history is
+#: never deleted).
 MAX_SUBMISSIONS_PER_STUDENT = 100
+MAX_NEW_KB_PER_STUDENT = 200_000
 #: Longest zip entry name read (longer ones are skipped): matching a pattern
 #: costs time that grows with the square of the name's length.
 MAX_ENTRY_NAME_CHARS = 1000
@@ -141,14 +145,20 @@ def _content_hash(files: dict[str, bytes]) -> str:
 
 
 def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
-           received: dt.datetime, source: str, claimed: str | None) -> Event:
-    """Keep one submission in the history, unless it is already there."""
+           received: dt.datetime, source: str, claimed: str | None,
+           room: int | None = None) -> Event:
+    """Keep one submission in the history, unless it is already there; a
+    new one of more than ``room`` bytes (if given) is skipped."""
     folder = to / HISTORY / student / assignment
     content = _content_hash(files)
     for _, _, record in history_entries(folder):
         if record.get("source") == source and record.get("content") == content:
             return Event(student, dt.datetime.fromisoformat(record["received"]),
                          "already collected", source)
+    if room is not None and sum(map(len, files.values())) > room:
+        return Event(student, None, f"skipped: this student's newer submissions in this collect "
+                     f"already hold {MAX_NEW_KB_PER_STUDENT} kB or nearly (the most collected "
+                     "from one student at a time)", source)
     key = (utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
            + sha256(source.encode())[:4])
     final = folder / key
@@ -346,6 +356,7 @@ class ReceiptCollect(ExchangeCollect):
 
     def copy_files(self):
         inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.room: dict[str, int] = {}  # student -> bytes their new submissions may still add
         try:
             for record in self._within_the_cap(inbound):
                 try:
@@ -359,13 +370,15 @@ class ReceiptCollect(ExchangeCollect):
 
     def _within_the_cap(self, inbound: int) -> list[dict]:
         """The records to collect: of each student's folders, the newest
-        MAX_SUBMISSIONS_PER_STUDENT (by the time in their names).  Folders
-        that belong to somebody else (when owners are checked) are skipped
-        here and count for nobody: a classmate could otherwise use up a
-        student's allowance with folders named after them."""
+        MAX_SUBMISSIONS_PER_STUDENT (by the time in their names), newest
+        first.  Folders that belong to somebody else (when owners are
+        checked) are skipped here and count for nobody: a classmate could
+        otherwise use up a student's allowance with folders named after
+        them.  What is skipped is said in a line per student and reason."""
         import pwd
 
         kept: dict[str, list[dict]] = {}
+        foreign: dict[tuple[str, str], list[str]] = {}  # (student named, owner) -> folders
         for record in self.src_records:
             student, source = record.get("username", "?"), record.get("filename", "?")
             if self.check_owner:
@@ -379,20 +392,33 @@ class ReceiptCollect(ExchangeCollect):
                     except KeyError:
                         owner = f"uid {uid}"
                     if owner != student:
-                        self.events.append(Event(student, None, f"skipped: the folder belongs to "
-                                                 f"{owner}, not {student}", source))
+                        foreign.setdefault((student, owner), []).append(source)
                         continue
             kept.setdefault(student, []).append(record)
+        for (student, owner), sources in foreign.items():
+            self._skipped(student, sources, f"the folder belongs to {owner}, not {student}",
+                          f"folders named after {student} belong to {owner}, not {student}")
         chosen = []
         for student, records in kept.items():
             records.sort(key=lambda r: (r["timestamp"], r["filename"]), reverse=True)
             chosen += records[:MAX_SUBMISSIONS_PER_STUDENT]
-            self.events += [Event(student, None, f"skipped: more than {MAX_SUBMISSIONS_PER_STUDENT} "
-                                  "submissions of this student in the exchange (the newest are "
-                                  "collected)", r.get("filename", "?"))
-                            for r in records[MAX_SUBMISSIONS_PER_STUDENT:]]
-        order = {id(r): i for i, r in enumerate(self.src_records)}
-        return sorted(chosen, key=lambda r: order[id(r)])
+            if len(records) > MAX_SUBMISSIONS_PER_STUDENT:
+                self._skipped(student, [r.get("filename", "?")
+                                        for r in records[MAX_SUBMISSIONS_PER_STUDENT:]],
+                              "", f"older submissions: more than {MAX_SUBMISSIONS_PER_STUDENT} of "
+                              "this student in the exchange (the newest are collected)")
+        return chosen  # each student's newest first: they are kept if all cannot be
+
+    def _skipped(self, student: str, sources: list[str], one: str, many: str) -> None:
+        """One line for folders of ``student`` skipped for one reason (``one``
+        said of a single folder, ``many`` after their count), not a line
+        each: thousands of them would bury the lines that matter."""
+        if len(sources) == 1 and one:
+            self.events.append(Event(student, None, f"skipped: {one}", sources[0]))
+        else:
+            self.events.append(Event(student, None, f"skipped: {len(sources)} {many}",
+                                     sources[0] if len(sources) == 1
+                                     else f"{sources[0]} and {len(sources) - 1} more"))
 
     def _copy_one(self, record: dict, inbound: int) -> None:
         import pwd
@@ -436,8 +462,12 @@ class ReceiptCollect(ExchangeCollect):
         finally:
             os.close(fd)
         received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
-        self.events.append(_store(self.to, self.coursedir.assignment_id, student, files,
-                                  received, f"exchange {source}", claimed))
+        room = self.room.setdefault(student, 1000 * MAX_NEW_KB_PER_STUDENT)
+        event = _store(self.to, self.coursedir.assignment_id, student, files, received,
+                       f"exchange {source}", claimed, room)
+        if event.action == "new":
+            self.room[student] = room - sum(map(len, files.values()))
+        self.events.append(event)
 
 
 def collect_exchange(name: str, to: Path, config, *, root: str | None = None,

@@ -183,7 +183,8 @@ def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, m
     solution_code = (ROOT / "solutions" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_text()
     for function, task, key in recording.tasks:
         assert function.__module__ == "autograder.execute"
-        assert key.startswith("judged-perceptrons_xor-11-")
+        assert key.startswith("judged-perceptrons_xor-")
+        assert "-11-" not in key and "solution" not in key and "blank" not in key
         assert set(task) == {"notebook", "parts", "cases", "language", "limits"}
         assert task["cases"] == {gid: part["cases"] for gid, part in run["parts"].items()}
         sent = pickle.dumps(task)
@@ -194,7 +195,8 @@ def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, m
         assert b"expected" not in sent
         assert b"checks.py" not in sent
     # A blank student's own notebook is what was sent: none of the solution's code.
-    blank_task = next(t for f, t, k in recording.tasks if "-blank-" in k)
+    blank_task = next(t for f, t, k in recording.tasks if k == cluster.task_key(
+        "perceptrons_xor", 11, "blank", "perceptrons_xor", t["notebook"]))
     ours = json.loads(solution_code)
     solution_lines = {line for cell in ours["cells"] if cell["cell_type"] == "code"
                       and cell["metadata"].get("nbgrader", {}).get("solution")
@@ -277,6 +279,11 @@ def _wait_for(predicate, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+#: The scheduler's web pages off, as docs/deployment.md starts it.
+WEB_ROUTES_OFF = {"DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "[]"}
+SCHEDULER_WEB_PAGES_OFF = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+
+
 @pytest.fixture(scope="module")
 def tls_cluster(tmp_path_factory):
     """A TLS scheduler with the course's certificates and two workers of one
@@ -288,17 +295,17 @@ def tls_cluster(tmp_path_factory):
     processes = []
     logs = []
 
-    def start(argv, name):
+    def start(argv, name, env=None):
         log = open(tmp / f"{name}.log", "w")
         logs.append(log)
         processes.append(subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+                                          start_new_session=True, env={**os.environ, **(env or {})}))
 
     try:
         start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
                "--tls-ca-file", certs / CA_FILE, "--tls-cert", certs / CERT_FILE,
                "--tls-key", certs / KEY_FILE, "--scheduler-file", scheduler_file,
-               "--no-dashboard"], "scheduler")
+               *SCHEDULER_WEB_PAGES_OFF], "scheduler", env=WEB_ROUTES_OFF)
         _wait_for(scheduler_file.is_file, 60, "the scheduler")
         for index in range(2):
             start([sys.executable, "-m", "autograder", "worker", scheduler_file, "--slots", "1",
@@ -363,6 +370,52 @@ def test_the_cluster_refuses_members_without_the_course_certificates(tls_cluster
     assert not _connects(address.replace("tls://", "tcp://"))
     assert not _connects(address)  # TLS without a certificate
     assert not _connects(address, strangers)
+
+
+def test_no_member_serves_dask_web_pages_beyond_its_machine(tls_cluster, tmp_path):
+    """Dask's web pages (plain HTTP, no login) showed the running task's
+    student and seed, the workers' logs and their call stacks to anyone on
+    the network, the guide's --no-dashboard notwithstanding. The workers
+    serve none, on the loopback; the coordinator refuses a scheduler that
+    serves them beyond its machine."""
+    from distributed import Client
+
+    from autograder import cluster
+
+    def web_pages(node, kind):
+        # Run on a member (sent by value): its HTTP routes and where its
+        # web server listens.
+        import dask
+
+        sockets = (getattr(node.http_server, "_sockets", None) or {}).values()
+        return (dask.config.get(f"distributed.{kind}.http.routes"),
+                sorted(sock.getsockname()[0] for sock in sockets))
+
+    scheduler_file, certs = tls_cluster
+    with Client(scheduler_file=str(scheduler_file), security=security(certs), timeout=60) as client:
+        workers = client.run(lambda dask_worker: web_pages(dask_worker, "worker"))
+        scheduler = client.run_on_scheduler(lambda dask_scheduler: web_pages(dask_scheduler,
+                                                                             "scheduler"))
+    assert len(workers) == 2
+    for routes, hosts in workers.values():
+        assert routes == [] and hosts and all(host == "127.0.0.1" for host in hosts), (routes, hosts)
+    assert scheduler[0] == []
+    # A scheduler started with --no-dashboard alone, its pages on every address.
+    other = tmp_path / "scheduler.json"
+    with open(tmp_path / "scheduler.log", "w") as log:
+        process = subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
+             "--tls-ca-file", certs / CA_FILE, "--tls-cert", certs / CERT_FILE,
+             "--tls-key", certs / KEY_FILE, "--scheduler-file", other, "--no-dashboard",
+             "--dashboard-address", ":0"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    try:
+        _wait_for(other.is_file, 60, "the second scheduler")
+        with pytest.raises(GradingError, match="serves Dask's web pages \\(0.0.0.0:"):
+            cluster.client(str(other), str(certs))
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @pytest.mark.grading
