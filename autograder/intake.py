@@ -600,8 +600,10 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             # No assignment folder: notebooks put straight in the student's
             # folder (a layout made by hand) are graded from there, and said.
             work_fd, where = student_fd, shown
-        if work_fd is not None:
-            with os.scandir(work_fd) as entries:
+
+        def notebooks_in(fd: int, where: str) -> list[str]:
+            found = []
+            with os.scandir(fd) as entries:
                 for count, entry in enumerate(entries):
                     if count >= MAX_FOLDER_ENTRIES:
                         raise Refused(f"too many files in {where} (over {MAX_FOLDER_ENTRIES:,})")
@@ -610,8 +612,15 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                     if entry.is_symlink():
                         raise Refused(LINK_REFUSED.format(f"{where}/{printable(entry.name)}"))
                     if entry.is_file(follow_symlinks=False):
-                        present.append(entry.name)
-            present.sort()
+                        found.append(entry.name)
+            return sorted(found)
+
+        if work_fd is not None:
+            present = notebooks_in(work_fd, where)
+        if inside and not present and (beside := notebooks_in(student_fd, shown)):
+            # An assignment folder without a notebook, the notebooks beside
+            # it (a folder made by mistake, or by unzipping): graded from there.
+            work_fd, where, inside, present = student_fd, shown, "", beside
         if present and not inside:
             submission.notes.append(NOT_IN_ITS_FOLDER.format(folder=assignment.name))
         sources = {s.name for s in assignment.notebooks}

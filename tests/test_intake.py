@@ -183,6 +183,19 @@ def submissions(tmp_path_factory):
     return root
 
 
+def test_an_empty_assignment_folder_beside_the_notebook_does_not_hide_it(tmp_path):
+    """The notebook straight in the student's folder, beside an empty (or
+    notebook-less) folder named after the assignment, made by mistake or by
+    unzipping: it was "missing notebook", 0 points; it is graded, and said."""
+    (tmp_path / "minji" / NAME).mkdir(parents=True)
+    (tmp_path / "minji" / NAME / "notes.txt").write_text("scratch")
+    (tmp_path / "minji" / NOTEBOOK).write_text(fixture_text("solution"))
+    submission = inspect(tmp_path / "minji", ASSIGNMENT)
+    assert submission.problem is None
+    assert submission.files == {NOTEBOOK: tmp_path / "minji" / NOTEBOOK}
+    assert submission.status == f"notebook not in a folder named {NAME}: graded from the student's folder"
+
+
 def test_a_download_with_answers_in_added_cells_is_answered_however_they_are_written():
     """The named notebook counts as the untouched download (and a scratch
     copy beside it is graded instead) only if no cell the student added
