@@ -21,9 +21,11 @@ other students' notebooks or the database's password.
 
 Tasks have no side effects and deterministic keys (the assignment, and a hash
 of the seed, the student, the notebook and its text), so when Dask runs a task again because its
-worker died (it does, on another worker) nothing changes but the time.  A
-notebook whose task keeps killing workers ends, after Dask's
-``distributed.scheduler.allowed-failures`` deaths, as
+worker died (it does, on another worker) nothing changes but the time.  Dask
+gives a task up after ``distributed.scheduler.allowed-failures`` deaths of
+the workers it was on, also those where it only waited behind a notebook
+that killed its worker: a task given up is sent once more as a new one
+(LOST_TASK_ATTEMPTS), and a notebook given up again ends as
 ``grading error (worker lost)``; the run goes on.
 
 Whoever reaches the scheduler can run code as root on the workers, so the
@@ -60,6 +62,9 @@ CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "course.pem", "course-key.pem"
 WORK_ENV, COLD_ENV = "DLCOURSE_WORKER_WORK", "DLCOURSE_WORKER_COLD"
 #: Statuses of a notebook whose grading the cluster could not finish.
 WORKER_LOST = "grading error (worker lost)"
+#: How many times a notebook's task is sent before it is recorded as
+#: WORKER_LOST (Dask itself lets a task's workers die a few times first).
+LOST_TASK_ATTEMPTS = 2
 #: How long the grader waits for the scheduler when it connects (seconds).
 CONNECT_TIMEOUT = 30
 
@@ -238,37 +243,38 @@ def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fal
     except (OSError, TimeoutError) as error:
         raise _lose(f"cannot reach the cluster's scheduler at {address}: {error}") from None
     try:
-        served = made.run_on_scheduler(_web_pages_served)
+        problems = made.run_on_scheduler(_scheduler_problems)
     except Exception as error:  # noqa: BLE001 - an older or unusual scheduler: say so, go on
-        log.warning(f"warning: could not ask the scheduler which web pages it serves ({error})")
-        served = []
-    if served:
+        log.warning(f"warning: could not ask the scheduler how it was started ({error})")
+        problems = []
+    if problems:
         made.close()
-        raise GradingError(
-            f"the scheduler at {address} serves Dask's web pages ({', '.join(served)}) without a "
-            "login beyond this machine: they show the tasks, their workers' logs and call "
-            "stacks; start it as docs/deployment.md says (no routes, on the loopback)")
+        raise GradingError(f"the scheduler at {address} {'; it '.join(problems)}: start it as "
+                           "docs/deployment.md says")
     _CLIENT.update(client=made, address=address)
     return made
 
 
-def _web_pages_served(dask_scheduler=None) -> list[str]:
-    """Run on the scheduler: the addresses beyond the loopback where it
-    serves web pages (Dask's HTTP routes: task names, logs, call stacks,
-    metrics), as "ADDRESS:PORT"; empty if it serves none there."""
+def _scheduler_problems(dask_scheduler=None) -> list[str]:
+    """Run on the scheduler: how it was started otherwise than the guide
+    says, each in words (empty if it was started so): web pages served
+    beyond the loopback (Dask's HTTP routes: task names, the workers' logs
+    and call stacks, metrics), without a login."""
     import ipaddress as addresses
 
     import dask
 
-    if not dask.config.get("distributed.scheduler.http.routes", []):
-        return []
-    server = getattr(dask_scheduler, "http_server", None)
-    found = []
-    for sock in (getattr(server, "_sockets", None) or {}).values():
-        host, port = sock.getsockname()[:2]
-        if not addresses.ip_address(host).is_loopback:
-            found.append(f"{host}:{port}")
-    return found
+    problems = []
+    if dask.config.get("distributed.scheduler.http.routes", []):
+        server = getattr(dask_scheduler, "http_server", None)
+        served = [f"{host}:{port}" for host, port, *_ in (
+            sock.getsockname() for sock in (getattr(server, "_sockets", None) or {}).values())
+            if not addresses.ip_address(host).is_loopback]
+        if served:
+            problems.append(f"serves Dask's web pages ({', '.join(served)}) without a login "
+                            "beyond its machine: they show the tasks, the workers' logs and "
+                            "their call stacks")
+    return problems
 
 
 def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = False) -> int:
@@ -326,19 +332,31 @@ def judge_on_cluster(executor, judge, nb, parts, cases: dict, *, language: str,
     task = make_task(executor, nb, parts, cases, language)
     connection = client(executor.cluster, executor.cluster_certificates,
                         trusted_loopback=executor.cluster_trusted_loopback)
-    future = connection.submit(judge, task, key=task_key(*key, task["notebook"]), pure=False)
-    try:
-        done = future.result()
-    except KilledWorker:
-        executor.cpu_seconds = executor.start_cpu_seconds = 0.0
-        reason = said("the grading machine running this notebook was lost; it can be graded again")
-        return WORKER_LOST, {p.grade_id: reason for p in parts}
-    except Exception as error:
-        if future.status == "error":  # the task's own error, raised on the worker
-            raise
-        raise _lose(f"lost the cluster's scheduler: {type(error).__name__}: {error}") from None
-    finally:
-        future.release()
+    # Dask gives up on a task after its workers died a few times
+    # (KilledWorker), counting every death of a worker the task was on, or
+    # only waiting on: a notebook queued behind one that kills its worker
+    # was lost with it.  So a lost task runs once more, as a new task.
+    for attempt in range(LOST_TASK_ATTEMPTS):
+        name = task_key(*key, task["notebook"]) + (f"-{attempt + 1}" if attempt else "")
+        future = connection.submit(judge, task, key=name, pure=False)
+        try:
+            done = future.result()
+            break
+        except KilledWorker:
+            if attempt + 1 < LOST_TASK_ATTEMPTS:
+                log.warning(f"{key[2]}: the workers running or holding this notebook died; "
+                            "graded once more")
+                continue
+            executor.cpu_seconds = executor.start_cpu_seconds = 0.0
+            reason = said("the grading machine running this notebook was lost; it can be graded "
+                          "again")
+            return WORKER_LOST, {p.grade_id: reason for p in parts}
+        except Exception as error:
+            if future.status == "error":  # the task's own error, raised on the worker
+                raise
+            raise _lose(f"lost the cluster's scheduler: {type(error).__name__}: {error}") from None
+        finally:
+            future.release()
     ran = nbformat.reads(done["notebook"], as_version=4)
     if [c.get("source") for c in ran.cells] != [c.get("source") for c in nb.cells]:
         raise GradingError("a worker returned a different notebook than it was sent")

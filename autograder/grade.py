@@ -94,8 +94,17 @@ def _stage(course: Course, submission, assignment: Assignment, again: bool = Fal
     except when the student is graded again (``again``, `grade --student`):
     then the time the run recorded is kept, and the log says so."""
     from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.utils import parse_utc
 
-    if stage(submission, course.submitted, assignment) is None:
+    received = stage(submission, course.submitted, assignment)
+    if received is not None:
+        # Recorded now, as nbgrader would when it starts: a grading that
+        # fails before that keeps it too (_record_not_graded).
+        with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
+            gb.update_or_create_student(submission.student)
+            gb.update_or_create_submission(assignment.name, submission.student,
+                                           timestamp=parse_utc(received))
+    else:
         with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
             try:
                 recorded = gb.find_submission(assignment.name, submission.student)
@@ -113,23 +122,29 @@ def _stage(course: Course, submission, assignment: Assignment, again: bool = Fal
                                                timestamp=None)
 
 
-def _record_not_graded(course: Course, assignment: Assignment, student: str) -> None:
+def _record_not_graded(course: Course, assignment: Assignment, student: str,
+                       staged: bool = False) -> None:
     """Make the gradebook hold this run's verdict for a submission that
-    could not be graded: a submission scoring 0 (every grade 0, no time, no
-    late penalty), in place of whatever an earlier run recorded, so that
+    could not be graded: a submission scoring 0 (every grade 0, no late
+    penalty), in place of whatever an earlier run recorded, so that
     ``export``, ``report`` and nbgrader's own tools show 0, never a stale
-    score.  (The status itself is in the run file and the CSV.)"""
+    score.  (The status itself is in the run file and the CSV.)  A
+    ``staged`` submission keeps the time of handing in staging recorded
+    (:func:`_stage`), so that grading it again later judges its lateness;
+    one refused before staging has none."""
     from nbgrader.api import Gradebook, MissingEntry
 
     if not is_student_id(student):  # never a gradebook key
         return
     with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
+        received = None
         try:
+            received = gb.find_submission(assignment.name, student).timestamp if staged else None
             gb.remove_submission(assignment.name, student)
         except MissingEntry:
             pass
-        submission = gb.add_submission(assignment.name, student)
+        submission = gb.add_submission(assignment.name, student, timestamp=received)
         for notebook in submission.notebooks:
             notebook.late_submission_penalty = 0.0
             for grade in notebook.grades:
@@ -673,7 +688,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                     row = Result.not_graded(student, assignment.max_score,
                                             f"could not be graded: {describe(error)}")
                 if not row.graded:  # not graded: the gradebook says 0 too, never an older score
-                    _record_not_graded(course, assignment, student)
+                    _record_not_graded(course, assignment, student, staged=True)
                 row.seconds = seconds
                 rows[student] = _record(run, run_file, row)
                 progress.step(row)

@@ -29,6 +29,7 @@ from autograder.cluster import (
     CA_FILE,
     CERT_FILE,
     KEY_FILE,
+    LOST_TASK_ATTEMPTS,
     WORKER_LOST,
     check_address,
     make_certificates,
@@ -204,7 +205,8 @@ def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, m
 
     assert {sid: (r.score, r.status) for sid, r in rows.items()} == {
         "solution": (0, WORKER_LOST), "blank": (0, WORKER_LOST)}
-    assert len(recording.tasks) == 2
+    assert len(recording.tasks) == 2 * LOST_TASK_ATTEMPTS  # each sent again once, then lost
+    assert len({key for _, _, key in recording.tasks}) == len(recording.tasks)
     run = json.loads(course.paths.cases_file("perceptrons_xor").read_text())
     solution_code = (ROOT / "solutions" / "perceptrons_xor" / "perceptrons_xor.ipynb").read_text()
     for function, task, key in recording.tasks:
@@ -235,6 +237,52 @@ def test_a_task_carries_no_solution_and_a_lost_worker_scores_nothing(tmp_path, m
     feedback = (course.paths.check_report("perceptrons_xor", "solution", "perceptrons_xor")
                 .read_text())
     assert "grading machine running this notebook was lost" in feedback
+
+
+class _Done:
+    """A future whose task ran (here, in this process)."""
+
+    status = "finished"
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def release(self):
+        pass
+
+
+@pytest.mark.grading
+def test_a_notebook_lost_with_another_ones_worker_is_graded_once_more(tmp_path, monkeypatch):
+    """Dask counts a worker's death against every task on it, also the ones
+    only waiting there: an honest notebook queued behind one that kills its
+    worker's process scored 0, "worker lost". A lost task is now sent once
+    more as a new task; here the first sending of every notebook is lost
+    and the second runs."""
+    from autograder import cluster
+    from autograder.course import Course
+    from autograder.grade import grade
+
+    monkeypatch.setenv(cluster.WORK_ENV, str(tmp_path / "worker"))
+
+    class LostFirst(_RecordingClient):
+        def submit(self, function, task, *, key, pure):
+            self.tasks.append((function, task, key))
+            sent = sum(t["notebook"] == task["notebook"] for _, t, _ in self.tasks)
+            return _Lost() if sent == 1 else _Done(function(task))
+
+    recording = LostFirst()
+    monkeypatch.setattr(cluster, "client", lambda *a, **k: recording)
+    subs = _class_folder(tmp_path, ["solution", "wrong_step_at_zero"])
+    course = Course(work=tmp_path / "work", cluster="tls://10.0.0.9:8786",
+                    cluster_certificates=str(tmp_path))
+    rows = {r.student_id: r for r in grade("perceptrons_xor", subs, course, seed=3, jobs=1)}
+    expected = read_csv(SUBMISSIONS / "expected.csv")
+    assert {sid: (f"{r.score:g}", r.status) for sid, r in rows.items()} == {
+        sid: (expected[sid]["score"], expected[sid]["status"]) for sid in rows}
+    assert len(recording.tasks) == 4
 
 
 @pytest.mark.grading

@@ -512,6 +512,38 @@ def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
         assert gb.find_submission(NAME, "minji").total_seconds_late == 24 * 3600
 
 
+def test_a_grading_that_fails_keeps_the_time_of_handing_in_for_a_regrade(exchange, tmp_path):
+    """A collected notebook whose grading failed (its worker died) was
+    recorded without a time: graded again from a plain folder, a late
+    student was then on time. The time staging recorded is kept; a
+    submission refused before staging has none."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grade import _record_not_graded, _stage
+    from autograder.utils import quiet_nbgrader
+
+    to = tmp_path / "collected"
+    submit(exchange, tmp_path, "minji", fixture("solution"))
+    collect(exchange, to)
+    exchange.open_gradebook()
+    with quiet_nbgrader(), Gradebook(exchange.db_url, "dlcourse") as gb:
+        gb.update_or_create_assignment(NAME)  # as `grade` registers it first
+    handed_in = received(history(to, "minji")[0]).replace(tzinfo=None)
+    _stage(exchange, inspect(to / "minji", ASSIGNMENT), ASSIGNMENT)
+    _record_not_graded(exchange, ASSIGNMENT, "minji", staged=True)
+    with quiet_nbgrader(), Gradebook(exchange.db_url, "dlcourse") as gb:
+        assert gb.find_submission(NAME, "minji").timestamp == handed_in
+    plain = tmp_path / "plain" / "minji" / NAME
+    plain.mkdir(parents=True)
+    (plain / NOTEBOOK).write_bytes(fixture("solution"))
+    _stage(exchange, inspect(plain.parent, ASSIGNMENT), ASSIGNMENT, again=True)
+    with quiet_nbgrader(), Gradebook(exchange.db_url, "dlcourse") as gb:
+        assert gb.find_submission(NAME, "minji").timestamp == handed_in
+    _record_not_graded(exchange, ASSIGNMENT, "minji")  # refused: no time
+    with quiet_nbgrader(), Gradebook(exchange.db_url, "dlcourse") as gb:
+        assert gb.find_submission(NAME, "minji").timestamp is None
+
+
 def test_the_late_policy_is_kept_for_later_runs_of_the_same_work_folder(tmp_path, caplog):
     from autograder.late import configure, set_policy
 
