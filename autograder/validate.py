@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import shutil
 import sys
 import tempfile
 import warnings
@@ -341,8 +342,16 @@ def _check(path, assignment, exercises, timeout, language):
         # The kernel talks over local sockets, as when grading, not TCP ports.
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(Path(sockets) / "kernel")
+        # The notebook runs alone, as when grading: in a folder of its own
+        # with the assignment's released files, not beside the student's
+        # other files (a module imported from one passed here, and failed
+        # when graded).
+        alone = Path(sockets) / "notebook"
+        shutil.copytree(notebooks[assignment].parent, alone,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+        shutil.copyfile(path, alone / path.name)
         try:
-            validator.validate(str(path.resolve()))
+            validator.validate(str(alone / path.name))
         except Exception as error:  # the kernel died, could not start, ...
             said = _("The notebook could not be run to the end: {error}").format(
                 error=f"{type(error).__name__}: {str(error).strip()[:300]}")

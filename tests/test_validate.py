@@ -362,3 +362,29 @@ def test_duplicated_cell_ids_print_no_library_warnings(tmp_path, capfd):
     out, err = capfd.readouterr()
     assert "DuplicateCellId" not in out + err and "site-packages" not in out + err
     assert out.rstrip().endswith("does not guarantee full marks.)"), out
+
+
+def test_a_notebook_is_checked_alone_as_when_graded(tmp_path):
+    """validate ran the notebook in its own folder, so a module beside it
+    (not handed in) answered a part that grading then failed with
+    ModuleNotFoundError; it runs in a folder of its own now. A module the
+    notebook writes itself still works, as when graded."""
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    assert "def step(" in answer.source
+    answer.source = "from myhelpers import step\n"
+    mine = tmp_path / NOTEBOOK
+    nbformat.write(nb, mine)
+    (tmp_path / "myhelpers.py").write_text(
+        "import numpy as np\n\ndef step(z):\n    return (np.asarray(z) > 0).astype(float)\n")
+    ready, messages = check(mine)
+    text = "\n".join(messages)
+    assert not ready and "✗ Part 1: the step activation (1 point)" in text
+    assert "ModuleNotFoundError" in text and "myhelpers" in text, text
+    answer.source = ("%%writefile myhelpers.py\nimport numpy as np\n\ndef step(z):\n"
+                     "    return (np.asarray(z) > 0).astype(float)\n")
+    nb.cells.insert(nb.cells.index(answer) + 1, nbformat.v4.new_code_cell("from myhelpers import step"))
+    nbformat.write(nb, mine)
+    (tmp_path / "myhelpers.py").unlink()
+    ready, messages = check(mine)
+    assert "✓ Part 1: the step activation (1 point)" in "\n".join(messages)
