@@ -243,10 +243,12 @@ def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fal
     except (OSError, TimeoutError) as error:
         raise _lose(f"cannot reach the cluster's scheduler at {address}: {error}") from None
     try:
-        problems = made.run_on_scheduler(_scheduler_problems)
-    except Exception as error:  # noqa: BLE001 - an older or unusual scheduler: say so, go on
-        log.warning(f"warning: could not ask the scheduler how it was started ({error})")
-        problems = []
+        problems = made.run_on_scheduler(_scheduler_check())
+    except Exception as error:  # noqa: BLE001 - whatever it was, the scheduler is not as expected
+        made.close()
+        raise GradingError(f"could not ask the scheduler at {address} how it was started "
+                           f"({type(error).__name__}: {error}): start it as docs/deployment.md "
+                           "says") from None
     if problems:
         made.close()
         raise GradingError(f"the scheduler at {address} {'; it '.join(problems)}: start it as "
@@ -255,26 +257,33 @@ def client(cluster: str, certificates: str = "", *, trusted_loopback: bool = Fal
     return made
 
 
-def _scheduler_problems(dask_scheduler=None) -> list[str]:
-    """Run on the scheduler: how it was started otherwise than the guide
-    says, each in words (empty if it was started so): web pages served
-    beyond the loopback (Dask's HTTP routes: task names, the workers' logs
-    and call stacks, metrics), without a login."""
-    import ipaddress as addresses
+def _scheduler_check():
+    """A function to run on the scheduler (sent by value: the scheduler
+    needs only Dask) that says how it was started otherwise than the guide
+    says, each in words (empty if it was started so): Dask's web pages
+    (task names, the workers' logs and call stacks, metrics: plain HTTP
+    without a login) served at all, or a web server listening beyond the
+    loopback (the dashboard, where it is installed)."""
 
-    import dask
+    def check(dask_scheduler=None) -> list[str]:
+        import ipaddress
 
-    problems = []
-    if dask.config.get("distributed.scheduler.http.routes", []):
+        import dask
+
+        problems = []
+        routes = dask.config.get("distributed.scheduler.http.routes", [])
+        if routes:
+            problems.append(f"serves Dask's web pages ({', '.join(map(str, routes))}) without a "
+                            "login: they show the tasks, the workers' logs and their call stacks")
         server = getattr(dask_scheduler, "http_server", None)
-        served = [f"{host}:{port}" for host, port, *_ in (
+        beyond = [f"{host}:{port}" for host, port, *_ in (
             sock.getsockname() for sock in (getattr(server, "_sockets", None) or {}).values())
-            if not addresses.ip_address(host).is_loopback]
-        if served:
-            problems.append(f"serves Dask's web pages ({', '.join(served)}) without a login "
-                            "beyond its machine: they show the tasks, the workers' logs and "
-                            "their call stacks")
-    return problems
+            if not ipaddress.ip_address(host).is_loopback]
+        if beyond:
+            problems.append(f"listens for web requests beyond its machine ({', '.join(beyond)})")
+        return problems
+
+    return check
 
 
 def slots(cluster: str, certificates: str = "", *, trusted_loopback: bool = False) -> int:
@@ -400,10 +409,14 @@ def own_folder(path) -> Path:
     import stat
 
     path = Path(os.path.abspath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        path.mkdir(mode=0o700)
-    info = os.lstat(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+        info = os.lstat(path)
+    except OSError as error:
+        raise GradingError(f"cannot make the worker's folder {path}: {error.strerror}; choose "
+                           "another with --work") from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         raise GradingError(f"the worker's folder {path} is a link or not a folder: remove it, or "
                            "choose another with --work")

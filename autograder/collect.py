@@ -108,11 +108,14 @@ DEFAULT_FORM = ("<anything>_<student id>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file nam
 MAX_SUBMISSION_FILES = 1000
 MAX_SUBMISSION_DEPTH = 16
 #: Most submissions of one student collected from the exchange in one run,
-#: and most kB their new files may hold in all (a sparse file costs its
-#: writer no disk, but its copy in the history does, and the history is
-#: never deleted).
+#: and most kB a student's submissions of one assignment may hold in the
+#: history, which is never deleted (a sparse file costs its writer no disk,
+#: but its copy there does).
 MAX_SUBMISSIONS_PER_STUDENT = 100
-MAX_NEW_KB_PER_STUDENT = 200_000
+MAX_HISTORY_KB_PER_STUDENT = 200_000
+#: Why a submission that would take a student past that was skipped.
+OVER_BUDGET = (f"skipped: the student's submissions of this assignment would hold more than "
+               f"{MAX_HISTORY_KB_PER_STUDENT} kB in the history")
 #: Longest zip entry name read (longer ones are skipped): matching a pattern
 #: costs time that grows with the square of the name's length.
 MAX_ENTRY_NAME_CHARS = 1000
@@ -156,9 +159,7 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
             return Event(student, dt.datetime.fromisoformat(record["received"]),
                          "already collected", source)
     if room is not None and sum(map(len, files.values())) > room:
-        return Event(student, None, f"skipped: this student's newer submissions in this collect "
-                     f"already hold {MAX_NEW_KB_PER_STUDENT} kB or nearly (the most collected "
-                     "from one student at a time)", source)
+        return Event(student, None, OVER_BUDGET, source)
     key = (utc(received).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + content[:8]
            + sha256(source.encode())[:4])
     final = folder / key
@@ -176,6 +177,17 @@ def _store(to: Path, assignment: str, student: str, files: dict[str, bytes],
     (tmp / RECEIPT).write_text(json.dumps(record, indent=1))
     os.replace(tmp, final)
     return Event(student, received, "new", source)
+
+
+def _history_bytes(folder: Path) -> int:
+    """How many bytes a student's submissions of one assignment hold in the
+    history (``folder``), links not followed."""
+    total = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
 
 
 def _same_folder(a: Path, b: Path) -> bool:
@@ -356,7 +368,8 @@ class ReceiptCollect(ExchangeCollect):
 
     def copy_files(self):
         inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        self.room: dict[str, int] = {}  # student -> bytes their new submissions may still add
+        self.room: dict[str, int] = {}  # student -> bytes their history may still take
+        over: dict[str, list[str]] = {}  # student -> folders skipped for the budget
         try:
             for record in self._within_the_cap(inbound):
                 try:
@@ -365,8 +378,14 @@ class ReceiptCollect(ExchangeCollect):
                     self.events.append(Event(record.get("username", "?"), None,
                                              f"skipped: could not be read: {describe(error)}",
                                              record.get("filename", "?")))
+                if self.events and self.events[-1].action == OVER_BUDGET:
+                    over.setdefault(self.events[-1].student, []).append(self.events.pop().source)
         finally:
             os.close(inbound)
+        for student, sources in over.items():
+            self._skipped(student, sources, OVER_BUDGET.removeprefix("skipped: "),
+                          "submissions (the newest were taken first): "
+                          + OVER_BUDGET.removeprefix("skipped: "))
 
     def _within_the_cap(self, inbound: int) -> list[dict]:
         """The records to collect: of each student's folders, the newest
@@ -462,7 +481,10 @@ class ReceiptCollect(ExchangeCollect):
         finally:
             os.close(fd)
         received = dt.datetime.fromtimestamp(ctime_ns / 1e9, dt.timezone.utc)
-        room = self.room.setdefault(student, 1000 * MAX_NEW_KB_PER_STUDENT)
+        if student not in self.room:
+            self.room[student] = 1000 * MAX_HISTORY_KB_PER_STUDENT - _history_bytes(
+                self.to / HISTORY / student / self.coursedir.assignment_id)
+        room = self.room[student]
         event = _store(self.to, self.coursedir.assignment_id, student, files, received,
                        f"exchange {source}", claimed, room)
         if event.action == "new":

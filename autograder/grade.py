@@ -123,15 +123,16 @@ def _stage(course: Course, submission, assignment: Assignment, again: bool = Fal
 
 
 def _record_not_graded(course: Course, assignment: Assignment, student: str,
-                       staged: bool = False) -> None:
+                       keep_time: bool = False) -> None:
     """Make the gradebook hold this run's verdict for a submission that
     could not be graded: a submission scoring 0 (every grade 0, no late
     penalty), in place of whatever an earlier run recorded, so that
     ``export``, ``report`` and nbgrader's own tools show 0, never a stale
-    score.  (The status itself is in the run file and the CSV.)  A
-    ``staged`` submission keeps the time of handing in staging recorded
-    (:func:`_stage`), so that grading it again later judges its lateness;
-    one refused before staging has none."""
+    score.  (The status itself is in the run file and the CSV.)  With
+    ``keep_time`` it keeps the time of handing in the gradebook holds (one
+    staging recorded, :func:`_stage`, or a returning student's in a
+    regrade), so that grading it again later judges its lateness; else, as
+    for a submission refused before staging, it has none."""
     from nbgrader.api import Gradebook, MissingEntry
 
     if not is_student_id(student):  # never a gradebook key
@@ -140,7 +141,7 @@ def _record_not_graded(course: Course, assignment: Assignment, student: str,
         gb.update_or_create_student(student)
         received = None
         try:
-            received = gb.find_submission(assignment.name, student).timestamp if staged else None
+            received = gb.find_submission(assignment.name, student).timestamp if keep_time else None
             gb.remove_submission(assignment.name, student)
         except MissingEntry:
             pass
@@ -176,10 +177,10 @@ def _unfinished_run(path: Path, submissions: Path, seed: int | None) -> dict | N
 
 
 def _again(course: Course, name: str, run_file: Path, folders: list[Path],
-           students: list[str], restart: bool) -> tuple[dict, list[Path], int]:
+           students: list[str], restart: bool) -> tuple[dict, list[Path], frozenset]:
     """The last run of ``name``, with ``students`` taken out of what it has
-    done, their folders, for :func:`grade` to grade them again, and how many
-    of them the run had not graded."""
+    done, their folders, for :func:`grade` to grade them again, and the keys
+    of those of them the run had graded."""
     if restart:
         raise GradingError("--student grades students again within the last run; "
                            "--restart starts a new run for everyone: use one or the other")
@@ -195,10 +196,10 @@ def _again(course: Course, name: str, run_file: Path, folders: list[Path],
     if missing:
         raise GradingError(f"no folder {', '.join(map(repr, missing))} in the submissions folder")
     chosen = [by_name[student] for student in dict.fromkeys(students)]
-    newcomers = sum(_key(folder) not in run["done"] for folder in chosen)
+    returning = frozenset(_key(folder) for folder in chosen if _key(folder) in run["done"])
     for folder in chosen:
         run["done"].pop(_key(folder), None)
-    return run, chosen, newcomers
+    return run, chosen, returning
 
 
 def _record(run: dict, run_file: Path, row: Result) -> Result:
@@ -576,9 +577,9 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
 
     course.open_gradebook()
     run_file = course.paths.run_file(name)
-    newcomers = 0
+    returning = frozenset()
     if students:
-        run, folders, newcomers = _again(course, name, run_file, folders, students, restart)
+        run, folders, returning = _again(course, name, run_file, folders, students, restart)
     else:
         run = _unfinished_run(run_file, submissions, seed) if not restart else None
     remaining = [f for f in folders if not (run and _key(f) in run["done"])]
@@ -589,7 +590,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     try:
         with Workers(course, name, min(jobs, len(remaining))) as workers:
             return _grade_run(course, assignment, submissions, folders, run, run_file, seed,
-                              workers, csv_path, again=bool(students), newcomers=newcomers)
+                              workers, csv_path, again=bool(students), returning=returning)
     finally:
         if runs_cases is not None:  # whole or not at all, as save_json writes
             staged = cases_file.with_suffix(".restore")
@@ -600,11 +601,11 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
 def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                folders: list[Path], run: dict | None, run_file: Path, seed: int | None,
                workers: Workers, csv_path: Path | None, again: bool = False,
-               newcomers: int = 0) -> list[Result]:
+               returning: frozenset = frozenset()) -> list[Result]:
     """Grade ``folders`` in ``run`` (a new one if None); ``again``: they are
-    some students of the last run graded again (see :func:`grade`; of them
-    ``newcomers`` were not in it), and the run stays as it was, finished or
-    not."""
+    some students of the last run graded again (see :func:`grade`; those it
+    had graded are ``returning``, whose time of handing in is kept), and the
+    run stays as it was, finished or not."""
     name = assignment.name
     configure_late(course, name)
     # nbgrader's gradebook must know the assignment's cells.
@@ -621,8 +622,9 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
             # Not the run's inputs: its feedback pages showed them (each
             # number a case passed), and a table of answers worked out from
             # those would score as right as the code.
+            newcomers = len(folders) - len(returning)
             who = (f"{len(folders)} student(s) again" if not newcomers else
-                   f"{len(folders)} student(s) ({len(folders) - newcomers} again, {newcomers} "
+                   f"{len(folders)} student(s) ({len(returning)} again, {newcomers} "
                    "not in it before)")
             log.info(f"Grading {who} in the last run of {name}, on new "
                      f"inputs (seed {seed}); the run's other {len(run['done'])} keep their grades")
@@ -653,12 +655,13 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
             submission = inspect(folder, assignment)  # never raises: problems become the status
             if not submission.problem:
                 try:
-                    _stage(course, submission, assignment, again)
+                    _stage(course, submission, assignment, key in returning)
                 except Exception as error:  # noqa: BLE001 - one submission never stops a class
                     submission.problem = f"could not be graded: {describe(error)}"
             if submission.problem:
                 row = Result.not_graded(key, assignment.max_score, submission.status)
-                _record_not_graded(course, assignment, submission.student)
+                _record_not_graded(course, assignment, submission.student,
+                                   keep_time=key in returning)
                 rows[key] = _record(run, run_file, row)
                 progress.step(row, graded=False)
             else:
@@ -688,7 +691,7 @@ def _grade_run(course: Course, assignment: Assignment, submissions: Path,
                     row = Result.not_graded(student, assignment.max_score,
                                             f"could not be graded: {describe(error)}")
                 if not row.graded:  # not graded: the gradebook says 0 too, never an older score
-                    _record_not_graded(course, assignment, student, staged=True)
+                    _record_not_graded(course, assignment, student, keep_time=True)
                 row.seconds = seconds
                 rows[student] = _record(run, run_file, row)
                 progress.step(row)

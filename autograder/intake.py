@@ -382,7 +382,7 @@ def unanswered(nb, functions=frozenset()) -> bool:
     def defines(source: str) -> bool:
         tree = python_of(source)
         if tree is None:  # not Python (a slip while typing an answer): what it would define
-            return any(re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", source, re.M)
+            return any(re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", source, re.M)
                        for name in functions)
         bound = bound_names(tree)
         return any(bound.get(name) == "function" for name in functions)

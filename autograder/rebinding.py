@@ -26,7 +26,7 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "prun", "time"})
 #: a longer one each such line is read as a statement that binds nothing
 #: (or None to the name it assigns), in one pass (:func:`_without_ipython`).
 MAX_IPYTHON_LINES, MAX_IPYTHON_CHARS = 10, 10_000
-_IPYTHON_LINE = re.compile(r"^\s*[!%]|^[^#\n]*=\s*[!%]|^[^#\n]*\?\s*$", re.M)
+_IPYTHON_LINE = re.compile(r"^[ \t]*[!%]|^[^#\n]*=[ \t]*[!%]|^[^#\n]*\?[ \t]*$", re.M)
 #: The lines :func:`_without_ipython` rewrites: a magic or shell command
 #: (``%time f(x)``, ``!ls``), one assigned (``files = !ls``), help (``f?``).
 _COMMAND = re.compile(r"[!%]")
@@ -61,8 +61,11 @@ def python_of(source: str):
     from IPython.core.inputtransformer2 import TransformerManager
 
     first, _, body = source.lstrip().partition("\n")
-    if first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
-        return python_of(body)
+    while first.startswith("%%") and first[2:].split(" ", 1)[0] in PYTHON_CELL_MAGICS:
+        first, _, body = body.lstrip().partition("\n")  # %%time on %%capture on ...: the body
+        source = f"{first}\n{body}"
+    if first.startswith("%%"):  # a cell magic that does not run its body as the notebook's
+        return ast.Module(body=[], type_ignores=[])  # Python (%%writefile, %%bash, %%timeit)
     for text in dict.fromkeys((source, textwrap.dedent(source))):  # most cells: plain Python
         try:
             return ast.parse(text)

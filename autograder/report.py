@@ -152,8 +152,21 @@ def _failed_checks(course, name: str, students: list[str]) -> list[FailedCheck]:
     def call_of(message: str) -> str:
         # A check is labelled by the call on the inputs drawn for everyone:
         # a failing check's words after it can be the student's own (an
-        # exception's message), and a passing one's are its verdict.
-        return message.split(": ", 1)[0]
+        # exception's message), and a passing one's are its verdict.  The
+        # call ends at the first ": " outside its brackets and quotes.
+        depth, quote = 0, ""
+        for index, char in enumerate(message):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth = max(depth - 1, 0)
+            elif depth == 0 and message.startswith(": ", index):
+                return message[:index]
+        return message
 
     def rank(message: str) -> int:
         # Best: the grader's words on an answer; then an exception's message

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import shutil
 import sys
 import tempfile
 import warnings
@@ -342,16 +341,15 @@ def _check(path, assignment, exercises, timeout, language):
         # The kernel talks over local sockets, as when grading, not TCP ports.
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(Path(sockets) / "kernel")
-        # The notebook runs alone, as when grading: in a folder of its own
-        # with the assignment's released files, not beside the student's
-        # other files (a module imported from one passed here, and failed
-        # when graded).
-        alone = Path(sockets) / "notebook"
-        shutil.copytree(notebooks[assignment].parent, alone,
-                        ignore=shutil.ignore_patterns("*.ipynb", ".*"))
-        shutil.copyfile(path, alone / path.name)
+        # The notebook runs alone, as when grading: in a folder of its own,
+        # not beside the student's other files (a module imported from one
+        # passed here, and failed when graded).  The assignments release
+        # notebooks only, so nothing else is copied in.
+        alone = Path(sockets) / "notebook" / path.name
         try:
-            validator.validate(str(alone / path.name))
+            alone.parent.mkdir()
+            alone.write_bytes(path.read_bytes())
+            validator.validate(str(alone))
         except Exception as error:  # the kernel died, could not start, ...
             said = _("The notebook could not be run to the end: {error}").format(
                 error=f"{type(error).__name__}: {str(error).strip()[:300]}")

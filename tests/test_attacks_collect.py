@@ -376,28 +376,34 @@ def test_escapes_in_exchange_and_zip_names_never_reach_the_terminal(exchange, tm
     assert b"\\x1b[2J" in result.stdout
 
 
-def test_a_students_new_submissions_hold_a_bounded_number_of_bytes(exchange, tmp_path, monkeypatch):
+def test_a_students_submissions_hold_a_bounded_number_of_bytes(exchange, tmp_path, monkeypatch):
     """Files within the size limits cost their writer nothing when sparse
     (`truncate`), but their copies in the history are real and never
     deleted: 100 folders of one 99 MB sparse file each made one collect
-    write 10 GB. A student's new submissions in one collect now hold at
-    most MAX_NEW_KB_PER_STUDENT kB; the newest are kept."""
+    write 10 GB, and each later collect as much again. A student's
+    submissions of an assignment now hold at most MAX_HISTORY_KB_PER_STUDENT
+    kB in the history, over all collects; the newest are kept, and the rest
+    said in one line."""
     submission = {NOTEBOOK: fixture("blank"), "data.bin": b"\0" * 4000}
-    size = sum(map(len, submission.values()))
-    monkeypatch.setattr(collect_module, "MAX_NEW_KB_PER_STUDENT", (2 * size + size // 2) / 1000)
+    size = sum(map(len, submission.values())) + 200  # with its receipt and time
+    monkeypatch.setattr(collect_module, "MAX_HISTORY_KB_PER_STUDENT", (2 * size + size // 2) / 1000)
     for minute in range(4):
         make_submission(exchange, "sparse", submission | {"n.txt": str(minute).encode()},
                         stamp=f"2026-01-01 00:0{minute}:00 UTC")
     make_submission(exchange, "minji", {NOTEBOOK: fixture("solution")})
     events = collect(exchange, tmp_path / "to")
-    sparse = [(e.action, re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", e.source).group(0))
-              for e in events if e.student == "sparse"]
-    assert [a for a, _ in sparse].count("new") == 2
-    assert {when for action, when in sparse if action == "new"} == {
-        "2026-01-01 00:03:00", "2026-01-01 00:02:00"}  # the newest
-    assert all(action.startswith("skipped: this student's newer submissions in this collect")
-               for action, _ in sparse if action != "new")
+    sparse = [e for e in events if e.student == "sparse"]
+    new = [re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", e.source).group(0) for e in sparse
+           if e.action == "new"]
+    assert sorted(new) == ["2026-01-01 00:02", "2026-01-01 00:03"]  # the newest
+    (skipped,) = [e for e in sparse if e.action != "new"]
+    assert skipped.action.startswith("skipped: 2 submissions (the newest were taken first): the "
+                                     "student's submissions of this assignment would hold more")
     assert [e.action for e in events if e.student == "minji"] == ["new"]
-    # Collected again: nothing new, nothing lost.
-    again = collect(exchange, tmp_path / "to")
-    assert [e.action for e in again if e.student == "sparse"].count("already collected") == 2
+    # Collected again, and with a newer one: the history holds no more.
+    make_submission(exchange, "sparse", submission | {"n.txt": b"4"},
+                    stamp="2026-01-01 00:04:00 UTC")
+    again = [e.action for e in collect(exchange, tmp_path / "to") if e.student == "sparse"]
+    assert "new" not in again and again.count("already collected") == 2
+    history = tmp_path / "to" / collect_module.HISTORY / "sparse" / NAME
+    assert collect_module._history_bytes(history) <= 1000 * collect_module.MAX_HISTORY_KB_PER_STUDENT

@@ -139,6 +139,9 @@ def test_the_workers_folder_is_its_own(tmp_path):
     link.symlink_to(made)
     with pytest.raises(GradingError, match="is a link"):
         own_folder(link)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(GradingError, match="cannot make the worker's folder"):
+        own_folder(tmp_path / "a-file" / "worker")
 
 
 # -- what a task carries, and a lost worker (one grading run, no cluster) -----------------
@@ -446,6 +449,7 @@ def test_the_cluster_refuses_members_without_the_course_certificates(tls_cluster
     assert not _connects(address, strangers)
 
 
+@pytest.mark.grading  # starts a cluster (the module's workers) and a second scheduler
 def test_no_member_serves_dask_web_pages_beyond_its_machine(tls_cluster, tmp_path):
     """Dask's web pages (plain HTTP, no login) showed the running task's
     student and seed, the workers' logs and their call stacks to anyone on
@@ -474,6 +478,14 @@ def test_no_member_serves_dask_web_pages_beyond_its_machine(tls_cluster, tmp_pat
     for routes, hosts in workers.values():
         assert routes == [] and hosts and all(host == "127.0.0.1" for host in hosts), (routes, hosts)
     assert scheduler[0] == []
+    # The check is sent by value: a scheduler without the course's code runs it.
+    import cloudpickle
+
+    blocked = ("import pickle, sys; sys.modules['autograder'] = None; "
+               "print(pickle.loads(sys.stdin.buffer.read())(None))")
+    ran = subprocess.run([sys.executable, "-c", blocked], input=cloudpickle.dumps(
+        cluster._scheduler_check()), capture_output=True, cwd=tmp_path)
+    assert ran.returncode == 0 and ran.stdout.strip() == b"[]", ran.stderr[-500:]
     # A scheduler started with --no-dashboard alone, its pages on every address.
     other = tmp_path / "scheduler.json"
     with open(tmp_path / "scheduler.log", "w") as log:
@@ -485,7 +497,8 @@ def test_no_member_serves_dask_web_pages_beyond_its_machine(tls_cluster, tmp_pat
             start_new_session=True)
     try:
         _wait_for(other.is_file, 60, "the second scheduler")
-        with pytest.raises(GradingError, match="serves Dask's web pages \\(0.0.0.0:"):
+        with pytest.raises(GradingError, match="serves Dask's web pages .*; it listens for web "
+                           "requests beyond its machine \\(0.0.0.0:"):
             cluster.client(str(other), str(certs))
     finally:
         os.killpg(process.pid, signal.SIGKILL)

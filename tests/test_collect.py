@@ -479,6 +479,18 @@ def test_a_late_submission_is_penalized_when_graded(exchange, tmp_path):
     with grades.open() as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
     assert rows["forger"]["status"] == "late 1 min: -10% (-1.5 points)"
+    # Graded again from a folder that is refused (no notebook): 0 points,
+    # and the time of handing in stays for the next regrade.
+    (plain / NOTEBOOK).unlink()
+    refused = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", NAME, "--submissions", str(plain.parents[1]),
+         "--work", str(work), "--student", "forger"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 0, refused.stderr
+    subprocess.run([sys.executable, "-m", "autograder", "export", "--to",
+                    str(tmp_path / "again.csv"), "--work", str(work)], cwd=ROOT, check=True)
+    with (tmp_path / "again.csv").open() as fh:
+        exported = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert exported["forger"]["timestamp"] and float(exported["forger"]["score"]) == 0
 
 
 def test_a_submission_without_a_receipt_forgets_an_earlier_runs_time(tmp_path):
@@ -530,7 +542,7 @@ def test_a_grading_that_fails_keeps_the_time_of_handing_in_for_a_regrade(exchang
         gb.update_or_create_assignment(NAME)  # as `grade` registers it first
     handed_in = received(history(to, "minji")[0]).replace(tzinfo=None)
     _stage(exchange, inspect(to / "minji", ASSIGNMENT), ASSIGNMENT)
-    _record_not_graded(exchange, ASSIGNMENT, "minji", staged=True)
+    _record_not_graded(exchange, ASSIGNMENT, "minji", keep_time=True)
     with quiet_nbgrader(), Gradebook(exchange.db_url, "dlcourse") as gb:
         assert gb.find_submission(NAME, "minji").timestamp == handed_in
     plain = tmp_path / "plain" / "minji" / NAME

@@ -502,6 +502,14 @@ def test_a_check_no_one_passed_is_labelled_by_the_grader_not_by_a_student(tmp_pa
         "checks": [{"passed": True, "message": f"{call}: values match the solution"}]}}}))
     (passed_by_one,) = _failed_checks(course, NAME, ["minji", "yuna"])
     assert passed_by_one.check == call and passed_by_one.failed == 1
+    # A call whose arguments hold ": " is kept whole.
+    keyed = "char_ids('ab: c', {'a': 0, ': ': 1})"
+    for student, passed in (("yuna", True), ("minji", False)):
+        (tmp_path / NAME / student / f"{NAME}.json").write_text(json.dumps({"parts": {
+            "check_broadcast_shape": {"checks": [{"passed": passed, "message": f"{keyed}: right"
+                                                  if passed else f"{keyed}: returned 3"}]}}}))
+    (keyed_check,) = _failed_checks(course, NAME, ["minji", "yuna"])
+    assert keyed_check.check == keyed
 
 
 def test_a_function_defined_again_after_its_answer_cell_is_named_under_its_part(run):
