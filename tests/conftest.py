@@ -133,7 +133,7 @@ SPLIT_BY_PARAMETER = frozenset({"test_grading.py"})
 #: Files whose tests share only session fixtures (the built book, a browser):
 #: each test (with its parameters) is a group of its own, so that the two
 #: processes share them out.
-SPLIT_BY_TEST = frozenset({"test_browser.py", "test_attacks_kernel.py", "test_zygote.py"})
+SPLIT_BY_TEST = frozenset({"test_browser.py"})
 
 
 #: Markers of the tests that build the book, grade whole assignments or drive
