@@ -46,6 +46,11 @@ class Assignment:
     def max_score(self) -> float:
         return float(sum(p.points for p in self.parts))
 
+    @property
+    def called(self) -> frozenset[str]:
+        """The functions the parts call (their probes' names)."""
+        return frozenset(p.probe.name for p in self.parts if isinstance(p.probe, Call))
+
 
 def list_assignments(source_root: Path) -> list[str]:
     return sorted(p.parent.name for p in Path(source_root).glob(f"*/{CHECKS_FILE}"))

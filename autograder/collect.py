@@ -190,6 +190,16 @@ def _history_bytes(folder: Path) -> int:
     return total
 
 
+def _owner_name(uid: int) -> str:
+    """The name of the user ``uid``, or "uid N" for one without a name."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
 def _same_folder(a: Path, b: Path) -> bool:
     return a.is_dir() and b.is_dir() and not trees_differ(
         a, b, keep=lambda relative: relative.name != RECEIPT)
@@ -369,7 +379,6 @@ class ReceiptCollect(ExchangeCollect):
     def copy_files(self):
         inbound = os.open(self.inbound_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.room: dict[str, int] = {}  # student -> bytes their history may still take
-        over: dict[str, list[str]] = {}  # student -> folders skipped for the budget
         try:
             for record in self._within_the_cap(inbound):
                 try:
@@ -378,10 +387,13 @@ class ReceiptCollect(ExchangeCollect):
                     self.events.append(Event(record.get("username", "?"), None,
                                              f"skipped: could not be read: {describe(error)}",
                                              record.get("filename", "?")))
-                if self.events and self.events[-1].action == OVER_BUDGET:
-                    over.setdefault(self.events[-1].student, []).append(self.events.pop().source)
         finally:
             os.close(inbound)
+        over: dict[str, list[str]] = {}  # student -> folders skipped for the budget: a line each
+        for event in self.events:
+            if event.action == OVER_BUDGET:
+                over.setdefault(event.student, []).append(event.source)
+        self.events = [event for event in self.events if event.action != OVER_BUDGET]
         for student, sources in over.items():
             self._skipped(student, sources, OVER_BUDGET.removeprefix("skipped: "),
                           "submissions (the newest were taken first): "
@@ -394,7 +406,6 @@ class ReceiptCollect(ExchangeCollect):
         checked) are skipped here and count for nobody: a classmate could
         otherwise use up a student's allowance with folders named after
         them.  What is skipped is said in a line per student and reason."""
-        import pwd
 
         kept: dict[str, list[dict]] = {}
         foreign: dict[tuple[str, str], list[str]] = {}  # (student named, owner) -> folders
@@ -405,14 +416,9 @@ class ReceiptCollect(ExchangeCollect):
                     uid = os.stat(source, dir_fd=inbound, follow_symlinks=False).st_uid
                 except OSError:
                     uid = None  # _copy_one says why it cannot be read
-                if uid is not None:
-                    try:
-                        owner = pwd.getpwuid(uid).pw_name
-                    except KeyError:
-                        owner = f"uid {uid}"
-                    if owner != student:
-                        foreign.setdefault((student, owner), []).append(source)
-                        continue
+                if uid is not None and (owner := _owner_name(uid)) != student:
+                    foreign.setdefault((student, owner), []).append(source)
+                    continue
             kept.setdefault(student, []).append(record)
         for (student, owner), sources in foreign.items():
             self._skipped(student, sources, f"the folder belongs to {owner}, not {student}",
@@ -440,7 +446,6 @@ class ReceiptCollect(ExchangeCollect):
                                      else f"{sources[0]} and {len(sources) - 1} more"))
 
     def _copy_one(self, record: dict, inbound: int) -> None:
-        import pwd
 
         student, source = record["username"], record["filename"]
         if not is_student_id(student):
@@ -465,10 +470,7 @@ class ReceiptCollect(ExchangeCollect):
         try:
             info = os.fstat(fd)
             if self.check_owner:
-                try:
-                    owner = pwd.getpwuid(info.st_uid).pw_name
-                except KeyError:
-                    owner = f"uid {info.st_uid}"
+                owner = _owner_name(info.st_uid)
                 if owner != student:
                     self.events.append(Event(student, None, f"skipped: the folder belongs to "
                                              f"{owner}, not {student}", source))

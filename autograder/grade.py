@@ -97,29 +97,27 @@ def _stage(course: Course, submission, assignment: Assignment, again: bool = Fal
     from nbgrader.utils import parse_utc
 
     received = stage(submission, course.submitted, assignment)
-    if received is not None:
-        # Recorded now, as nbgrader would when it starts: a grading that
-        # fails before that keeps it too (_record_not_graded).
-        with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
+    with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
+        if received is not None:
+            # Recorded now, as nbgrader would when it starts: a grading that
+            # fails before that keeps it too (_record_not_graded).
             gb.update_or_create_student(submission.student)
             gb.update_or_create_submission(assignment.name, submission.student,
                                            timestamp=parse_utc(received))
-    else:
-        with quiet_nbgrader(), Gradebook(course.db_url, COURSE_ID) as gb:
-            try:
-                recorded = gb.find_submission(assignment.name, submission.student)
-            except MissingEntry:
-                return
-            if recorded.timestamp and again:
-                late = recorded.total_seconds_late
-                log.warning(f"{submission.student}: this notebook has no receipt (it was not "
-                            f"collected), so the time of handing in the last grading recorded is "
-                            f"kept: {recorded.timestamp:%Y-%m-%d %H:%M} UTC"
-                            + (f", {late_duration(late)} late" if late > 0 else ", on time")
-                            + "; to judge a new hand-in's time, collect it first")
-            elif recorded.timestamp:
-                gb.update_or_create_submission(assignment.name, submission.student,
-                                               timestamp=None)
+            return
+        try:
+            recorded = gb.find_submission(assignment.name, submission.student)
+        except MissingEntry:
+            return
+        if recorded.timestamp and again:
+            late = recorded.total_seconds_late
+            log.warning(f"{submission.student}: this notebook has no receipt (it was not "
+                        f"collected), so the time of handing in the last grading recorded is "
+                        f"kept: {recorded.timestamp:%Y-%m-%d %H:%M} UTC"
+                        + (f", {late_duration(late)} late" if late > 0 else ", on time")
+                        + "; to judge a new hand-in's time, collect it first")
+        elif recorded.timestamp:
+            gb.update_or_create_submission(assignment.name, submission.student, timestamp=None)
 
 
 def _record_not_graded(course: Course, assignment: Assignment, student: str,

@@ -647,8 +647,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
             problem, nb = notebook_problem(raw, source_ids, source_parts)
             if problem:
                 raise Refused(problem)
-            asked = frozenset(p.probe.name for p in assignment.parts
-                              if isinstance(getattr(p.probe, "name", None), str))
+            asked = assignment.called
             if chosen == source.name and len(assignment.notebooks) == 1 and unanswered(nb, asked):
                 # The untouched download handed in beside the notebook the
                 # work is in ("tensors (1).ipynb"): that one is graded.
