@@ -6,7 +6,7 @@ Run with `make bench-checks` (all assignments) or
 notebook in a real Jupyter kernel, as `grade` does, and check that it gives
 the in-process answers), `--seeds N` (grading draws per mutant,
 default 3), `--extra-seeds N` (draws for the equivalence test, default 30),
-`--variants-only` (only the correct variants, below) and `--json PATH`.
+`--variants-only` (only the fixtures of tests/submissions, below) and `--json PATH`.
 
 Mutation testing of the checks: every graded part's solution code (the lines
 between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` of the cell that
@@ -76,8 +76,13 @@ other framework, library functions) is graded with the same machinery (its
 cells replace the solution's in a forked copy of the solved namespace, the
 same probe, the same ``score_part``) on every grading and extra seed; any
 variant short of full marks on any part and seed is printed as a FAILURE and
-the exit status is 1.  Run ``--variants-only`` after every change to the
-cases: a case that costs a correct variant points is a wrong case.  Cells
+the exit status is 1.  The mistakes of ``wrong.py`` are graded the same
+way and must earn the same points on every seed (whatever a mistake costs,
+it costs that on every draw: a student's grade must not depend on which
+inputs the run drew), and the stub of ``stub.py`` nothing.  Run
+``--variants-only`` after every change to the cases: a case that costs a
+correct variant points, or that hides a mistake on some draws, is a wrong
+case (the test suite runs it too).  Cells
 that train a model are not run here (their parts are not evaluated
 in-process either).
 
@@ -1020,13 +1025,15 @@ def kernel_agreement(assignment, drawn: dict, contexts: dict[str, PartContext], 
     return agreement
 
 
-def load_right_variants(name: str) -> dict[str, dict[str, str]]:
-    """``tests/submissions/<name>/right.py``'s correct variants: fixture name
-    -> {answer cell grade_id: the cell's code} (none without the file)."""
+def load_variants(name: str) -> dict[str, dict[str, str]]:
+    """``tests/submissions/<name>/``'s fixtures as answer cells: fixture name
+    -> {answer cell grade_id: the cell's code}.  The correct variants of
+    ``right.py`` (right_*), the stub of ``stub.py`` and the mistakes of
+    ``wrong.py`` (any file that does not exist gives none)."""
     import importlib.util
 
     variants = {}
-    for file, attribute in (("right.py", "RIGHT"), ("stub.py", "STUB")):
+    for file, attribute in (("right.py", "RIGHT"), ("stub.py", "STUB"), ("wrong.py", "WRONG")):
         path = ROOT / "tests" / "submissions" / name / file
         if not path.exists():
             continue
@@ -1039,6 +1046,14 @@ def load_right_variants(name: str) -> dict[str, dict[str, str]]:
     return variants
 
 
+def expected_of(fixture: str) -> str:
+    """What a fixture must earn on every seed: ``full`` marks (right_*),
+    ``nothing`` (the stub), or the ``same`` points on every seed (a mistake
+    of wrong.py: whatever it costs, it costs that on every draw, so that no
+    student's grade depends on which inputs the run drew)."""
+    return "full" if fixture.startswith("right_") else "nothing" if fixture == "stub" else "same"
+
+
 def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[Cell],
                    namespace: dict, contexts: list[PartContext], skipped_cells: set[int],
                    seconds: float, log) -> list[dict]:
@@ -1046,8 +1061,9 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
     cells replace the solution's (in notebook order, in a forked copy of the
     solved namespace), the probe is asked and ``score_part`` scores every
     part on every seed of the contexts.  One dict per variant: the parts it
-    earned full marks on, the cells not run here (a cell that trains a model,
-    whose part is not evaluated in-process), and every shortfall."""
+    was graded on, the cells not run here (a cell that trains a model,
+    whose part is not evaluated in-process), and every failure of the rule
+    of :func:`expected_of`."""
     by_id = {c.grade_id: c for c in cells if c.solution and c.grade_id}
     out = []
     for fixture, changes in variants.items():
@@ -1060,8 +1076,22 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
         failures = []
         if outcome.get("timeout"):
             failures.append("ran out of time")
+        elif "cell_error" in outcome and expected_of(fixture) == "same":
+            # A mistake that stops its own cell (a syntax error): the grader
+            # finds its function undefined and gives nothing, on every seed.
+            pass
         elif "cell_error" in outcome or "crash" in outcome:
             failures.append(f"raised {outcome.get('cell_error') or outcome.get('crash')}")
+        elif expected_of(fixture) == "same":
+            for ctx in contexts:
+                by_score: dict[float, list[int]] = {}
+                for seed in outcome[ctx.part.grade_id]["seeds"]:
+                    by_score.setdefault(round(seed["score"], 9), []).append(seed["seed"])
+                if len(by_score) > 1:
+                    failures.append(f"{ctx.part.grade_id}: " + ", ".join(
+                        f"{score:g} of {ctx.part.points:g} points on {len(seeds)} seed(s) "
+                        f"({', '.join(map(str, seeds[:5]))}{', ...' if len(seeds) > 5 else ''})"
+                        for score, seeds in sorted(by_score.items())))
         else:
             for ctx in contexts:
                 part = ctx.part
@@ -1078,8 +1108,9 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
         out.append({"assignment": name, "fixture": fixture, "cells": sorted(changes),
                     "not_run": not_run, "parts": [c.part.grade_id for c in contexts],
                     "seeds": len(contexts[0].seeds) if contexts else 0, "failures": failures})
-        verdict = ("earns nothing" if fixture == "stub" else "full marks") if not failures \
-            else f"{len(failures)} FAILURE(S)"
+        verdict = {"full": "full marks", "nothing": "earns nothing",
+                   "same": "the same points on every seed"}[expected_of(fixture)] \
+            if not failures else f"{len(failures)} FAILURE(S)"
         log(f"{name}/{fixture}: {verdict} "
             f"({time.monotonic() - started:.0f} s)")
     return out
@@ -1193,7 +1224,7 @@ def evaluate_assignment(name: str, seeds: list[int], extra: list[int], log,
                 if number % 10 == 0 or number == len(mutants):
                     log(f"  {number}/{len(mutants)} ({time.monotonic() - t0:.0f} s)")
         if variants_out is not None:
-            variants_out += check_variants(name, load_right_variants(name), cells, namespace,
+            variants_out += check_variants(name, load_variants(name), cells, namespace,
                                            variant_contexts, skipped_cells, variant_seconds, log)
     if check_kernel:
         agreement = kernel_agreement(assignment, drawn, contexts, seeds[0], log)
@@ -1333,8 +1364,8 @@ def main(argv=None) -> int:
                         help="also run each solution notebook in a real Jupyter kernel, as "
                         "`grade` does, and check that it gives the in-process answers")
     parser.add_argument("--variants-only", action="store_true",
-                        help="only grade the correct variants of tests/submissions/*/right.py "
-                        "(quick: run it after every change to the cases)")
+                        help="only grade the fixtures of tests/submissions/*/ (right.py, "
+                        "stub.py, wrong.py; quick: run it after every change to the cases)")
     parser.add_argument("--json", type=Path, help="where to write the results "
                         "(default benchmarks/results/check_mutants[-NAME...].json)")
     args = parser.parse_args(argv)
@@ -1376,16 +1407,17 @@ def main(argv=None) -> int:
           + ("Every assignment meets it." if not missed else
              "Missed by " + ", ".join(f"{n} ({_pct(v)})" for n, v in missed.items()) + "."))
     if failed_variants:
-        print(f"FAILURE: {len(failed_variants)} correct variant(s) lose points (see above).")
+        print(f"FAILURE: {len(failed_variants)} fixture(s) graded against their rule (see above).")
     return 1 if missed or failed_variants else 0
 
 
 def variants_report(variants: list[dict], seeds: int) -> str:
-    """The correct variants' verdicts: full marks on every seed, or each FAILURE."""
+    """The fixtures' verdicts: each keeps its rule on every seed, or each FAILURE."""
     failed = [v for v in variants if v["failures"]]
-    lines = [f"Correct variants (tests/submissions/*/right.py) and stubs (stub.py), graded like "
-             f"the mutants on {seeds} seeds (grading and extra draws): {len(variants) - len(failed)} "
-             f"of {len(variants)} earn full marks (a stub: nothing) on every part and every seed."]
+    lines = [f"Fixtures of tests/submissions/*/ graded like the mutants on {seeds} seeds (grading "
+             f"and extra draws): {len(variants) - len(failed)} of {len(variants)} keep their rule on "
+             f"every part and every seed (right.py's variants full marks, stub.py's stub nothing, "
+             f"wrong.py's mistakes the same points on every seed)."]
     for v in variants:
         not_run = (f"; not run in-process (trains a model): {', '.join(v['not_run'])}"
                    if v["not_run"] else "")

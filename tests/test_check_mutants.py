@@ -293,11 +293,22 @@ def test_correct_variants_are_graded_like_mutants(scale_setup):
     variants = {
         "right_lists": {"scale": "def scale(x, k):\n    return [abs(v) * k for v in x]\n"},
         "right_wrong": {"scale": "def scale(x, k):\n    return np.abs(x) * k + (k > 1)\n"},
+        # A mistake (wrong.py): the same points on every seed, whatever they are.
+        "wrong_squared": {"scale": "def scale(x, k):\n    return np.abs(x) * k ** 2\n"},
+        "wrong_by_luck": {"scale": "def scale(x, k):\n    return np.abs(x) * (k if x[0] < 1.2 else 2 * k)\n"},
+        "wrong_syntax": {"scale": "def scale(x, k):\n    return x *\n"},
+        "stub": {"scale": "def scale(x, k):\n    raise NotImplementedError()\n"},
     }
     out = {v["fixture"]: v for v in cm.check_variants("demo", variants, cells, namespace, [context],
                                                      set(), 0.01, lambda message: None)}
     assert out["right_lists"]["failures"] == []
     failures = out["right_wrong"]["failures"]
     assert len(failures) == 3 and all(f.startswith("check_scale seed ") for f in failures)
+    assert out["wrong_squared"]["failures"] == []   # 1 of 4 (the k = 1 case) on every seed
+    assert out["wrong_syntax"]["failures"] == []    # its function is never defined: 0 everywhere
+    assert out["stub"]["failures"] == []
+    (luck,) = out["wrong_by_luck"]["failures"]
+    assert luck.startswith("check_scale: ") and luck.count("points on") >= 2, luck
     report = cm.variants_report(list(out.values()), 3)
-    assert "1 of 2 earn full marks" in report and "FAILURE  demo/right_wrong" in report
+    assert "4 of 6 keep their rule" in report and "FAILURE  demo/right_wrong" in report
+    assert "FAILURE  demo/wrong_by_luck" in report

@@ -54,7 +54,7 @@ from autograder.probe import (
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import build as fixtures  # noqa: E402  (tests/submissions/build.py)
-from check_mutants import ask  # noqa: E402  (benchmarks/check_mutants.py: the probe, answered in-process)
+from check_mutants import ask, evaluate_assignment  # noqa: E402  (benchmarks/check_mutants.py)
 
 ASSIGNMENTS = list_assignments(ROOT / "solutions")
 
@@ -1140,8 +1140,10 @@ def test_a_mistake_costs_the_same_on_every_draw(name, grade_id, source, points):
 def test_drawn_inputs_never_hide_a_mistake_that_shows_on_other_draws():
     """Two mistakes went unseen on about 2% of draws: a bias counted per
     input (right whenever the first and last layer sizes were equal) and a
-    mask applied wrongly (right whenever a 2-key mask masked nothing).  Over
-    many draws, no case lets them through."""
+    mask applied wrongly (right whenever a 2-key mask masked nothing); and
+    attention without its 1/sqrt(d_k) on a quarter of them (a 2-key mask
+    that masks one key in every row leaves one-hot weights whatever the
+    scale).  Over many draws, no case lets them through."""
     def part(name, grade_id):
         return next(p for p in load_assignment(ROOT / "solutions", name).parts
                     if p.grade_id == grade_id)
@@ -1154,9 +1156,26 @@ def test_drawn_inputs_never_hide_a_mistake_that_shows_on_other_draws():
         for case in attention.cases(np.random.default_rng([seed, 1])):
             if len(case) == 4:
                 mask = np.asarray(case[3])
-                assert (mask.max(axis=-1) == 1).all(), seed
-                if not np.array_equal(mask, np.tril(np.ones_like(mask))):  # a causal mask's last row
+                if not np.array_equal(mask, np.tril(np.ones_like(mask))):  # a causal mask's first row
                     assert (mask.min(axis=-1) == 0).all(), seed
+                    # Two allowed keys in every row but the edge cases' one
+                    # large row, whose single key is the point of that row.
+                    assert (mask.sum(axis=-1) >= 2).sum() >= mask.shape[-2] - 1, seed
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_fixture_keeps_its_rule_on_every_draw(name):
+    """The fixtures of tests/submissions/<name>/ graded in-process on 20
+    draws, as `make bench-checks` grades mutants: every correct variant of
+    right.py earns full marks and the stub nothing on every draw, and every
+    mistake of wrong.py the same points on every draw (attention without
+    1/sqrt(d_k) earned 0.5 of 3 on a quarter of the draws: one real grading
+    run of the fixtures passed, the next failed)."""
+    variants = []
+    evaluate_assignment(name, [1, 2, 3], list(range(1001, 1018)), lambda message: None,
+                        mutate=False, variants_out=variants)
+    assert {v["fixture"] for v in variants} >= set(fixtures.load_wrong(fixtures.HERE / name))
+    assert {v["fixture"]: v["failures"] for v in variants if v["failures"]} == {}
 
 
 # -- The assignments themselves ---------------------------------------------------

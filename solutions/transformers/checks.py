@@ -70,13 +70,16 @@ def causal_mask_cases(rng):
 
 
 def random_mask(rng, T, S):
-    """A random boolean (T, S) mask with at least one allowed key and at
-    least one masked one in every row (S >= 2): a mask that masks nothing
-    would let every masking mistake pass its case on some draws."""
+    """A random boolean (T, S) mask that masks at least one key and allows
+    at least two in every row (S >= 3): a mask that masks nothing would let
+    every masking mistake pass its case on some draws, and a row with one
+    allowed key has the weights (1, 0, ...) whatever the scores, which
+    hides a wrong scale (no 1/sqrt(d_k)) when every row is like that."""
     mask = rng.random((T, S)) < 0.6
-    keys = np.argsort(rng.random((T, S)), axis=1)  # two different keys per row
+    keys = np.argsort(rng.random((T, S)), axis=1)  # three different keys per row
     mask[np.arange(T), keys[:, 0]] = True
-    mask[np.arange(T), keys[:, 1]] = False
+    mask[np.arange(T), keys[:, 1]] = True
+    mask[np.arange(T), keys[:, 2]] = False
     return mask.astype(float)
 
 
@@ -148,7 +151,8 @@ def attention_cases(rng):
     softmax part, such a formula keeps part of what the ordinary cases
     earn (half with all three wrong)."""
     n = lambda *shape: rng.normal(size=shape)
-    T, S = rng.choice([2, 5, 6, 7], size=2, replace=False)      # never 4 or 3
+    S = rng.choice([5, 6, 7])                                    # never 4 or 3, and a
+    T = rng.choice([t for t in (2, 5, 6, 7) if t != S])          # mask needs S >= 3
     T3, S3 = rng.choice([3, 4, 7], size=2, replace=False)       # never 2, 5 or 6
     Q5, K5 = n(T, 4), n(S, 4)
     Q5, mask5 = with_large_row(rng, Q5, K5, random_mask(rng, T, S), sign=-1.0)
