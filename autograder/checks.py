@@ -600,7 +600,8 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
 
 
 def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
-                     shape_credit: float = SHAPE_CREDIT, reordered_credit: float = 0.0) -> Judge:
+                     shape_credit: float = SHAPE_CREDIT, reordered_credit: float = 0.0,
+                     together: bool = False) -> Judge:
     """The values the solution returns, judged one returned value at a time.
 
     A function that returns several values (a tuple such as ``(MAE, MSE,
@@ -615,6 +616,10 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
     Where the solution returns one vector of as many numbers as ``names``
     (``np.array([w, b])``), it is judged as one value, and its items in
     another order earn ``reordered_credit`` as a tuple's would.
+    ``together``: the values come out of the same updates (a perceptron's w
+    and b after an epoch of steps that are 0 or 1), so one can be right
+    beside a wrong one only by the luck of the draw: when any value is
+    wrong, none earns (see :func:`_only_together`).
 
     ``atol`` and ``rtol`` must accept correct work in float32 and reject the
     mistakes the cases are built to expose: each part in ``checks.py`` says
@@ -622,6 +627,12 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
     """
 
     def judge(args: tuple, got: Answer, expected: Answer) -> list[Check]:
+        checks = each_value(args, got, expected)
+        if together and len(checks) > 1:
+            return _only_together(checks, list(names) if len(names) == len(checks) else [])
+        return checks
+
+    def each_value(args: tuple, got: Answer, expected: Answer) -> list[Check]:
         if not got.ok:
             return error_checks(got)
         values, wanted = list(got.values), list(expected.values)
@@ -662,6 +673,29 @@ def same_as_solution(*, atol: float, rtol: float, names: Sequence[str] = (),
         return checks
 
     return judge
+
+
+def _only_together(checks: list[Check], names: list[str]) -> list[Check]:
+    """The checks of values that count only together: when one is wrong
+    (not merely in another form or order), the others earn nothing either
+    and say why."""
+    wrong = [i for i, c in enumerate(checks) if not c.passed and not c.form_only]
+    if not wrong:
+        return checks
+    others = ", ".join(names[i] for i in wrong) if names else ""
+
+    def alone(i: int, check: Check) -> Check:
+        if i in wrong or not (check.passed or check.form_only):
+            return check
+        if names:
+            text = _("{name} is right here, but {others} is not; both come out of the same "
+                     "updates, so they count only together").format(name=names[i], others=others)
+        else:
+            text = _("right here, but another value is not; they come out of the same updates, "
+                     "so they count only together")
+        return Check(False, text)
+
+    return [alone(i, check) for i, check in enumerate(checks)]
 
 
 def _holds_the_tuple(values: list, wanted: list) -> bool:

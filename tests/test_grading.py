@@ -5,6 +5,7 @@ submissions in ``tests/submissions/<assignment>/`` on inputs drawn with a
 fresh seed, and compare every score with ``expected.csv``.
 """
 
+import ast
 import csv
 import dataclasses
 import json
@@ -1000,6 +1001,75 @@ SAME_ON_EVERY_DRAW = [
      "        error = step(x_i @ w + b) - y_i\n"
      "        w, b = w + lr * error * x_i, b + lr * error\n"
      "    return w, b\n", 0.0),
+    # Three more slips in the rule: the input, the learning rate or the
+    # error left out of one update (each kept w or b right by chance on some
+    # draws and scored 0 to 1.5 of 3).
+    ("perceptrons_xor", "check_perceptron_epoch", "def perceptron_epoch(X, y, w, b, lr):\n"
+     "    for x_i, y_i in zip(X, y):\n"
+     "        error = y_i - step(x_i @ w + b)\n"
+     "        w, b = w + lr * error, b + lr * error\n"
+     "    return w, b\n", 0.0),
+    ("perceptrons_xor", "check_perceptron_epoch", "def perceptron_epoch(X, y, w, b, lr):\n"
+     "    for x_i, y_i in zip(X, y):\n"
+     "        error = y_i - step(x_i @ w + b)\n"
+     "        w, b = w + error * x_i, b + lr * error\n"
+     "    return w, b\n", 0.0),
+    ("perceptrons_xor", "check_perceptron_epoch", "def perceptron_epoch(X, y, w, b, lr):\n"
+     "    for x_i, y_i in zip(X, y):\n"
+     "        error = y_i - step(x_i @ w + b)\n"
+     "        w, b = w + lr * error * x_i, b + lr\n"
+     "    return w, b\n", 0.0),
+    # Coincidences the cases no longer allow (each scored differently on some
+    # draws, found by mutation testing over 20 to 40 draws): the bias left
+    # out of the prediction (the loss as high at b = 0 as at b); Adam's v
+    # without beta2 (w right where lr was tiny), its bias correction
+    # without t (right at t = 1), a loss without its 1/2 (Adam's steps
+    # hardly change with the gradient's scale); fp counted as tp (right
+    # where fp was 1 and tp 1).
+    ("regularization", "check_l2_loss_and_grads",
+     'def l2_loss_and_grads(X, y, w, b, lam):\n'
+     '    n = len(y)\n'
+     '    p = 1 / (1 + np.exp(-(X @ w)))\n'
+     '    eps = 1e-12\n'
+     '    loss = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + lam * np.sum(w ** 2)\n'
+     '    return loss, X.T @ (p - y) / n + 2 * lam * w, np.mean(p - y)\n', 0.0),
+    ("optimizers", "check_adam_step",
+     'def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):\n'
+     '    m = beta1 * m + (1 - beta1) * g\n'
+     '    v = v + (1 - beta2) * g ** 2\n'
+     '    m_hat = m / (1 - beta1 ** t)\n'
+     '    v_hat = v / (1 - beta2 ** t)\n'
+     '    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n', 1.0),
+    ("optimizers", "check_adam_step",
+     'def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):\n'
+     '    m = beta1 * m + (1 - beta1) * g\n'
+     '    v = beta2 * v + (1 - beta2) * g ** 2\n'
+     '    m_hat = m / (1 - beta1)\n'
+     '    v_hat = v / (1 - beta2)\n'
+     '    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n', 2.0),
+    ("optimizers", "check_adam_trajectory",
+     'def adam_trajectory(A, c, w0, lr, num_steps):\n'
+     '    A_t = torch.tensor(A, dtype=torch.float32)\n'
+     '    c_t = torch.tensor(c, dtype=torch.float32)\n'
+     '    w = torch.tensor(w0, dtype=torch.float32, requires_grad=True)\n'
+     '    optimizer = torch.optim.Adam([w], lr=float(lr))\n'
+     '    path = [w.detach().numpy().copy()]\n'
+     '    for _ in range(int(num_steps)):\n'
+     '        loss = w @ A_t @ w - c_t @ w\n'
+     '        optimizer.zero_grad()\n'
+     '        loss.backward()\n'
+     '        optimizer.step()\n'
+     '        path.append(w.detach().numpy().copy())\n'
+     '    return np.array(path)\n', 0.0),
+    ("losses_metrics", "check_precision_recall_f1",
+     'def precision_recall_f1(y_true, y_pred, positive):\n'
+     '    tp = np.sum((y_pred == positive) & (y_true == positive))\n'
+     '    fp = np.sum((y_pred == positive) & (y_true == positive))\n'
+     '    fn = np.sum((y_pred != positive) & (y_true == positive))\n'
+     '    precision = tp / (tp + fp) if tp + fp > 0 else 0.0\n'
+     '    recall = tp / (tp + fn) if tp + fn > 0 else 0.0\n'
+     '    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0\n'
+     '    return float(precision), float(recall), float(f1)\n', 1.0),
     # A sigmoid in place of the hidden layer's step.
     ("perceptrons_xor", "check_two_layer_forward", "def two_layer_forward(X, W1, b1, W2, b2):\n"
      "    return step(1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2)\n", 0.0),
@@ -1074,6 +1144,29 @@ def test_a_named_vector_in_another_order_keeps_half_and_in_another_shape_a_quart
     assert score_of(judge, answer(np.array([[1.5, -0.25]])), expected) == 0.25
 
 
+def test_values_that_count_only_together_earn_nothing_beside_a_wrong_one():
+    judge = same_as_solution(atol=1e-9, rtol=1e-9, names=("w", "b"), reordered_credit=0.5,
+                             together=True)
+    expected = answer(np.array([1.5, -0.25]), 0.5)
+    assert score_of(judge, answer(np.array([1.5, -0.25]), 0.5), expected) == 1.0
+    # A right b beside a wrong w (a perceptron's b is a sum of +-lr: a wrong
+    # rule often ends on it by chance) earns nothing, and says why.
+    got = answer(np.array([1.5, 0.75]), 0.5)
+    assert score_of(judge, got, expected) == 0.0
+    messages = [c.message for c in judge((), got, expected)]
+    assert messages[1] == "b is right here, but w is not; both come out of the same updates, " \
+                          "so they count only together", messages
+    assert score_of(judge, answer(np.array([1.5, -0.25]), 0.0), expected) == 0.0
+    # Right values in another order or form keep what they keep alone.
+    assert score_of(judge, answer(0.5, np.array([1.5, -0.25])), expected) == 0.5
+    assert score_of(judge, answer(np.array([[1.5], [-0.25]]), 0.5), expected) == \
+        score_of(same_as_solution(atol=1e-9, rtol=1e-9, names=("w", "b")),
+                 answer(np.array([[1.5], [-0.25]]), 0.5), expected) > 0
+    # Without `together`, each value earns its share.
+    apart = same_as_solution(atol=1e-9, rtol=1e-9, names=("w", "b"), reordered_credit=0.5)
+    assert score_of(apart, got, expected) == 0.5
+
+
 def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
     assignment = load_assignment(ROOT / "solutions", "training")
     part = next(p for p in assignment.parts if p.grade_id == "check_fit_linear")
@@ -1122,8 +1215,12 @@ def test_a_trained_model_returned_as_b_w_keeps_half_as_the_other_swaps_do():
 def test_a_mistake_costs_the_same_on_every_draw(name, grade_id, source, points):
     assignment = load_assignment(ROOT / "solutions", name)
     part = next(p for p in assignment.parts if p.grade_id == grade_id)
-    setup = next(c.source for c in nbformat.read(assignment.notebooks[0], as_version=4).cells
-                 if c.cell_type == "code")  # the notebook's imports
+    code = [c.source for c in nbformat.read(assignment.notebooks[0], as_version=4).cells
+            if c.cell_type == "code"]
+    # The first cell, and the imports of later ones (torch comes later in some).
+    setup = code[0] + "\n" + "\n".join(
+        ast.unparse(node) for source in code[1:] for node in ast.parse(source).body
+        if isinstance(node, (ast.Import, ast.ImportFrom)))
     solution, student = {}, {}
     for namespace in (solution, student):  # as after running the solution notebook, without training
         for code in [setup, *solution_functions(assignment).values(), PROBE_SOURCE]:

@@ -132,10 +132,15 @@ def prf_cases(rng):
       differ and none is 0 or 1: one with more true positives than either
       kind of error, one with fewer (fp > tp and fn > tp, so precision +
       recall < 1: a guard written ``tp - fp > 0`` or ``precision + recall >
-      1`` gives 0 there).
+      1`` gives 0 there).  Precision is above recall in the first (more
+      false negatives) and below it in the second, on every draw: a formula
+      that tests which is larger is wrong in the same cases every time.
     * Precision exactly 1 (one true positive, no false positive) and recall
       exactly 1 (one true positive, no false negative): a guard such as
-      ``fp > 0`` or ``tp + fp > 1`` gives 0 there instead of 1.
+      ``fp > 0`` or ``tp + fp > 1`` gives 0 there instead of 1.  The other
+      count is 2 to 5, never the one true positive, so a count mixed up
+      with another (fn for tp, tp for fp) or returned for a ratio is never
+      right by chance, nor is a precision of exactly 0.5.
     * The edge cases, where every ratio is 0 / 0 or 0: the positive class
       present but never predicted, and never present nor predicted (the
       largest class, so that sizing a matrix from the labels shows).  A
@@ -149,10 +154,10 @@ def prf_cases(rng):
     high_tp = int(rng.integers(5, 8))
     high = rng.choice(np.arange(1, 5), size=2, replace=False)            # fn, fp < tp
     cases = [
-        _prf_case(rng, k, n, positives[0], high_tp, *high),
-        _prf_case(rng, k, n, positives[1], tp, *low),
-        _prf_case(rng, k, n, positives[2], 1, int(rng.integers(1, 5)), 0),   # precision 1
-        _prf_case(rng, k, n, positives[3], 1, 0, int(rng.integers(1, 5))),   # recall 1
+        _prf_case(rng, k, n, positives[0], high_tp, *sorted(high, reverse=True)),  # fn > fp
+        _prf_case(rng, k, n, positives[1], tp, *sorted(low)),                      # fn < fp
+        _prf_case(rng, k, n, positives[2], 1, int(rng.integers(2, 6)), 0),   # precision 1
+        _prf_case(rng, k, n, positives[3], 1, 0, int(rng.integers(2, 6))),   # recall 1
     ]
     positive = int(rng.integers(k))
     others = [c for c in range(k) if c != positive]

@@ -47,13 +47,14 @@ def minibatch_cases(rng):
 def num_updates_cases(rng):
     """Four data sizes that leave a smaller last batch (of 1 example twice,
     of more than 1 twice: rounding down always shows) and one that is an
-    odd multiple of the batch size (round(n / b + 0.5), which rounds halves
-    to even, is one batch too many there on every draw); 2 to 10 epochs
+    odd multiple of the batch size, 3 to 39 batches (round(n / b + 0.5),
+    which rounds halves to even, is one batch too many there on every draw;
+    one batch would make the number of epochs alone right); 2 to 10 epochs
     (never 1)."""
     cases = []
     for remainder in ["one", "one", "more", "more", "none"]:
         batch_size = int(rng.integers(3, 65))
-        times = int(rng.integers(1, 40)) if remainder != "none" else 2 * int(rng.integers(0, 20)) + 1
+        times = int(rng.integers(1, 40)) if remainder != "none" else 2 * int(rng.integers(1, 20)) + 1
         n = batch_size * times + {
             "one": 1, "more": int(rng.integers(2, batch_size)), "none": 0}[remainder]
         cases.append((float(n), float(batch_size), float(rng.integers(2, 11))))
@@ -81,31 +82,90 @@ def rmsprop_cases(rng):
     return cases
 
 
+def _adam_w(w, g, m, v, t, lr, beta1, beta2, eps, decay=(True, True)):
+    """The w of one Adam step; ``decay=(False, True)`` forgets beta1 on m,
+    ``(True, False)`` beta2 on v (only to choose cases on which that shows)."""
+    m = (beta1 if decay[0] else 1.0) * m + (1 - beta1) * g
+    v = (beta2 if decay[1] else 1.0) * v + (1 - beta2) * g**2
+    return w - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+
+
 def adam_cases(rng):
     """One entry with a gradient and v of exactly 0 but a momentum m that is
-    not 0, and one with a small gradient and v (its corrected v below 1)."""
-    cases = []
-    for shape in SHAPES:
+    not 0, and one with a small gradient and v (its corrected v below 1).
+    The step t is 2 to 10, never 1, where beta ** t is beta * t and beta:
+    bias correction without the power, or without t, would be right there
+    and so in some draws' cases only.  The learning rate is 0.05 to 0.2,
+    and a case is drawn again until forgetting beta1 on m, or beta2 on v,
+    moves w by ten times the tolerance somewhere: a slightly wrong v moves w
+    only a little, and w would be right by chance on some draws."""
+    def draw(shape):
         g, m = rng.normal(size=shape), rng.normal(0, 0.3, size=shape)
         v = rng.uniform(0, 0.5, size=shape)
         zero, small = (np.unravel_index(i, shape) for i in rng.choice(g.size, 2, replace=False))
         g[zero], v[zero] = 0.0, 0.0
         m[zero] = rng.choice([-1, 1]) * rng.uniform(0.1, 0.5)
         g[small], v[small] = rng.choice([-1, 1]) * rng.uniform(0.01, 0.05), rng.uniform(1e-4, 1e-3)
-        cases.append((rng.normal(size=shape), g, m, v, float(rng.integers(1, 11)),
-                      rng.uniform(0.001, 0.2), rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.999),
-                      10.0 ** rng.integers(-8, -5)))
+        return (rng.normal(size=shape), g, m, v, float(rng.integers(2, 11)),
+                rng.uniform(0.05, 0.2), rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.999),
+                10.0 ** rng.integers(-8, -5))
+
+    def shows(case):
+        w = _adam_w(*case)
+        return all(np.any(np.abs(_adam_w(*case, decay=decay) - w) > 10 * (1e-5 + 1e-4 * np.abs(w)))
+                   for decay in [(False, True), (True, False)])
+
+    cases = []
+    for shape in SHAPES:
+        for _attempt in range(10_000):
+            case = draw(shape)
+            if shows(case):
+                cases.append(case)
+                break
+        else:
+            raise ValueError("no Adam case drawn shows every listed mistake")
     return cases
 
 
+def _adam_path(A, c, w0, lr, num_steps, quadratic=0.5, linear=1.0):
+    """Adam's path (betas 0.9 and 0.999, eps 1e-8) on quadratic * w'Aw -
+    linear * c'w: only to choose cases on which a wrong loss shows."""
+    w, m, v, path = np.array(w0, dtype=float), 0.0, 0.0, [np.array(w0, dtype=float)]
+    for t in range(1, int(num_steps) + 1):
+        g = 2 * quadratic * A @ w - linear * c
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
+        w = w - lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        path.append(w)
+    return np.array(path)
+
+
 def trajectory_cases(rng):
-    cases = []
-    for d, num_steps in [(2, 8), (3, 12), (4, 6)]:
+    """A positive definite A, and a case drawn again until a loss without
+    its 1/2, with 3/2, or without its linear term moves the path by ten
+    times the tolerance: Adam divides each step by the gradient's size, so
+    while every gradient keeps its sign, a loss with the wrong scale takes
+    nearly the same steps, and such a loss was right on some draws."""
+    def draw(d, num_steps):
         q, _ = np.linalg.qr(rng.normal(size=(d, d)))
         A = q @ np.diag(rng.uniform(0.5, 5, size=d)) @ q.T
         A = (A + A.T) / 2
-        cases.append((A, rng.normal(size=d), rng.normal(0, 2, size=d),
-                      rng.uniform(0.02, 0.2), float(num_steps)))
+        return (A, rng.normal(size=d), rng.normal(0, 2, size=d), rng.uniform(0.02, 0.2),
+                float(num_steps))
+
+    def shows(case):
+        path = _adam_path(*case)
+        return all(np.any(np.abs(_adam_path(*case, **wrong) - path) > 10 * (1e-4 + 1e-4 * np.abs(path)))
+                   for wrong in [{"quadratic": 1.0}, {"quadratic": 1.5}, {"linear": 0.0}])
+
+    cases = []
+    for d, num_steps in [(2, 8), (3, 12), (4, 6)]:
+        for _attempt in range(10_000):
+            case = draw(d, num_steps)
+            if shows(case):
+                cases.append(case)
+                break
+        else:
+            raise ValueError("no trajectory case drawn shows every listed mistake")
     return cases
 
 

@@ -81,32 +81,49 @@ def forward_cases(rng):
 
 def _epoch(X, y, w, b, lr, mistake=None):
     """One epoch of the learning rule, as the exercise states it, or with
-    one of EPOCH_MISTAKES: only to choose cases on which those show."""
+    one of EPOCH_MISTAKES: only to choose cases on which those show.  With
+    ``mistake="updates"``, how many rows the right rule updates on."""
     w, b = np.array(w, dtype=float), float(b)
     w_0, b_0 = w, b
+    updates = 0
     for x_i, y_i in zip(X, y):
-        error = y_i - (step(x_i @ w_0 + b_0) if mistake == "stale" else step(x_i @ w + b))
+        z = {"stale": x_i @ w_0 + b_0, "no bias in the prediction": x_i @ w}.get(mistake, x_i @ w + b)
+        error = y_i - step(z)
         if mistake == "flipped":
             error = -error
+        elif mistake == "no target":
+            error = -step(z)
         rate = 1.0 if mistake == "no learning rate" else lr
-        w = w + rate * error * x_i
-        b = b if mistake == "bias kept" else b + rate * error
-    return w, b
+        dw = {"no input": rate * error, "no error in w": rate * x_i,
+              "weights kept": 0.0 * x_i}.get(mistake, rate * error * x_i)
+        db = {"bias kept": 0.0, "no error in b": rate}.get(mistake, rate * error)
+        w, b = (dw if mistake == "weights replaced" else w + dw), b + db
+        updates += bool(error)
+    return updates if mistake == "updates" else (w, b)
 
 
-#: Mistakes in an epoch that every case shows in both w and b: the learning
+#: Mistakes in an epoch that every case shows in both w and b (the
+#: updates' +1 and -1 can cancel in b, and a mistake in one of the two
+#: changes the other only where it changes a later prediction: either
+#: would hand the mistake half a case on some draws only): the learning
 #: rate ignored, every row predicted with the epoch's starting weights (the
-#: rule uses the current ones), the error's sign flipped, the bias never
-#: updated (its later predictions then differ too, so w does).
-EPOCH_MISTAKES = ("no learning rate", "stale", "flipped", "bias kept")
+#: rule uses the current ones), the error's sign flipped, the target left
+#: out of the error, the bias left out of the prediction, the input left
+#: out of w's update, the error left out of w's or b's update, w or b never
+#: updated, w replaced by its update.
+EPOCH_MISTAKES = ("no learning rate", "stale", "flipped", "no target", "no bias in the prediction",
+                  "no input", "no error in w", "no error in b", "weights kept", "bias kept",
+                  "weights replaced")
 
 
 def epoch_cases(rng):
     """Random data where the first row is always misclassified, so every case
-    makes at least one update, redrawn until each of EPOCH_MISTAKES ends
-    with another w *and* another b: updates of +1 and -1 can cancel in b,
-    and a kept bias changes w only where it changes a later prediction;
-    either would hand the mistake half the case on some draws only."""
+    makes at least one update, redrawn until some row needs no update
+    (an error of 0: a rule that divides by it, or updates every row, shows)
+    and each of EPOCH_MISTAKES ends with another w *and* another b: updates
+    of +1 and -1 can cancel in b, and a kept bias changes w only where it
+    changes a later prediction; either would hand the mistake half the case
+    on some draws only (w and b also count only together, see the part)."""
     def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
@@ -117,8 +134,9 @@ def epoch_cases(rng):
 
     def shows(case):
         w, b = _epoch(*case)
-        return all(not np.allclose(w, w_wrong) and not np.isclose(b, b_wrong)
-                   for w_wrong, b_wrong in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
+        return _epoch(*case, mistake="updates") < len(case[1]) and all(
+            not np.allclose(w, w_wrong) and not np.isclose(b, b_wrong)
+            for w_wrong, b_wrong in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
 
     return [_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
@@ -223,8 +241,11 @@ PARTS = [
          same_as_solution(atol=0, rtol=0), forward_cases, stand_ins=("step",)),
     # float32: a few updates of size lr * x, about 1e-6.  Mistakes: the
     # learning rate ignored or the wrong sign move weights by more than 0.05.
+    # w and b count only together: each update adds lr * (0 or +-1), so a
+    # wrong rule often ends with the right b (or w) by chance, on some draws.
     Part("check_perceptron_epoch", "one epoch of the learning rule", 3, Call("perceptron_epoch"),
-         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b"), reordered_credit=ORDER_CREDIT), epoch_cases,
+         same_as_solution(atol=1e-5, rtol=1e-5, names=("w", "b"), reordered_credit=ORDER_CREDIT,
+                          together=True), epoch_cases,
          keeps_inputs=True, stand_ins=("step",)),
     Part("check_nand", "NAND weights", 2, Read("nand_w", "nand_b"),
          truth_table(NAND_Y, lambda w, b: step(GATE_X @ w + b),

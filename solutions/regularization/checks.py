@@ -107,17 +107,42 @@ def l2_cases(rng):
     far beyond the tolerance (a bias near 0 would hide it in some draws).
     No weight is near 0.5 or 1 in size, where the L1 penalty's gradient
     (lam * sign(w)) or the penalty itself equals the L2 one's: the L1
-    formula for the L2 one fails every case on every draw."""
-    cases = []
-    for n, d in [(6, 2), (10, 3), (15, 4)]:
+    formula for the L2 one fails every case on every draw.  A case is drawn
+    again until leaving the bias out of the prediction moves the loss and
+    both gradients by ten times the tolerance: the loss as a function of b
+    can be as high at 0 as at the given b, and was right by chance there."""
+    def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
         w = rng.normal(size=d)
         size = np.abs(w)
         w[(size < 0.1) | (np.abs(size - 0.5) < 0.05) | (np.abs(size - 1) < 0.05)] = 0.3
         b = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 1.0)
-        cases.append((X, y, w, b, rng.uniform(0.05, 0.5)))
+        return X, y, w, b, rng.uniform(0.05, 0.5)
+
+    def shows(case):
+        X, y, w, b, lam = case
+        return all(np.any(np.abs(np.asarray(wrong) - right) > 10 * (1e-5 + 1e-4 * np.abs(right)))
+                   for right, wrong in zip(_l2(X, y, w, b, lam), _l2(X, y, w, 0.0, lam)))
+
+    cases = []
+    for n, d in [(6, 2), (10, 3), (15, 4)]:
+        for _attempt in range(10_000):
+            case = draw(n, d)
+            if shows(case):
+                cases.append(case)
+                break
+        else:
+            raise ValueError("no case drawn shows a missing bias")
     return cases
+
+
+def _l2(X, y, w, b, lam):
+    """The loss and gradients the part asks for, with the bias given: only to
+    choose cases on which leaving it out shows."""
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + lam * np.sum(w**2)
+    return loss, X.T @ (p - y) / len(y) + 2 * lam * w, np.mean(p - y)
 
 
 _T = np.linspace(0, np.pi, 2001)
