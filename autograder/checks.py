@@ -346,15 +346,25 @@ AROUND_ZERO_SHAPES = [((4, 3), False), ((2, 5), False), ((2, 3, 4), False),
                       ((3, 5), True), ((3, 2, 4), True)]
 
 
+def drawn_until(draw, shows, tries: int = 10_000):
+    """``draw()`` again until ``shows(case)``: cases on which each listed
+    mistake changes the answer, so that it costs the same on every draw."""
+    for _attempt in range(tries):
+        case = draw()
+        if shows(case):
+            return case
+    raise ValueError("no case drawn shows every listed mistake")
+
+
 def around_zero(rng: np.random.Generator, shape: tuple, edge: bool) -> np.ndarray:
     """An input for a function with a kink at 0 (step, leaky ReLU's slope):
-    values in (0, 1), above 1, in (-1, 0) and below -1 (a threshold moved
-    to 1 or -1 always shows), and exact zeros only in an ``edge`` case
+    values in (0, 0.5), above 1, in (-0.5, 0) and below -1 (a threshold moved
+    to 0.5, 1, -0.5 or -1 always shows), and exact zeros only in an ``edge`` case
     (">= 0" for "> 0" shows there only).  Redrawn in the rare draw where
     the answer read in transposed order (``.T.ravel()``) would hold the
     same values as the right one."""
-    special = [rng.uniform(0.05, 0.95), rng.uniform(1.2, 3.0),
-               -rng.uniform(0.05, 0.95), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
+    special = [rng.uniform(0.05, 0.45), rng.uniform(1.2, 3.0),
+               -rng.uniform(0.05, 0.45), -rng.uniform(1.2, 3.0)] + [0.0, 0.0] * edge
     while True:
         z = rng.normal(size=shape)
         z.flat[rng.choice(z.size, size=len(special), replace=False)] = special
@@ -591,6 +601,12 @@ def compare_values(got: np.ndarray, expected: np.ndarray, *, atol: float, rtol: 
         if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and np.allclose(
                 got.reshape(expected.shape).T, expected, atol=atol, rtol=rtol):
             message += _("; they match the solution's transposed: rows and columns swapped?")
+        elif not scalar and got.shape != expected.shape:
+            # The same number of values in another shape (a transposed
+            # matrix, axes in another order): say so, or a student looks for
+            # a wrong formula in values that may only be in the wrong places.
+            message += _("; the shape is {shape}, it should be {expected}: are the axes in "
+                         "the right order?").format(shape=got.shape, expected=expected.shape)
         return Check(False, message)
     if not scalar and got.shape != expected.shape:
         return Check(False, prefix + _("the values are right, but the shape is {shape}; it should "

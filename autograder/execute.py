@@ -931,6 +931,11 @@ class JudgedExecute(Execute):
                                                           part.keeps_inputs)
             except (ProbeTimeout, ValueError):
                 pass
+            except DeadKernelError:
+                # Every part had answered: a kernel that ends now (os._exit
+                # in the function asked again) leaves the status as it was,
+                # and each part is judged on its own answers alone.
+                return
 
     async def _async_ask(self, code: str, expressions: dict) -> dict:
         """Execute ``code`` silently; return the execute reply's content.

@@ -158,15 +158,27 @@ def answer_functions(nb) -> dict[str, str]:
     return asked
 
 
+def _is_check(cell) -> bool:
+    """A self-check cell: graded, not an answer."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and meta.get("grade") is True and not meta.get("solution")
+
+
 def later_bindings(nb, asked: dict[str, str]) -> list[tuple[str, str, int]]:
     """(name, kind, cell index) for each function of ``asked`` (name -> the
     grade id of the answer cell that defines it) that a code cell of ``nb``
     after that answer cell binds again, the first such cell for each name;
     kind is "function" (defined again: the grader uses the last definition)
     or "value" (another value: the grader calls the function the notebook
-    defined, but the cells after that one cannot)."""
+    defined, but the cells after that one cannot).  A function defined
+    again before the part's self-check (the answer typed into a new cell
+    below the answer cell) is not one: the self-check tests that definition,
+    and the grader asks the same."""
     answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
                  if is_solution(cell)}
+    checked_at = {grade_id: next((i for i in range(where + 1, len(nb.cells))
+                                  if _is_check(nb.cells[i])), len(nb.cells))
+                  for grade_id, where in answer_at.items()}
     found, functions = [], set()
     said = set()
     for index, cell in enumerate(nb.cells):
@@ -177,6 +189,8 @@ def later_bindings(nb, asked: dict[str, str]) -> list[tuple[str, str, int]]:
         for name, kind in bound.items():
             where = answer_at.get(asked.get(name))
             if where is None or index <= where or name in said:
+                continue
+            if kind == "function" and index < checked_at[asked[name]]:
                 continue
             said.add(name)
             found.append((name, kind, index))

@@ -21,6 +21,7 @@ each part again on other inputs.
 from __future__ import annotations
 
 import codecs
+import copy
 import json
 import sys
 import tempfile
@@ -99,6 +100,29 @@ def _later_rebindings(nb, reference) -> list[str]:
                            "that cell cannot. Use another name there.")).format(
             name=name, place=place))
     return warnings
+
+
+def _locked_cells_put_back(nb, reference):
+    """``nb`` as the grader runs it: each locked cell of the exercise that
+    the student changed is put back as released, and each deleted self-check
+    after the cell of the exercise before it, so that validate says what
+    the original self-check says, as the grader will."""
+    nb = copy.deepcopy(nb)
+    keeps = kept_copies(nb.cells)
+    previous = None
+    for cell in reference.cells:
+        grade_id = grade_id_of(cell)
+        if not grade_id:
+            continue
+        if is_locked(cell) and not is_solution(cell):
+            if grade_id in keeps:
+                nb.cells[keeps[grade_id]].source = cell.source
+            elif is_grade(cell):  # as nbgrader's OverwriteCells(add_missing_cells=True)
+                at = keeps[previous] + 1 if previous in keeps else len(nb.cells)
+                nb.cells.insert(at, copy.deepcopy(cell))
+                keeps = kept_copies(nb.cells)
+        previous = grade_id
+    return nb
 
 
 def _part_above(nb, index: int) -> str | None:
@@ -304,6 +328,7 @@ def _check(path, assignment, exercises, timeout, language):
         mine.setdefault(meta.get("grade_id"), cell)
     bound_anywhere = {name for cell in nb.cells if cell.cell_type == "code"
                       and (tree := python_of(cell.source)) for name in bound_names(tree)}
+    titles = _part_titles(reference, notebooks[assignment], language)
     for cell in reference.cells:
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id")
@@ -322,13 +347,21 @@ def _check(path, assignment, exercises, timeout, language):
             elif is_solution(cell):
                 errors.append(_("The answer cell {cell!r} is missing: copy it back from the "
                                 "exercise notebook and write your answer in it.").format(cell=grade_id))
+            elif is_grade(cell) and grade_id in titles:
+                warnings.append(_("The self-check of \"{part}\" was deleted; the grader puts it "
+                                  "back, and so did this check: its verdict above is the "
+                                  "original's.").format(part=titles[grade_id]))
             else:
                 warnings.append(_("The locked cell {cell!r} was deleted; the grader puts it back "
                                   "when it grades.").format(cell=grade_id))
         elif is_locked(cell) and not is_solution(cell) and \
                 compute_checksum(mine[grade_id]) != meta.get("checksum"):
-            warnings.append(_("You changed the locked cell {cell!r}; the grader uses the original, "
-                              "so your change does not count.").format(cell=grade_id))
+            warnings.append((_("You changed the self-check of \"{part}\"; the grader uses the "
+                               "original, and so did this check: its verdict above is the "
+                               "original's.").format(part=titles[grade_id])
+                             if is_grade(cell) and grade_id in titles else
+                             _("You changed the locked cell {cell!r}; the grader uses the original, "
+                               "so your change does not count.").format(cell=grade_id)))
 
     warnings += _later_rebindings(nb, reference)
 
@@ -348,7 +381,7 @@ def _check(path, assignment, exercises, timeout, language):
         alone = Path(sockets) / "notebook" / path.name
         try:
             alone.parent.mkdir()
-            alone.write_bytes(path.read_bytes())
+            nbformat.write(_locked_cells_put_back(nb, reference), alone)
             validator.validate(str(alone))
         except Exception as error:  # the kernel died, could not start, ...
             said = _("The notebook could not be run to the end: {error}").format(
@@ -375,7 +408,6 @@ def _check(path, assignment, exercises, timeout, language):
     parts, failed = [], 0
     if ran is not None:
         title, answers = None, []
-        titles = _part_titles(reference, notebooks[assignment], language)
         for cell in ran.cells:
             title = _heading(cell) or title
             if is_solution(cell):

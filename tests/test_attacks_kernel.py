@@ -320,6 +320,23 @@ def test_a_function_that_kills_the_kernel_costs_only_its_own_part():
                                  "ran on the grader's inputs"
 
 
+def test_a_kernel_that_dies_when_asked_again_keeps_its_status_and_answers():
+    # Once every part has answered, a part whose function calls another
+    # part's is asked again with the solution's version of that one; a
+    # kernel that ended itself then (os._exit in the function it was given)
+    # turned a settled "ok" into "kernel died" in the table and the report.
+    import dataclasses
+
+    nb = notebook("import os\ndef helper(x):\n    return x\n"
+                  "def f(x):\n    if helper is not _mine:\n        os._exit(3)\n"
+                  "    return 2 * helper(x)\n_mine = helper\n")
+    asked = dataclasses.replace(part(), stand_ins=("helper",),
+                                stand_in_sources=(("helper", "def helper(x):\n    return x\n"),))
+    status, answers, _ = run(nb, parts=[asked])
+    assert status == "ok", status
+    assert float(answers["part"][0].values[0]) == 4.0
+
+
 def test_the_status_names_the_submissions_limit_when_it_ends_the_run():
     # A cell over its own limit is interrupted and the run goes on; the
     # submission's limit, reached later, ended it: the status said the cell's.

@@ -1070,6 +1070,40 @@ SAME_ON_EVERY_DRAW = [
      '    recall = tp / (tp + fn) if tp + fn > 0 else 0.0\n'
      '    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0\n'
      '    return float(precision), float(recall), float(f1)\n', 1.0),
+    # More found over 150 draws by a reviewer: b's error predicted again
+    # with the new w, the last row skipped (0 to 3 of 3), a sign for the
+    # hidden step (0 to 2 of 2), a threshold at 0.5; rounding to the
+    # nearest batch, or every epoch's examples counted as one stream, was
+    # right wherever the remainder happened to be large.
+    ("perceptrons_xor", "check_perceptron_epoch",
+     'def perceptron_epoch(X, y, w, b, lr):\n'
+     '    for x_i, y_i in zip(X, y):\n'
+     '        w = w + lr * (y_i - step(x_i @ w + b)) * x_i\n'
+     '        b = b + lr * (y_i - step(x_i @ w + b))\n'
+     '    return w, b\n', 0.0),
+    ("perceptrons_xor", "check_perceptron_epoch",
+     'def perceptron_epoch(X, y, w, b, lr):\n'
+     '    for i in range(len(X) - 1):\n'
+     '        error = y[i] - step(X[i] @ w + b)\n'
+     '        w, b = w + lr * error * X[i], b + lr * error\n'
+     '    return w, b\n', 0.0),
+    ("perceptrons_xor", "check_two_layer_forward",
+     'def two_layer_forward(X, W1, b1, W2, b2):\n'
+     '    return step(np.sign(X @ W1 + b1) @ W2 + b2)\n', 0.0),
+    ("perceptrons_xor", "check_step",
+     'def step(z):\n'
+     '    return (np.asarray(z) > 0.5).astype(int)\n', 0.0),
+    ("training", "check_count_iterations",
+     'def count_iterations(n_samples, batch_size):\n'
+     '    iterations = round(n_samples / batch_size)\n'
+     '    return iterations, n_samples - (iterations - 1) * batch_size\n', 0.8),
+    ("optimizers", "check_num_updates",
+     'def num_updates(n, batch_size, num_epochs):\n'
+     '    return round(n / batch_size) * int(num_epochs)\n', 0.4),
+    ("optimizers", "check_num_updates",
+     'import math\n'
+     'def num_updates(n, batch_size, num_epochs):\n'
+     '    return math.ceil(n * num_epochs / batch_size)\n', 0.4),
     # A sigmoid in place of the hidden layer's step.
     ("perceptrons_xor", "check_two_layer_forward", "def two_layer_forward(X, W1, b1, W2, b2):\n"
      "    return step(1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2)\n", 0.0),
@@ -1142,6 +1176,25 @@ def test_a_named_vector_in_another_order_keeps_half_and_in_another_shape_a_quart
     # A column or a row of the right values: a quarter, as for any vector.
     assert score_of(judge, answer(np.array([[1.5], [-0.25]])), expected) == 0.25
     assert score_of(judge, answer(np.array([[1.5, -0.25]])), expected) == 0.25
+
+
+def test_values_in_another_shape_of_the_same_size_are_named_by_their_shape():
+    right = np.arange(10.0).reshape(5, 2)
+    # A gradient returned transposed, and channels in another axis order:
+    # nothing, but the message points at the shape, not at the formula.
+    check = compare_values(right.T, right, atol=1e-9, rtol=1e-9)
+    assert not check.passed and check.message.endswith(
+        "; the shape is (2, 5), it should be (5, 2): are the axes in the right order?"), check.message
+    images = np.random.default_rng(0).normal(size=(2, 3, 4, 5))
+    check = compare_values(np.transpose(images, (0, 3, 2, 1)), np.transpose(images, (0, 3, 1, 2)),
+                           atol=1e-9, rtol=1e-9)
+    assert "the shape is (2, 5, 4, 3), it should be (2, 5, 3, 4)" in check.message
+    # Wrong values in the right shape: no word about it.
+    assert "shape" not in compare_values(right + 1, right, atol=1e-9, rtol=1e-9).message
+    # A square matrix transposed keeps its own hint.
+    square = np.arange(9.0).reshape(3, 3)
+    assert compare_values(square.T, square, atol=1e-9, rtol=1e-9).message.endswith(
+        "rows and columns swapped?")
 
 
 def test_values_that_count_only_together_earn_nothing_beside_a_wrong_one():

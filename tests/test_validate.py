@@ -3,6 +3,7 @@ in plain words, with only exercises/ and dlcourse (no solutions/)."""
 
 import codecs
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,13 @@ def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path
     locked = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
                   == "check_perceptron_forward")
     locked.source += "\n# my note"
+    # A self-check "fixed" to pass the wrong step, and one deleted: validate
+    # said "✓" for the first and nothing of the second, and "Ready to
+    # submit" where grading gave less.  It now runs the originals, as the
+    # grader does.
+    step_check = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                      == "check_step")
+    step_check.source = "print('all good')\n"
     nb.cells = [c for c in nb.cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") != "check_xor_params"]
     mine = tmp_path / "Untitled.ipynb"
@@ -104,10 +112,15 @@ def test_wrong_answers_show_the_self_checks_message_and_slips_are_named(tmp_path
     assert "✗ Part 1: the step activation (1 point): the self-check failed:" in text
     assert "step([-2, 0, 3]) returned the wrong values." in text
     assert "Hint: only values strictly above 0 give 1" in text
+    assert "all good" not in text
     assert "✓ Part 2: a perceptron on a batch of inputs (2 points): self-check passed." in text
     assert "! The grader expects the file name perceptrons_xor.ipynb" in text
-    assert "! You changed the locked cell 'check_perceptron_forward'" in text
-    assert "! The locked cell 'check_xor_params' was deleted; the grader puts it back" in text
+    assert ('! You changed the self-check of "Part 1: the step activation (1 point)"; the grader '
+            "uses the original, and so did this check") in text
+    assert '! You changed the self-check of "Part 2: a perceptron on a batch of inputs' in text
+    deleted = re.search(r'! The self-check of "(Part \d[^"]*)" was deleted; the grader puts it back', text)
+    assert deleted, text
+    assert f"✓ {deleted.group(1)}: self-check passed." in text  # the restored check ran
 
 
 def test_a_warning_in_a_passing_self_check_is_shown_and_costs_nothing(tmp_path):
@@ -152,6 +165,22 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
         "the grader still calls your function" in said[0]
     assert said[1].startswith("`perceptron_forward` is defined again in a cell under") and \
         "the grader uses the last definition" in said[1]
+
+    # The answer typed into a new cell between the answer cell (left as the
+    # stub) and its self-check, as the guide allows: the self-check tests
+    # that definition, and nothing is said (it said the self-check did not).
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    answer = next(i for i, c in enumerate(nb.cells)
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "perceptron_forward")
+    nb.cells.insert(answer + 1, nbformat.v4.new_code_cell(forward := (
+        "def perceptron_forward(X, w, b):\n    return step(X @ w + b)\n")))
+    assert _later_rebindings(nb, reference) == []
+    # After the self-check, it is one.
+    check_at = next(i for i, c in enumerate(nb.cells) if i > answer
+                    and c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
+    nb.cells.insert(check_at + 1, nbformat.v4.new_code_cell(forward))
+    assert [s.split(" in a cell")[0] for s in _later_rebindings(nb, reference)] == \
+        ["`perceptron_forward` is defined again"]
 
     # A sum of a thousand terms is read without recursion.
     nb = nbformat.read(fixture("solution"), as_version=4)

@@ -18,7 +18,7 @@ autograder/config.py).
 
 import numpy as np
 
-from autograder.checks import ORDER_CREDIT, Call, Part, same_as_solution
+from autograder.checks import ORDER_CREDIT, Call, Part, drawn_until, same_as_solution
 
 
 def minibatch_cases(rng):
@@ -50,14 +50,21 @@ def num_updates_cases(rng):
     odd multiple of the batch size, 3 to 39 batches (round(n / b + 0.5),
     which rounds halves to even, is one batch too many there on every draw;
     one batch would make the number of epochs alone right); 2 to 10 epochs
-    (never 1)."""
+    (never 1).  Of the two larger remainders, one is under half a batch and
+    the other above (epochs - 1) / epochs of one, so that rounding to the
+    nearest, or counting every epoch's examples as one stream
+    (ceil(n * epochs / b)), is right in the same cases on every draw."""
     cases = []
-    for remainder in ["one", "one", "more", "more", "none"]:
-        batch_size = int(rng.integers(3, 65))
+    for remainder in ["one", "one", "low", "high", "none"]:
+        epochs = int(rng.integers(2, 11))
+        batch_size = int(rng.integers(max(5, epochs + 1), 65))
         times = int(rng.integers(1, 40)) if remainder != "none" else 2 * int(rng.integers(1, 20)) + 1
         n = batch_size * times + {
-            "one": 1, "more": int(rng.integers(2, batch_size)), "none": 0}[remainder]
-        cases.append((float(n), float(batch_size), float(rng.integers(2, 11))))
+            "one": 1, "none": 0,
+            "low": int(rng.integers(2, (batch_size + 1) // 2)),
+            "high": int(rng.integers(batch_size * (epochs - 1) // epochs + 1, batch_size)),
+        }[remainder]
+        cases.append((float(n), float(batch_size), float(epochs)))
     return cases
 
 
@@ -115,16 +122,7 @@ def adam_cases(rng):
         return all(np.any(np.abs(_adam_w(*case, decay=decay) - w) > 10 * (1e-5 + 1e-4 * np.abs(w)))
                    for decay in [(False, True), (True, False)])
 
-    cases = []
-    for shape in SHAPES:
-        for _attempt in range(10_000):
-            case = draw(shape)
-            if shows(case):
-                cases.append(case)
-                break
-        else:
-            raise ValueError("no Adam case drawn shows every listed mistake")
-    return cases
+    return [drawn_until(lambda: draw(shape), shows) for shape in SHAPES]
 
 
 def _adam_path(A, c, w0, lr, num_steps, quadratic=0.5, linear=1.0):
@@ -157,16 +155,7 @@ def trajectory_cases(rng):
         return all(np.any(np.abs(_adam_path(*case, **wrong) - path) > 10 * (1e-4 + 1e-4 * np.abs(path)))
                    for wrong in [{"quadratic": 1.0}, {"quadratic": 1.5}, {"linear": 0.0}])
 
-    cases = []
-    for d, num_steps in [(2, 8), (3, 12), (4, 6)]:
-        for _attempt in range(10_000):
-            case = draw(d, num_steps)
-            if shows(case):
-                cases.append(case)
-                break
-        else:
-            raise ValueError("no trajectory case drawn shows every listed mistake")
-    return cases
+    return [drawn_until(lambda: draw(d, num_steps), shows) for d, num_steps in [(2, 8), (3, 12), (4, 6)]]
 
 
 # Tolerances accept the same computations in float32 (measured on these cases,

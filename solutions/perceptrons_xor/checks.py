@@ -21,6 +21,7 @@ from autograder.checks import (
     accuracy_check,
     around_zero,
     as_shapes,
+    drawn_until,
     error_checks,
     gate,
     probability_checks,
@@ -41,16 +42,6 @@ def step_cases(rng):
     2-D and 3-D arrays whose dimensions all differ, redrawn in the rare draw
     where the answer read in transposed order would hold the same 0s and 1s."""
     return [(around_zero(rng, shape, edge),) for shape, edge in AROUND_ZERO_SHAPES]
-
-
-def _until(draw, shows, tries=10_000):
-    """``draw()`` again until ``shows(case)``: each listed mistake changes
-    the answer on the case (so it loses the case's points on every draw)."""
-    for _attempt in range(tries):
-        case = draw()
-        if shows(case):
-            return case
-    raise ValueError("no case drawn shows every listed mistake")
 
 
 def _differs(a, b) -> bool:
@@ -76,7 +67,7 @@ def forward_cases(rng):
         return (_both_outputs(right) and _differs(step(X @ w), right)
                 and _differs(step(X @ w - b), right))
 
-    return [_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
+    return [drawn_until(lambda: draw(n, d), shows) for n, d in [(8, 2), (10, 3), (12, 4)]]
 
 
 def _epoch(X, y, w, b, lr, mistake=None):
@@ -86,7 +77,9 @@ def _epoch(X, y, w, b, lr, mistake=None):
     w, b = np.array(w, dtype=float), float(b)
     w_0, b_0 = w, b
     updates = 0
-    for x_i, y_i in zip(X, y):
+    rows = {"last row skipped": slice(0, -1),
+            "rows reversed": slice(None, None, -1)}.get(mistake, slice(None))
+    for x_i, y_i in zip(X[rows], y[rows]):
         z = {"stale": x_i @ w_0 + b_0, "no bias in the prediction": x_i @ w}.get(mistake, x_i @ w + b)
         error = y_i - step(z)
         if mistake == "flipped":
@@ -96,56 +89,64 @@ def _epoch(X, y, w, b, lr, mistake=None):
         rate = 1.0 if mistake == "no learning rate" else lr
         dw = {"no input": rate * error, "no error in w": rate * x_i,
               "weights kept": 0.0 * x_i}.get(mistake, rate * error * x_i)
-        db = {"bias kept": 0.0, "no error in b": rate}.get(mistake, rate * error)
-        w, b = (dw if mistake == "weights replaced" else w + dw), b + db
+        db = {"bias kept": 0.0, "no error in b": rate,
+              "no learning rate in b": error}.get(mistake, rate * error)
+        w = dw if mistake == "weights replaced" else w + dw
+        if mistake == "bias with the new w":  # b's error predicted again, with the new w
+            db = rate * (y_i - step(x_i @ w + b))
+        b = b + db
         updates += bool(error)
     return updates if mistake == "updates" else (w, b)
 
 
-#: Mistakes in an epoch that every case shows in both w and b (the
-#: updates' +1 and -1 can cancel in b, and a mistake in one of the two
-#: changes the other only where it changes a later prediction: either
-#: would hand the mistake half a case on some draws only): the learning
-#: rate ignored, every row predicted with the epoch's starting weights (the
-#: rule uses the current ones), the error's sign flipped, the target left
-#: out of the error, the bias left out of the prediction, the input left
-#: out of w's update, the error left out of w's or b's update, w or b never
-#: updated, w replaced by its update.
-EPOCH_MISTAKES = ("no learning rate", "stale", "flipped", "no target", "no bias in the prediction",
-                  "no input", "no error in w", "no error in b", "weights kept", "bias kept",
-                  "weights replaced")
+#: Mistakes in an epoch that every case shows in w or b (which count only
+#: together, so that is the whole case): the learning rate ignored, or left
+#: out of b's update, every row predicted with the epoch's starting weights
+#: (the rule uses the current ones), the error's sign flipped, the target
+#: left out of the error, the bias left out of the prediction, the input
+#: left out of w's update, the error left out of w's or b's update, w or b
+#: never updated, w replaced by its update, b's error predicted again with
+#: the new w, the last row skipped, the rows taken in reverse order.
+EPOCH_MISTAKES = ("no learning rate", "no learning rate in b", "stale", "flipped", "no target",
+                  "no bias in the prediction", "no input", "no error in w", "no error in b",
+                  "weights kept", "bias kept",
+                  "weights replaced", "bias with the new w", "last row skipped", "rows reversed")
 
 
 def epoch_cases(rng):
-    """Random data where the first row is always misclassified, so every case
-    makes at least one update, redrawn until some row needs no update
-    (an error of 0: a rule that divides by it, or updates every row, shows)
-    and each of EPOCH_MISTAKES ends with another w *and* another b: updates
-    of +1 and -1 can cancel in b, and a kept bias changes w only where it
-    changes a later prediction; either would hand the mistake half the case
-    on some draws only (w and b also count only together, see the part)."""
+    """Random data where the first row is always misclassified, and by less
+    than its own update moves it (a rule that predicts the bias's error
+    again with the new w shows there), redrawn until some row needs no
+    update (an error of 0: a rule that divides by it, or updates every row,
+    shows) and each of EPOCH_MISTAKES ends with another w or another b.  w
+    and b count only together (see the part): updates of +1 and -1 can
+    cancel in b, and a mistake in one of them changes the other only where
+    it changes a later prediction, so judged apart, either would hand a
+    mistake half a case on some draws only."""
     def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
         w = rng.normal(size=d)
-        margin = rng.uniform(0.5, 1.5)
+        lr = rng.uniform(0.05, 0.5)
+        margin = rng.uniform(0.2, 0.8) * lr * (X[0] @ X[0] + 1)  # the first update flips it
         b = -X[0] @ w + (-margin if y[0] == 1 else margin)
-        return X, y, w, b, rng.uniform(0.05, 0.5)
+        return X, y, w, b, lr
 
     def shows(case):
         w, b = _epoch(*case)
         return _epoch(*case, mistake="updates") < len(case[1]) and all(
-            not np.allclose(w, w_wrong) and not np.isclose(b, b_wrong)
+            not (np.allclose(w, w_wrong) and np.isclose(b, b_wrong))
             for w_wrong, b_wrong in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
 
-    return [_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
+    return [drawn_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
 
 def two_layer_cases(rng):
     """n, d and k all different (a transposed W1 does not fit), biases of
     0.3 to 1.5 in size, redrawn until some row's output changes when either
-    layer's bias is dropped or subtracted or the hidden layer's step is left
-    out or replaced by a sigmoid or a ReLU, and the outputs hold both 0 and
+    layer's bias is dropped, subtracted or added on the wrong side of its
+    step or weights, or the hidden layer's step is left out or replaced by
+    a sigmoid, a ReLU, a sign or a tanh, and the outputs hold both 0 and
     1."""
     def draw(n, d, k):
         sign = lambda *size: rng.choice([-1, 1], size=size)
@@ -160,10 +161,12 @@ def two_layer_cases(rng):
         z = X @ W1 + b1
         wrong = [step(step(X @ W1) @ W2 + b2), step(step(X @ W1 - b1) @ W2 + b2),
                  step(hidden @ W2), step(hidden @ W2 - b2), step(z @ W2 + b2),
-                 step(1 / (1 + np.exp(-z)) @ W2 + b2), step(np.maximum(z, 0) @ W2 + b2)]
+                 step(1 / (1 + np.exp(-z)) @ W2 + b2), step(np.maximum(z, 0) @ W2 + b2),
+                 step(np.sign(z) @ W2 + b2), step(np.tanh(z) @ W2 + b2),
+                 step((hidden + b2) @ W2), step((step(X @ W1) + b1) @ W2 + b2)]
         return _both_outputs(right) and all(_differs(out, right) for out in wrong)
 
-    return [_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
+    return [drawn_until(lambda: draw(n, d, k), shows) for n, d, k in [(12, 2, 3), (15, 3, 4), (20, 2, 5)]]
 
 
 def near_corners(rng):

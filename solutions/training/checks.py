@@ -55,28 +55,32 @@ def iteration_cases(rng):
     even number of times (round(n / b + 0.5), which rounds halves to even,
     is one too many on the odd one, on every draw), two where it leaves a
     remainder (of exactly 1 in the second), and one where it is larger than
-    the data."""
+    the data.  Every remainder, and the data smaller than a batch, is under
+    half a batch: rounding to the nearest (round(n / b)) is wrong in those
+    three cases on every draw, not only where the draw left more."""
     cases = []
     for parity in (1, 0):
         batch_size = int(rng.integers(8, 257))
         cases.append((float(batch_size * (2 * rng.integers(1, 30) + parity)), float(batch_size)))
     for one in (False, True):
         batch_size = int(rng.integers(8, 257))
-        remainder = 1 if one else int(rng.integers(2, batch_size))
+        remainder = 1 if one else int(rng.integers(2, batch_size // 2))
         cases.append((float(batch_size * rng.integers(2, 60) + remainder), float(batch_size)))
     batch_size = int(rng.integers(64, 513))
-    cases.append((float(rng.integers(1, batch_size)), float(batch_size)))
+    cases.append((float(rng.integers(1, batch_size // 2)), float(batch_size)))
     return cases
 
 
 def parameter_cases(rng):
     """Layer sizes of networks with one to four layers.  The first and the
     last size always differ: a bias counted per input instead of per unit
-    changes the count by their difference, and so shows in every case."""
+    changes the count by their difference, and so shows in every case.  No
+    two neighbouring sizes are both 2, where n_in * n_out = n_in + n_out
+    and weights counted as a sum of sizes would be right."""
     cases = []
     for length in [2, 3, 4, 5]:
         sizes = rng.integers(1, 129, size=length)
-        while sizes[0] == sizes[-1]:
+        while sizes[0] == sizes[-1] or any(a == b == 2 for a, b in zip(sizes, sizes[1:])):
             sizes = rng.integers(1, 129, size=length)
         cases.append((sizes.astype(float),))
     return cases
@@ -198,9 +202,12 @@ PARTS = [
     # Mistake: the smaller last batch skipped.  The notebook tells students
     # to call their mse_gradients here: a case wrong only because of it is
     # right when called with the solution's (stand_ins), and earns its points.
+    # w and b count only together: every update of one depends on the
+    # other, so one is right beside a wrong one only when the mistake moved
+    # it by less than the tolerance, on some draws.
     Part("check_minibatch_epoch", "one epoch of mini-batch gradient descent", 3,
          Call("minibatch_epoch"), same_as_solution(atol=1e-5, rtol=1e-4, names=("w", "b"),
-                                                   reordered_credit=ORDER_CREDIT),
+                                                   reordered_credit=ORDER_CREDIT, together=True),
          epoch_cases, keeps_inputs=True, stand_ins=("mse_gradients",)),
     # Whole numbers: exact.  Mistake: rounding down.
     Part("check_count_iterations", "iterations per epoch", 2, Call("count_iterations"),
