@@ -49,6 +49,7 @@ from traitlets import Bool, Float, Unicode
 from autograder.checks import GradingError
 from autograder.intake import (
     DUPLICATED_CELLS,
+    EDITED_CHECKS,
     EXTRA_NOTEBOOKS,
     MISSING_NOTEBOOK,
     MISSING_NOTEBOOK_NAMED,
@@ -257,7 +258,7 @@ def part_titles(notebook) -> dict:
 #: The notes of a run's status that a student should read on their page
 #: (what intake did with their file), as templates.
 FILE_NOTES = (WRONG_FILE_NAME, EXTRA_NOTEBOOKS, DUPLICATED_CELLS, RETYPED_CELLS, RENAMED_CELLS,
-              NOT_IN_ITS_FOLDER)
+              EDITED_CHECKS, NOT_IN_ITS_FOLDER)
 #: Statuses of a submission that was not graded, as templates.
 REFUSALS = (MISSING_NOTEBOOK, MISSING_NOTEBOOK_NAMED, WRONG_ASSIGNMENT, NO_METADATA)
 _FIELD = re.compile(r"\\\{(\w+)\\\}")

@@ -334,6 +334,7 @@ EXTRA_NOTEBOOKS = N_("extra notebook ignored: {files}")
 DUPLICATED_CELLS = N_("duplicated cells (each copy ran; the last one counts)")
 RETYPED_CELLS = N_("changed cell types (restored)")
 RENAMED_CELLS = N_("changed cell ids (the original cells were graded)")
+EDITED_CHECKS = N_("changed or deleted self-checks (the originals ran)")
 #: Why a submission was not graded, where the student's page translates it.
 NOT_IN_ITS_FOLDER = N_("notebook not in a folder named {folder}: graded from the student's folder")
 MISSING_NOTEBOOK = N_("missing notebook")
@@ -347,17 +348,23 @@ NO_METADATA = N_("no grading metadata: no cell of the notebook is marked as an a
 MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
 
 
-def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
+def notebook_slips(nb, source_ids: dict[str, str], checks: dict[str, str] | None = None
+                   ) -> list[str]:
     """What nbgrader will put right when it grades the (valid) notebook ``nb``
-    (English: the run's notes; validate shows them in the notebook's language)."""
+    (English: the run's notes; validate shows them in the notebook's language,
+    and says itself what became of the self-checks, ``checks``: grade id ->
+    the self-check's code as released)."""
     found: dict[str, int] = {}
-    retyped = False
+    retyped = edited = False
     for cell in nb.get("cells", []):
         grade_id = _nbgrader_meta(cell).get("grade_id")
         if isinstance(grade_id, str) and grade_id:
             found[grade_id] = found.get(grade_id, 0) + 1
             if grade_id in source_ids and cell.get("cell_type") != source_ids[grade_id]:
                 retyped = True
+            if checks and grade_id in checks and \
+                    str(cell.get("source", "")).rstrip() != checks[grade_id].rstrip():
+                edited = True
     notes = []
     if any(count > 1 for count in found.values()):
         notes.append(DUPLICATED_CELLS)
@@ -365,6 +372,8 @@ def notebook_slips(nb, source_ids: dict[str, str]) -> list[str]:
         notes.append(RETYPED_CELLS)
     if set(found) - set(source_ids):
         notes.append(RENAMED_CELLS)
+    if checks and (edited or set(checks) - set(found)):
+        notes.append(EDITED_CHECKS)
     return notes
 
 
@@ -433,15 +442,19 @@ def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
         return notebook_slips(read_notebook(path), source_ids)
 
 
-_SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str]]] = {}
+_SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str], dict[str, str]]] = {}
 
 
-def _source(path: Path) -> tuple[dict[str, str], set[str]]:
-    """(grade_id -> cell type, part ids) of a solution notebook, read once."""
+def _source(path: Path) -> tuple[dict[str, str], set[str], dict[str, str]]:
+    """(grade_id -> cell type, part ids, self-check grade_id -> its code) of
+    a solution notebook, read once."""
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _SOURCES:
         nb = nbformat.read(path, as_version=4)
-        _SOURCES[key] = (_nbgrader_ids(nb), part_ids(nb))
+        checks = {meta["grade_id"]: cell.source for cell in nb.cells
+                  if (meta := _nbgrader_meta(cell)).get("grade") and not meta.get("solution")
+                  and isinstance(meta.get("grade_id"), str)}
+        _SOURCES[key] = (_nbgrader_ids(nb), part_ids(nb), checks)
     return _SOURCES[key]
 
 
@@ -628,7 +641,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
         for source in assignment.notebooks:
             if monotonic() > deadline:
                 raise IntakeTimeout
-            source_ids, source_parts = _source(source)
+            source_ids, source_parts, source_checks = _source(source)
             if source.name in present:
                 chosen = source.name
                 others = [n for n in present if n != chosen and n not in sources]
@@ -669,7 +682,7 @@ def _inspect(submission: Submission, folder: Path, assignment: Assignment, max_b
                         EXTRA_NOTEBOOKS.format(files=", ".join(
                             map(file_name, [n for n in present if n != other])))]
                     chosen = other
-            submission.notes += notebook_slips(nb, source_ids)
+            submission.notes += notebook_slips(nb, source_ids, source_checks)
             submission.files[source.name] = folder / inside / chosen
             submission.data[source.name] = raw
         submission.stamp = _read_stamp(work_fd)

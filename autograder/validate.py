@@ -40,6 +40,7 @@ from traitlets.config import Config
 from autograder.intake import (
     MAX_NOTEBOOK_BYTES,
     NO_METADATA,
+    _is_stub,
     _nbgrader_ids,
     read_notebook,
     read_problem,
@@ -123,6 +124,24 @@ def _locked_cells_put_back(nb, reference):
                 keeps = kept_copies(nb.cells)
         previous = grade_id
     return nb
+
+
+def _written_above(nb, stubs) -> list[str]:
+    """The functions that the answer cells ``stubs`` (still the exercise's
+    stubs) define and a cell of the student's above them
+    defined first: the grader asks the notebook's own function, not the
+    stub (autograder.probe.keeper_arguments), but the self-check calls the
+    stub."""
+    found = []
+    for stub in stubs:
+        tree = python_of(stub.source)
+        asked = {n for n, kind in bound_names(tree).items() if kind == "function"} if tree else set()
+        for cell in nb.cells[:nb.cells.index(stub)]:
+            if cell.cell_type == "code" and not cell.metadata.get("nbgrader") and \
+                    (tree := python_of(cell.source)):
+                found += [n for n, kind in bound_names(tree).items()
+                          if kind == "function" and n in asked and n not in found]
+    return found
 
 
 def _part_above(nb, index: int) -> str | None:
@@ -417,7 +436,14 @@ def _check(path, assignment, exercises, timeout, language):
                 name = titles.get(grade_id) or title or grade_id
                 score, points = determine_grade(cell)
                 answer_error = next((_error_text(a) for a in answers if _error_text(a)), None)
-                if any(_raised(a, "NotImplementedError") for a in answers):
+                earlier = _written_above(ran, [a for a in answers if _is_stub(a.source)])
+                if earlier and score is not None and score < points:
+                    parts.append(f"✗ {name}: " + _(
+                        "the answer cell still holds the exercise's stub, which replaces your "
+                        "{names} from a cell above it, so the self-check could not test yours. "
+                        "The grader grades yours, but move it into the answer cell.").format(
+                            names=", ".join(f"`{n}`" for n in earlier)))
+                elif any(_raised(a, "NotImplementedError") for a in answers):
                     parts.append(f"✗ {name}: " + _("not answered yet. Replace "
                                                    "`raise NotImplementedError()` with your code."))
                 elif answer_error:

@@ -1104,6 +1104,11 @@ SAME_ON_EVERY_DRAW = [
      'import math\n'
      'def num_updates(n, batch_size, num_epochs):\n'
      '    return math.ceil(n * num_epochs / batch_size)\n', 0.4),
+    # MAE without its abs: right where every error had one sign (1 draw in 40).
+    ("losses_metrics", "check_regression_losses",
+     'def regression_losses(y_true, y_pred):\n'
+     '    e = y_pred - y_true\n'
+     '    return float(np.mean(e)), float(np.mean(e ** 2)), float(np.sqrt(np.mean(e ** 2)))\n', 1.333),
     # A sigmoid in place of the hidden layer's step.
     ("perceptrons_xor", "check_two_layer_forward", "def two_layer_forward(X, W1, b1, W2, b2):\n"
      "    return step(1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2)\n", 0.0),

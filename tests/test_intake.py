@@ -183,6 +183,29 @@ def submissions(tmp_path_factory):
     return root
 
 
+@pytest.mark.parametrize("language", ["", "ko"])
+def test_a_changed_or_deleted_self_check_is_noted_and_a_released_notebook_is_not(language):
+    """A self-check "fixed" to agree with a wrong answer, or deleted, is put
+    back by the grader; the run's status and the student's page now say so
+    (they said nothing, and the page showed the original's output under
+    "your self-check said").  No released notebook, English or Korean,
+    gets the note."""
+    from autograder.intake import EDITED_CHECKS, _source, notebook_slips
+
+    for name in ("perceptrons_xor", "training", "transformers"):
+        ids, _parts, checks = _source(ROOT / "solutions" / name / f"{name}.ipynb")
+        released = nbformat.read(ROOT / "exercises" / language / name / f"{name}.ipynb",
+                                 as_version=4)
+        assert notebook_slips(released, ids, checks) == [], name
+        check_cells = [c for c in released.cells
+                       if c.metadata.get("nbgrader", {}).get("grade_id") in checks]
+        check_cells[0].source += "\n# agree with my answer\n"
+        assert notebook_slips(released, ids, checks) == [EDITED_CHECKS]
+        check_cells[0].source = check_cells[0].source.replace("\n# agree with my answer\n", "")
+        released.cells.remove(check_cells[-1])
+        assert notebook_slips(released, ids, checks) == [EDITED_CHECKS]
+
+
 def test_an_empty_assignment_folder_beside_the_notebook_does_not_hide_it(tmp_path):
     """The notebook straight in the student's folder, beside an empty (or
     notebook-less) folder named after the assignment, made by mistake or by

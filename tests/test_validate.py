@@ -208,6 +208,27 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
                 ([f"`perceptron_forward` {kind}"] if kind else [])), (cells, said)
 
 
+def test_an_answer_above_its_stub_is_named_where_the_self_check_cannot_test_it():
+    """A softmax written in a new cell above the untouched answer cell: the
+    stub replaces it in the kernel, so the self-check said "not written
+    yet" while the grader (which asks the notebook's own function, not the
+    stub) gave full points.  validate now says which function the stub
+    hides, and that the grader grades it."""
+    from autograder.validate import _written_above
+
+    nb = nbformat.read(fixture("blank"), as_version=4)
+    at = next(i for i, c in enumerate(nb.cells)
+              if c.metadata.get("nbgrader", {}).get("grade_id") == "perceptron_forward")
+    stub = nb.cells[at]
+    assert _written_above(nb, [stub]) == []
+    nb.cells.insert(at, nbformat.v4.new_code_cell(
+        "def perceptron_forward(X, w, b):\n    return step(X @ w + b)\n"))
+    assert _written_above(nb, [stub]) == ["perceptron_forward"]
+    # Below the stub it is the answer, and the self-check tests it.
+    nb.cells.insert(at + 2, nb.cells.pop(at))
+    assert _written_above(nb, [stub]) == []
+
+
 @pytest.mark.grading  # runs a whole notebook in a kernel
 def test_a_copied_answer_cell_and_a_deleted_heading_are_checked_as_when_grading(tmp_path):
     # A pasted copy of an answer cell (its nbgrader metadata with it, as

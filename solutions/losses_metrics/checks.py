@@ -15,18 +15,21 @@ true positives (a 0 / 0 guard on the wrong count).  Not released to students (se
 
 import numpy as np
 
-from autograder.checks import Call, Part, same_as_solution
+from autograder.checks import Call, Part, drawn_until, same_as_solution
 
 
 def regression_cases(rng):
-    """Targets and predictions with ordinary errors plus one outlier."""
-    cases = []
-    for n in (6, 10, 15):
+    """Targets and predictions with ordinary errors plus one outlier, and
+    errors of both signs in every case: where all had one sign, an MAE
+    without its abs was right there, on some draws."""
+    def draw(n):
         y_true = rng.normal(50.0, 10.0, size=n)
         y_pred = y_true + rng.normal(0.0, 3.0, size=n)
         y_pred[rng.integers(n)] += rng.choice([-1, 1]) * rng.uniform(20, 40)  # the outlier
-        cases.append((y_true, y_pred))
-    return cases
+        return y_true, y_pred
+
+    return [drawn_until(lambda: draw(n), lambda case: np.ptp(np.sign(case[1] - case[0])) == 2)
+            for n in (6, 10, 15)]
 
 
 def _bce(y, p):
