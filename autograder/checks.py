@@ -701,10 +701,10 @@ def _only_together(checks: list[Check], names: list[str]) -> list[Check]:
     others = ", ".join(names[i] for i in wrong) if names else ""
 
     def alone(i: int, check: Check) -> Check:
-        if i in wrong or not (check.passed or check.form_only):
+        if not (check.passed or check.form_only):
             return check
         if names:
-            text = _("{name} is right here, but {others} is not; both come out of the same "
+            text = _("{name} is right here, but {others} is not; they come out of the same "
                      "updates, so they count only together").format(name=names[i], others=others)
         else:
             text = _("right here, but another value is not; they come out of the same updates, "

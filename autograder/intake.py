@@ -348,12 +348,28 @@ NO_METADATA = N_("no grading metadata: no cell of the notebook is marked as an a
 MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
 
 
-def notebook_slips(nb, source_ids: dict[str, str], checks: dict[str, str] | None = None
+def _changed_since_released(cell) -> bool:
+    """Whether a locked cell's code is not what the student was given: the
+    checksum nbgrader wrote into the released notebook, of the cell as
+    released (so a self-check the course changed later is not the
+    student's change), with Windows line endings read as Jupyter's."""
+    from nbgrader.utils import compute_checksum
+
+    meta = _nbgrader_meta(cell)
+    if not isinstance(meta.get("checksum"), str) or not isinstance(cell.get("source"), str):
+        return False
+    try:
+        as_saved = nbformat.from_dict(dict(cell, source=cell["source"].replace("\r\n", "\n")))
+        return compute_checksum(as_saved) != meta["checksum"]
+    except Exception:  # noqa: BLE001 - a note only; nbgrader's own checks decide the rest
+        return False
+
+
+def notebook_slips(nb, source_ids: dict[str, str], checks: frozenset[str] = frozenset()
                    ) -> list[str]:
     """What nbgrader will put right when it grades the (valid) notebook ``nb``
     (English: the run's notes; validate shows them in the notebook's language,
-    and says itself what became of the self-checks, ``checks``: grade id ->
-    the self-check's code as released)."""
+    and says itself what became of the self-checks, the grade ids ``checks``)."""
     found: dict[str, int] = {}
     retyped = edited = False
     for cell in nb.get("cells", []):
@@ -362,8 +378,7 @@ def notebook_slips(nb, source_ids: dict[str, str], checks: dict[str, str] | None
             found[grade_id] = found.get(grade_id, 0) + 1
             if grade_id in source_ids and cell.get("cell_type") != source_ids[grade_id]:
                 retyped = True
-            if checks and grade_id in checks and \
-                    str(cell.get("source", "")).rstrip() != checks[grade_id].rstrip():
+            if checks and grade_id in checks and _changed_since_released(cell):
                 edited = True
     notes = []
     if any(count > 1 for count in found.values()):
@@ -442,18 +457,18 @@ def slips(path: Path, source_ids: dict[str, str]) -> list[str]:
         return notebook_slips(read_notebook(path), source_ids)
 
 
-_SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str], dict[str, str]]] = {}
+_SOURCES: dict[tuple[str, int], tuple[dict[str, str], set[str], frozenset[str]]] = {}
 
 
-def _source(path: Path) -> tuple[dict[str, str], set[str], dict[str, str]]:
-    """(grade_id -> cell type, part ids, self-check grade_id -> its code) of
-    a solution notebook, read once."""
+def _source(path: Path) -> tuple[dict[str, str], set[str], frozenset[str]]:
+    """(grade_id -> cell type, part ids, self-check grade_ids) of a solution
+    notebook, read once."""
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _SOURCES:
         nb = nbformat.read(path, as_version=4)
-        checks = {meta["grade_id"]: cell.source for cell in nb.cells
-                  if (meta := _nbgrader_meta(cell)).get("grade") and not meta.get("solution")
-                  and isinstance(meta.get("grade_id"), str)}
+        checks = frozenset(meta["grade_id"] for cell in nb.cells
+                           if (meta := _nbgrader_meta(cell)).get("grade") and not meta.get("solution")
+                           and isinstance(meta.get("grade_id"), str))
         _SOURCES[key] = (_nbgrader_ids(nb), part_ids(nb), checks)
     return _SOURCES[key]
 

@@ -9,7 +9,7 @@ import ast
 import re
 import textwrap
 
-from nbgrader.utils import is_solution
+from nbgrader.utils import is_grade, is_solution
 
 from autograder.sanitize import grade_id_of
 
@@ -158,12 +158,6 @@ def answer_functions(nb) -> dict[str, str]:
     return asked
 
 
-def _is_check(cell) -> bool:
-    """A self-check cell: graded, not an answer."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and meta.get("grade") is True and not meta.get("solution")
-
-
 def later_bindings(nb, asked: dict[str, str]) -> list[tuple[str, str, int]]:
     """(name, kind, cell index) for each function of ``asked`` (name -> the
     grade id of the answer cell that defines it) that a code cell of ``nb``
@@ -176,8 +170,11 @@ def later_bindings(nb, asked: dict[str, str]) -> list[tuple[str, str, int]]:
     and the grader asks the same."""
     answer_at = {grade_id_of(cell): index for index, cell in enumerate(nb.cells)
                  if is_solution(cell)}
+    # Where the part's self-check is, or would be: the next graded or answer
+    # cell (a deleted self-check is put back before the next part's answer).
     checked_at = {grade_id: next((i for i in range(where + 1, len(nb.cells))
-                                  if _is_check(nb.cells[i])), len(nb.cells))
+                                  if is_grade(nb.cells[i]) or is_solution(nb.cells[i])),
+                                 len(nb.cells))
                   for grade_id, where in answer_at.items()}
     found, functions = [], set()
     said = set()

@@ -116,8 +116,8 @@ def _locked_cells_put_back(nb, reference):
         if not grade_id:
             continue
         if is_locked(cell) and not is_solution(cell):
-            if grade_id in keeps:
-                nb.cells[keeps[grade_id]].source = cell.source
+            if grade_id in keeps:  # its code, and its type if that changed too
+                nb.cells[keeps[grade_id]] = copy.deepcopy(cell)
             elif is_grade(cell):  # as nbgrader's OverwriteCells(add_missing_cells=True)
                 at = keeps[previous] + 1 if previous in keeps else len(nb.cells)
                 nb.cells.insert(at, copy.deepcopy(cell))
@@ -137,8 +137,11 @@ def _written_above(nb, stubs) -> list[str]:
         tree = python_of(stub.source)
         asked = {n for n, kind in bound_names(tree).items() if kind == "function"} if tree else set()
         for cell in nb.cells[:nb.cells.index(stub)]:
-            if cell.cell_type == "code" and not cell.metadata.get("nbgrader") and \
-                    (tree := python_of(cell.source)):
+            # Any code cell above but the exercise's self-checks and stubs
+            # (another part's answer cell counts; a pasted copy of the stub
+            # is not the student's function, and the grader does not ask it).
+            if cell.cell_type == "code" and not (is_grade(cell) and not is_solution(cell)) \
+                    and not _is_stub(cell.source) and (tree := python_of(cell.source)):
                 found += [n for n, kind in bound_names(tree).items()
                           if kind == "function" and n in asked and n not in found]
     return found

@@ -1047,11 +1047,14 @@ def load_variants(name: str) -> dict[str, dict[str, str]]:
 
 
 def expected_of(fixture: str) -> str:
-    """What a fixture must earn on every seed: ``full`` marks (right_*),
-    ``nothing`` (the stub), or the ``same`` points on every seed (a mistake
-    of wrong.py: whatever it costs, it costs that on every draw, so that no
-    student's grade depends on which inputs the run drew)."""
-    return "full" if fixture.startswith("right_") else "nothing" if fixture == "stub" else "same"
+    """What a fixture must earn on every seed: ``full`` marks (right_*, and
+    wrong.py's full_marks_* fixtures of correct work), ``nothing`` (the
+    stub), or the ``same`` points on every seed (a mistake of wrong.py:
+    whatever it costs, it costs that on every draw, so that no student's
+    grade depends on which inputs the run drew)."""
+    if fixture.startswith(("right_", "full_marks")):
+        return "full"
+    return "nothing" if fixture == "stub" else "same"
 
 
 def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[Cell],

@@ -1212,7 +1212,7 @@ def test_values_that_count_only_together_earn_nothing_beside_a_wrong_one():
     got = answer(np.array([1.5, 0.75]), 0.5)
     assert score_of(judge, got, expected) == 0.0
     messages = [c.message for c in judge((), got, expected)]
-    assert messages[1] == "b is right here, but w is not; both come out of the same updates, " \
+    assert messages[1] == "b is right here, but w is not; they come out of the same updates, " \
                           "so they count only together", messages
     assert score_of(judge, answer(np.array([1.5, -0.25]), 0.0), expected) == 0.0
     # Right values in another order or form keep what they keep alone.
@@ -1311,7 +1311,8 @@ def test_drawn_inputs_never_hide_a_mistake_that_shows_on_other_draws():
         for case in attention.cases(np.random.default_rng([seed, 1])):
             if len(case) == 4:
                 mask = np.asarray(case[3])
-                if not np.array_equal(mask, np.tril(np.ones_like(mask))):  # a causal mask's first row
+                assert (mask.max(axis=-1) == 1).all(), seed  # every row allows a key
+                if not np.array_equal(mask, np.tril(np.ones_like(mask))):  # a causal mask's last row
                     assert (mask.min(axis=-1) == 0).all(), seed
                     # Two allowed keys in every row but the edge cases' one
                     # large row, whose single key is the point of that row.

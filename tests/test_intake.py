@@ -190,6 +190,8 @@ def test_a_changed_or_deleted_self_check_is_noted_and_a_released_notebook_is_not
     (they said nothing, and the page showed the original's output under
     "your self-check said").  No released notebook, English or Korean,
     gets the note."""
+    from nbgrader.utils import compute_checksum
+
     from autograder.intake import EDITED_CHECKS, _source, notebook_slips
 
     for name in ("perceptrons_xor", "training", "transformers"):
@@ -199,9 +201,17 @@ def test_a_changed_or_deleted_self_check_is_noted_and_a_released_notebook_is_not
         assert notebook_slips(released, ids, checks) == [], name
         check_cells = [c for c in released.cells
                        if c.metadata.get("nbgrader", {}).get("grade_id") in checks]
-        check_cells[0].source += "\n# agree with my answer\n"
+        original = check_cells[0].source
+        # Saved with Windows line endings: not a change.
+        check_cells[0].source = original.replace("\n", "\r\n")
+        assert notebook_slips(released, ids, checks) == [], name
+        check_cells[0].source = original + "\n# agree with my answer\n"
         assert notebook_slips(released, ids, checks) == [EDITED_CHECKS]
-        check_cells[0].source = check_cells[0].source.replace("\n# agree with my answer\n", "")
+        # A self-check the course changed after releasing it (its checksum
+        # is the released one's): not the student's change.
+        check_cells[0].metadata.nbgrader["checksum"] = compute_checksum(check_cells[0])
+        assert notebook_slips(released, ids, checks) == [], name
+        check_cells[0].source = original
         released.cells.remove(check_cells[-1])
         assert notebook_slips(released, ids, checks) == [EDITED_CHECKS]
 
