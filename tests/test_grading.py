@@ -1109,6 +1109,23 @@ SAME_ON_EVERY_DRAW = [
      'def regression_losses(y_true, y_pred):\n'
      '    e = y_pred - y_true\n'
      '    return float(np.mean(e)), float(np.mean(e ** 2)), float(np.sqrt(np.mean(e ** 2)))\n', 1.333),
+    # And in three more parts: the output size's sum split before flooring
+    # (0 to 2 of 2: every ordinary case had stride 5 and pad 7, where it is
+    # right); classes numbered by rank (right wherever no class below the
+    # largest was missing); a cross-entropy without one class's term
+    # (right where the draw held one class).
+    ("cnn", "check_conv_output_size",
+     'def conv_output_size(n, k, stride, pad):\n'
+     '    return int(n // stride + (2 * pad - k) // stride + 1)\n', 0.667),
+    ("regularization", "check_one_hot",
+     'def one_hot(labels, k):\n'
+     '    _, ids = np.unique(labels, return_inverse=True)\n'
+     '    return np.eye(int(k))[ids]\n', 1.0),
+    ("regularization", "check_l2_loss_and_grads",
+     'def l2_loss_and_grads(X, y, w, b, lam):\n'
+     '    p = 1 / (1 + np.exp(-(X @ w + b)))\n'
+     '    loss = -np.mean(y * np.log(p)) + lam * np.sum(w ** 2)\n'
+     '    return loss, X.T @ (p - y) / len(y) + 2 * lam * w, np.mean(p - y)\n', 2.0),
     # A sigmoid in place of the hidden layer's step.
     ("perceptrons_xor", "check_two_layer_forward", "def two_layer_forward(X, W1, b1, W2, b2):\n"
      "    return step(1 / (1 + np.exp(-(X @ W1 + b1))) @ W2 + b2)\n", 0.0),

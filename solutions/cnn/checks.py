@@ -21,10 +21,13 @@ fixed pattern, POOL_CASES; where a stride leaves half a step over, the
 whole steps before it are odd, so that round() for the floor is wrong on
 every draw), and every output-size case has a padding at
 least as large as the stride and a kernel at least as wide (so dropping or
-halving the padding, or dropping k, changes the answer); the floor and the
-ways of splitting the sum are tested by the ordinary cases, and the two
-exact boundaries by two edge cases (output_size_cases).
+halving the padding, or dropping k, changes the answer), drawn so that each
+of the usual wrong formulas (SIZE_MISTAKES) is wrong in the same cases on
+every draw; the floor is tested by the ordinary cases, and the two exact
+boundaries by two edge cases (output_size_cases).
 """
+
+import math
 
 import numpy as np
 
@@ -36,6 +39,7 @@ from autograder.checks import (
     Predict,
     _,
     accuracy_check,
+    drawn_until,
     error_checks,
     gate,
     same_as_solution,
@@ -109,46 +113,81 @@ def pool_cases(rng):
     return cases
 
 
-def _output_size_case(rng, remainder_ok):
+def _output_size_case(rng, like, drawn=()):
     """One (n, k, stride, pad) with stride 5, 6 or 7, pad >= stride (pad
     once or not at all gives another size) and k at least the stride
-    (dropping k does), whose remainder r of n + 2*pad - k by the stride
-    satisfies ``remainder_ok(r, stride, n, k, pad)``."""
-    while True:
-        n, k = int(rng.integers(5, 65)), int(rng.choice([5, 7, 9]))
+    (dropping k does), for which ``like(n, k, stride, pad)``, and not one of
+    ``drawn``."""
+    def draw():
         stride = int(rng.choice([5, 6, 7]))
-        pad = int(rng.integers(stride, stride + 3))
-        if k >= stride and n + 2 * pad >= k and remainder_ok((n + 2 * pad - k) % stride, stride, n, k, pad):
-            return (float(n), float(k), float(stride), float(pad))
+        return (int(rng.integers(5, 65)), int(rng.choice([5, 7, 9])), stride,
+                int(rng.integers(stride, stride + 3)))
+
+    n, k, stride, pad = drawn_until(draw, lambda c: c[1] >= c[2] and c[0] + 2 * c[3] >= c[1]
+                                    and like(*c) and tuple(map(float, c)) not in drawn)
+    return (float(n), float(k), float(stride), float(pad))
+
+
+#: Ways to get a convolution's output size wrong, m = n + 2 * pad - k (the
+#: right size is m // stride + 1): rounding, the ceiling, no floor; counting
+#: positions at stride 1 then keeping every stride-th; k - 1 or k + 1 in
+#: place of k; the sum split before flooring in six ways, or truncated by
+#: int() on each part; TensorFlow's "same" size ceil(n / stride); the
+#: padding counted once, or not at all; the + 1 left out.
+SIZE_MISTAKES = (
+    lambda n, k, s, p: round((n + 2 * p - k) / s) + 1,
+    lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1,
+    lambda n, k, s, p: (n + 2 * p - k) / s + 1,
+    lambda n, k, s, p: (n + 2 * p - k + 1) // s,
+    lambda n, k, s, p: (n + 2 * p - k - 1) // s + 1,
+    lambda n, k, s, p: (n + 2 * p - k + 1) // s + 1,
+    lambda n, k, s, p: math.ceil((n + 2 * p - k) / s),
+    lambda n, k, s, p: (n + 2 * p) // s - k // s + 1,
+    lambda n, k, s, p: (n - k) // s + (2 * p) // s + 1,
+    lambda n, k, s, p: n // s - k // s + (2 * p) // s + 1,
+    lambda n, k, s, p: n // s + (2 * p - k) // s + 1,
+    lambda n, k, s, p: (n + p - k) // s + p // s + 1,
+    lambda n, k, s, p: (n + p) // s - (k - p) // s + 1,
+    lambda n, k, s, p: int((n - k) / s) + int(2 * p / s) + 1,
+    lambda n, k, s, p: math.ceil(n / s),
+    lambda n, k, s, p: (n + p - k) // s + 1,
+    lambda n, k, s, p: (n - k) // s + 1,
+    lambda n, k, s, p: (n + 2 * p - k) // s,
+)
+
+#: One (n, k, stride, pad) for each case: the three ordinary ones, where
+#: only the floor is right (a remainder of more than half a stride and at
+#: most stride - 2), then the two edge cases, where the last step lands
+#: exactly on the last pixel and one pixel short of another.  Each drawn
+#: case has the same size mistakes wrong and right as its reference (no
+#: input gets them all wrong: a floor of a sum is at most one more than the
+#: sum of the floors), so each costs the same on every draw.  The ordinary
+#: references were chosen among all inputs so that each split is right in
+#: as few of the three as can be (one or two at most; none for (n - k) // s
+#: + 2p // s), the edge ones so that they get the most splits wrong; the
+#: third ordinary case is drawn like the first (another input).
+SIZE_REFERENCES = ((13, 9, 5, 7), (9, 5, 5, 7), (13, 9, 5, 7), (6, 5, 5, 7), (12, 7, 6, 6))
+
+
+def _size_mistakes(n, k, stride, pad) -> tuple[bool, ...]:
+    """Which of SIZE_MISTAKES give another size than the right one."""
+    right = (n + 2 * pad - k) // stride + 1
+    return tuple(mistake(n, k, stride, pad) != right for mistake in SIZE_MISTAKES)
 
 
 def output_size_cases(rng):
-    """Three ordinary cases and two edge cases (``edge_cases=2``).
-
-    Ordinary: a remainder r with 1 <= r <= stride - 2 and r / stride above
-    one half (the quotient ends in .6 to .8), where only the floor is right:
-    rounding, the ceiling, no floor, and counting positions at stride 1 then
-    keeping every stride-th ((m + 1) // stride) each give another size; and
-    where splitting the sum wrongly does too: (n + 2p) // s - k // s + 1 (the
-    remainder of n + 2p below k's) and (n - k) // s + 2p // s + 1 (their
-    remainders adding up to the stride or more).
-
-    Edge: the kernel's last position lands exactly on the last pixel
-    (r = 0), and the stride leaves one pixel short of another step
-    (r = stride - 1).  A formula right on the ordinary cases can be one off
-    only here: (m - 1) // s + 1 and ceil(m / s) at r = 0, (m + 1) // s + 1
-    (k - 1 in place of k) at r = stride - 1; it keeps half the part."""
-    def ordinary(r, stride, n, k, pad):
-        return (1 <= r <= stride - 2 and 2 * r > stride and (n + 2 * pad) % stride < k % stride
-                and (n - k) % stride + (2 * pad) % stride >= stride)
+    """Three ordinary cases and two edge cases (``edge_cases=2``), each drawn
+    like its reference in :data:`SIZE_REFERENCES`.  A formula right on the
+    ordinary cases can be one off only on the edge cases: (m - 1) // s + 1
+    and ceil(m / s) at r = 0, (m + 1) // s + 1 (k - 1 in place of k) at
+    r = stride - 1; it keeps nothing of their share (``edge_floor=0``)."""
+    def like(reference):
+        wanted = _size_mistakes(*reference)
+        return lambda n, k, stride, pad: _size_mistakes(n, k, stride, pad) == wanted
 
     cases = []
-    while len(cases) < 3:  # three different ones (about 24 qualify)
-        case = _output_size_case(rng, ordinary)
-        if case not in cases:
-            cases.append(case)
-    cases.append(_output_size_case(rng, lambda r, *_: r == 0))
-    cases.append(_output_size_case(rng, lambda r, stride, *_: r == stride - 1))
+    for reference in SIZE_REFERENCES:
+        cases.append(_output_size_case(rng, like(reference), cases))
     return cases
 
 

@@ -44,12 +44,19 @@ MOONS_POINTS = 40_000
 def dropout_cases(rng):
     """Masks always keep some units and drop others, and h has no zeros, so
     a missing 1 / keep_prob always shows; 2-D and 3-D arrays whose
-    dimensions all differ (a transposed answer has another shape)."""
-    cases = []
-    for shape in [(4, 3), (2, 5), (2, 3, 4)]:
+    dimensions all differ (a transposed answer has another shape), of 20
+    to 60 units (a mask the function draws itself matched the given one on
+    about 1 draw in 100 with 10)."""
+    def mask_of(shape):
         keep_prob = rng.uniform(0.5, 0.9)
         mask = (rng.random(shape) < keep_prob).astype(float)
         mask.flat[0], mask.flat[1] = 1.0, 0.0
+        return mask, keep_prob
+
+    cases = []
+    for shape in [(5, 4), (4, 7), (3, 4, 5)]:
+        # The share the mask keeps is never keep_prob: scaling by it is wrong.
+        mask, keep_prob = drawn_until(lambda: mask_of(shape), lambda m: abs(m[0].mean() - m[1]) > 0.02)
         h = rng.normal(size=shape)
         h[np.abs(h) < 0.1] = 0.5
         cases.append((h, mask, keep_prob))
@@ -72,19 +79,27 @@ def standardize_cases(rng):
 def one_hot_cases(rng):
     """The first case uses every class; the three others never use the top
     class, so the number of columns must come from k (taking it from the
-    labels is right in one case of four: a quarter of the part)."""
+    labels is right in one case of four: a quarter of the part).  The second
+    and the fourth also leave out a class below one they use, and every
+    class a case does not leave out is there: numbering the classes by rank
+    (np.unique's inverse, a label encoder) is right in the first and third
+    cases only, on every draw, not where the draw happened to miss one."""
     cases = []
-    for n, k, missing_top in [(8, 4, False), (6, 5, True), (10, 3, True), (9, 7, True)]:
+    for n, k, missing_top, missing_below in [(8, 4, False, False), (6, 5, True, True),
+                                             (10, 3, True, False), (9, 7, True, True)]:
         top = k - 1 if missing_top else k
-        labels = rng.integers(0, top, size=n)
-        if not missing_top:
-            labels[:k] = rng.permutation(k)
-        cases.append((labels.astype(float), k))
+        used = np.arange(top)
+        if missing_below:
+            used = np.delete(used, rng.integers(0, top - 1))  # a class below the largest used
+        labels = rng.choice(used, size=n)
+        labels[:len(used)] = rng.permutation(used)
+        cases.append((rng.permutation(labels).astype(float), k))
     return cases
 
 
 def kfold_cases(rng):
-    """n is always at least 2k, so folds hold two or more samples.  Every
+    """n is always at least 5k, so folds hold five or more samples (a
+    shuffled split was right on about 3 draws in 100 with two).  Every
     draw has the same three kinds of split: k of 2 or 3 dividing n, and k of
     4 or 5 with one longer fold and with several.  A rule that places the
     longer folds anywhere but first (``i * k // n`` spreads them out, or the
@@ -97,7 +112,7 @@ def kfold_cases(rng):
             remainder = int(rng.integers(2, k - 1))
         else:
             remainder = remainders[0]
-        n = k * int(rng.integers(2, 6)) + remainder
+        n = k * int(rng.integers(5, 9)) + remainder  # 5 to 8 per fold: a shuffle is never right by luck
         cases.append((n, k))
     return cases
 
@@ -110,8 +125,10 @@ def l2_cases(rng):
     (lam * sign(w)) or the penalty itself equals the L2 one's: the L1
     formula for the L2 one fails every case on every draw.  A case is drawn
     again until leaving the bias out of the prediction moves the loss and
-    both gradients by ten times the tolerance: the loss as a function of b
-    can be as high at 0 as at the given b, and was right by chance there."""
+    both gradients by ten times the tolerance (the loss as a function of b
+    can be as high at 0 as at the given b, and was right by chance there),
+    and until both classes are there (with one, a cross-entropy missing the
+    other class's term is right)."""
     def draw(n, d):
         X = rng.normal(size=(n, d))
         y = rng.integers(0, 2, size=n).astype(float)
@@ -123,8 +140,9 @@ def l2_cases(rng):
 
     def shows(case):
         X, y, w, b, lam = case
-        return all(np.any(np.abs(np.asarray(wrong) - right) > 10 * (1e-5 + 1e-4 * np.abs(right)))
-                   for right, wrong in zip(_l2(X, y, w, b, lam), _l2(X, y, w, 0.0, lam)))
+        return 0 < y.sum() < len(y) and all(
+            np.any(np.abs(np.asarray(wrong) - right) > 10 * (1e-5 + 1e-4 * np.abs(right)))
+            for right, wrong in zip(_l2(X, y, w, b, lam), _l2(X, y, w, 0.0, lam)))
 
     return [drawn_until(lambda: draw(n, d), shows) for n, d in [(6, 2), (10, 3), (15, 4)]]
 
