@@ -111,16 +111,23 @@ def _locked_cells_put_back(nb, reference):
     nb = copy.deepcopy(nb)
     keeps = kept_copies(nb.cells)
     previous = None
+
+    def released(cell):
+        cell = copy.deepcopy(cell)
+        if nb.get("nbformat_minor", 0) < 5:  # cell ids came with nbformat 4.5 (Colab saves 4.4)
+            cell.pop("id", None)
+        return cell
+
     for cell in reference.cells:
         grade_id = grade_id_of(cell)
         if not grade_id:
             continue
         if is_locked(cell) and not is_solution(cell):
             if grade_id in keeps:  # its code, and its type if that changed too
-                nb.cells[keeps[grade_id]] = copy.deepcopy(cell)
+                nb.cells[keeps[grade_id]] = released(cell)
             elif is_grade(cell):  # as nbgrader's OverwriteCells(add_missing_cells=True)
                 at = keeps[previous] + 1 if previous in keeps else len(nb.cells)
-                nb.cells.insert(at, copy.deepcopy(cell))
+                nb.cells.insert(at, released(cell))
                 keeps = kept_copies(nb.cells)
         previous = grade_id
     return nb

@@ -2,6 +2,7 @@
 in plain words, with only exercises/ and dlcourse (no solutions/)."""
 
 import codecs
+import copy
 import json
 import re
 import shutil
@@ -206,6 +207,37 @@ def test_a_function_name_bound_again_after_its_answer_is_named():
         said = _later_rebindings(nb, reference)
         assert ([s.split(" in a cell")[0] for s in said] ==
                 ([f"`perceptron_forward` {kind}"] if kind else [])), (cells, said)
+
+
+def test_self_checks_are_put_back_as_released_in_the_notebooks_own_format():
+    """validate runs the released self-checks, as the grader does: one
+    changed back, one deleted put back after the cell before it, one turned
+    into markdown put back as code; in a notebook saved as nbformat 4.4
+    (Colab), without the cell ids 4.5 brought, so that it stays valid."""
+    from autograder.validate import _locked_cells_put_back
+
+    reference = nbformat.read(ROOT / "exercises" / NAME / NOTEBOOK, as_version=4)
+    ids = lambda nb: [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    for minor in (4, 5):
+        nb = copy.deepcopy(reference)
+        nb.nbformat_minor = minor
+        if minor == 4:
+            for cell in nb.cells:
+                cell.pop("id", None)
+        checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                  and not c.metadata.nbgrader.get("solution")]
+        checks[0].source = "print('all good')\n"
+        checks[1].cell_type = "markdown"
+        del checks[1]["outputs"], checks[1]["execution_count"]
+        nb.cells.remove(checks[2])
+        put_back = _locked_cells_put_back(nb, reference)
+        assert ids(put_back) == ids(reference)
+        for got, released in zip(put_back.cells, reference.cells):
+            if released.metadata.get("nbgrader", {}).get("locked") and \
+                    not released.metadata.nbgrader.get("solution"):
+                assert (got.cell_type, got.source) == (released.cell_type, released.source)
+        assert all(("id" in c) == (minor == 5) for c in put_back.cells)
+        nbformat.validate(put_back)
 
 
 def test_an_answer_above_its_stub_is_named_where_the_self_check_cannot_test_it():
