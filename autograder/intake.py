@@ -348,19 +348,21 @@ NO_METADATA = N_("no grading metadata: no cell of the notebook is marked as an a
 MISSING_NOTEBOOK_NAMED = N_("missing notebook: found {found}, none named {name}")
 
 
-def _changed_since_released(cell) -> bool:
-    """Whether a locked cell's code is not what the student was given: the
-    checksum nbgrader wrote into the released notebook, of the cell as
-    released (so a self-check the course changed later is not the
-    student's change), with Windows line endings read as Jupyter's."""
+def changed_since_released(cell, released: str | None = None) -> bool:
+    """Whether a locked cell is not what the student was given: its
+    checksum against the one nbgrader wrote into the student's released
+    copy (so a self-check the course changed later is not the student's
+    change), else against ``released`` (the released cell's checksum), with
+    Windows line endings read as Jupyter's."""
     from nbgrader.utils import compute_checksum
 
-    meta = _nbgrader_meta(cell)
-    if not isinstance(meta.get("checksum"), str) or not isinstance(cell.get("source"), str):
+    given = _nbgrader_meta(cell).get("checksum")
+    given = given if isinstance(given, str) else released
+    if given is None or not isinstance(cell.get("source"), str):
         return False
     try:
         as_saved = nbformat.from_dict(dict(cell, source=cell["source"].replace("\r\n", "\n")))
-        return compute_checksum(as_saved) != meta["checksum"]
+        return compute_checksum(as_saved) != given
     except Exception:  # noqa: BLE001 - a note only; nbgrader's own checks decide the rest
         return False
 
@@ -378,7 +380,7 @@ def notebook_slips(nb, source_ids: dict[str, str], checks: frozenset[str] = froz
             found[grade_id] = found.get(grade_id, 0) + 1
             if grade_id in source_ids and cell.get("cell_type") != source_ids[grade_id]:
                 retyped = True
-            if checks and grade_id in checks and _changed_since_released(cell):
+            if grade_id in checks and changed_since_released(cell):
                 edited = True
     notes = []
     if any(count > 1 for count in found.values()):

@@ -33,7 +33,7 @@ import nbformat
 import nbgrader.validator
 from nbclient.exceptions import CellTimeoutError
 from nbconvert.filters import strip_ansi
-from nbgrader.utils import compute_checksum, determine_grade, is_grade, is_locked, is_solution
+from nbgrader.utils import determine_grade, is_grade, is_locked, is_solution
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
@@ -42,6 +42,7 @@ from autograder.intake import (
     NO_METADATA,
     _is_stub,
     _nbgrader_ids,
+    changed_since_released,
     read_notebook,
     read_problem,
     slips,
@@ -133,17 +134,18 @@ def _locked_cells_put_back(nb, reference):
     return nb
 
 
-def _written_above(nb, stubs) -> list[str]:
-    """The functions that the answer cells ``stubs`` (still the exercise's
-    stubs) define and a cell of the student's above them
-    defined first: the grader asks the notebook's own function, not the
-    stub (autograder.probe.keeper_arguments), but the self-check calls the
-    stub."""
+def _written_above(nb, answers: list[int]) -> list[str]:
+    """The functions that the answer cells at ``answers`` that are still the
+    exercise's stubs define and a cell of the student's above them defined
+    first: the grader asks the notebook's own function, not the stub
+    (autograder.probe.keeper_arguments), but the self-check calls the stub."""
     found = []
-    for stub in stubs:
-        tree = python_of(stub.source)
+    for at in answers:
+        if not _is_stub(nb.cells[at].source):
+            continue
+        tree = python_of(nb.cells[at].source)
         asked = {n for n, kind in bound_names(tree).items() if kind == "function"} if tree else set()
-        for cell in nb.cells[:nb.cells.index(stub)]:
+        for cell in nb.cells[:at]:
             # Any code cell above but the exercise's self-checks and stubs
             # (another part's answer cell counts; a pasted copy of the stub
             # is not the student's function, and the grader does not ask it).
@@ -384,7 +386,7 @@ def _check(path, assignment, exercises, timeout, language):
                 warnings.append(_("The locked cell {cell!r} was deleted; the grader puts it back "
                                   "when it grades.").format(cell=grade_id))
         elif is_locked(cell) and not is_solution(cell) and \
-                compute_checksum(mine[grade_id]) != meta.get("checksum"):
+                changed_since_released(mine[grade_id], meta.get("checksum")):
             warnings.append((_("You changed the self-check of \"{part}\"; the grader uses the "
                                "original, and so did this check: its verdict above is the "
                                "original's.").format(part=titles[grade_id])
@@ -436,18 +438,20 @@ def _check(path, assignment, exercises, timeout, language):
                         "them back, then validate again."))
     parts, failed = [], 0
     if ran is not None:
-        title, answers = None, []
-        for cell in ran.cells:
+        title, answered_at = None, []  # the answer cells since the last self-check
+        for index, cell in enumerate(ran.cells):
             title = _heading(cell) or title
             if is_solution(cell):
-                answers.append(cell)
+                answered_at.append(index)
             elif is_grade(cell) and cell.cell_type == "code":
+                answers = [ran.cells[i] for i in answered_at]
                 grade_id = cell.metadata.nbgrader.get("grade_id")
                 name = titles.get(grade_id) or title or grade_id
                 score, points = determine_grade(cell)
                 answer_error = next((_error_text(a) for a in answers if _error_text(a)), None)
-                earlier = _written_above(ran, [a for a in answers if _is_stub(a.source)])
-                if earlier and score is not None and score < points:
+                failing = score is not None and score < points
+                earlier = _written_above(ran, answered_at) if failing else []
+                if earlier:
                     parts.append(f"✗ {name}: " + _(
                         "the answer cell still holds the exercise's stub, which replaces your "
                         "{names} from a cell above it, so the self-check could not test yours. "
@@ -459,10 +463,10 @@ def _check(path, assignment, exercises, timeout, language):
                 elif answer_error:
                     parts.append(f"✗ {name}: " + _("your code raised an error:")
                                  + f"\n{_indent(answer_error)}")
-                elif score is not None and score < points and _error_text(cell):
+                elif failing and _error_text(cell):
                     parts.append(f"✗ {name}: " + _("the self-check failed:") + "\n"
                                  + _indent(_error_text(cell)))
-                elif score is not None and score < points:
+                elif failing:
                     # No error, only text on stderr (nbgrader counts it as a
                     # failure): a warning, which the grader ignores.
                     said = _stderr_text(cell)
@@ -472,7 +476,7 @@ def _check(path, assignment, exercises, timeout, language):
                 else:
                     parts.append(f"✓ {name}: " + _("self-check passed."))
                 failed += parts[-1].startswith("✗")
-                answers = []
+                answered_at = []
             elif cell.cell_type == "code" and not is_grade(cell) and _error_text(cell):
                 where = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if where:

@@ -1099,10 +1099,10 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
             for ctx in contexts:
                 part = ctx.part
                 for seed in outcome[part.grade_id]["seeds"]:
-                    if fixture == "stub" and seed["score"] > 0:
+                    if expected_of(fixture) == "nothing" and seed["score"] > 0:
                         failures.append(f"{part.grade_id} seed {seed['seed']}: the stub earned "
                                         f"{seed['score']:g} of {part.points:g} points")
-                    elif fixture != "stub" and seed["score"] < part.points:
+                    elif expected_of(fixture) == "full" and seed["score"] < part.points:
                         failures.append(f"{part.grade_id} seed {seed['seed']}: {seed['score']:g} of "
                                         f"{part.points:g} points; failed: {_short(seed['failed'], 150)}"
                                         + (f" ({seed['errors'][0]})" if seed.get("errors") else ""))

@@ -251,14 +251,13 @@ def test_an_answer_above_its_stub_is_named_where_the_self_check_cannot_test_it()
     nb = nbformat.read(fixture("blank"), as_version=4)
     at = next(i for i, c in enumerate(nb.cells)
               if c.metadata.get("nbgrader", {}).get("grade_id") == "perceptron_forward")
-    stub = nb.cells[at]
-    assert _written_above(nb, [stub]) == []
+    assert _written_above(nb, [at]) == []
     nb.cells.insert(at, nbformat.v4.new_code_cell(
         "def perceptron_forward(X, w, b):\n    return step(X @ w + b)\n"))
-    assert _written_above(nb, [stub]) == ["perceptron_forward"]
+    assert _written_above(nb, [at + 1]) == ["perceptron_forward"]
     # Below the stub it is the answer, and the self-check tests it.
     nb.cells.insert(at + 2, nb.cells.pop(at))
-    assert _written_above(nb, [stub]) == []
+    assert _written_above(nb, [at]) == []
 
 
 @pytest.mark.grading  # runs a whole notebook in a kernel

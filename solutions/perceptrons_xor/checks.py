@@ -72,8 +72,8 @@ def forward_cases(rng):
 
 def _epoch(X, y, w, b, lr, mistake=None):
     """One epoch of the learning rule, as the exercise states it, or with
-    one of EPOCH_MISTAKES: only to choose cases on which those show.  With
-    ``mistake="updates"``, how many rows the right rule updates on."""
+    one of EPOCH_MISTAKES: only to choose cases on which those show.  The
+    new w and b, and how many rows were updated."""
     w, b = np.array(w, dtype=float), float(b)
     w_0, b_0 = w, b
     updates = 0
@@ -96,7 +96,7 @@ def _epoch(X, y, w, b, lr, mistake=None):
             db = rate * (y_i - step(x_i @ w + b))
         b = b + db
         updates += bool(error)
-    return updates if mistake == "updates" else (w, b)
+    return w, b, updates
 
 
 #: Mistakes in an epoch that every case shows in w or b (which count only
@@ -133,10 +133,10 @@ def epoch_cases(rng):
         return X, y, w, b, lr
 
     def shows(case):
-        w, b = _epoch(*case)
-        return _epoch(*case, mistake="updates") < len(case[1]) and all(
+        w, b, updates = _epoch(*case)
+        return updates < len(case[1]) and all(
             not (np.allclose(w, w_wrong) and np.isclose(b, b_wrong))
-            for w_wrong, b_wrong in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
+            for w_wrong, b_wrong, _updates in (_epoch(*case, mistake=m) for m in EPOCH_MISTAKES))
 
     return [drawn_until(lambda: draw(n, d), shows) for n, d in [(4, 2), (6, 3), (8, 2), (10, 3)]]
 
