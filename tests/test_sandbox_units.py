@@ -217,3 +217,23 @@ def test_the_wait_meter_credits_no_more_than_ordinary_threads_waited(monkeypatch
     state.update({1: (3 * 10**9, 19, 0)})  # niced
     state.update({3: (51 * 10**9, 0, 0)})
     assert meter.read([1, 2, 3]) == 5.0
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a machine of one CPU")
+def test_forked_kernels_are_spread_over_the_cpus_and_a_freed_cpu_is_taken_next():
+    from autograder.zygote import CpuChoice
+
+    kernels = [subprocess.Popen(["sleep", "60"]) for _ in range(len(os.sched_getaffinity(0)) + 1)]
+    choice = CpuChoice(lambda: [kernel.pid for kernel in kernels])
+    try:
+        got = [choice.pin(kernel.pid) for kernel in kernels]
+        assert sorted(got[:-1]) == choice.cpus  # one on each CPU, then a second on one
+        assert [os.sched_getaffinity(kernel.pid) for kernel in kernels] == [{cpu} for cpu in got]
+        kernels[0].kill()
+        kernels[0].wait()
+        kernels.append(subprocess.Popen(["sleep", "60"]))
+        assert choice.pin(kernels[-1].pid) == got[0]  # the CPU the ended one left
+    finally:
+        for kernel in kernels:
+            kernel.kill()
+            kernel.wait()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import logging
+import os
 import time
 
 import pytest
@@ -104,6 +105,26 @@ print("STATE", numpy.pi, torch.ones is None, "LEFT" in os.environ, hasattr(built
     assert forks() == before + 2
     assert "left" not in printed(second, "FILES")
     assert printed(second, "STATE") == "3.141592653589793 False False False"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a machine of one CPU")
+def test_a_forked_kernel_keeps_to_one_cpu_with_its_threads_and_processes():
+    """zygote.CpuChoice (which CPU: tests/test_sandbox_units.py): Keras's
+    hand-overs between threads wait less on one CPU."""
+    nb = notebook('''
+import os, subprocess, sys, threading
+seen = []
+thread = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(0))))
+thread.start()
+thread.join()
+child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                       capture_output=True, text=True).stdout.strip()
+print("CPUS", sorted(os.sched_getaffinity(0)), seen[0], child)
+''', HONEST)
+    status, answers, _ = run(nb)
+    assert status == "ok" and answers["part"][0].ok
+    own, thread, child = printed(nb, "CPUS").split("] ")
+    assert own + "]" == thread + "]" == child and len(json.loads(child)) == 1, (own, thread, child)
 
 
 @pytest.mark.parametrize("attack, status", [
