@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -61,6 +62,7 @@ from autograder.sandbox import (
     _members,
     _new_sandbox_dir,
     _owner_alive,
+    _start_time,
     clean_sandbox_dir,
     kill_cgroups,
     launch_environment,
@@ -212,95 +214,60 @@ class WarmProcess:
             self.stderr = None
 
 
-def cpu_busy_ticks() -> dict[int, int]:
-    """Each CPU's busy time since the machine started, in clock ticks
-    (/proc/stat; idle and waiting for the disk left out)."""
-    busy = {}
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/stat").read_text().splitlines():
-            name, *fields = line.split()
-            if name.startswith("cpu") and name[3:].isdigit():
-                ticks = [int(x) for x in fields[:8]]
-                busy[int(name[3:])] = sum(ticks) - ticks[3] - ticks[4]
-    return busy
-
-
 class CpuChoice:
-    """The CPU each forked kernel runs on, all its threads and processes:
-    the one fewest of the machine's kernels keep to (every grader's, each
-    counted by its first process), and of those the least busy of late.
+    """The CPU each forked kernel runs on, all its threads and processes: the
+    first that no other running kernel on the machine keeps to (every
+    grader's), or none (the system places it) when each CPU has one.
 
     Keras's training loop hands every step between the kernel's threads.
     Left to move between CPUs, a kernel beside another busy one waits at each
     hand-over: six Keras notebooks of 300 epochs, graded two at a time on
     two CPUs, took 1.5 times their CPU time in wall-clock time; kept on a
-    CPU each, 1.2 times (41 s and 32 s for the six).  The sandbox gives a
+    CPU each, 1.2 times (41 s and 33 s for the six).  The sandbox gives a
     kernel's libraries one thread each (THREAD_VARIABLES), so one CPU is all
-    a kernel would use anyway.  Where a CPU cannot be set (a cpuset that
-    does not allow it), the kernel runs wherever the system puts it, as
-    before; no grade depends on it (time limits count CPU time).
+    a kernel would use anyway.  Two kernels are never kept to one CPU: when
+    the other CPU fell idle, they could not move to it.
 
-    ``kernels()`` gives the pids of the kernels running on the machine."""
+    Which kernel keeps to which CPU is written by the graders, in a folder
+    only root reads (``registry``: a file per kernel, named by its pid and
+    start time), never read from the kernels themselves: a kernel that
+    changes its own CPUs changes no later kernel's, and a kernel's CPU says
+    only which kernels run beside it, which a busy neighbour's speed says
+    too.  Where a CPU cannot be set (a cpuset that does not allow it), the
+    kernel runs wherever the system puts it; no grade depends on it (time
+    limits count CPU time)."""
 
-    #: Seconds between two readings of the CPUs' busy time; a choice made
-    #: sooner after the last reading uses the last difference again.
-    WINDOW = 0.2
-
-    def __init__(self, kernels):
-        self.kernels = kernels
+    def __init__(self, registry: Path | None = None):
+        self.registry = registry or Path(tempfile.gettempdir()) / "dlcourse-cpus"
         self.cpus = sorted(os.sched_getaffinity(0))
-        self.lock = threading.Lock()
-        self.reading: tuple[float, dict[int, int]] | None = None
-        self.recent: dict[int, int] = {}
-
-    def _recent_busy(self) -> dict[int, int]:
-        now = time.monotonic()
-        if self.reading is None:
-            self.reading = (now, cpu_busy_ticks())
-            time.sleep(self.WINDOW / 2)
-            now = time.monotonic()
-        if now - self.reading[0] >= self.WINDOW / 2:
-            busy = cpu_busy_ticks()
-            self.recent = {cpu: busy.get(cpu, 0) - self.reading[1].get(cpu, 0) for cpu in busy}
-            self.reading = (now, busy)
-        return self.recent
-
-    def _kernels_on(self) -> dict[int, int]:
-        """How many of the machine's kernels keep to each CPU."""
-        count = dict.fromkeys(self.cpus, 0)
-        for pid in self.kernels():
-            with contextlib.suppress(OSError):
-                cpus = os.sched_getaffinity(pid)
-                if len(cpus) == 1 and min(cpus) in count:
-                    count[min(cpus)] += 1
-        return count
 
     def pin(self, pid: int) -> int | None:
         """Keep the process ``pid`` (a kernel not yet started, one thread)
-        and the threads and processes it makes on one CPU; returns it (None
-        on a machine of one CPU, or where it could not be set)."""
+        and the threads and processes it makes on a CPU no other kernel
+        keeps to; returns it (None: every CPU has one, the machine has one
+        CPU, or it could not be set)."""
         if len(self.cpus) < 2:
             return None
-        with self.lock:
-            count, busy = self._kernels_on(), self._recent_busy()
-            cpu = min(self.cpus, key=lambda c: (count[c], busy.get(c, 0), c))
-            try:
+        try:
+            self.registry.mkdir(mode=0o700, exist_ok=True)
+            with open(self.registry / ".lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # one grader chooses at a time
+                taken = set()
+                for entry in self.registry.glob("*-*"):
+                    kernel, _, started = entry.name.partition("-")
+                    if not (kernel.isdigit() and started) or _start_time(int(kernel)) != started:
+                        entry.unlink(missing_ok=True)  # that kernel has ended
+                    else:
+                        taken.add(int(entry.read_text() or -1))
+                cpu = next((c for c in self.cpus if c not in taken), None)
+                if cpu is None:
+                    return None
                 os.sched_setaffinity(pid, {cpu})
-            except OSError as error:
-                log.debug("a forked kernel runs on any CPU: %s", error)
-                return None
-            return cpu
-
-
-def kernel_pids(parent: Path) -> list[int]:
-    """The first process of each kernel's cgroup under ``parent`` (every
-    grader's on this machine)."""
-    pids = []
-    with contextlib.suppress(OSError):
-        for group in parent.iterdir():
-            if group.is_dir():
-                pids += _members(group)[:1]
-    return pids
+                (self.registry / f"{pid}-{_start_time(pid)}").write_text(str(cpu))
+                return cpu
+        except (OSError, ValueError) as error:
+            log.debug("a forked kernel runs on any CPU: %s", error)
+            return None
 
 
 class Zygote(WarmProcess):
@@ -314,7 +281,7 @@ class Zygote(WarmProcess):
         self.limits = limits
         self.base, self.kernel_dir = new_kernel_folder(limits)
         self.kernels = 0  # kernels asked for (each names its cgroups, even if its fork failed)
-        self.cpu = CpuChoice(lambda: kernel_pids(self.groups[0].parent) if self.groups else [])
+        self.cpu = CpuChoice()
         self.groups: list[Path] = []
         self._names = threading.Lock()
         try:

@@ -220,19 +220,30 @@ def test_the_wait_meter_credits_no_more_than_ordinary_threads_waited(monkeypatch
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a machine of one CPU")
-def test_forked_kernels_are_spread_over_the_cpus_and_a_freed_cpu_is_taken_next():
+def test_forked_kernels_each_get_a_cpu_of_their_own_while_one_is_free(tmp_path):
+    """zygote.CpuChoice, as two graders on one machine use it (one registry):
+    a CPU each, then none (two kept to one CPU could not move when another
+    fell idle); a freed CPU is the next kernel's; what a kernel does to its
+    own CPUs changes nobody's choice."""
     from autograder.zygote import CpuChoice
 
-    kernels = [subprocess.Popen(["sleep", "60"]) for _ in range(len(os.sched_getaffinity(0)) + 1)]
-    choice = CpuChoice(lambda: [kernel.pid for kernel in kernels])
+    cpus = sorted(os.sched_getaffinity(0))
+    graders = [CpuChoice(tmp_path / "registry"), CpuChoice(tmp_path / "registry")]
+    kernels = [subprocess.Popen(["sleep", "60"]) for _ in range(len(cpus) + 1)]
     try:
-        got = [choice.pin(kernel.pid) for kernel in kernels]
-        assert sorted(got[:-1]) == choice.cpus  # one on each CPU, then a second on one
-        assert [os.sched_getaffinity(kernel.pid) for kernel in kernels] == [{cpu} for cpu in got]
+        got = [graders[i % 2].pin(kernel.pid) for i, kernel in enumerate(kernels)]
+        assert got == [*cpus, None]
+        assert [os.sched_getaffinity(k.pid) for k in kernels[:-1]] == [{cpu} for cpu in cpus]
+        assert os.sched_getaffinity(kernels[-1].pid) == set(cpus)  # left to the system
+        os.sched_setaffinity(kernels[1].pid, set(cpus))  # a kernel that moves itself
         kernels[0].kill()
         kernels[0].wait()
         kernels.append(subprocess.Popen(["sleep", "60"]))
-        assert choice.pin(kernels[-1].pid) == got[0]  # the CPU the ended one left
+        assert graders[1].pin(kernels[-1].pid) == cpus[0]  # the CPU the ended one left
+        kernels.append(subprocess.Popen(["sleep", "60"]))
+        assert graders[0].pin(kernels[-1].pid) is None  # kernels[1] still holds its CPU
+        assert sorted(p.name.split("-")[0] for p in (tmp_path / "registry").glob("*-*")) == \
+            sorted(str(k.pid) for k in kernels[1:len(cpus)] + [kernels[-2]])
     finally:
         for kernel in kernels:
             kernel.kill()
