@@ -43,6 +43,7 @@ import selectors
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -250,6 +251,12 @@ class CpuChoice:
             return None
         try:
             self.registry.mkdir(mode=0o700, exist_ok=True)
+            folder = os.lstat(self.registry)
+            if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != os.getuid() \
+                    or folder.st_mode & 0o077:
+                # Made by another user in a shared temporary folder: what is
+                # written there could land where its links point.
+                raise ValueError(f"{self.registry} is not this user's own folder")
             with open(self.registry / ".lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one grader chooses at a time
                 taken = set()

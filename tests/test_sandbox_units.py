@@ -248,3 +248,24 @@ def test_forked_kernels_each_get_a_cpu_of_their_own_while_one_is_free(tmp_path):
         for kernel in kernels:
             kernel.kill()
             kernel.wait()
+
+
+def test_a_cpu_record_made_by_someone_else_is_not_used(tmp_path):
+    """The graders' record of who keeps to which CPU lies in the shared
+    temporary folder: one that another user made, or anyone may write in,
+    or a link, is not written in (no kernel is kept to a CPU)."""
+    from autograder.zygote import CpuChoice
+
+    kernel = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "elsewhere").mkdir(mode=0o700)
+        (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+        (tmp_path / "open").mkdir()
+        (tmp_path / "open").chmod(0o777)
+        for registry in (tmp_path / "link", tmp_path / "open"):
+            assert CpuChoice(registry).pin(kernel.pid) is None
+        assert os.sched_getaffinity(kernel.pid) == os.sched_getaffinity(0)
+        assert list((tmp_path / "elsewhere").iterdir()) == list((tmp_path / "open").iterdir()) == []
+    finally:
+        kernel.kill()
+        kernel.wait()
