@@ -38,7 +38,6 @@ is a test on this machine's loopback.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -51,6 +50,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from autograder.checks import GradingError, Probe
+from autograder.utils import own_folder
 
 log = logging.getLogger(__name__)
 
@@ -401,29 +401,10 @@ def worker_config():
     return config, work
 
 
-def own_folder(path) -> Path:
-    """``path`` as the worker's own folder: made if missing (readable by its
-    owner only), never through a link, and refused unless it belongs to the
-    worker's user and nobody else may write into it (the default lies in
-    /var/tmp, where any user may make that folder first)."""
-    import stat
-
-    path = Path(os.path.abspath(path))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=0o700)
-        info = os.lstat(path)
-    except OSError as error:
-        raise GradingError(f"cannot make the worker's folder {path}: {error.strerror}; choose "
-                           "another with --work") from None
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise GradingError(f"the worker's folder {path} is a link or not a folder: remove it, or "
-                           "choose another with --work")
-    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        raise GradingError(f"the worker's folder {path} belongs to another user or others may "
-                           "write into it: remove it, or choose another with --work")
-    return path
+def worker_folder(path) -> Path:
+    """``path`` as the worker's own folder (:func:`autograder.utils.own_folder`:
+    the default lies in /var/tmp, where any user may make that folder first)."""
+    return own_folder(path, "the worker's folder", "choose another with --work")
 
 
 def serve(address: str, slots: int, certificates: str = "", *, work: Path,
@@ -446,7 +427,7 @@ def serve(address: str, slots: int, certificates: str = "", *, work: Path,
     except SandboxError as error:
         raise GradingError(f"the sandbox cannot run here: {error}") from None
     sec = security(certificates)
-    work = own_folder(work)
+    work = worker_folder(work)
     os.environ[WORK_ENV] = str(work)
     os.environ[COLD_ENV] = "1" if cold else "0"
     host = socket.gethostname()

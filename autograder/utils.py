@@ -123,3 +123,28 @@ def templates(**filters):
         autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters.update(filters)
     return env
+
+
+def own_folder(path, name: str, remedy: str, closed: int = 0o022) -> Path:
+    """``path`` as this user's own folder, called ``name`` in what is said:
+    made if missing (readable by its owner only), never through a link, and
+    refused (:class:`GradingError`, ending with ``remedy``) unless it
+    belongs to this user and the permission bits ``closed`` are off (by
+    default: nobody else may write into it).  For folders in a place where
+    any user may make them first (/tmp, /var/tmp)."""
+    import stat
+
+    path = Path(os.path.abspath(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+        info = os.lstat(path)
+    except OSError as error:
+        raise GradingError(f"cannot make {name} {path}: {error.strerror}; {remedy}") from None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise GradingError(f"{name} {path} is a link or not a folder: remove it, or {remedy}")
+    if info.st_uid != os.geteuid() or info.st_mode & closed:
+        raise GradingError(f"{name} {path} belongs to another user or others may "
+                           f"write into it: remove it, or {remedy}")
+    return path

@@ -43,7 +43,6 @@ import selectors
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from autograder.checks import GradingError
 from autograder.sandbox import (
     LimitedKernelManager,
     SandboxedKernelManager,
@@ -75,6 +75,7 @@ from autograder.sandbox import (
     share_mounts,
     wrap,
 )
+from autograder.utils import own_folder
 
 log = logging.getLogger(__name__)
 
@@ -250,13 +251,9 @@ class CpuChoice:
         if len(self.cpus) < 2:
             return None
         try:
-            self.registry.mkdir(mode=0o700, exist_ok=True)
-            folder = os.lstat(self.registry)
-            if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != os.getuid() \
-                    or folder.st_mode & 0o077:
-                # Made by another user in a shared temporary folder: what is
-                # written there could land where its links point.
-                raise ValueError(f"{self.registry} is not this user's own folder")
+            # In the shared temporary folder: one another user made first
+            # could hold links to the grader's files.
+            own_folder(self.registry, "the graders' record of CPUs", "remove it", closed=0o077)
             with open(self.registry / ".lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one grader chooses at a time
                 taken = set()
@@ -272,7 +269,7 @@ class CpuChoice:
                 os.sched_setaffinity(pid, {cpu})
                 (self.registry / f"{pid}-{_start_time(pid)}").write_text(str(cpu))
                 return cpu
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, GradingError) as error:
             log.debug("a forked kernel runs on any CPU: %s", error)
             return None
 

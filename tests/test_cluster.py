@@ -120,7 +120,7 @@ def test_the_workers_folder_is_its_own(tmp_path):
     it first (or a link in its place): the worker, as root, wrote its slots
     into a folder a student owned. A folder it did not make for itself is
     refused, with what to do."""
-    from autograder.cluster import own_folder
+    from autograder.cluster import worker_folder as own_folder
 
     made = own_folder(tmp_path / "a" / "worker")
     assert oct(made.stat().st_mode & 0o777) == "0o700"
