@@ -1057,6 +1057,21 @@ def expected_of(fixture: str) -> str:
     return "nothing" if fixture == "stub" else "same"
 
 
+#: Code that uses TensorFlow (Keras runs on it here).
+TENSORFLOW = re.compile(r"\b(?:keras|tensorflow)\b")
+
+
+def import_tensorflow_before_forking() -> None:
+    """Import TensorFlow and Keras in this process, once, so that each forked
+    child that uses them starts with them imported (as a kernel forked from
+    the grader's warm process does: autograder/zygote_process.py) instead of
+    paying their import, 8 to 10 CPU seconds, again.  Import only: a forked
+    copy of a process that has run a TensorFlow op hangs in its first op."""
+    if "tensorflow" not in sys.modules:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+
 def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[Cell],
                    namespace: dict, contexts: list[PartContext], skipped_cells: set[int],
                    seconds: float, log) -> list[dict]:
@@ -1069,11 +1084,16 @@ def check_variants(name: str, variants: dict[str, dict[str, str]], cells: list[C
     of :func:`expected_of`."""
     by_id = {c.grade_id: c for c in cells if c.solution and c.grade_id}
     out = []
+    runs = {}
+    for fixture, changes in variants.items():
+        ordered = sorted((by_id[g] for g in changes if g in by_id), key=lambda c: c.index)
+        runs[fixture] = (ordered, [changes[c.grade_id] for c in ordered if c.index not in skipped_cells])
+    if any(TENSORFLOW.search(code) for _, codes in runs.values() for code in codes):
+        import_tensorflow_before_forking()
     for fixture, changes in variants.items():
         unknown = sorted(set(changes) - set(by_id))
-        ordered = sorted((by_id[g] for g in changes if g in by_id), key=lambda c: c.index)
+        ordered, codes = runs[fixture]
         not_run = [c.grade_id for c in ordered if c.index in skipped_cells]
-        codes = [changes[c.grade_id] for c in ordered if c.index not in skipped_cells]
         started = time.monotonic()
         outcome = in_child(judge_mutant, (namespace, codes, contexts), 60.0 + 20.0 * seconds)
         failures = []
