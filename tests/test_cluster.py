@@ -120,28 +120,28 @@ def test_the_workers_folder_is_its_own(tmp_path):
     it first (or a link in its place): the worker, as root, wrote its slots
     into a folder a student owned. A folder it did not make for itself is
     refused, with what to do."""
-    from autograder.cluster import worker_folder as own_folder
+    from autograder.cluster import worker_folder
 
-    made = own_folder(tmp_path / "a" / "worker")
+    made = worker_folder(tmp_path / "a" / "worker")
     assert oct(made.stat().st_mode & 0o777) == "0o700"
-    assert own_folder(made) == made  # its own, again
+    assert worker_folder(made) == made  # its own, again
     planted = tmp_path / "planted"
     planted.mkdir(mode=0o777)
     planted.chmod(0o777)
     with pytest.raises(GradingError, match="others may write into it"):
-        own_folder(planted)
+        worker_folder(planted)
     theirs = tmp_path / "theirs"
     theirs.mkdir(mode=0o700)
     os.chown(theirs, 65534, 65534)
     with pytest.raises(GradingError, match="belongs to another user"):
-        own_folder(theirs)
+        worker_folder(theirs)
     link = tmp_path / "link"
     link.symlink_to(made)
     with pytest.raises(GradingError, match="is a link"):
-        own_folder(link)
+        worker_folder(link)
     (tmp_path / "a-file").write_text("")
     with pytest.raises(GradingError, match="cannot make the worker's folder"):
-        own_folder(tmp_path / "a-file" / "worker")
+        worker_folder(tmp_path / "a-file" / "worker")
 
 
 # -- what a task carries, and a lost worker (one grading run, no cluster) -----------------
