@@ -29,10 +29,11 @@ NAME = "perceptrons_xor"
 FIXTURES = ROOT / "tests" / "submissions" / NAME
 #: Limits per group of submissions (CPU seconds per cell, per submission,
 #: and the wall-clock backstop's factor). The framework submissions get
-#: room to spare: the whole Keras submission uses 20-31 s of CPU on a quiet
-#: machine of this kind and has used 56 s on a slower one (300 epochs of
-#: Keras's per-epoch overhead), and a limit near that would test the speed
-#: of the machine and the run-to-run noise of CPU time, not its load; so
+#: room to spare: the Keras submission's kernel uses about 2.5 s of CPU on a
+#: quiet machine of this kind (30 epochs of 40 examples; with 300 epochs of
+#: 400 it used 8-9 s here and 56 s on a slower machine: Keras pays a fixed
+#: cost per epoch), and a limit near that would test the speed of the
+#: machine and the run-to-run noise of CPU time, not its load; so
 #: every framework submission must use under half its per-cell limit in all
 #: (test_the_framework_submissions_stay_far_from_their_limit). The loops get
 #: short limits, so that they stop soon: every cell of the PyTorch solution

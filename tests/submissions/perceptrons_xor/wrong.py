@@ -95,7 +95,7 @@ xor_model = keras.Sequential([
     keras.layers.Dense(1, activation="sigmoid"),
 ])
 xor_model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
-xor_model.fit(X_train, y_train, epochs=300, batch_size=400, verbose=0)
+xor_model.fit(X_train, y_train, epochs=30, batch_size=40, verbose=0)
 ''',
     },
 }
