@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start each student's kernel cold (import the frameworks again) instead "
                      "of forking it from a warm process; slower, the same grades")
     grd.add_argument("--jobs", "-j", type=int, metavar="N",
-                     help="grade N submissions at once (default: the CPU cores; "
-                     "one more with --cold-kernels)")
+                     help="grade N submissions at once (default: one more than the CPU "
+                     "cores)")
     add_cluster(grd, "run every notebook on the workers of the Dask cluster whose scheduler is "
                 "at ADDRESS (tls://HOST:PORT) or named in a scheduler FILE; the gradebook, the "
                 "solutions and the judging stay here (default: grade on this machine)")

@@ -357,19 +357,18 @@ def _slow_first(submission) -> int:
     return 0 if (b"tensorflow" in text or b"keras" in text) else 1
 
 
-def default_jobs(warm: bool = True) -> int:
-    """Submissions graded at once unless told otherwise: one per CPU core
-    when kernels are forked warm, one more than the cores when they start
-    cold.  A cold kernel spends seconds importing and Keras's training loop
-    hands each step between threads, so with one worker per core a core
-    stands idle about a third of the time, and an extra worker fills the
-    gaps.  Warm kernels leave fewer gaps (the workers share one warm
-    process, so an extra worker costs only its own start): 40 submissions on
-    2 cores took 78.8 s with 2 workers, 75.4 s and 78.7 s with 3, where runs
-    of the same command vary by 5-10% on this machine kind; cold,
-    20 submissions took 107 s with 2 and 88 s with 3
+def default_jobs() -> int:
+    """Submissions graded at once unless told otherwise: one more than the
+    CPU cores, with warm kernels or cold.  A worker leaves its core idle
+    while it waits for its kernel and while its kernel waits on it (and
+    Keras's training loop hands each step between threads), so with one
+    worker per core the cores are not kept busy; an extra worker fills the
+    gaps.  40 submissions of perceptrons_xor on 2 cores, warm kernels, three
+    runs each: 50.5, 53.6 and 49.0 s with 2 workers (1.47-1.55 cores busy),
+    44.6, 42.7 and 47.1 s with 3 (1.72-1.73), for about the same CPU time;
+    cold, 20 submissions took 107 s with 2 and 88 s with 3
     (docs/instructor-guide.md, `benchmarks/grading_speed.py`)."""
-    return (os.cpu_count() or 1) + (0 if warm else 1)
+    return (os.cpu_count() or 1) + 1
 
 
 def _end_pool(pool) -> None:
@@ -565,7 +564,7 @@ def grade(name: str, submissions: Path, course: Course, *, csv_path: Path | None
     else:
         log.warning("WARNING: grading WITHOUT the sandbox: student code runs with your rights "
                     "and can read the solutions, change the gradebook and reach the network.")
-    jobs = jobs or default_jobs(warm=course.zygote)
+    jobs = jobs or default_jobs()
     if jobs < 1:
         raise GradingError("--jobs must be at least 1")
     folders = sorted(p for p in submissions.iterdir()
